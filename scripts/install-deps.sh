@@ -1,0 +1,32 @@
+#!/bin/bash
+# Install the Debian packages listed in scripts/deps.txt that are missing.
+# Idempotent: when everything is installed it only checks, in about a second.
+# Needs root (or password-less sudo) only when something must be installed.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+list=${1:-$here/deps.txt}
+
+mapfile -t wanted < <(sed 's/#.*//' "$list" | tr -s ' \t' '\n' | sed '/^$/d')
+missing=()
+for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(sudo); else
+    echo "install-deps: error: missing packages: ${missing[*]}" >&2
+    echo "  why: installing them needs root, and sudo is not available without a password" >&2
+    echo "  fix: run as root: apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Only refresh the package lists when apt cannot find a package.
+if ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+    "${sudo[@]}" apt-get update -qq >&2
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
+        echo "install-deps: error: apt-get could not install: ${missing[*]}" >&2
+        echo "  fix: check the apt sources and network, then run scripts/install-deps.sh again" >&2
+        exit 1
+    }
+fi
