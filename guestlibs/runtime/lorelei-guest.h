@@ -1,0 +1,51 @@
+/*
+ * The guest runtime's interface for the generated stubs (thunkgen's
+ * *_guest.c) and hand-written guest-side functions. Only the runtime and the
+ * stubs issue the magic syscall; see include/lorelei/abi.h.
+ */
+#ifndef LORELEI_GUEST_H
+#define LORELEI_GUEST_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "lorelei/abi.h"
+#include "lorelei/frame.h"
+
+#define LORELEI_GUEST_API __attribute__((visibility("default")))
+
+static inline int64_t lorelei_syscall3(uint64_t op, uint64_t a2, uint64_t a3)
+{
+    int64_t ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"((uint64_t)LORELEI_SYSCALL_NR), "D"(op), "S"(a2), "d"(a3)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+/* Anything but 0 from CALL: run callbacks until the call is done, or fail. */
+LORELEI_GUEST_API void lorelei_call_slow(int64_t status, uint64_t fn_id);
+
+/* Calls host function `fn_id` with the frame (arguments in, result out). */
+static inline void lorelei_call(uint64_t fn_id, uint64_t *frame)
+{
+    int64_t status = lorelei_syscall3(LORELEI_OP_CALL, fn_id, (uint64_t)(uintptr_t)frame);
+    if (__builtin_expect(status != 0, 0)) {
+        lorelei_call_slow(status, fn_id);
+    }
+}
+
+/* Opens the library on the host (from the stub's constructor). On failure
+ * prints why and ends the program: without its host library it cannot run. */
+LORELEI_GUEST_API void lorelei_lib_open(uint32_t lib_id, uint32_t n_functions, uint64_t api_hash,
+                                        const uint64_t *invokers, uint32_t n_invokers,
+                                        const char *name, const char *soname);
+
+/* printf-style formatting into guest memory (free() the result). */
+LORELEI_GUEST_API char *lorelei_vformat(const char *fmt, va_list ap);
+
+/* True when running under qemu-lorelei's plugin (false natively). */
+LORELEI_GUEST_API int lorelei_active(void);
+
+#endif /* LORELEI_GUEST_H */

@@ -1,0 +1,102 @@
+/*
+ * Shared between the plugin's own files; generated code sees lorelei-host.h.
+ *
+ * Locking: the filter runs concurrently on every vCPU thread. Per-thread
+ * state (struct lorelei_thread) is only touched by its thread. Libraries are
+ * opened under libraries.c's mutex and read lock-free afterwards (the opened
+ * flag is published with release/acquire). Callback slots and channels use
+ * atomics; see callbacks.c and service.c.
+ */
+#ifndef LORELEI_PLUGIN_INTERNAL_H
+#define LORELEI_PLUGIN_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coro.h"
+#include "lorelei-host.h"
+
+/* QEMU's "restart this syscall" code (QEMU_ERESTARTSYS): returned by ops that
+ * wait, so QEMU delivers a pending guest signal and re-issues the syscall. */
+#define LORELEI_RESTART_SYSCALL (-512)
+
+struct lorelei_options {
+    bool verbose;
+    size_t coro_stack_size;       /* bytes, without the guard page */
+    uint32_t enabled_libs;        /* bit per library id */
+};
+extern struct lorelei_options lorelei_opts;
+
+/* One per host thread that runs Lorelei code; created on first use. */
+struct lorelei_thread {
+    bool is_vcpu;                 /* it entered the filter: a guest thread */
+    bool big_stack;               /* enough host stack to run thunks directly */
+    bool in_host_call;            /* host library code is running for the guest */
+    struct lorelei_coro *running; /* the coroutine executing now, NULL on the vCPU stack */
+    struct lorelei_coro *parked;  /* innermost coroutine waiting for CALLBACK_RETURN */
+    struct lorelei_coro *pool;    /* finished coroutines kept for reuse */
+    uint64_t next_token;
+    struct lorelei_channel *channel; /* set once this thread needed a service thread */
+    /* A CALL put off until the guest has started its manager (after fork). */
+    bool deferred;
+    uint64_t deferred_fn, deferred_frame;
+    /* A service thread: the channel and callback it is running right now. */
+    struct lorelei_channel *serving;
+    uint64_t serving_cb;
+};
+
+/* The calling thread's state; creates it (vCPU or not) on first use. */
+struct lorelei_thread *lorelei_thread_get(bool is_vcpu);
+/* NULL if the thread never ran Lorelei code. */
+struct lorelei_thread *lorelei_thread_peek(void);
+
+/* Frees what calls.c and service.c keep for a thread that is exiting. */
+void lorelei_calls_thread_exit(struct lorelei_thread *t);
+void lorelei_service_thread_exit(struct lorelei_thread *t);
+
+/* ---- ops (plugin.c dispatches to these) ----------------------------------- */
+int64_t lorelei_op_hello(uint64_t guest_hello);
+int64_t lorelei_op_lib_open(uint64_t guest_request);
+int64_t lorelei_op_call(struct lorelei_thread *t, uint64_t fn_id, uint64_t frame);
+int64_t lorelei_op_callback_return(struct lorelei_thread *t, uint64_t cb);
+int64_t lorelei_op_wait_callback(struct lorelei_thread *t, uint64_t channel_id);
+
+/* ---- libraries.c ----------------------------------------------------------- */
+const struct lorelei_host_lib *lorelei_lib_by_id(uint64_t id);
+const struct lorelei_host_lib *lorelei_lib_by_name(const char *name);
+bool lorelei_lib_is_open(const struct lorelei_host_lib *lib);
+bool lorelei_lib_is_armed(const struct lorelei_host_lib *lib);
+void lorelei_lib_arm(const struct lorelei_host_lib *lib);
+uint64_t lorelei_lib_invoker(const struct lorelei_host_lib *lib, uint32_t sig);
+/* Comma-separated names of all libraries built into the plugin. */
+const char *lorelei_lib_names(void);
+
+/* ---- service.c: callbacks from threads the guest did not create ---------- */
+void lorelei_service_call(struct lorelei_thread *t, struct lorelei_callback *cb);
+int64_t lorelei_service_wait(struct lorelei_thread *t, uint64_t channel_id);
+/* CALLBACK_RETURN for a callback a service thread ran; false if cb is not one. */
+bool lorelei_service_complete(uint64_t cb, int64_t *status);
+void lorelei_service_after_fork_child(void);
+/* Set in a fork() child until a guest thread has restarted the manager. */
+extern atomic_bool lorelei_manager_wanted;
+extern struct lorelei_callback lorelei_start_manager_cb;
+
+/* ---- signals.c ------------------------------------------------------------- */
+/* True when QEMU has taken a host signal for the guest on this thread and
+ * will deliver it once the current syscall returns. */
+bool lorelei_guest_signal_pending(void);
+/* Installs the wrappers that let SIGINT/SIGTERM/SIGHUP/SIGQUIT end a game
+ * blocked in a host call. Call once QEMU's own handlers are in place. */
+void lorelei_signals_init(void);
+/* Filter/ret hooks for the guest's rt_sigaction, to track dispositions. */
+#define LORELEI_GUEST_NR_RT_SIGACTION 13
+void lorelei_signals_before_sigaction(uint64_t sig, uint64_t guest_act);
+void lorelei_signals_after_sigaction(int64_t ret);
+
+/* ---- messages ---------------------------------------------------------------- */
+void lorelei_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lorelei_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* LORELEI_PLUGIN_INTERNAL_H */

@@ -1,0 +1,195 @@
+/*
+ * The thunk libraries built into the plugin, and LIB_OPEN: the guest stub of
+ * library L asks for it; the plugin checks L was enabled (lib=NAME), that the
+ * stub was generated from the same description, dlopens the host library
+ * under one of the sonames its manifest lists - never a name or path the
+ * guest chose - and resolves every function of the table once.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { MAX_LIBS = 16 };
+
+struct lib_state {
+    atomic_bool open;
+    atomic_bool armed;
+    bool tried;
+    int error;  /* -LORELEI_E* of a failed open, sticky */
+    void *handle;
+    uint64_t *invokers; /* guest addresses, one per callback signature */
+    char message[LORELEI_MESSAGE_SIZE];
+};
+
+static struct lib_state states[MAX_LIBS];
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const struct lorelei_host_lib *lorelei_lib_by_id(uint64_t id)
+{
+    for (uint32_t i = 0; i < lorelei_n_all_libs; i++) {
+        if (lorelei_all_libs[i]->id == id) {
+            return lorelei_all_libs[i];
+        }
+    }
+    return NULL;
+}
+
+const struct lorelei_host_lib *lorelei_lib_by_name(const char *name)
+{
+    for (uint32_t i = 0; i < lorelei_n_all_libs; i++) {
+        if (strcmp(lorelei_all_libs[i]->name, name) == 0) {
+            return lorelei_all_libs[i];
+        }
+    }
+    return NULL;
+}
+
+const char *lorelei_lib_names(void)
+{
+    static char names[256];
+    if (!names[0]) {
+        for (uint32_t i = 0; i < lorelei_n_all_libs; i++) {
+            size_t len = strlen(names);
+            snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+                     lorelei_all_libs[i]->name);
+        }
+    }
+    return names;
+}
+
+static struct lib_state *state_of(const struct lorelei_host_lib *lib)
+{
+    return &states[lib->id % MAX_LIBS];
+}
+
+bool lorelei_lib_is_open(const struct lorelei_host_lib *lib)
+{
+    return atomic_load_explicit(&state_of(lib)->open, memory_order_acquire);
+}
+
+bool lorelei_lib_is_armed(const struct lorelei_host_lib *lib)
+{
+    return atomic_load_explicit(&state_of(lib)->armed, memory_order_relaxed);
+}
+
+void lorelei_lib_arm(const struct lorelei_host_lib *lib)
+{
+    atomic_store_explicit(&state_of(lib)->armed, true, memory_order_relaxed);
+}
+
+uint64_t lorelei_lib_invoker(const struct lorelei_host_lib *lib, uint32_t sig)
+{
+    struct lib_state *st = state_of(lib);
+    return sig < lib->n_sigs && st->invokers ? st->invokers[sig] : 0;
+}
+
+int lorelei_missing_native(const struct lorelei_host_lib *lib, uint32_t index)
+{
+    static _Atomic uint32_t reported[MAX_LIBS][64];
+    uint32_t bit = 1u << (index % 32), word = (index / 32) % 64;
+    if (!(atomic_fetch_or(&reported[lib->id % MAX_LIBS][word], bit) & bit)) {
+        lorelei_log("%s: the game called %s, which the host's %s does not provide; "
+                    "the call returns 0",
+                    lib->name, lib->fns[index].name, lib->sonames[0]);
+    }
+    return -LORELEI_ENOEXEC;
+}
+
+static int fail(struct lib_state *st, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(struct lib_state *st, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->message, sizeof(st->message), fmt, ap);
+    va_end(ap);
+    st->error = error;
+    lorelei_log("%s", st->message);
+    return error;
+}
+
+/* Load the host library and resolve its table. Called once, under open_lock. */
+static int load(const struct lorelei_host_lib *lib, struct lib_state *st, uint64_t invokers,
+                uint32_t n_invokers)
+{
+    char errors[LORELEI_MESSAGE_SIZE / 2] = "";
+    for (const char *const *so = lib->sonames; *so && !st->handle; so++) {
+        st->handle = dlopen(*so, RTLD_NOW | RTLD_LOCAL);
+        if (!st->handle && !errors[0]) {
+            snprintf(errors, sizeof(errors), "%s", dlerror());
+        }
+    }
+    if (!st->handle) {
+        return fail(st, -LORELEI_ENOLINK,
+                    "%s: cannot load the host library %s (%s). Install the host's %s package, "
+                    "or run the game with this thunk off (qemu-lorelei run --no-thunk %s)",
+                    lib->name, lib->sonames[0], errors, lib->sonames[0], lib->name);
+    }
+    st->invokers = calloc(lib->n_sigs ? lib->n_sigs : 1, sizeof(uint64_t));
+    if (!st->invokers) {
+        return fail(st, -LORELEI_ENOLINK, "%s: out of memory", lib->name);
+    }
+    /* guest_base == 0 (checked by HELLO): the guest's table is readable here. */
+    memcpy(st->invokers, (const void *)(uintptr_t)invokers, n_invokers * sizeof(uint64_t));
+    uint32_t missing = 0;
+    for (uint32_t i = 0; i < lib->n_fns; i++) {
+        lib->natives[i] = lib->resolve ? lib->resolve(lib, st->handle, lib->fns[i].name)
+                                       : dlsym(st->handle, lib->fns[i].name);
+        missing += lib->natives[i] == NULL;
+    }
+    lorelei_debug("%s: loaded %s, %u of %u functions resolved", lib->name, lib->sonames[0],
+                  lib->n_fns - missing, lib->n_fns);
+    atomic_store_explicit(&st->open, true, memory_order_release);
+    return 0;
+}
+
+int64_t lorelei_op_lib_open(uint64_t guest_request)
+{
+    struct lorelei_lib_open *req = (struct lorelei_lib_open *)(uintptr_t)guest_request;
+    const struct lorelei_host_lib *lib = lorelei_lib_by_id(req->lib_id);
+    if (!lib) {
+        snprintf(req->message, sizeof(req->message),
+                 "this plugin has no thunk library with id %u (it has: %s); the guest stub "
+                 "comes from another qemu-lorelei build",
+                 req->lib_id, lorelei_lib_names());
+        return -LORELEI_ENOENT;
+    }
+    struct lib_state *st = state_of(lib);
+    int status;
+    pthread_mutex_lock(&open_lock);
+    if (!(lorelei_opts.enabled_libs & (1u << lib->id))) {
+        status = -LORELEI_ENOLINK;
+        snprintf(req->message, sizeof(req->message),
+                 "the game loaded qemu-lorelei's %s stub, but the plugin was started without "
+                 "lib=%s (qemu-lorelei run enables it unless the profile or --no-thunk turns "
+                 "it off)",
+                 lib->name, lib->name);
+    } else if (req->api_hash != lib->api_hash || req->n_functions != lib->n_fns ||
+               req->n_invokers != lib->n_sigs) {
+        status = -LORELEI_EPROTO;
+        snprintf(req->message, sizeof(req->message),
+                 "%s: the guest stub (%u functions, description %016llx) and the plugin (%u "
+                 "functions, description %016llx) come from different builds; reinstall "
+                 "qemu-lorelei",
+                 lib->name, req->n_functions, (unsigned long long)req->api_hash, lib->n_fns,
+                 (unsigned long long)lib->api_hash);
+    } else if (atomic_load(&st->open)) {
+        status = 0;
+    } else {
+        if (!st->tried) {
+            st->tried = true;
+            st->error = load(lib, st, req->invokers, req->n_invokers);
+        }
+        status = st->error;
+        if (status) {
+            snprintf(req->message, sizeof(req->message), "%s", st->message);
+        }
+    }
+    pthread_mutex_unlock(&open_lock);
+    return status;
+}

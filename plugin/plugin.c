@@ -1,0 +1,250 @@
+/*
+ * liblorelei-plugin.so - the host half of qemu-lorelei.
+ *
+ * A TCG plugin that filters one magic syscall (include/lorelei/abi.h,
+ * docs/abi.md): the guest's stub libraries (guestlibs/) issue it to call
+ * SDL2, OpenGL and Vulkan on the host. Every other syscall passes through.
+ *
+ * Arguments (key=value, comma-separated after the plugin path):
+ *   lib=NAME        enable a thunk library (repeat for each); its host
+ *                   library is loaded when the game's stub asks for it
+ *   stack_kib=N     coroutine stack for host calls, KiB (default 2048)
+ *   verbose=on      log library loading and service threads to stderr
+ *
+ * Requirements: guest_base == 0 (qemu-x86_64's default; checked at the
+ * handshake), and liblorelei-preload.so preloaded into QEMU so threads that
+ * host libraries create start with signals blocked (qemu-lorelei run does
+ * both). Trust: the guest picks only indices into tables built into this
+ * plugin; each is bounds-checked and answered with an error code if wrong.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <glib.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "qemu_compat.h"
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+
+#define DEFAULT_STACK_KIB 2048
+#define MIN_STACK_KIB     64
+#define MAX_STACK_KIB     (256 * 1024)
+
+struct lorelei_options lorelei_opts = {.coro_stack_size = DEFAULT_STACK_KIB << 10};
+
+void lorelei_log(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "qemu-lorelei: %s\n", line);
+}
+
+void lorelei_debug(const char *fmt, ...)
+{
+    if (!lorelei_opts.verbose) {
+        return;
+    }
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "qemu-lorelei: %s\n", line);
+}
+
+/* ---- HELLO ------------------------------------------------------------------ */
+
+static void reply(struct lorelei_hello *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct lorelei_hello *h, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->message, sizeof(h->message), fmt, ap);
+    va_end(ap);
+    lorelei_log("%s", h->message);
+}
+
+/* Reads `len` bytes at host address `addr` without faulting if unmapped. */
+static bool host_read(uint64_t addr, void *out, size_t len)
+{
+    struct iovec local = {out, len}, remote = {(void *)(uintptr_t)addr, len};
+    return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+int64_t lorelei_op_hello(uint64_t guest_hello)
+{
+    /* Prove guest_base == 0 before touching guest memory directly: read the
+     * guest's probe through QEMU's translation, then the same address as a
+     * host address; they match only if QEMU maps guest X at host X. */
+    GByteArray *buf = g_byte_array_new();
+    struct lorelei_hello via_qemu;
+    bool ok = qemu_plugin_read_memory_vaddr(guest_hello, buf, sizeof(via_qemu));
+    if (ok) {
+        memcpy(&via_qemu, buf->data, sizeof(via_qemu));
+    }
+    g_byte_array_unref(buf);
+    uint64_t direct = 0;
+    if (!ok || !host_read(via_qemu.probe_addr, &direct, sizeof(direct)) ||
+        direct != via_qemu.probe_value) {
+        lorelei_log("QEMU does not map guest addresses 1:1 to host addresses (guest_base != 0), "
+                    "so pointers cannot be shared with host libraries. Do not pass -B or set "
+                    "QEMU_GUEST_BASE; qemu-x86_64 picks guest_base 0 by default");
+        return -LORELEI_EFAULT;
+    }
+    struct lorelei_hello *h = (struct lorelei_hello *)(uintptr_t)guest_hello;
+    if (h->abi_version != LORELEI_ABI_VERSION) {
+        uint32_t theirs = h->abi_version;
+        h->abi_version = LORELEI_ABI_VERSION;
+        reply(h,
+              "the guest runtime speaks Lorelei ABI %u, this plugin ABI %u: the guest libraries "
+              "and the plugin come from different qemu-lorelei versions; reinstall so they match",
+              theirs, LORELEI_ABI_VERSION);
+        return -LORELEI_EPROTO;
+    }
+    lorelei_signals_init();
+    static atomic_bool warned;
+    if (!dlsym(RTLD_DEFAULT, "lorelei_preload_active") && !atomic_exchange(&warned, true)) {
+        lorelei_log("warning: liblorelei-preload.so is not preloaded into QEMU, so a signal that "
+                    "arrives while a host library runs its own threads can crash QEMU. Start "
+                    "games with 'qemu-lorelei run'");
+    }
+    return 0;
+}
+
+/* ---- the filter --------------------------------------------------------------- */
+
+static bool filter(unsigned int vcpu, int64_t num, uint64_t op, uint64_t a2, uint64_t a3,
+                   uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8,
+                   int64_t *sysret, void *userdata)
+{
+    (void)vcpu, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8, (void)userdata;
+    if (__builtin_expect(num != LORELEI_SYSCALL_NR, 1)) {
+        if (num == LORELEI_GUEST_NR_RT_SIGACTION) {
+            lorelei_signals_before_sigaction(op, a2);
+        }
+        return false;
+    }
+    struct lorelei_thread *t = lorelei_thread_get(true);
+    switch (op) {
+    case LORELEI_OP_CALL:
+        *sysret = lorelei_op_call(t, a2, a3);
+        break;
+    case LORELEI_OP_CALLBACK_RETURN:
+        *sysret = lorelei_op_callback_return(t, a2);
+        break;
+    case LORELEI_OP_NOP:
+        *sysret = 0;
+        break;
+    case LORELEI_OP_WAIT_CALLBACK:
+        *sysret = lorelei_op_wait_callback(t, a2);
+        break;
+    case LORELEI_OP_LIB_OPEN:
+        *sysret = lorelei_op_lib_open(a2);
+        break;
+    case LORELEI_OP_HELLO:
+        *sysret = lorelei_op_hello(a2);
+        break;
+    default:
+        *sysret = -LORELEI_EINVAL;
+        break;
+    }
+    return true;
+}
+
+static LORELEI_SYSCALL_RET_CB(on_syscall_return)
+{
+    LORELEI_CB_UNUSED_ID;
+    (void)vcpu;
+    if (num == LORELEI_GUEST_NR_RT_SIGACTION) {
+        lorelei_signals_after_sigaction(ret);
+    }
+}
+
+static void after_fork_child(void)
+{
+    lorelei_service_after_fork_child();
+}
+
+/* Threads may still be parked in the filter while this runs (they are
+ * killed by exit_group right after): take no lock they could hold and wait
+ * for nothing. */
+static LORELEI_ATEXIT_CB(on_exit_plugin)
+{
+    LORELEI_CB_UNUSED_ID;
+    (void)userdata;
+    fflush(stderr);
+}
+
+/* ---- install --------------------------------------------------------------- */
+
+static bool parse_arg(const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq) {
+        lorelei_log("plugin argument '%s' is not key=value", arg);
+        return false;
+    }
+    size_t klen = (size_t)(eq - arg);
+    const char *val = eq + 1;
+    if (klen == 3 && strncmp(arg, "lib", 3) == 0) {
+        const struct lorelei_host_lib *lib = lorelei_lib_by_name(val);
+        if (!lib) {
+            lorelei_log("unknown thunk library '%s' in lib=%s (this plugin has: %s)", val, val,
+                        lorelei_lib_names());
+            return false;
+        }
+        lorelei_opts.enabled_libs |= 1u << lib->id;
+        return true;
+    }
+    if (klen == 7 && strncmp(arg, "verbose", 7) == 0) {
+        if (!qemu_plugin_bool_parse("verbose", val, &lorelei_opts.verbose)) {
+            lorelei_log("verbose=%s: expected on or off", val);
+            return false;
+        }
+        return true;
+    }
+    if (klen == 9 && strncmp(arg, "stack_kib", 9) == 0) {
+        char *end;
+        errno = 0;
+        unsigned long kib = strtoul(val, &end, 10);
+        if (errno || end == val || *end || kib < MIN_STACK_KIB || kib > MAX_STACK_KIB) {
+            lorelei_log("stack_kib=%s: expected a number of KiB from %d to %d", val,
+                        MIN_STACK_KIB, MAX_STACK_KIB);
+            return false;
+        }
+        lorelei_opts.coro_stack_size = (size_t)kib << 10;
+        return true;
+    }
+    lorelei_log("unknown plugin argument '%.*s' (known: lib, stack_kib, verbose)", (int)klen, arg);
+    return false;
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
+                                           char **argv)
+{
+    if (info->system_emulation || strcmp(info->target_name, "x86_64") != 0) {
+        lorelei_log("liblorelei-plugin.so works with qemu-x86_64 (user mode) only, not %s%s",
+                    info->system_emulation ? "system emulation of " : "", info->target_name);
+        return -1;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (!parse_arg(argv[i])) {
+            return -1;
+        }
+    }
+    pthread_atfork(NULL, NULL, after_fork_child);
+    qemu_plugin_register_vcpu_syscall_filter_cb(id, filter, NULL);
+    lorelei_register_syscall_ret(id, on_syscall_return);
+    lorelei_register_atexit(id, on_exit_plugin);
+    return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * liblorelei-preload.so - preloaded into QEMU (never into the guest:
+ * qemu-lorelei passes -U LD_PRELOAD) so that every thread a host library
+ * creates starts with all signals blocked.
+ *
+ * Why: QEMU's signal handler assumes it runs on a vCPU thread. A signal the
+ * kernel delivers to a thread SDL or Mesa created (its audio thread, a
+ * shader compiler) would crash QEMU. Blocked there, process signals go to a
+ * vCPU thread instead. QEMU's own threads are unaffected: it sets the mask of
+ * each thread it creates explicitly.
+ *
+ * The mask is set in the creating thread around the real pthread_create, so
+ * the new thread inherits it; no trampoline, no allocation.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
+
+__attribute__((visibility("default"))) int lorelei_preload_active = 1;
+
+typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+__attribute__((visibility("default"))) int pthread_create(pthread_t *thread,
+                                                          const pthread_attr_t *attr,
+                                                          void *(*start)(void *), void *arg)
+{
+    static pthread_create_fn real;
+    if (!real) {
+        real = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int ret = real(thread, attr, start, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ret;
+}

@@ -1,0 +1,31 @@
+/*
+ * The plugin builds against two plugin APIs: the patched QEMU 10.0 (version 5:
+ * 10.0's callbacks, which receive the plugin id, plus the syscall filter with
+ * 11.1's signature) and stock QEMU >= 11.1 (version 7: every callback takes a
+ * userdata pointer instead of the id). Only the callbacks the plugin uses
+ * differ; these macros spell them for either.
+ */
+#ifndef LORELEI_QEMU_COMPAT_H
+#define LORELEI_QEMU_COMPAT_H
+
+#include <qemu-plugin.h>
+
+#if QEMU_PLUGIN_VERSION >= 7
+#define LORELEI_SYSCALL_RET_CB(name) \
+    void name(unsigned int vcpu, int64_t num, int64_t ret, void *userdata)
+#define LORELEI_ATEXIT_CB(name) void name(void *userdata)
+#define LORELEI_CB_UNUSED_ID ((void)userdata)
+#define lorelei_register_syscall_ret(id, cb) qemu_plugin_register_vcpu_syscall_ret_cb(id, cb, NULL)
+#define lorelei_register_atexit(id, cb)      qemu_plugin_register_atexit_cb(id, cb, NULL)
+#elif QEMU_PLUGIN_VERSION >= 5
+#define LORELEI_SYSCALL_RET_CB(name) \
+    void name(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t ret)
+#define LORELEI_ATEXIT_CB(name) void name(qemu_plugin_id_t id, void *userdata)
+#define LORELEI_CB_UNUSED_ID ((void)id)
+#define lorelei_register_syscall_ret(id, cb) qemu_plugin_register_vcpu_syscall_ret_cb(id, cb)
+#define lorelei_register_atexit(id, cb)      qemu_plugin_register_atexit_cb(id, cb, NULL)
+#else
+#error "qemu-lorelei needs QEMU's syscall-filter plugin API: QEMU >= 11.1, or packaging/qemu"
+#endif
+
+#endif /* LORELEI_QEMU_COMPAT_H */

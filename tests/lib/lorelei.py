@@ -1,0 +1,73 @@
+"""Shared by the test drivers: how to start a guest program under the
+patched qemu-x86_64 with qemu-lorelei's plugin, the way the launcher does
+(preload shim into QEMU only, stub folders first in the guest's library path),
+and small checking helpers that print what they check."""
+import os
+import subprocess
+import sys
+
+
+class Checks:
+    def __init__(self):
+        self.failures = []
+
+    def check(self, cond, what):
+        print(("ok   " if cond else "FAIL ") + what, flush=True)
+        if not cond:
+            self.failures.append(what)
+        return cond
+
+    def finish(self):
+        if self.failures:
+            print(f"{len(self.failures)} check(s) failed")
+            sys.exit(1)
+        print("all checks passed")
+        sys.exit(0)
+
+
+class Lorelei:
+    def __init__(self, qemu, plugin, preload, asan_runtime=""):
+        self.qemu, self.plugin, self.preload = qemu, plugin, preload
+        self.asan_runtime = asan_runtime
+
+    def command(self, argv, libs=(), guest_lib_dirs=(), host_lib_dirs=(), plugin_args=(),
+                qemu_args=(), preload=True, plugin=True):
+        """argv and environment for running argv under QEMU + the plugin."""
+        env = dict(os.environ)
+        preloads = [p for p in (self.asan_runtime, self.preload if preload else "") if p]
+        if preloads:
+            env["LD_PRELOAD"] = " ".join(preloads)
+        if self.asan_runtime:
+            # QEMU itself is not instrumented and does not free everything.
+            env["ASAN_OPTIONS"] = "detect_leaks=0:" + env.get("ASAN_OPTIONS", "")
+        if host_lib_dirs:
+            env["LD_LIBRARY_PATH"] = ":".join(host_lib_dirs)
+        cmd = [self.qemu, "-U", "LD_PRELOAD", "-U", "ASAN_OPTIONS"]
+        cmd += ["-E", "LD_LIBRARY_PATH=" + ":".join(guest_lib_dirs)] if guest_lib_dirs else \
+            ["-U", "LD_LIBRARY_PATH"]
+        if plugin:
+            cmd += ["-plugin", ",".join([self.plugin] + [f"lib={l}" for l in libs] +
+                                        list(plugin_args))]
+        return cmd + list(qemu_args) + list(argv), env
+
+
+def run(cmd, env=None, timeout=120, **kw):
+    print("$ " + " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, **kw)
+    if p.stdout:
+        print("--- stdout\n" + p.stdout.rstrip())
+    if p.stderr:
+        print("--- stderr\n" + p.stderr.rstrip())
+    print(f"--- exit status {p.returncode}", flush=True)
+    return p
+
+
+def add_common_args(ap):
+    ap.add_argument("--qemu", required=True)
+    ap.add_argument("--plugin", required=True)
+    ap.add_argument("--preload", required=True)
+    ap.add_argument("--asan-runtime", default="")
+
+
+def from_args(a):
+    return Lorelei(a.qemu, a.plugin, a.preload, a.asan_runtime)

@@ -1,0 +1,156 @@
+"""Model -> the host half, compiled into the plugin: layout asserts, one
+thunk per function, trampolines for every callback signature and the
+library's manifest (struct lorelei_host_lib).
+"""
+SLOTS = 64  # LORELEI_CALLBACK_SLOTS in plugin/lorelei-host.h
+
+
+def cname(s):
+    return "".join(c if c.isalnum() else "_" for c in s)
+
+
+def emit_asserts(lib, out):
+    out.append("/* The guest's (x86_64) layouts, which the host must share bit for bit. */")
+    for r in lib.records:
+        what = r.spelling.replace('"', "")
+        out.append(f"_Static_assert(sizeof({r.spelling}) == {r.size} && _Alignof({r.spelling}) == "
+                   f"{r.align}, \"{what}: size/alignment differ between guest and host\");")
+        for name, offset in r.fields:
+            out.append(f"_Static_assert(__builtin_offsetof({r.spelling}, {name}) == {offset}, "
+                       f"\"{what}.{name}: offset differs between guest and host\");")
+    out.append("")
+
+
+def emit_trampolines(lib, sig, out):
+    v = lib.symbol
+    out.append(f"/* {sig.name}: {sig.key} */")
+    out.append(f"static _Atomic uint64_t guest_fns_{sig.index}[{SLOTS}];")
+    params = ", ".join(f"__typeof__({p.spelling}) a{i}" for i, p in enumerate(sig.params)) or "void"
+    for k in range(SLOTS):
+        out.append(f"static __typeof__({sig.ret.spelling}) cb_{sig.index}_{k}({params})\n{{")
+        out.append(f"    uint64_t f[{sig.frame_slots()}] = {{0}};")
+        slot = 0
+        for i, p in enumerate(sig.params):
+            out.append(f"    LORELEI_PUT(f, {slot}, a{i});")
+            slot += p.slots
+        out.append(f"    lorelei_call_guest(&{v}, {sig.index}, atomic_load_explicit("
+                   f"&guest_fns_{sig.index}[{k}], memory_order_relaxed), f);")
+        if sig.ret.kind != "void":
+            out.append(f"    return LORELEI_GET(__typeof__({sig.ret.spelling}), f, {slot});")
+        out.append("}")
+    out.append(f"static void *const trampolines_{sig.index}[{SLOTS}] = {{")
+    for k in range(0, SLOTS, 8):
+        out.append("    " + " ".join(f"(void *)cb_{sig.index}_{j}," for j in range(k, k + 8)))
+    out.append("};\n")
+
+
+def emit_thunk(lib, f, out):
+    v = lib.symbol
+    if f.name == "__lorelei_host_free":
+        # natives[] holds the library's own free function (see the table).
+        out.append(f"static int thunk___lorelei_host_free(uint64_t *f)\n{{\n"
+                   f"    void (*host_free)(void *) = (void (*)(void *))natives[{f.index}];\n"
+                   f"    if (host_free) {{\n        host_free(LORELEI_GET(void *, f, 0));\n    }}\n"
+                   f"    return 0;\n}}\n")
+        return
+    out.append(f"static int thunk_{f.name}(uint64_t *f)\n{{")
+    if not f.params and f.ret.kind == "void":
+        out.append("    (void)f;")
+    out.append(f"    __typeof__(&{f.name}) fn = (__typeof__(&{f.name}))natives[{f.index}];")
+    out.append(f"    if (!fn) {{\n        return lorelei_missing_native(&{v}, {f.index});\n    }}")
+    args, after = [], []
+    for i, p in enumerate(f.params):
+        t, slot = p.type, f.slot_of(i)
+        get = f"LORELEI_GET(__typeof__({t.spelling}), f, {slot})"
+        if i == f.printf:
+            args += ['"%s"', f"LORELEI_GET(const char *, f, {slot})"]
+        elif t.kind == "fnptr":
+            args.append(f"(__typeof__({t.spelling}))lorelei_host_callback(&{v}, {t.sig.index}, "
+                        f"LORELEI_GET(uint64_t, f, {slot}))")
+        elif t.callback_struct:
+            s = t.callback_struct
+            out.append(f"    __typeof__({t.spelling}) p{i} = {get};")
+            out.append(f"    {s.spelling} shadow{i};")
+            out.append(f"    __typeof__({t.spelling}) arg{i} = p{i};")
+            out.append(f"    if (p{i}) {{\n        memcpy(&shadow{i}, p{i}, sizeof(shadow{i}));")
+            for field, sig in s.fnptr_fields:
+                out.append(f"        shadow{i}.{field} = (__typeof__(shadow{i}.{field}))"
+                           f"lorelei_host_callback(&{v}, {sig.index}, "
+                           f"(uint64_t)(uintptr_t)p{i}->{field});")
+            out.append(f"        arg{i} = &shadow{i};\n    }}")
+            args.append(f"arg{i}")
+            if not t.pointee_const:
+                after.append(f"    if (p{i}) {{")
+                for field, sig in s.fnptr_fields:
+                    after.append(f"        __typeof__(p{i}->{field}) guest_{field}{i} = p{i}->{field};")
+                after.append(f"        memcpy((void *)p{i}, &shadow{i}, sizeof(shadow{i}));")
+                for field, sig in s.fnptr_fields:
+                    after.append(f"        uint64_t back_{field}{i} = lorelei_guest_callback(&{v}, "
+                                 f"{sig.index}, (void *)shadow{i}.{field});")
+                    after.append(f"        p{i}->{field} = back_{field}{i} ? (__typeof__(p{i}->{field}))"
+                                 f"back_{field}{i} : guest_{field}{i};")
+                after.append("    }")
+        elif t.fnptr_out:
+            out.append(f"    __typeof__({t.spelling}) p{i} = {get};")
+            args.append(f"p{i}")
+            after.append(f"    if (p{i} && *p{i}) {{\n        *p{i} = (__typeof__(*p{i}))"
+                         f"lorelei_guest_callback(&{v}, {t.fnptr_out.index}, (void *)*p{i});\n    }}")
+        else:
+            args.append(get)
+    call = f"fn({', '.join(args)})"
+    if f.errno:
+        out.append("    errno = 0;")
+    if f.ret.kind == "void":
+        out.append(f"    {call};")
+    else:
+        out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, ({f.ret.spelling})({call}));")
+    if f.errno:
+        out.append(f"    f[{f.errno_slot()}] = (uint64_t)errno;")
+    out.extend(after)
+    out.append("    return 0;\n}\n")
+
+
+def emit(lib, source_name):
+    v = lib.symbol
+    out = [f"/* Generated by thunkgen from {source_name}: do not edit. */",
+           "#include <errno.h>", "#include <stdatomic.h>", "#include <stdint.h>",
+           "#include <string.h>"]
+    out += [f"#include <{h}>" for h in lib.includes]
+    out += [p for p in lib.prototypes]
+    out += ['#include "lorelei-host.h"', ""]
+    emit_asserts(lib, out)
+    out.append(f"extern const struct lorelei_host_lib {v};")
+    out.append(f"static void *natives[{max(len(lib.thunked()), 1)}];\n")
+    for sig in lib.sigs:
+        emit_trampolines(lib, sig, out)
+    for f in lib.thunked():
+        emit_thunk(lib, f, out)
+    out.append(f"static const struct lorelei_host_fn fns[] = {{")
+    for f in lib.thunked():
+        flags = []
+        needs_coro = f.may_callback or any(p.type.kind == "fnptr" or p.type.callback_struct
+                                           for p in f.params)
+        if needs_coro:
+            flags.append("LORELEI_FN_MAY_CALLBACK")
+        if lib.callback_if_armed:
+            flags.append("LORELEI_FN_CALLBACK_IF_ARMED")
+        native = lib.host_free if f.name == "__lorelei_host_free" else f.name
+        out.append(f"    {{\"{native}\", thunk_{f.name}, {' | '.join(flags) or '0'}}},")
+    out.append("};")
+    out.append("static const char *const sonames[] = {" +
+               " ".join(f'"{s}",' for s in lib.sonames) + " NULL};")
+    if lib.sigs:
+        out.append("static const struct lorelei_callback_sig sigs[] = {")
+        out += [f"    {{\"{s.name}\", trampolines_{s.index}, guest_fns_{s.index}}}," for s in lib.sigs]
+        out.append("};")
+    if lib.resolve:
+        out.append(f"void *{lib.resolve}(const struct lorelei_host_lib *lib, void *handle, "
+                   "const char *name);")
+    out.append(f"const struct lorelei_host_lib {v} = {{")
+    out.append(f"    .id = {lib.id},\n    .name = \"{lib.name}\",\n    .sonames = sonames,")
+    out.append(f"    .api_hash = 0x{lib.api_hash():016x}ull,")
+    out.append(f"    .fns = fns,\n    .n_fns = {len(lib.thunked())},\n    .natives = natives,")
+    out.append(f"    .sigs = {'sigs' if lib.sigs else 'NULL'},\n    .n_sigs = {len(lib.sigs)},")
+    out.append(f"    .resolve = {lib.resolve or 'NULL'},")
+    out.append("};")
+    return "\n".join(out) + "\n"

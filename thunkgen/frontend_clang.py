@@ -1,0 +1,213 @@
+"""C headers -> model, with libclang (Debian's python3-clang-14).
+
+The headers are parsed for the guest's target (x86_64-linux-gnu): sizes,
+alignments and field offsets are the guest's, and the host checks its own
+against them with static asserts (a layout difference fails the build).
+"""
+import os
+import subprocess
+
+import clang.cindex as ci
+
+from ir import CType, CallbackSig, Function, Param, Record, StructInfo
+
+GUEST_TARGET = "x86_64-linux-gnu"
+
+INT_KINDS = {
+    ci.TypeKind.BOOL, ci.TypeKind.CHAR_U, ci.TypeKind.UCHAR, ci.TypeKind.CHAR16,
+    ci.TypeKind.CHAR32, ci.TypeKind.USHORT, ci.TypeKind.UINT, ci.TypeKind.ULONG,
+    ci.TypeKind.ULONGLONG, ci.TypeKind.CHAR_S, ci.TypeKind.SCHAR, ci.TypeKind.WCHAR,
+    ci.TypeKind.SHORT, ci.TypeKind.INT, ci.TypeKind.LONG, ci.TypeKind.LONGLONG,
+    ci.TypeKind.ENUM,
+}
+FLOAT_KINDS = {ci.TypeKind.FLOAT, ci.TypeKind.DOUBLE}
+FUNCTION_KINDS = {ci.TypeKind.FUNCTIONPROTO, ci.TypeKind.FUNCTIONNOPROTO}
+ARRAY_KINDS = {ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY}
+
+
+class FrontendError(Exception):
+    pass
+
+
+def exported_functions(library_path):
+    """Names of the functions the real library exports (nm -D)."""
+    out = subprocess.run(["nm", "-D", "--defined-only", library_path], check=True,
+                         capture_output=True, text=True).stdout
+    names, others = [], []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) != 3:
+            continue
+        (names if parts[1] in "TWi" else others).append(parts[2])
+    return sorted(set(names)), sorted(set(others))
+
+
+class ClangFrontend:
+    def __init__(self, lib, includes, include_dirs, extra_args, prototypes):
+        self.lib = lib
+        self.sigs = {}
+        self.records = {}
+        source = "".join(f"#include <{h}>\n" for h in includes) + "".join(
+            p + "\n" for p in prototypes)
+        args = ["-target", GUEST_TARGET, "-std=gnu11", "-D_GNU_SOURCE"]
+        args += [f"-I{d}" for d in include_dirs] + list(extra_args)
+        index = ci.Index.create()
+        self.tu = index.parse("lorelei_api.c", args=args, unsaved_files=[("lorelei_api.c", source)],
+                              options=ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES)
+        errors = [d for d in self.tu.diagnostics if d.severity >= ci.Diagnostic.Error]
+        if errors:
+            raise FrontendError("parsing the headers failed:\n" + "\n".join(str(d) for d in errors))
+        self.decls = {}
+        for c in self.tu.cursor.get_children():
+            if c.kind == ci.CursorKind.FUNCTION_DECL and c.spelling not in self.decls:
+                self.decls[c.spelling] = c
+
+    # ---- types -------------------------------------------------------------
+
+    def sig_for(self, fntype, name_hint):
+        canon = fntype.get_canonical()
+        key = canon.spelling
+        sig = self.sigs.get(key)
+        if sig is None:
+            if canon.kind == ci.TypeKind.FUNCTIONNOPROTO:
+                raise FrontendError(f"callback type {key} has no prototype")
+            params = [self.ctype(a, f"{name_hint} parameter", in_callback=True)
+                      for a in fntype.argument_types()]
+            if fntype.is_function_variadic():
+                raise FrontendError(f"variadic callback type {key} ({name_hint}) is not supported")
+            ret = self.ctype(fntype.get_result(), f"{name_hint} result", in_callback=True)
+            sig = CallbackSig(key=key, ret=ret, params=params, name=name_hint)
+            self.sigs[key] = sig
+            self.lib.sigs.append(sig)
+        return sig
+
+    def struct_info(self, record_type):
+        """The struct's function-pointer fields, or None if it has none."""
+        decl = record_type.get_canonical().get_declaration()
+        fields = []
+        for fld in decl.get_children():
+            if fld.kind != ci.CursorKind.FIELD_DECL:
+                continue
+            ft = fld.type.get_canonical()
+            if ft.kind == ci.TypeKind.POINTER and ft.get_pointee().kind in FUNCTION_KINDS:
+                fields.append((fld.spelling, self.sig_for(
+                    ft.get_pointee(), f"{record_type.spelling}.{fld.spelling}")))
+        if not fields:
+            return None
+        spelling = record_type.spelling.replace("const ", "").strip()
+        return StructInfo(spelling=spelling, fnptr_fields=fields)
+
+    def ctype(self, t, where, in_callback=False):
+        canon = t.get_canonical()
+        k = canon.kind
+        size, align = max(canon.get_size(), 0), max(canon.get_align(), 1)
+        if k == ci.TypeKind.VOID:
+            return CType(t.spelling, "void")
+        if k in INT_KINDS:
+            return CType(t.spelling, "int", size, align)
+        if k in FLOAT_KINDS:
+            return CType(t.spelling, "float", size, align)
+        if k in ARRAY_KINDS:
+            elem = canon.get_array_element_type()
+            return CType(f"__typeof__({elem.spelling}) *", "ptr", 8, 8)
+        if k == ci.TypeKind.POINTER:
+            pointee = canon.get_pointee()
+            if pointee.kind in FUNCTION_KINDS:
+                if in_callback:
+                    return CType(t.spelling, "ptr", 8, 8)  # not translated (documented limit)
+                # The canonical prototype: typedef sugar is lost, but its
+                # spellings ("unsigned char *") are valid C on both sides.
+                hint = t.spelling if t.kind == ci.TypeKind.TYPEDEF else where
+                return CType(t.spelling, "fnptr", 8, 8, sig=self.sig_for(pointee, hint))
+            ctype = CType(t.spelling, "ptr", 8, 8, pointee_const=pointee.is_const_qualified())
+            if in_callback:
+                return ctype
+            inner = pointee.get_canonical()
+            if inner.kind == ci.TypeKind.POINTER and inner.get_pointee().kind in FUNCTION_KINDS:
+                ctype.fnptr_out = self.sig_for(inner.get_pointee(), where)
+            elif inner.kind == ci.TypeKind.RECORD and inner.get_size() > 0:
+                self.note_record(inner)
+                sugared_pointee = t.get_pointee() if t.kind == ci.TypeKind.POINTER else pointee
+                ctype.callback_struct = self.struct_info(sugared_pointee)
+            return ctype
+        if k == ci.TypeKind.RECORD:
+            self.note_record(canon)
+            return CType(t.spelling, "record", size, align)
+        return CType(t.spelling, "unsupported", size, align)
+
+    def note_record(self, rtype, depth=0):
+        """Remember a struct whose layout guest and host must share."""
+        canon = rtype.get_canonical()
+        spelling = canon.spelling
+        if canon.get_size() <= 0 or "(unnamed" in spelling or "(anonymous" in spelling \
+                or spelling in self.records or depth > 8:
+            return
+        fields = []
+        rec = Record(spelling=spelling, size=canon.get_size(), align=canon.get_align(),
+                     fields=fields)
+        self.records[spelling] = rec
+        for fld in canon.get_declaration().get_children():
+            if fld.kind != ci.CursorKind.FIELD_DECL or not fld.spelling or fld.is_bitfield():
+                continue
+            offset = canon.get_offset(fld.spelling)
+            if offset >= 0:
+                fields.append((fld.spelling, offset // 8))
+            ft = fld.type.get_canonical()
+            while ft.kind in ARRAY_KINDS:
+                ft = ft.get_array_element_type().get_canonical()
+            if ft.kind == ci.TypeKind.RECORD:
+                self.note_record(ft, depth + 1)
+            elif ft.kind == ci.TypeKind.POINTER and ft.get_pointee().get_canonical().kind == \
+                    ci.TypeKind.RECORD:
+                self.note_record(ft.get_pointee(), depth + 1)
+
+    # ---- functions ---------------------------------------------------------
+
+    def function(self, name):
+        c = self.decls.get(name)
+        if c is None:
+            return None
+        t = c.type
+        if t.kind == ci.TypeKind.FUNCTIONNOPROTO:
+            raise FrontendError(f"{name} is declared without a prototype")
+        params = [Param(a.spelling or f"a{i}", self.ctype(a.type, f"{name}() parameter {i}"))
+                  for i, a in enumerate(c.get_arguments())]
+        ret = self.ctype(t.get_result(), f"{name}() result")
+        f = Function(name=name, ret=ret, params=params, variadic=t.is_function_variadic())
+        for what, ct in [("result", ret)] + [(p.name, p.type) for p in params]:
+            if ct.kind == "unsupported":
+                f.guest = True  # must be implemented by hand; checked by the caller
+                f.unsupported = f"{what} has type {ct.spelling}"
+        return f
+
+
+def build(lib, lib_cfg, fn_overrides, symbols_from):
+    includes = lib_cfg["includes"]
+    prototypes = [t["prototype"] for t in fn_overrides.values() if "prototype" in t]
+    fe = ClangFrontend(lib, includes, lib_cfg.get("include_dirs", []),
+                       lib_cfg.get("clang_args", []), prototypes)
+    mode = lib_cfg.get("symbols", "exports")
+    if mode == "exports":
+        if not symbols_from or not os.path.exists(symbols_from):
+            raise FrontendError(f"symbols = \"exports\" needs the host library; not found: {symbols_from}")
+        names, data = exported_functions(symbols_from)
+        if data:
+            raise FrontendError(f"{symbols_from} exports data symbols the stub cannot forward: "
+                                + ", ".join(data))
+    elif mode == "header":
+        prefix = lib_cfg.get("prefix", "")
+        names = sorted(n for n in fe.decls if n.startswith(prefix))
+    else:
+        raise FrontendError(f"symbols = \"{mode}\": expected \"exports\" or \"header\"")
+    missing = []
+    for name in names:
+        f = fe.function(name)
+        if f is None:
+            missing.append(name)
+            continue
+        lib.functions.append(f)
+    if missing:
+        raise FrontendError(
+            f"{len(missing)} exported function(s) have no declaration in {', '.join(includes)}: "
+            + ", ".join(missing) + ". Give each a [functions.NAME] prototype = \"...\" override.")
+    lib.records = sorted(fe.records.values(), key=lambda r: r.spelling)

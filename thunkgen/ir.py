@@ -1,0 +1,132 @@
+"""The generator's model of a library API, filled in by a frontend
+(frontend_clang.py from C headers, frontend_khronos.py from registry XML)
+and read by the emitters (emit_guest.py, emit_host.py).
+
+Every value crosses the magic syscall in a frame of 8-byte slots, copied bit
+for bit (guest and host are both LP64 little-endian): a parameter takes
+ceil(size / 8) slots, the result follows the parameters. Only three kinds of
+value need more than a copy, and the model marks them:
+  - function pointers (kind "fnptr"): a guest function becomes a host
+    trampoline on the way in, and back on the way out;
+  - pointers to structs holding function pointers ("callback_struct"):
+    the host gets a translated shadow copy;
+  - pointers to function pointers ("fnptr_out"): the host's answer is
+    translated back to the guest function it stands for.
+"""
+from dataclasses import dataclass, field
+import hashlib
+
+
+@dataclass
+class CType:
+    spelling: str            # valid C inside __typeof__(...)
+    kind: str                # void | int | float | ptr | fnptr | record | unsupported
+    size: int = 0
+    align: int = 1
+    sig: "CallbackSig | None" = None          # kind == fnptr
+    callback_struct: "StructInfo | None" = None  # ptr to a struct with fnptr fields
+    pointee_const: bool = False
+    fnptr_out: "CallbackSig | None" = None    # ptr to a fnptr (an out-parameter)
+
+    @property
+    def slots(self):
+        return 0 if self.kind == "void" else max(1, (self.size + 7) // 8)
+
+
+@dataclass
+class CallbackSig:
+    """A function-pointer type, deduplicated by its canonical signature."""
+    key: str                 # canonical spelling, the dedup key
+    ret: CType
+    params: list             # [CType]
+    index: int = -1          # position in the library's signature table
+    name: str = ""           # a readable name for messages (first typedef seen)
+
+    def frame_slots(self):
+        return sum(p.slots for p in self.params) + max(self.ret.slots, 1)
+
+
+@dataclass
+class StructInfo:
+    spelling: str            # unqualified record type spelling
+    fnptr_fields: list       # [(field name, CallbackSig)]
+
+
+@dataclass
+class Param:
+    name: str
+    type: CType
+
+
+@dataclass
+class Function:
+    name: str
+    ret: CType
+    params: list             # [Param]
+    variadic: bool = False
+    # Override annotations (overrides.py documents them):
+    guest: bool = False
+    may_callback: bool = False
+    printf: int = -1
+    returns_owned_string: bool = False
+    errno: bool = False
+    index: int = -1          # position in the thunk table (thunked functions only)
+
+    def slot_of(self, i):
+        return sum(p.type.slots for p in self.params[:i])
+
+    def ret_slot(self):
+        return sum(p.type.slots for p in self.params)
+
+    def errno_slot(self):
+        return self.ret_slot() + max(self.ret.slots, 1)
+
+    def frame_slots(self):
+        return self.errno_slot() + (1 if self.errno else 0)
+
+
+@dataclass
+class Record:
+    """A struct/union whose guest (x86_64) layout the host must share."""
+    spelling: str
+    size: int
+    align: int
+    fields: list             # [(name, offset in bytes)]
+
+
+@dataclass
+class Library:
+    name: str
+    id: int
+    sonames: list
+    guest_soname: str
+    includes: list           # headers both halves include
+    functions: list = field(default_factory=list)   # [Function], all exports
+    sigs: list = field(default_factory=list)        # [CallbackSig]
+    records: list = field(default_factory=list)     # [Record]
+    callback_if_armed: bool = False
+    host_free: str = ""      # host function freeing what the library returns
+    guest_sources: list = field(default_factory=list)
+    resolve: str = ""        # host resolver function name, "" for dlsym
+
+    def thunked(self):
+        return [f for f in self.functions if not f.guest]
+
+    def api_hash(self):
+        """Identifies the description: stub and plugin must agree on it."""
+        h = hashlib.sha256(f"{self.name}:{self.id}".encode())
+        for f in self.thunked():
+            h.update(f"|{f.index}:{f.name}:{f.ret.spelling}:".encode())
+            h.update(",".join(p.type.spelling for p in f.params).encode())
+            h.update(f":{f.printf}:{int(f.errno)}:{int(f.returns_owned_string)}".encode())
+        for s in self.sigs:
+            h.update(f"#{s.index}:{s.key}".encode())
+        return int(h.hexdigest()[:16], 16)
+
+    def finalize(self):
+        """Fixes table order: sorted by name, so the output is reproducible."""
+        self.functions.sort(key=lambda f: f.name)
+        for i, f in enumerate(self.thunked()):
+            f.index = i
+        for i, s in enumerate(self.sigs):
+            s.index = i

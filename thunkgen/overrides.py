@@ -1,0 +1,104 @@
+"""The override file: one TOML file per library, the only hand-written part
+of its description. The frontend derives everything else from the real API
+(headers, registry XML, the host library's exported symbols).
+
+[library]                      what to generate
+  name = "sdl2"                  the plugin argument lib=NAME
+  id = 2                         library id in function ids (1..31), never reused
+  sonames = ["libSDL2-2.0.so.0"] host libraries to dlopen, in order
+  guest_soname = "libSDL2-2.0.so.0"  soname of the x86_64 stub
+  includes = ["SDL2/SDL.h"]      headers both halves include
+  symbols = "exports"            "exports": every symbol the host library
+                                 exports (nm -D); "header": every function the
+                                 headers declare with the prefix below
+  prefix = "SDL_"                (symbols = "header") which functions
+  callback_if_armed = false      true: every function may call back once a
+                                 guest callback was handed over (GL debug output)
+  host_free = "SDL_free"         host function freeing returned memory
+  guest_sources = ["sdl2_guest.c"]  hand-written guest-side functions
+  resolve = ""                   host resolver (hand-written) instead of dlsym
+
+[functions.NAME]               annotations for one function (all optional)
+  guest = true                   implemented in guest_sources: runs guest code,
+                                 loads guest objects or formats variadics
+  may_callback = true            calls guest callbacks before returning
+                                 (the generator already knows this for
+                                 function-pointer parameters)
+  printf = 0                     variadic printf-style: the format is parameter
+                                 0; the guest formats it and the host gets "%s"
+  returns_owned_string = true    returns a string the caller frees: the guest
+                                 gets a copy in guest memory (syscalls reject
+                                 host memory with EFAULT), the host's is freed
+                                 with host_free
+  errno = true                   the host's errno after the call becomes the
+                                 guest's
+  prototype = "int f(int);"      for an exported symbol no header declares
+
+A key outside this vocabulary is an error: a typo must not silently change
+what gets generated.
+"""
+import tomllib
+
+LIBRARY_KEYS = {
+    "name": str, "id": int, "sonames": list, "guest_soname": str, "includes": list,
+    "symbols": str, "prefix": str, "callback_if_armed": bool, "host_free": str,
+    "guest_sources": list, "resolve": str, "include_dirs": list, "clang_args": list,
+    "frontend": str,
+}
+FUNCTION_KEYS = {
+    "guest": bool, "may_callback": bool, "printf": int, "returns_owned_string": bool,
+    "errno": bool, "prototype": str,
+}
+
+
+class OverrideError(Exception):
+    pass
+
+
+def _check(table, allowed, where):
+    for key, value in table.items():
+        if key not in allowed:
+            raise OverrideError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(allowed))})")
+        if not isinstance(value, allowed[key]):
+            raise OverrideError(f"{where}: '{key}' must be a {allowed[key].__name__}")
+
+
+def load(path):
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    for key in data:
+        if key not in ("library", "functions"):
+            raise OverrideError(f"{path}: unknown table [{key}] (known: [library], [functions.NAME])")
+    lib = data.get("library")
+    if lib is None:
+        raise OverrideError(f"{path}: missing [library]")
+    _check(lib, LIBRARY_KEYS, f"{path} [library]")
+    for key in ("name", "id", "sonames", "guest_soname", "includes"):
+        if key not in lib:
+            raise OverrideError(f"{path} [library]: missing '{key}'")
+    if not 1 <= lib["id"] <= 31:
+        raise OverrideError(f"{path} [library]: id must be 1..31")
+    functions = data.get("functions", {})
+    for name, table in functions.items():
+        _check(table, FUNCTION_KEYS, f"{path} [functions.{name}]")
+    return lib, functions
+
+
+def apply(functions, overrides, where):
+    """Copies the annotations onto the frontend's functions."""
+    by_name = {f.name: f for f in functions}
+    for name, table in overrides.items():
+        f = by_name.get(name)
+        if f is None:
+            raise OverrideError(f"{where}: [functions.{name}] names no function of the library")
+        for key, value in table.items():
+            if key != "prototype":
+                setattr(f, key, value)
+    for f in functions:
+        if f.variadic and not f.guest and f.printf < 0:
+            raise OverrideError(
+                f"{where}: {f.name} is variadic: mark it printf = N or guest = true "
+                "(variadic arguments cannot be forwarded as they are)")
+        if f.printf >= 0 and not (f.variadic and f.printf < len(f.params)):
+            raise OverrideError(f"{where}: {f.name}: printf = {f.printf} needs a variadic "
+                                "function whose parameter {f.printf} is the format")
