@@ -114,6 +114,9 @@ int64_t lorelei_op_call(struct lorelei_thread *t, uint64_t fn_id, uint64_t frame
     if (!lorelei_lib_is_open(lib)) {
         return -LORELEI_ENOLINK;
     }
+    if (__builtin_expect(atomic_load_explicit(&lorelei_signals_dirty, memory_order_relaxed), 0)) {
+        lorelei_signals_refresh();
+    }
     if (__builtin_expect(atomic_load_explicit(&lorelei_manager_wanted, memory_order_relaxed), 0) &&
         atomic_exchange(&lorelei_manager_wanted, false)) {
         t->deferred = true;

@@ -47,10 +47,21 @@ struct lorelei_thread {
     uint64_t serving_cb;
 };
 
-/* The calling thread's state; creates it (vCPU or not) on first use. */
-struct lorelei_thread *lorelei_thread_get(bool is_vcpu);
+extern __thread struct lorelei_thread *lorelei_tls_thread __attribute__((tls_model("initial-exec")));
+struct lorelei_thread *lorelei_thread_create(bool is_vcpu);
+
 /* NULL if the thread never ran Lorelei code. */
-struct lorelei_thread *lorelei_thread_peek(void);
+static inline struct lorelei_thread *lorelei_thread_peek(void)
+{
+    return lorelei_tls_thread;
+}
+
+/* The calling thread's state; creates it (vCPU or not) on first use. */
+static inline struct lorelei_thread *lorelei_thread_get(bool is_vcpu)
+{
+    struct lorelei_thread *t = lorelei_tls_thread;
+    return __builtin_expect(t && (t->is_vcpu || !is_vcpu), 1) ? t : lorelei_thread_create(is_vcpu);
+}
 
 /* Frees what calls.c and service.c keep for a thread that is exiting. */
 void lorelei_calls_thread_exit(struct lorelei_thread *t);
@@ -64,6 +75,7 @@ int64_t lorelei_op_callback_return(struct lorelei_thread *t, uint64_t cb);
 int64_t lorelei_op_wait_callback(struct lorelei_thread *t, uint64_t channel_id);
 
 /* ---- libraries.c ----------------------------------------------------------- */
+void lorelei_libs_init(void);
 const struct lorelei_host_lib *lorelei_lib_by_id(uint64_t id);
 const struct lorelei_host_lib *lorelei_lib_by_name(const char *name);
 bool lorelei_lib_is_open(const struct lorelei_host_lib *lib);
@@ -90,10 +102,12 @@ bool lorelei_guest_signal_pending(void);
 /* Installs the wrappers that let SIGINT/SIGTERM/SIGHUP/SIGQUIT end a game
  * blocked in a host call. Call once QEMU's own handlers are in place. */
 void lorelei_signals_init(void);
-/* Filter/ret hooks for the guest's rt_sigaction, to track dispositions. */
+/* The filter sees the guest's rt_sigaction (before QEMU runs it): note the
+ * new disposition; the wrappers are re-installed before the next host call. */
 #define LORELEI_GUEST_NR_RT_SIGACTION 13
-void lorelei_signals_before_sigaction(uint64_t sig, uint64_t guest_act);
-void lorelei_signals_after_sigaction(int64_t ret);
+void lorelei_signals_note_sigaction(uint64_t sig, uint64_t guest_act);
+void lorelei_signals_refresh(void);
+extern atomic_bool lorelei_signals_dirty;
 
 /* ---- messages ---------------------------------------------------------------- */
 void lorelei_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

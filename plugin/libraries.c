@@ -14,7 +14,7 @@
 
 #include "internal.h"
 
-enum { MAX_LIBS = 16 };
+enum { MAX_LIBS = 32 }; /* library ids are 1..31 (thunkgen/overrides.py) */
 
 struct lib_state {
     atomic_bool open;
@@ -29,14 +29,22 @@ struct lib_state {
 static struct lib_state states[MAX_LIBS];
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 
-const struct lorelei_host_lib *lorelei_lib_by_id(uint64_t id)
+/* Indexed by library id; filled once at install (read-only afterwards). */
+static const struct lorelei_host_lib *libs_by_id[MAX_LIBS];
+
+void lorelei_libs_init(void)
 {
     for (uint32_t i = 0; i < lorelei_n_all_libs; i++) {
-        if (lorelei_all_libs[i]->id == id) {
-            return lorelei_all_libs[i];
+        const struct lorelei_host_lib *lib = lorelei_all_libs[i];
+        if (lib->id < MAX_LIBS) {
+            libs_by_id[lib->id] = lib;
         }
     }
-    return NULL;
+}
+
+const struct lorelei_host_lib *lorelei_lib_by_id(uint64_t id)
+{
+    return id < MAX_LIBS ? libs_by_id[id] : NULL;
 }
 
 const struct lorelei_host_lib *lorelei_lib_by_name(const char *name)
@@ -64,7 +72,7 @@ const char *lorelei_lib_names(void)
 
 static struct lib_state *state_of(const struct lorelei_host_lib *lib)
 {
-    return &states[lib->id % MAX_LIBS];
+    return &states[lib->id];
 }
 
 bool lorelei_lib_is_open(const struct lorelei_host_lib *lib)
@@ -92,7 +100,7 @@ int lorelei_missing_native(const struct lorelei_host_lib *lib, uint32_t index)
 {
     static _Atomic uint32_t reported[MAX_LIBS][64];
     uint32_t bit = 1u << (index % 32), word = (index / 32) % 64;
-    if (!(atomic_fetch_or(&reported[lib->id % MAX_LIBS][word], bit) & bit)) {
+    if (!(atomic_fetch_or(&reported[lib->id][word], bit) & bit)) {
         lorelei_log("%s: the game called %s, which the host's %s does not provide; "
                     "the call returns 0",
                     lib->name, lib->fns[index].name, lib->sonames[0]);

@@ -130,7 +130,7 @@ static bool filter(unsigned int vcpu, int64_t num, uint64_t op, uint64_t a2, uin
     (void)vcpu, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8, (void)userdata;
     if (__builtin_expect(num != LORELEI_SYSCALL_NR, 1)) {
         if (num == LORELEI_GUEST_NR_RT_SIGACTION) {
-            lorelei_signals_before_sigaction(op, a2);
+            lorelei_signals_note_sigaction(op, a2);
         }
         return false;
     }
@@ -159,15 +159,6 @@ static bool filter(unsigned int vcpu, int64_t num, uint64_t op, uint64_t a2, uin
         break;
     }
     return true;
-}
-
-static LORELEI_SYSCALL_RET_CB(on_syscall_return)
-{
-    LORELEI_CB_UNUSED_ID;
-    (void)vcpu;
-    if (num == LORELEI_GUEST_NR_RT_SIGACTION) {
-        lorelei_signals_after_sigaction(ret);
-    }
 }
 
 static void after_fork_child(void)
@@ -237,6 +228,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
                     info->system_emulation ? "system emulation of " : "", info->target_name);
         return -1;
     }
+    lorelei_libs_init();
     for (int i = 0; i < argc; i++) {
         if (!parse_arg(argv[i])) {
             return -1;
@@ -244,7 +236,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     }
     pthread_atfork(NULL, NULL, after_fork_child);
     qemu_plugin_register_vcpu_syscall_filter_cb(id, filter, NULL);
-    lorelei_register_syscall_ret(id, on_syscall_return);
     lorelei_register_atexit(id, on_exit_plugin);
     return 0;
 }

@@ -39,8 +39,18 @@ struct lorelei_channel {
     uint32_t id;
     _Atomic uint32_t state; /* IDLE / REQUESTED / TAKEN: the service thread waits on it */
     _Atomic uint32_t done;  /* the host thread waits on it */
+    /* Set by a side about to sleep on its futex word, so the other side makes
+     * the wake-up syscall only when someone sleeps (it costs ~1 us). Stored
+     * before re-checking the word, loaded after changing it (seq_cst both):
+     * no wake-up is lost. */
+    _Atomic uint32_t service_sleeping, host_sleeping;
     _Atomic bool closed;
     _Atomic bool broken; /* the guest could not start its service thread */
+    /* Two owners: the manager, until it has reported the spawn, and the
+     * service thread, until it has acknowledged its exit. The service thread
+     * can start, serve and exit before the manager reports, so whichever
+     * finishes last frees the channel. */
+    _Atomic int refs;
     struct lorelei_callback *request;
     struct lorelei_callback spawn_cb, exit_cb;
     uint64_t spawn_status; /* the guest writes pthread_create's result here */
@@ -83,6 +93,7 @@ static struct lorelei_channel *channel_new(void)
         abort();
     }
     ch->id = id;
+    ch->refs = 2;
     ch->spawn_cb = (struct lorelei_callback){.kind = LORELEI_CB_SPAWN_SERVICE,
                                              .fn = id,
                                              .frame = (uint64_t)(uintptr_t)&ch->spawn_status};
@@ -110,16 +121,22 @@ void lorelei_service_call(struct lorelei_thread *t, struct lorelei_callback *cb)
     cb->token = ch->id;
     ch->request = cb;
     atomic_store_explicit(&ch->done, 0, memory_order_relaxed);
-    atomic_store_explicit(&ch->state, REQUESTED, memory_order_release);
-    lorelei_futex_wake_all(&ch->state);
+    atomic_store(&ch->state, REQUESTED);
+    if (atomic_load(&ch->service_sleeping)) {
+        lorelei_futex_wake_all(&ch->state);
+    }
 
     uint64_t spin_until = now_ns() + SPIN_NS;
     while (!atomic_load_explicit(&ch->done, memory_order_acquire)) {
         if (now_ns() < spin_until) {
             lorelei_cpu_relax();
-        } else {
-            lorelei_futex_wait(&ch->done, 0, 0);
+            continue;
         }
+        atomic_store(&ch->host_sleeping, 1);
+        if (!atomic_load(&ch->done)) {
+            lorelei_futex_wait(&ch->done, 0, WAIT_SLICE_NS);
+        }
+        atomic_store(&ch->host_sleeping, 0);
     }
     atomic_store_explicit(&ch->state, IDLE, memory_order_relaxed);
 }
@@ -180,7 +197,18 @@ int64_t lorelei_op_wait_callback(struct lorelei_thread *t, uint64_t channel_id)
         if (lorelei_guest_signal_pending()) {
             return LORELEI_RESTART_SYSCALL;
         }
-        lorelei_futex_wait(&ch->state, s, WAIT_SLICE_NS);
+        atomic_store(&ch->service_sleeping, 1);
+        if (atomic_load(&ch->state) == s && !atomic_load(&ch->closed)) {
+            lorelei_futex_wait(&ch->state, s, WAIT_SLICE_NS);
+        }
+        atomic_store(&ch->service_sleeping, 0);
+    }
+}
+
+static void channel_unref(struct lorelei_channel *ch)
+{
+    if (atomic_fetch_sub(&ch->refs, 1) == 1) {
+        free(ch);
     }
 }
 
@@ -202,13 +230,18 @@ bool lorelei_service_complete(uint64_t cb, int64_t *status)
             atomic_store(&ch->broken, true);
             atomic_store(&ch->done, 1);
             lorelei_futex_wake_all(&ch->done);
+            atomic_store(&channels[ch->id], NULL);
+            channel_unref(ch); /* no service thread will ever acknowledge an exit */
         }
+        channel_unref(ch);
     } else if (cb == (uint64_t)(uintptr_t)&ch->exit_cb) {
         atomic_store(&channels[ch->id], NULL);
-        free(ch);
+        channel_unref(ch);
     } else {
-        atomic_store_explicit(&ch->done, 1, memory_order_release);
-        lorelei_futex_wake_all(&ch->done);
+        atomic_store(&ch->done, 1);
+        if (atomic_load(&ch->host_sleeping)) {
+            lorelei_futex_wake_all(&ch->done);
+        }
     }
     return true;
 }

@@ -17,7 +17,9 @@
  *    default action, we take the default action now. A guest that installed
  *    its own handler gets it when the call returns (docs/abi.md).
  *    QEMU re-installs its handler whenever the guest calls rt_sigaction, so
- *    the wrapper is put back after each of those (lorelei_signals_after_*).
+ *    the filter notes each such call and the wrapper is put back before the
+ *    next host call (lorelei_signals_refresh): a syscall-return callback
+ *    would cost every guest syscall a few nanoseconds instead.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -39,9 +41,10 @@ static struct sigaction qemu_handlers[HOST_SIG_MAX + 1];
 static _Atomic int guest_disposition[HOST_SIG_MAX + 1]; /* indexed by guest = host number here */
 static atomic_bool initialised;
 
-/* The rt_sigaction the guest is making on this thread, seen by the filter. */
-static __thread int pending_sig;
-static __thread int pending_disposition;
+/* Signals whose guest disposition changed since the wrappers were last
+ * checked: bit per signal, set by the filter, consumed by refresh. */
+static _Atomic uint64_t changed;
+atomic_bool lorelei_signals_dirty;
 
 bool lorelei_guest_signal_pending(void)
 {
@@ -105,9 +108,8 @@ void lorelei_signals_init(void)
     }
 }
 
-void lorelei_signals_before_sigaction(uint64_t sig, uint64_t guest_act)
+void lorelei_signals_note_sigaction(uint64_t sig, uint64_t guest_act)
 {
-    pending_sig = 0;
     if (sig > HOST_SIG_MAX || !is_fatal((int)sig) || !guest_act) {
         return;
     }
@@ -121,23 +123,24 @@ void lorelei_signals_before_sigaction(uint64_t sig, uint64_t guest_act)
     }
     g_byte_array_unref(buf);
     if (!ok) {
-        return;
+        return; /* QEMU will fail the call with EFAULT: nothing changes */
     }
-    pending_sig = (int)sig;
-    pending_disposition = handler == 0 ? DISP_DEFAULT : handler == 1 ? DISP_IGNORE : DISP_HANDLER;
+    atomic_store(&guest_disposition[sig],
+                 handler == 0 ? DISP_DEFAULT : handler == 1 ? DISP_IGNORE : DISP_HANDLER);
+    atomic_fetch_or(&changed, 1ull << sig);
+    atomic_store(&lorelei_signals_dirty, true);
 }
 
-void lorelei_signals_after_sigaction(int64_t ret)
+void lorelei_signals_refresh(void)
 {
-    int sig = pending_sig;
-    if (!sig) {
+    atomic_store(&lorelei_signals_dirty, false);
+    uint64_t bits = atomic_exchange(&changed, 0);
+    if (!atomic_load(&initialised)) {
         return;
     }
-    pending_sig = 0;
-    if (ret == 0) {
-        atomic_store(&guest_disposition[sig], pending_disposition);
-    }
-    if (atomic_load(&initialised)) {
-        wrap(sig);
+    for (int sig = 1; sig <= HOST_SIG_MAX; sig++) {
+        if (bits & (1ull << sig)) {
+            wrap(sig);
+        }
     }
 }

@@ -16,7 +16,11 @@
  * threads only 256 KiB. Threads with less run every thunk on a coroutine. */
 #define DIRECT_CALL_MIN_STACK (2u << 20)
 
-static __thread struct lorelei_thread *tls_thread;
+/* initial-exec: the plugin is dlopen'ed, and the default (general-dynamic)
+ * model would call __tls_get_addr on every magic syscall. One pointer fits
+ * easily in glibc's surplus static TLS for dlopen'ed libraries. */
+__thread struct lorelei_thread *lorelei_tls_thread __attribute__((tls_model("initial-exec")));
+#define tls_thread lorelei_tls_thread
 static pthread_key_t thread_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
@@ -54,12 +58,7 @@ static bool has_big_stack(void)
     return left >= DIRECT_CALL_MIN_STACK;
 }
 
-struct lorelei_thread *lorelei_thread_peek(void)
-{
-    return tls_thread;
-}
-
-struct lorelei_thread *lorelei_thread_get(bool is_vcpu)
+struct lorelei_thread *lorelei_thread_create(bool is_vcpu)
 {
     struct lorelei_thread *t = tls_thread;
     if (t) {

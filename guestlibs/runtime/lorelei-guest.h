@@ -27,12 +27,21 @@ static inline int64_t lorelei_syscall3(uint64_t op, uint64_t a2, uint64_t a3)
 /* Anything but 0 from CALL: run callbacks until the call is done, or fail. */
 LORELEI_GUEST_API void lorelei_call_slow(int64_t status, uint64_t fn_id);
 
-/* Calls host function `fn_id` with the frame (arguments in, result out). */
+/* Calls host function `fn_id` with the frame (arguments in, result out).
+ * Callbacks the host asks for are run here, in the stub: every indirect
+ * branch costs the emulator a lookup, so the common callback path avoids the
+ * extra call into the runtime; anything unusual goes to lorelei_call_slow. */
 static inline void lorelei_call(uint64_t fn_id, uint64_t *frame)
 {
     int64_t status = lorelei_syscall3(LORELEI_OP_CALL, fn_id, (uint64_t)(uintptr_t)frame);
-    if (__builtin_expect(status != 0, 0)) {
-        lorelei_call_slow(status, fn_id);
+    while (__builtin_expect(status != 0, 0)) {
+        const struct lorelei_callback *cb = (const struct lorelei_callback *)(uintptr_t)status;
+        if (status < 0 || cb->kind != LORELEI_CB_CALL) {
+            lorelei_call_slow(status, fn_id);
+            return;
+        }
+        ((lorelei_invoker_fn)(uintptr_t)cb->invoker)(cb->fn, (uint64_t *)(uintptr_t)cb->frame);
+        status = lorelei_syscall3(LORELEI_OP_CALLBACK_RETURN, (uint64_t)status, 0);
     }
 }
 
