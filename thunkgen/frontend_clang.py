@@ -139,7 +139,9 @@ class ClangFrontend:
         """Remember a struct whose layout guest and host must share."""
         canon = rtype.get_canonical()
         spelling = canon.spelling
+        # Compiler-internal records (struct __va_list_tag) have no portable name.
         if canon.get_size() <= 0 or "(unnamed" in spelling or "(anonymous" in spelling \
+                or spelling.split()[-1].startswith("__") \
                 or spelling in self.records or depth > 8:
             return
         fields = []

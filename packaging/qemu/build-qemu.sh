@@ -4,6 +4,7 @@
 #
 #   packaging/qemu/build-qemu.sh            build (or reuse) and print the qemu-x86_64 path
 #   packaging/qemu/build-qemu.sh --prefix   print the install prefix instead
+#   packaging/qemu/build-qemu.sh --apt-sources  only add the apt sources it needs
 #   packaging/qemu/build-qemu.sh --help
 #
 # Idempotent: a warm cache prints only the path (logs go to stderr) and takes
@@ -31,6 +32,7 @@ patch_dir="$here/patches"
 cache_root=${LORELEI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-lorelei}
 want_version=${LORELEI_QEMU_VERSION:-$PINNED_VERSION}
 print_prefix=0
+sources_only=0
 
 log() { printf 'build-qemu: %s\n' "$*" >&2; }
 # die WHAT WHY FIX: every failure says what happened, why, and what to do.
@@ -45,8 +47,9 @@ usage() {
 for arg in "$@"; do
     case $arg in
         --prefix) print_prefix=1 ;;
+        --apt-sources) sources_only=1 ;;
         -h | --help) usage; exit 0 ;;
-        *) die "unknown argument '$arg'" "build-qemu.sh takes only --prefix or --help" \
+        *) die "unknown argument '$arg'" "build-qemu.sh takes only --prefix, --apt-sources or --help" \
                "run 'packaging/qemu/build-qemu.sh --help'" ;;
     esac
 done
@@ -81,6 +84,8 @@ finish() {
     exit 0
 }
 
+# Defined further down; --apt-sources skips straight to them.
+if [ "$sources_only" = 0 ]; then
 # Fast path: the pinned (or requested) version is already built. Checked before
 # touching apt so a warm run needs neither the network nor root.
 warm_prefix="$cache_root/qemu/$(key_for "$want_version")"
@@ -99,6 +104,7 @@ log "waiting for the build lock ($cache_root/qemu/.lock)"
 flock 9
 # Another run may have finished the build while we waited.
 [ -x "$warm_prefix/bin/qemu-x86_64" ] && finish "$warm_prefix"
+fi
 
 # ---- apt sources --------------------------------------------------------------
 # The Debian archive URI this machine already uses, taken from its apt sources
@@ -132,7 +138,9 @@ debian_uri() {
 readonly lorelei_sources=/etc/apt/sources.list.d/qemu-lorelei-build.sources
 ensure_apt_sources() {
     local uri
-    if [ -f "$lorelei_sources" ]; then return 1; fi
+    if [ -f "$lorelei_sources" ] && grep -q "^Suites: $SOURCE_SUITE $SOURCE_SUITE-backports\$" "$lorelei_sources"; then
+        return 1
+    fi
     uri=$(debian_uri)
     [ -n "$uri" ] || die "no Debian archive found in the apt sources" \
         "build-qemu.sh derives the mirror URI from /etc/apt/sources.list{,.d/*} and found none" \
@@ -140,10 +148,11 @@ ensure_apt_sources() {
     log "adding deb-src $SOURCE_SUITE and deb $MESON_SUITE from $uri"
     as_root tee "$lorelei_sources" >/dev/null <<EOF
 # Added by qemu-lorelei's packaging/qemu/build-qemu.sh: QEMU 10.0 source from
-# Debian $SOURCE_SUITE, and meson >= $MIN_MESON from $MESON_SUITE.
+# Debian $SOURCE_SUITE (and a newer QEMU's plugin header from its backports,
+# see fetch-stock-header.sh), and meson >= $MIN_MESON from $MESON_SUITE.
 Types: deb-src
 URIs: $uri
-Suites: $SOURCE_SUITE
+Suites: $SOURCE_SUITE $SOURCE_SUITE-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
@@ -209,6 +218,7 @@ resolve_version() {
 }
 
 if ensure_apt_sources; then apt_update; fi
+[ "$sources_only" = 1 ] && exit 0
 ensure_build_deps
 if ! apt-cache showsrc qemu 2>/dev/null | grep -q '^Version: 1:10\.0\.'; then apt_update; fi
 version=$(resolve_version)

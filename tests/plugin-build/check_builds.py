@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Build checks of the host half that are not plain compile steps.
+
+  check_builds.py stock-api PLUGIN_OR_EMPTY REASON_FILE
+      the plugin compiled against a stock QEMU >= 11.1 header exports the
+      plugin entry points; skipped (77) with the reason when no header was
+      available
+  check_builds.py cross OBJECT...
+      the host halves compiled for aarch64 (their layout static asserts held)
+"""
+import subprocess
+import sys
+
+mode = sys.argv[1]
+if mode == "stock-api":
+    plugin, reason_file = sys.argv[2], sys.argv[3]
+    if not plugin:
+        try:
+            reason = open(reason_file).read().strip()
+        except OSError:
+            reason = "scripts/build.sh did not record why"
+        print(f"not compiled against a stock QEMU >= 11.1 plugin header: {reason}")
+        sys.exit(77)
+    syms = subprocess.run(["nm", "-D", "--defined-only", plugin], capture_output=True,
+                          text=True, check=True).stdout
+    ok = all(s in syms for s in ("qemu_plugin_install", "qemu_plugin_version"))
+    print(("ok" if ok else "FAIL") + f": {plugin} exports qemu_plugin_install/qemu_plugin_version")
+    sys.exit(0 if ok else 1)
+if mode == "cross":
+    objs = sys.argv[2:]
+    out = subprocess.run(["file"] + objs, capture_output=True, text=True).stdout
+    print(out)
+    ok = len(objs) > 0 and out.count("ARM aarch64") == len(objs)
+    print(("ok" if ok else "FAIL") + f": {len(objs)} host half(s) compiled for aarch64 with their layout asserts")
+    sys.exit(0 if ok else 1)
+sys.exit(f"unknown mode {mode}")
