@@ -50,6 +50,10 @@ def emit_stub(lib, f, out):
     for i, p in enumerate(f.params):
         value = "(const char *)lorelei_msg" if i == f.printf else f"a{i}"
         body.append(f"    LORELEI_PUT(f, {f.slot_of(i)}, {value});")
+    for i, p in enumerate(f.params):
+        prep = (f.prepare or p.type.mapping.get("guest_prepare", "")) if p.type.mapping else ""
+        if prep:
+            body.append(f"    {prep}((void *)a{i});")
     body.append(f"    lorelei_call(LORELEI_FN_ID({lib.id}, {f.index}), f);")
     if f.printf >= 0:
         body.append("    free(lorelei_msg);")
@@ -93,6 +97,10 @@ def emit(lib, source_name):
     out += [f"#include <{h}>" for h in lib.includes]
     out += [p for p in lib.prototypes]
     out += ['#include "lorelei-guest.h"', ""]
+    preps = {f.prepare for f in lib.functions if f.prepare}
+    preps |= {ct.mapping["guest_prepare"] for f in lib.functions
+              for ct in [p.type for p in f.params] if ct.mapping and "guest_prepare" in ct.mapping}
+    out += [f"void {name}(void *value);" for name in sorted(preps)]
     for sig in lib.sigs:
         emit_invoker(sig, out)
     if lib.sigs:

@@ -64,6 +64,9 @@ def emit_thunk(lib, f, out):
         get = f"LORELEI_GET(__typeof__({t.spelling}), f, {slot})"
         if i == f.printf:
             args += ['"%s"', f"LORELEI_GET(const char *, f, {slot})"]
+        elif t.mapping:
+            args.append(f"(__typeof__({t.spelling})){t.mapping['to_host']}("
+                        f"LORELEI_GET(uint64_t, f, {slot}))")
         elif t.kind == "fnptr":
             args.append(f"(__typeof__({t.spelling}))lorelei_host_callback(&{v}, {t.sig.index}, "
                         f"LORELEI_GET(uint64_t, f, {slot}))")
@@ -102,6 +105,10 @@ def emit_thunk(lib, f, out):
         out.append("    errno = 0;")
     if f.ret.kind == "void":
         out.append(f"    {call};")
+    elif f.ret.mapping:
+        if "to_guest" not in f.ret.mapping:
+            raise ValueError(f"{f.name} returns {f.ret.spelling}: its [types] entry needs to_guest")
+        out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, {f.ret.mapping['to_guest']}((void *)({call})));")
     else:
         out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, ({f.ret.spelling})({call}));")
     if f.errno:
@@ -119,6 +126,12 @@ def emit(lib, source_name):
     out += [p for p in lib.prototypes]
     out += ['#include "lorelei-host.h"', ""]
     emit_asserts(lib, out)
+    mappings = [ct.mapping for f in lib.functions for ct in [f.ret] + [p.type for p in f.params]
+                if ct.mapping]
+    for name in sorted({m["to_host"] for m in mappings}):
+        out.append(f"void *{name}(uint64_t guest_value);")
+    for name in sorted({m["to_guest"] for m in mappings if "to_guest" in m}):
+        out.append(f"uint64_t {name}(void *host_value);")
     out.append(f"extern const struct lorelei_host_lib {v};")
     out.append(f"static void *natives[{max(len(lib.thunked()), 1)}];\n")
     for sig in lib.sigs:

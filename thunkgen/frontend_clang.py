@@ -98,6 +98,11 @@ class ClangFrontend:
         return StructInfo(spelling=spelling, fnptr_fields=fields)
 
     def ctype(self, t, where, in_callback=False):
+        ct = self._ctype(t, where, in_callback)
+        ct.canonical = t.get_canonical().spelling
+        return ct
+
+    def _ctype(self, t, where, in_callback=False):
         canon = t.get_canonical()
         k = canon.kind
         size, align = max(canon.get_size(), 0), max(canon.get_align(), 1)

@@ -27,6 +27,8 @@ class CType:
     callback_struct: "StructInfo | None" = None  # ptr to a struct with fnptr fields
     pointee_const: bool = False
     fnptr_out: "CallbackSig | None" = None    # ptr to a fnptr (an out-parameter)
+    canonical: str = ""                      # canonical spelling, for [types] matching
+    mapping: "dict | None" = None            # [types."T"] entry of the override file
 
     @property
     def slots(self):
@@ -70,6 +72,7 @@ class Function:
     printf: int = -1
     returns_owned_string: bool = False
     errno: bool = False
+    prepare: str = ""        # guest function for mapped parameters, overriding the type's
     index: int = -1          # position in the thunk table (thunked functions only)
 
     def slot_of(self, i):

@@ -33,6 +33,17 @@ of its description. The frontend derives everything else from the real API
   errno = true                   the host's errno after the call becomes the
                                  guest's
   prototype = "int f(int);"      for an exported symbol no header declares
+  prepare = "fn"                 guest function called with each parameter of
+                                 a mapped type before the call, instead of the
+                                 type's guest_prepare (e.g. a full XSync where
+                                 the host must see what the guest just created)
+
+[types."T"]                    values of type T (its spelling, e.g. "Display *")
+                               mean different objects on the two sides
+  to_host = "fn"                 host: void *fn(uint64_t guest_value)
+  to_guest = "fn"                host: uint64_t fn(void *host_value), for results
+  guest_prepare = "fn"           guest: void fn(void *value), before each call
+                                 (e.g. flush the guest's X11 connection)
 
 A key outside this vocabulary is an error: a typo must not silently change
 what gets generated.
@@ -47,8 +58,9 @@ LIBRARY_KEYS = {
 }
 FUNCTION_KEYS = {
     "guest": bool, "may_callback": bool, "printf": int, "returns_owned_string": bool,
-    "errno": bool, "prototype": str,
+    "errno": bool, "prototype": str, "prepare": str,
 }
+TYPE_KEYS = {"to_host": str, "to_guest": str, "guest_prepare": str}
 
 
 class OverrideError(Exception):
@@ -67,8 +79,9 @@ def load(path):
     with open(path, "rb") as f:
         data = tomllib.load(f)
     for key in data:
-        if key not in ("library", "functions"):
-            raise OverrideError(f"{path}: unknown table [{key}] (known: [library], [functions.NAME])")
+        if key not in ("library", "functions", "types"):
+            raise OverrideError(f"{path}: unknown table [{key}] "
+                                "(known: [library], [functions.NAME], [types.\"T\"])")
     lib = data.get("library")
     if lib is None:
         raise OverrideError(f"{path}: missing [library]")
@@ -81,7 +94,28 @@ def load(path):
     functions = data.get("functions", {})
     for name, table in functions.items():
         _check(table, FUNCTION_KEYS, f"{path} [functions.{name}]")
-    return lib, functions
+    types = data.get("types", {})
+    for name, table in types.items():
+        _check(table, TYPE_KEYS, f"{path} [types.\"{name}\"]")
+        if "to_host" not in table:
+            raise OverrideError(f"{path} [types.\"{name}\"]: missing 'to_host'")
+    return lib, functions, types
+
+
+def apply_types(functions, types, where):
+    """Marks every parameter and result whose type has a [types] mapping."""
+    used = set()
+    for f in functions:
+        for ct in [f.ret] + [p.type for p in f.params]:
+            for key in (ct.spelling, getattr(ct, "canonical", None)):
+                if key in types:
+                    ct.mapping = types[key]
+                    used.add(key)
+                    break
+    unused = set(types) - used
+    if unused:
+        raise OverrideError(f"{where}: [types] entries match no parameter or result: "
+                            + ", ".join(sorted(unused)))
 
 
 def apply(functions, overrides, where):
@@ -92,8 +126,10 @@ def apply(functions, overrides, where):
         if f is None:
             raise OverrideError(f"{where}: [functions.{name}] names no function of the library")
         for key, value in table.items():
-            if key != "prototype":
+            if key not in ("prototype", "prepare"):
                 setattr(f, key, value)
+        if "prepare" in table:
+            f.prepare = table["prepare"]
     for f in functions:
         if f.variadic and not f.guest and f.printf < 0:
             raise OverrideError(

@@ -63,7 +63,7 @@ def add_host_free(lib, where):
 
 
 def cmd_lib(args):
-    cfg, fn_overrides = overrides.load(args.overrides)
+    cfg, fn_overrides, type_overrides = overrides.load(args.overrides)
     lib = make_library(cfg, fn_overrides)
     cfg.setdefault("include_dirs", [])
     cfg["include_dirs"] = list(args.include_dir) + cfg["include_dirs"]
@@ -72,6 +72,7 @@ def cmd_lib(args):
         import frontend_clang
         frontend_clang.build(lib, cfg, fn_overrides, args.symbols_from)
     overrides.apply(lib.functions, fn_overrides, args.overrides)
+    overrides.apply_types(lib.functions, type_overrides, args.overrides)
     unsupported = [f"{f.name} ({f.unsupported})" for f in lib.functions
                    if getattr(f, "unsupported", None) and f.name not in fn_overrides]
     if unsupported:

@@ -54,6 +54,12 @@ LORELEI_GUEST_API void lorelei_lib_open(uint32_t lib_id, uint32_t n_functions, u
 /* printf-style formatting into guest memory (free() the result). */
 LORELEI_GUEST_API char *lorelei_vformat(const char *fmt, va_list ap);
 
+/* Push the guest's X11/xcb requests to the server before the host uses the
+ * same server objects on its own connection (sync: wait until processed). */
+LORELEI_GUEST_API void lorelei_x11_flush(void *display);
+LORELEI_GUEST_API void lorelei_x11_sync(void *display);
+LORELEI_GUEST_API void lorelei_xcb_flush(void *connection);
+
 /* True when running under qemu-lorelei's plugin (false natively). */
 LORELEI_GUEST_API int lorelei_active(void);
 

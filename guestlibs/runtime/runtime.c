@@ -11,6 +11,7 @@
  *   back: they run callbacks from threads the guest never created
  *   (plugin/service.c has the host side).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <pthread.h>
@@ -198,6 +199,46 @@ __attribute__((constructor)) static void lorelei_runtime_init(void)
     }
     active = 1;
     start_manager();
+}
+
+/* ---- X11 ------------------------------------------------------------------------ */
+
+/* The host opens its own connection to the same X server (plugin/x11.c), so
+ * what the guest has buffered on its connection must reach the server
+ * before the host refers to it. The guest's libX11/libxcb are already loaded
+ * when the game has a connection to hand over; found by name, not linked. */
+static void *guest_symbol(const char *name)
+{
+    void *sym = dlsym(RTLD_DEFAULT, name);
+    if (!sym) {
+        fprintf(stderr, "qemu-lorelei: the game passed an X11 connection, but %s is not loaded in "
+                        "it\n", name);
+    }
+    return sym;
+}
+
+LORELEI_GUEST_API void lorelei_x11_flush(void *display)
+{
+    static int (*flush)(void *);
+    if (display && (flush || (flush = (int (*)(void *))guest_symbol("XFlush")))) {
+        flush(display);
+    }
+}
+
+LORELEI_GUEST_API void lorelei_x11_sync(void *display)
+{
+    static int (*sync)(void *, int);
+    if (display && (sync || (sync = (int (*)(void *, int))guest_symbol("XSync")))) {
+        sync(display, 0);
+    }
+}
+
+LORELEI_GUEST_API void lorelei_xcb_flush(void *connection)
+{
+    static int (*flush)(void *);
+    if (connection && (flush || (flush = (int (*)(void *))guest_symbol("xcb_flush")))) {
+        flush(connection);
+    }
 }
 
 LORELEI_GUEST_API void lorelei_lib_open(uint32_t lib_id, uint32_t n_functions, uint64_t api_hash,
