@@ -25,6 +25,10 @@ FUNCTION_KINDS = {ci.TypeKind.FUNCTIONPROTO, ci.TypeKind.FUNCTIONNOPROTO}
 ARRAY_KINDS = {ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY}
 
 
+# Defined by the linker in every shared object; not part of any API.
+LINKER_SYMBOLS = {"__bss_start", "_edata", "_end", "_init", "_fini"}
+
+
 class FrontendError(Exception):
     pass
 
@@ -37,6 +41,8 @@ def exported_functions(library_path):
     for line in out.splitlines():
         parts = line.split()
         if len(parts) != 3:
+            continue
+        if parts[2] in LINKER_SYMBOLS:
             continue
         (names if parts[1] in "TWi" else others).append(parts[2])
     return sorted(set(names)), sorted(set(others))
