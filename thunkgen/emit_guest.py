@@ -39,7 +39,12 @@ def emit_stub(lib, f, out):
     if f.variadic:
         params.append("...")
     proto = f"{tdecl(f.ret, f.name)}({', '.join(params) or 'void'})"
-    out.append(f"__attribute__((visibility(\"default\"))) {proto}\n{{")
+    if f.wrap:
+        # Hand-written guest code defines the real name around this stub.
+        proto = proto.replace(f" {f.name}(", f" lorelei_host_{f.name}(", 1)
+        out.append(f"__attribute__((visibility(\"hidden\"))) {proto}\n{{")
+    else:
+        out.append(f"__attribute__((visibility(\"default\"))) {proto}\n{{")
     body = []
     if f.printf >= 0:
         fmt = f"a{f.printf}"
@@ -113,6 +118,12 @@ def emit(lib, source_name):
         if not f.name.startswith("__lorelei_"):  # internal: called by index only
             emit_stub(lib, f, out)
     emit_lookup(lib, out)
+    if lib.host_free_index >= 0:
+        out.append(f"/* Frees host memory with the library's {lib.host_free}, for guest code that")
+        out.append(" * copied it into guest memory. */")
+        out.append(f"__attribute__((visibility(\"hidden\"))) void lorelei_{lib.cname}_host_free(void *p)\n{{")
+        out.append("    uint64_t g[2] = {0};\n    LORELEI_PUT(g, 0, p);")
+        out.append(f"    lorelei_call(LORELEI_FN_ID({lib.id}, {lib.host_free_index}), g);\n}}\n")
     out.append("__attribute__((constructor)) static void lorelei_open_library(void)\n{")
     out.append(f"    lorelei_lib_open({lib.id}, {len(lib.thunked())}, 0x{lib.api_hash():016x}ull, "
                f"lorelei_invokers, {len(lib.sigs)}, \"{lib.name}\", \"{lib.guest_soname}\");")

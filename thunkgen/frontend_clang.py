@@ -101,7 +101,14 @@ class ClangFrontend:
         if not fields:
             return None
         spelling = record_type.spelling.replace("const ", "").strip()
-        return StructInfo(spelling=spelling, fnptr_fields=fields)
+        canon = record_type.get_canonical().spelling.replace("const ", "").strip()
+        identity = all(sig.params and sig.params[0].canonical.replace("const ", "").strip()
+                       == canon + " *" for _, sig in fields)
+        info = StructInfo(spelling=spelling, fnptr_fields=fields, identity=identity)
+        if identity:
+            for _, sig in fields:
+                sig.self_struct = info
+        return info
 
     def ctype(self, t, where, in_callback=False):
         ct = self._ctype(t, where, in_callback)

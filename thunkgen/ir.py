@@ -43,6 +43,7 @@ class CallbackSig:
     params: list             # [CType]
     index: int = -1          # position in the library's signature table
     name: str = ""           # a readable name for messages (first typedef seen)
+    self_struct: "StructInfo | None" = None  # the identity struct its first parameter points to
 
     def frame_slots(self):
         return sum(p.slots for p in self.params) + max(self.ret.slots, 1)
@@ -52,12 +53,18 @@ class CallbackSig:
 class StructInfo:
     spelling: str            # unqualified record type spelling
     fnptr_fields: list       # [(field name, CallbackSig)]
+    # Every function pointer takes the struct itself first (a vtable, like
+    # SDL_RWops): the struct is an object with an identity. The host gets a
+    # shadow, callbacks get the guest's own pointer back, and nothing is
+    # copied back (the object may even be freed during the call).
+    identity: bool = False
 
 
 @dataclass
 class Param:
     name: str
     type: CType
+    out_only: bool = False   # override out_params: filled in by the host only
 
 
 @dataclass
@@ -73,6 +80,7 @@ class Function:
     returns_owned_string: bool = False
     errno: bool = False
     prepare: str = ""        # guest function for mapped parameters, overriding the type's
+    wrap: bool = False       # stub named lorelei_host_NAME, wrapped by hand-written guest code
     index: int = -1          # position in the thunk table (thunked functions only)
 
     def slot_of(self, i):
