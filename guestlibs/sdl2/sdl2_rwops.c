@@ -43,22 +43,56 @@ static Sint64 SDLCALL stdio_seek(SDL_RWops *ctx, Sint64 offset, int whence)
     return SDL_Error(SDL_EFSEEK);
 }
 
+/*
+ * The host's SDL reads into and writes from its own (host) buffers. Guest
+ * code may touch host memory, but a syscall given it fails with EFAULT, and
+ * stdio hands large transfers straight to read()/write(): go through a
+ * buffer in guest memory.
+ */
+enum { BOUNCE_SIZE = 64 * 1024 };
+static _Thread_local unsigned char bounce[BOUNCE_SIZE];
+
 static size_t SDLCALL stdio_read(SDL_RWops *ctx, void *ptr, size_t size, size_t maxnum)
 {
-    size_t n = fread(ptr, size, maxnum, ctx->hidden.stdio.fp);
-    if (n == 0 && ferror(ctx->hidden.stdio.fp)) {
+    if (size == 0 || maxnum == 0) {
+        return 0;
+    }
+    size_t total = size * maxnum, done = 0;
+    while (done < total) {
+        size_t want = total - done < BOUNCE_SIZE ? total - done : BOUNCE_SIZE;
+        size_t got = fread(bounce, 1, want, ctx->hidden.stdio.fp);
+        memcpy((char *)ptr + done, bounce, got);
+        done += got;
+        if (got < want) {
+            break;
+        }
+    }
+    if (done < total && ferror(ctx->hidden.stdio.fp)) {
         SDL_Error(SDL_EFREAD);
     }
-    return n;
+    /* Whole objects only, like fread; a partial one stays consumed, as there. */
+    return done / size;
 }
 
 static size_t SDLCALL stdio_write(SDL_RWops *ctx, const void *ptr, size_t size, size_t num)
 {
-    size_t n = fwrite(ptr, size, num, ctx->hidden.stdio.fp);
-    if (n == 0 && ferror(ctx->hidden.stdio.fp)) {
+    if (size == 0 || num == 0) {
+        return 0;
+    }
+    size_t total = size * num, done = 0;
+    while (done < total) {
+        size_t chunk = total - done < BOUNCE_SIZE ? total - done : BOUNCE_SIZE;
+        memcpy(bounce, (const char *)ptr + done, chunk);
+        size_t put = fwrite(bounce, 1, chunk, ctx->hidden.stdio.fp);
+        done += put;
+        if (put < chunk) {
+            break;
+        }
+    }
+    if (done < total && ferror(ctx->hidden.stdio.fp)) {
         SDL_Error(SDL_EFWRITE);
     }
-    return n;
+    return done / size;
 }
 
 static int SDLCALL stdio_close(SDL_RWops *ctx)
