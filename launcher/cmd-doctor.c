@@ -274,7 +274,8 @@ static void check_host(Report *rep)
     }
     if (renderer == NULL && device == NULL) {
         add(rep, "GPU driver", CHECK_SKIP, NULL, "no GL or Vulkan driver answered");
-    } else if (is_software(renderer) && (device == NULL || is_software(device))) {
+    } else if ((renderer == NULL || is_software(renderer)) &&
+               (device == NULL || is_software(device))) {
         add(rep, "GPU driver", CHECK_WARN,
             "install the Mesa or vendor driver for your GPU for full speed",
             "software rendering: %s%s%s", renderer != NULL ? renderer : "",

@@ -113,7 +113,7 @@ gboolean lo_elf_check_x86_64(const char *path, GError **error)
         lo_error_fix(error, "qemu-lorelei runs Linux games; use the game's Linux version");
         return FALSE;
     }
-    if (n < EI_NIDENT || memcmp(h, ELFMAG, SELFMAG) != 0) {
+    if (n < SELFMAG || memcmp(h, ELFMAG, SELFMAG) != 0) {
         g_set_error(error, LO_ERROR, LO_EXIT_NOT_X86_64, "'%s' is not an ELF program", shown);
         lo_error_fix(error, "give the path of the game's x86_64 Linux executable");
         return FALSE;

@@ -236,6 +236,7 @@ static void on_signal(int sig)
 
 void lo_interrupt_begin(void)
 {
+    interrupted = 0;
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     /* No SA_RESTART: a blocked read returns EINTR and the loop sees the flag.

@@ -116,7 +116,8 @@ static void probe_gl(int fd, gpointer data)
         }
     }
     eglBindAPI(EGL_OPENGL_API);
-    const EGLint attrs[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_NONE};
+    /* Any surface type: a surfaceless display has no window configurations. */
+    const EGLint attrs[] = {EGL_SURFACE_TYPE, 0, EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_NONE};
     EGLConfig config = NULL;
     EGLint n = 0;
     if (!eglChooseConfig(dpy, attrs, &config, 1, &n) || n < 1) {

@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include <cjson/cJSON.h>
+#include "json-util.h"
 #include <glib.h>
 
 /* {"sdl2": {"ok": true, "version": "2.26.5"} | {"ok": false, "error": "..."},

@@ -7,11 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Each artifact's place in a build tree and in an installation, as absolute
+ * paths of this build; lo_artifact_candidates() makes them relative to the
+ * running executable (from LO_BUILD_DIR or LO_ABS_BINDIR respectively). */
 typedef struct {
     const char *env;
     const char *what;
-    const char *build_rel;   /* from the executable's directory in a build tree */
-    const char *install_rel; /* from $bindir of an installation */
+    const char *build;       /* in the build tree (NULL: none) */
+    const char *install;     /* installed */
     const char *compiled;    /* absolute */
     const char *compiled2;   /* absolute, tried last; may be NULL */
     gboolean is_dir;
@@ -20,27 +23,28 @@ typedef struct {
 
 static const ArtifactInfo artifacts[LO_N_ARTIFACTS] = {
     [LO_ARTIFACT_QEMU] = {"LORELEI_QEMU", "the patched qemu-x86_64", NULL,
-                          LO_REL_LIBEXECDIR "/qemu-x86_64", LO_ABS_LIBEXECDIR "/qemu-x86_64",
+                          LO_ABS_LIBEXECDIR "/qemu-x86_64", LO_ABS_LIBEXECDIR "/qemu-x86_64",
                           LO_QEMU_DEFAULT, FALSE,
                           "build it with packaging/qemu/build-qemu.sh, or set LORELEI_QEMU to a "
                           "qemu-x86_64 that has the syscall-filter plugin API (QEMU >= 11.1)"},
-    [LO_ARTIFACT_PLUGIN] = {"LORELEI_PLUGIN", "the lorelei plugin", "../plugin/liblorelei-plugin.so",
-                            LO_REL_LIBDIR "/liblorelei-plugin.so",
+    [LO_ARTIFACT_PLUGIN] = {"LORELEI_PLUGIN", "the lorelei plugin",
+                            LO_BUILD_DIR "/../plugin/liblorelei-plugin.so",
+                            LO_ABS_LIBDIR "/liblorelei-plugin.so",
                             LO_ABS_LIBDIR "/liblorelei-plugin.so", NULL, FALSE,
                             "build it (scripts/build.sh build) or set LORELEI_PLUGIN to "
                             "liblorelei-plugin.so"},
     [LO_ARTIFACT_PRELOAD] = {"LORELEI_PRELOAD", "the lorelei preload shim",
-                             "../plugin/liblorelei-preload.so",
-                             LO_REL_LIBDIR "/liblorelei-preload.so",
+                             LO_BUILD_DIR "/../plugin/liblorelei-preload.so",
+                             LO_ABS_LIBDIR "/liblorelei-preload.so",
                              LO_ABS_LIBDIR "/liblorelei-preload.so", NULL, FALSE,
                              "build it (scripts/build.sh build) or set LORELEI_PRELOAD to "
                              "liblorelei-preload.so"},
-    [LO_ARTIFACT_GUESTLIBS] = {"LORELEI_GUESTLIBS", "the guest stub libraries", "../guestlibs",
-                               LO_REL_LIBDIR "/guest", LO_ABS_LIBDIR "/guest", NULL, TRUE,
+    [LO_ARTIFACT_GUESTLIBS] = {"LORELEI_GUESTLIBS", "the guest stub libraries",
+                               LO_BUILD_DIR "/../guestlibs", LO_ABS_LIBDIR "/guest", LO_ABS_LIBDIR "/guest", NULL, TRUE,
                                "build them (scripts/build.sh build) or set LORELEI_GUESTLIBS to "
                                "the folder holding sdl2/, gl/ and vulkan/"},
-    [LO_ARTIFACT_PROFILES] = {"LORELEI_PROFILES_DIR", "the built-in profiles", "profiles",
-                              LO_REL_DATADIR "/profiles", LO_ABS_DATADIR "/profiles", NULL, TRUE,
+    [LO_ARTIFACT_PROFILES] = {"LORELEI_PROFILES_DIR", "the built-in profiles",
+                              LO_SOURCE_PROFILES, LO_ABS_DATADIR "/profiles", LO_ABS_DATADIR "/profiles", NULL, TRUE,
                               "reinstall qemu-lorelei, or set LORELEI_PROFILES_DIR to a folder "
                               "of profiles"},
 };
@@ -69,10 +73,12 @@ GPtrArray *lo_artifact_candidates(LoArtifact which)
 {
     const ArtifactInfo *a = &artifacts[which];
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    if (a->build_rel != NULL) {
-        g_ptr_array_add(out, g_canonicalize_filename(a->build_rel, lo_exe_dir()));
+    if (a->build != NULL) {
+        g_autofree char *rel = lo_relative_path(LO_BUILD_DIR, a->build);
+        g_ptr_array_add(out, g_canonicalize_filename(rel, lo_exe_dir()));
     }
-    g_ptr_array_add(out, g_canonicalize_filename(a->install_rel, lo_exe_dir()));
+    g_autofree char *rel = lo_relative_path(LO_ABS_BINDIR, a->install);
+    g_ptr_array_add(out, g_canonicalize_filename(rel, lo_exe_dir()));
     g_ptr_array_add(out, g_strdup(a->compiled));
     if (a->compiled2 != NULL) {
         g_ptr_array_add(out, g_strdup(a->compiled2));

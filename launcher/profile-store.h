@@ -14,7 +14,7 @@
  */
 #pragma once
 
-#include <cjson/cJSON.h>
+#include "json-util.h"
 #include <glib.h>
 
 typedef enum {

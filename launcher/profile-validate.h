@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include <cjson/cJSON.h>
+#include "json-util.h"
 #include <glib.h>
 
 /* Appends one "PATH: what is wrong" string per problem; TRUE when none. */

@@ -7,7 +7,7 @@
 
 #include "profile-rules.h"
 
-#include <cjson/cJSON.h>
+#include "json-util.h"
 #include <glib.h>
 
 #define LO_DEFAULT_CPU "max"

@@ -154,3 +154,31 @@ char *lo_printable(const char *s, glong max_chars)
     }
     return g_string_free(out, FALSE);
 }
+
+char *lo_relative_path(const char *from, const char *to)
+{
+    g_autofree char *a = g_canonicalize_filename(from, "/");
+    g_autofree char *b = g_canonicalize_filename(to, "/");
+    g_auto(GStrv) pa = g_strsplit(a + 1, "/", -1);
+    g_auto(GStrv) pb = g_strsplit(b + 1, "/", -1);
+    guint common = 0;
+    while (pa[common] != NULL && pb[common] != NULL && pa[common][0] != '\0' &&
+           strcmp(pa[common], pb[common]) == 0) {
+        common++;
+    }
+    GString *out = g_string_new(NULL);
+    for (guint i = common; pa[i] != NULL; i++) {
+        if (pa[i][0] != '\0') {
+            g_string_append(out, out->len ? "/.." : "..");
+        }
+    }
+    for (guint i = common; pb[i] != NULL; i++) {
+        if (pb[i][0] != '\0') {
+            g_string_append_printf(out, "%s%s", out->len ? "/" : "", pb[i]);
+        }
+    }
+    if (out->len == 0) {
+        g_string_append_c(out, '.');
+    }
+    return g_string_free(out, FALSE);
+}

@@ -37,3 +37,7 @@ const char *lo_host_arch(void);
 /* A copy of untrusted text safe to print: control characters become \xNN or
  * \u{NNNN}, and anything past max_chars is cut with "...". */
 char *lo_printable(const char *s, glong max_chars);
+
+/* The relative path that leads from folder from to path to (both absolute,
+ * normalized lexically): "../lib/x" for /usr/bin -> /usr/lib/x. */
+char *lo_relative_path(const char *from, const char *to);
