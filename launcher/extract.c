@@ -133,6 +133,11 @@ static gboolean refuse(GError **error, const char *source, const char *entry, co
 static gboolean archive_failed(GError **error, const char *source, struct archive *a,
                                const char *what)
 {
+    if (lo_interrupted()) {
+        /* A read cut short by the signal is not the archive's fault. */
+        lo_set_interrupted_error(error, "nothing was imported");
+        return FALSE;
+    }
     g_autofree char *where = lo_printable(source, 120);
     const char *msg = a != NULL ? archive_error_string(a) : NULL;
     g_autofree char *shown = lo_printable(msg != NULL ? msg : "unknown error", 300);

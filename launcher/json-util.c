@@ -80,6 +80,11 @@ static gboolean check_raw(const char *text, gsize length, GError **error)
                     what);
         return FALSE;
     }
+    if (length >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                    "line 1: a byte order mark (save the file as UTF-8 without BOM)");
+        return FALSE;
+    }
     gboolean in_string = FALSE;
     int depth = 0;
     for (gsize i = 0; i < length; i++) {

@@ -54,6 +54,7 @@ static void test_refuses_invalid_utf8(void)
 
 static void test_refuses_trailing_text_and_depth(void)
 {
+    expect_invalid("\xef\xbb\xbf{}", 5, "byte order mark");
     expect_invalid("{} {}", 5, "unexpected text after the JSON document");
     expect_invalid("{\"a\": ", 6, "not valid JSON");
     GString *deep = g_string_new(NULL);
