@@ -108,7 +108,11 @@ char *lo_shell_join(const char *const *argv)
 
 char *lo_human_size(guint64 bytes)
 {
-    return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+    /* GLib separates number and unit with a no-break space; tables and
+     * scripts are better served by a plain one. */
+    g_autofree char *text = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+    g_auto(GStrv) parts = g_strsplit(text, "\u00a0", -1);
+    return g_strjoinv(" ", parts);
 }
 
 const char *lo_host_arch(void)

@@ -6,9 +6,11 @@
  * environment variable (sorted), then for each of libSDL2-2.0.so.0,
  * libGL.so.1 and libvulkan.so.1 "dlopen NAME -> WHO": the stub's marker when
  * the test stub was found first (LD_LIBRARY_PATH), "system" when another copy
- * loaded, "none" when none did. An argument --exit=N makes it exit with N.
+ * loaded, "none" when none did. An argument --exit=N makes it exit with N,
+ * --kill=N makes it raise signal N at the end.
  */
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +24,15 @@ static int compare(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    int status = 0;
+    int status = 0, kill_with = 0;
     printf("argc %d\n", argc);
     for (int i = 0; i < argc; i++) {
         printf("argv[%d] %s\n", i, argv[i]);
         if (strncmp(argv[i], "--exit=", 7) == 0) {
             status = atoi(argv[i] + 7);
+        }
+        if (strncmp(argv[i], "--kill=", 7) == 0) {
+            kill_with = atoi(argv[i] + 7);
         }
     }
     int n = 0;
@@ -45,5 +50,8 @@ int main(int argc, char **argv)
         printf("dlopen %s -> %s\n", libs[i], marker != NULL ? marker() : h != NULL ? "system" : "none");
     }
     fflush(stdout);
+    if (kill_with != 0) {
+        raise(kill_with);
+    }
     return status;
 }

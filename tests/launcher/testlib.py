@@ -52,6 +52,9 @@ class Sandbox:
         env.update(HOME=self.root, XDG_DATA_HOME=self.path("data"),
                    XDG_CONFIG_HOME=self.path("config"), LC_ALL="C.UTF-8")
         env.pop("LD_PRELOAD", None)
+        # meson points LD_LIBRARY_PATH at build folders holding the test stub
+        # libraries; the launcher's host probes must see the real ones.
+        env.pop("LD_LIBRARY_PATH", None)
         # The built-in layer is the repository's profiles unless a case says otherwise.
         env["LORELEI_PROFILES_DIR"] = opts.profiles
         self.env = env
