@@ -52,10 +52,10 @@ static void row_free(gpointer p)
     g_free(r);
 }
 
-static void add(Report *rep, const char *name, CheckStatus status, const char *fix,
-                const char *fmt, ...) G_GNUC_PRINTF(5, 6);
-static void add(Report *rep, const char *name, CheckStatus status, const char *fix,
-                const char *fmt, ...)
+static void add(Report *rep, const char *name, CheckStatus status, const char *fix, const char *fmt,
+                ...) G_GNUC_PRINTF(5, 6);
+static void add(Report *rep, const char *name, CheckStatus status, const char *fix, const char *fmt,
+                ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -168,8 +168,8 @@ static void check_probe(Report *rep, const char *qemu, const char *plugin, const
     }
     g_auto(GStrv) lines = g_strsplit(g_strstrip(r.out), "\n", -1);
     guint n = g_strv_length(lines);
-    g_autoptr(cJSON) doc = n > 0 ? lo_json_parse_strict(lines[n - 1], strlen(lines[n - 1]), NULL)
-                                 : NULL;
+    g_autoptr(cJSON) doc =
+        n > 0 ? lo_json_parse_strict(lines[n - 1], strlen(lines[n - 1]), NULL) : NULL;
     g_autofree char *how = lo_spawn_describe(&r, PROBE_TIMEOUT);
     g_autofree char *err_text = g_strstrip(g_strdup(r.err != NULL ? r.err : ""));
     g_autofree char *err_line = first_line(err_text);
@@ -185,7 +185,8 @@ static void check_probe(Report *rep, const char *qemu, const char *plugin, const
     }
     if (doc == NULL || !cJSON_IsObject(doc)) {
         add(rep, names[0], CHECK_FAIL,
-            "run the probe by hand to see more: qemu-lorelei run --verbose GUESTLIBS/bin/lorelei-probe",
+            "run the probe by hand to see more: qemu-lorelei run --verbose "
+            "GUESTLIBS/bin/lorelei-probe",
             "the probe under QEMU printed no JSON (%s)%s%s", how, err_line[0] ? ": " : "",
             err_line);
         add(rep, names[1], CHECK_SKIP, NULL, "needs a working probe");
@@ -233,10 +234,9 @@ static void check_probe(Report *rep, const char *qemu, const char *plugin, const
 
 static gboolean is_software(const char *renderer)
 {
-    return renderer != NULL && (strstr(renderer, "llvmpipe") != NULL ||
-                                strstr(renderer, "softpipe") != NULL ||
-                                strstr(renderer, "lavapipe") != NULL ||
-                                strstr(renderer, "SwiftShader") != NULL);
+    return renderer != NULL &&
+           (strstr(renderer, "llvmpipe") != NULL || strstr(renderer, "softpipe") != NULL ||
+            strstr(renderer, "lavapipe") != NULL || strstr(renderer, "SwiftShader") != NULL);
 }
 
 static void check_host(Report *rep)
@@ -247,7 +247,8 @@ static void check_host(Report *rep)
     const cJSON *vk = cJSON_GetObjectItemCaseSensitive(host, "vulkan");
     const cJSON *display = cJSON_GetObjectItemCaseSensitive(host, "display");
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sdl2, "ok"))) {
-        add(rep, "host SDL2", CHECK_OK, NULL, "libSDL2-2.0.so.0 %s", lo_json_string(sdl2, "version"));
+        add(rep, "host SDL2", CHECK_OK, NULL, "libSDL2-2.0.so.0 %s",
+            lo_json_string(sdl2, "version"));
     } else {
         add(rep, "host SDL2", CHECK_FAIL,
             "install the host's SDL2 (Debian/Ubuntu: apt install libsdl2-2.0-0)", "%s",
@@ -345,8 +346,8 @@ static void print_report(const Report *rep, gboolean json)
             const Row *r = rep->rows->pdata[i];
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "check", r->name);
-            cJSON_AddStringToObject(o, "status", r->status == CHECK_FAIL ? "fail"
-                                                                          : status_names[r->status]);
+            cJSON_AddStringToObject(o, "status",
+                                    r->status == CHECK_FAIL ? "fail" : status_names[r->status]);
             cJSON_AddStringToObject(o, "detail", r->detail);
             if (r->fix != NULL) {
                 cJSON_AddStringToObject(o, "fix", r->fix);

@@ -463,8 +463,9 @@ gboolean lo_cmd_profile_new(int argc, char **argv, GError **error)
     }
     if (!lo_is_line(id, NULL) || !lo_pattern_match(LO_PAT_ID, id)) {
         g_autofree char *shown = lo_printable(id, 80);
-        lo_usage_error(error, "--id %s: an id has lowercase letters, digits, '.', '_' and '-' "
-                              "(at most 64, starting with a letter or digit)",
+        lo_usage_error(error,
+                       "--id %s: an id has lowercase letters, digits, '.', '_' and '-' "
+                       "(at most 64, starting with a letter or digit)",
                        shown);
         return FALSE;
     }
@@ -615,8 +616,9 @@ gboolean lo_cmd_profile_index(int argc, char **argv, GError **error)
             g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
                         "%s is stale: it does not list the profiles in %s as they are", path,
                         argv[1]);
-            lo_error_fix(error, "regenerate it with `qemu-lorelei profile index %s` and commit "
-                                "the result",
+            lo_error_fix(error,
+                         "regenerate it with `qemu-lorelei profile index %s` and commit "
+                         "the result",
                          argv[1]);
             return FALSE;
         }

@@ -131,8 +131,9 @@ static gboolean choose_sysroot(const RunOptions *o, const LoRunSettings *s, cons
                 "no sysroot: this host is %s, so the game needs an x86_64 sysroot for its "
                 "libraries, and neither the profile nor --sysroot names one",
                 lo_effective_host_arch());
-    lo_error_fix(error, "create a default one: qemu-lorelei sysroot create %s --from-archive "
-                        "ROOTFS.tar.xz",
+    lo_error_fix(error,
+                 "create a default one: qemu-lorelei sysroot create %s --from-archive "
+                 "ROOTFS.tar.xz",
                  LO_DEFAULT_SYSROOT);
     lo_error_note(error, "     (an x86_64 root file system, e.g. a Debian amd64 rootfs; or "
                          "--from-debs DIR, --from-dir DIR)");
@@ -299,8 +300,9 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     int saved = errno;
     g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot start QEMU (%s): %s", qemu,
                 g_strerror(saved));
-    lo_error_fix(error, "check that %s is an executable qemu-x86_64 for this host, or set "
-                        "LORELEI_QEMU",
+    lo_error_fix(error,
+                 "check that %s is an executable qemu-x86_64 for this host, or set "
+                 "LORELEI_QEMU",
                  qemu);
     return FALSE;
 }

@@ -140,8 +140,7 @@ static GPtrArray *debs_in(const char *dir, GError **error)
     }
     if (out->len == 0) {
         g_ptr_array_unref(out);
-        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "--from-debs %s: no .deb files in it",
-                    dir);
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "--from-debs %s: no .deb files in it", dir);
         lo_error_fix(error, "download the x86_64 (amd64) packages first, e.g. apt-get download "
                             "-o APT::Architecture=amd64 libc6 libstdc++6");
         return NULL;
@@ -361,8 +360,9 @@ gboolean lo_cmd_sysroot_create(int argc, char **argv, GError **error)
         if (g_file_test(target, G_FILE_TEST_EXISTS)) {
             g_set_error(error, LO_ERROR, LO_EXIT_EXISTS, "sysroot '%s' already exists (%s)",
                         argv[1], target);
-            lo_error_fix(error, "add to it with `qemu-lorelei sysroot import %s FILE…`, or "
-                                "remove it first with `qemu-lorelei sysroot remove %s`",
+            lo_error_fix(error,
+                         "add to it with `qemu-lorelei sysroot import %s FILE…`, or "
+                         "remove it first with `qemu-lorelei sysroot remove %s`",
                          argv[1], argv[1]);
             ok = FALSE;
         } else {
@@ -504,9 +504,9 @@ gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error)
 
 gboolean lo_cmd_sysroot_remove(int argc, char **argv, GError **error)
 {
-    g_autoptr(GOptionContext) ctx = lo_option_context(
-        "NAME", "Delete the sysroot NAME and everything in it.",
-        "Examples:\n  qemu-lorelei sysroot remove debian12", NULL);
+    g_autoptr(GOptionContext) ctx =
+        lo_option_context("NAME", "Delete the sysroot NAME and everything in it.",
+                          "Examples:\n  qemu-lorelei sysroot remove debian12", NULL);
     if (!lo_option_parse(ctx, &argc, &argv, error)) {
         return FALSE;
     }

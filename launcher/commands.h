@@ -14,7 +14,7 @@ typedef gboolean (*LoCommandFn)(int argc, char **argv, GError **error);
 
 typedef struct LoSubcommand {
     const char *name;
-    LoCommandFn fn;                        /* NULL when it has subcommands */
+    LoCommandFn fn;                         /* NULL when it has subcommands */
     const struct LoSubcommand *subcommands; /* ends with a NULL name */
     const char *description;
 } LoSubcommand;

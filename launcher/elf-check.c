@@ -127,7 +127,10 @@ gboolean lo_elf_check_x86_64(const char *path, GError **error)
         unsigned machine = n >= 20 ? (unsigned)(h[18] | h[19] << 8) : 0;
         const char *what = machine_name(machine);
         g_set_error(error, LO_ERROR, LO_EXIT_NOT_X86_64, "'%s' is a %s ELF program, not x86_64",
-                    shown, what != NULL ? what : h[EI_CLASS] == ELFCLASS32 ? "32-bit" : "non-x86_64");
+                    shown,
+                    what != NULL                ? what
+                    : h[EI_CLASS] == ELFCLASS32 ? "32-bit"
+                                                : "non-x86_64");
         lo_error_fix(error, "qemu-lorelei runs 64-bit x86_64 programs only; look for the game's "
                             "x86_64 (amd64) build");
         return FALSE;
@@ -136,8 +139,9 @@ gboolean lo_elf_check_x86_64(const char *path, GError **error)
     memcpy(&eh, h, sizeof(eh));
     if (eh.e_machine != EM_X86_64) {
         const char *what = machine_name(eh.e_machine);
-        g_set_error(error, LO_ERROR, LO_EXIT_NOT_X86_64, "'%s' is an ELF program for %s, not x86_64",
-                    shown, what != NULL ? what : "another architecture");
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_X86_64,
+                    "'%s' is an ELF program for %s, not x86_64", shown,
+                    what != NULL ? what : "another architecture");
         if (what != NULL && strcmp(what, lo_host_arch()) == 0) {
             lo_error_fix(error, "it is native to this machine: run it directly");
         } else {

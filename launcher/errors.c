@@ -1,6 +1,6 @@
 #include "errors.h"
 
-G_DEFINE_QUARK(lo-error-quark, lo_error)
+G_DEFINE_QUARK(lo - error - quark, lo_error)
 
 static void append_line(GError **error, const char *prefix, const char *fmt, va_list ap)
 {

@@ -159,9 +159,9 @@ static gboolean too_big(GError **error, const char *source, guint64 limit)
 
 typedef struct {
     LoExtractor *x;
-    const char *source;   /* for messages */
-    struct archive *in;   /* entries come from here */
-    struct archive *disk; /* and are written here, relative to the cwd (the target) */
+    const char *source;      /* for messages */
+    struct archive *in;      /* entries come from here */
+    struct archive *disk;    /* and are written here, relative to the cwd (the target) */
     struct archive *measure; /* whose compressed byte count shows progress */
     char member_buf[65536];  /* for reading a .deb's data.tar through the ar archive */
     struct archive *outer;
@@ -528,8 +528,7 @@ static gboolean copy_one(Job *j, struct archive_entry *e, int fd, GError **error
 /* Copies the tree under dirfd (at rel inside the source) entry by entry.
  * Everything is opened relative to dirfd with O_NOFOLLOW: the working
  * directory is the target, and symbolic links are copied, not followed. */
-static gboolean copy_tree(Job *j, int dirfd, const char *rel, dev_t dev, int depth,
-                          GError **error)
+static gboolean copy_tree(Job *j, int dirfd, const char *rel, dev_t dev, int depth, GError **error)
 {
     if (depth > 128) {
         g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "%s: folders nested deeper than 128 at %s",
@@ -576,8 +575,8 @@ static gboolean copy_tree(Job *j, int dirfd, const char *rel, dev_t dev, int dep
         } else if (S_ISREG(st.st_mode)) {
             fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
             if (fd < 0) {
-                g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "%s: cannot read %s: %s",
-                            j->source, path, g_strerror(errno));
+                g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "%s: cannot read %s: %s", j->source,
+                            path, g_strerror(errno));
                 ok = FALSE;
             }
         }

@@ -24,10 +24,10 @@
 #define LO_EXTRACT_DEFAULT_MAX_ENTRIES 4000000
 
 typedef struct {
-    const char *target;  /* an existing, empty (or cloned) directory */
-    guint64 max_bytes;   /* total bytes of file data allowed */
-    guint64 max_entries; /* total entries allowed */
-    LoProgress *progress; /* may be NULL */
+    const char *target;    /* an existing, empty (or cloned) directory */
+    guint64 max_bytes;     /* total bytes of file data allowed */
+    guint64 max_entries;   /* total entries allowed */
+    LoProgress *progress;  /* may be NULL */
     guint64 progress_base; /* bytes of earlier sources, for the progress bar */
     /* Counters, updated as entries are written. */
     guint64 bytes;

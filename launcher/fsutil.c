@@ -14,8 +14,7 @@
 
 static gboolean fail_errno(GError **error, int err, const char *what, const char *path)
 {
-    g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot %s %s: %s", what, path,
-                g_strerror(err));
+    g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot %s %s: %s", what, path, g_strerror(err));
     return FALSE;
 }
 

@@ -80,8 +80,7 @@ static void probe_gl(int fd, gpointer data)
         answer(fd, failure("cannot load libEGL.so.1: %s", dlerror()));
         return;
     }
-    PFNEGLGETPROCADDRESSPROC get_proc =
-        (PFNEGLGETPROCADDRESSPROC)dlsym(egl, "eglGetProcAddress");
+    PFNEGLGETPROCADDRESSPROC get_proc = (PFNEGLGETPROCADDRESSPROC)dlsym(egl, "eglGetProcAddress");
     if (get_proc == NULL) {
         answer(fd, failure("libEGL.so.1 has no eglGetProcAddress"));
         return;
@@ -177,8 +176,9 @@ static void probe_vulkan(int fd, gpointer data)
         eiv(&api);
     }
     cJSON *doc = cJSON_CreateObject();
-    g_autofree char *version = g_strdup_printf("%u.%u.%u", VK_API_VERSION_MAJOR(api),
-                                               VK_API_VERSION_MINOR(api), VK_API_VERSION_PATCH(api));
+    g_autofree char *version =
+        g_strdup_printf("%u.%u.%u", VK_API_VERSION_MAJOR(api), VK_API_VERSION_MINOR(api),
+                        VK_API_VERSION_PATCH(api));
     cJSON_AddStringToObject(doc, "version", version);
     PFN_vkCreateInstance create = (PFN_vkCreateInstance)gipa(NULL, "vkCreateInstance");
     VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
@@ -240,9 +240,9 @@ static void probe_display(int fd, gpointer data)
     const char *wayland = g_getenv("WAYLAND_DISPLAY");
     cJSON *doc = cJSON_CreateObject();
     if (wayland != NULL && wayland[0] != '\0') {
-        g_autofree char *path =
-            wayland[0] == '/' ? g_strdup(wayland)
-                              : g_build_filename(g_get_user_runtime_dir(), wayland, NULL);
+        g_autofree char *path = wayland[0] == '/'
+                                    ? g_strdup(wayland)
+                                    : g_build_filename(g_get_user_runtime_dir(), wayland, NULL);
         if (unix_connect(path)) {
             cJSON_AddTrueToObject(doc, "ok");
             cJSON_AddStringToObject(doc, "kind", "Wayland");
@@ -273,9 +273,10 @@ static void probe_display(int fd, gpointer data)
         return;
     }
     cJSON_AddFalseToObject(doc, "ok");
-    cJSON_AddStringToObject(doc, "error", wayland != NULL && wayland[0] != '\0'
-                                              ? "cannot connect to the Wayland display"
-                                              : "neither DISPLAY nor WAYLAND_DISPLAY is set");
+    cJSON_AddStringToObject(doc, "error",
+                            wayland != NULL && wayland[0] != '\0'
+                                ? "cannot connect to the Wayland display"
+                                : "neither DISPLAY nor WAYLAND_DISPLAY is set");
     answer(fd, doc);
 }
 

@@ -27,7 +27,8 @@ static const LoSubcommand profile_commands[] = {
 };
 
 static const LoSubcommand sysroot_commands[] = {
-    {"create", lo_cmd_sysroot_create, NULL, "Create an x86_64 sysroot from archives, debs or a folder"},
+    {"create", lo_cmd_sysroot_create, NULL,
+     "Create an x86_64 sysroot from archives, debs or a folder"},
     {"import", lo_cmd_sysroot_import, NULL, "Add archives or .deb packages to a sysroot"},
     {"list", lo_cmd_sysroot_list, NULL, "List the sysroots with size, origin and date"},
     {"remove", lo_cmd_sysroot_remove, NULL, "Delete a sysroot"},
@@ -134,9 +135,10 @@ static void print_usage(FILE *out, const char *prefix, const LoSubcommand *table
                      "  qemu-lorelei sysroot create debian12 --from-archive rootfs.tar.xz\n"
                      "  qemu-lorelei profile show --resolved glxgears\n");
     }
-    fprintf(out, "\nRun `qemu-lorelei %sCOMMAND --help` for a command's options and examples.\n"
-                 "The manual page qemu-lorelei(1) lists the environment variables and exit "
-                 "statuses.\n",
+    fprintf(out,
+            "\nRun `qemu-lorelei %sCOMMAND --help` for a command's options and examples.\n"
+            "The manual page qemu-lorelei(1) lists the environment variables and exit "
+            "statuses.\n",
             prefix);
 }
 

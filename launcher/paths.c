@@ -13,10 +13,10 @@
 typedef struct {
     const char *env;
     const char *what;
-    const char *build;       /* in the build tree (NULL: none) */
-    const char *install;     /* installed */
-    const char *compiled;    /* absolute */
-    const char *compiled2;   /* absolute, tried last; may be NULL */
+    const char *build;     /* in the build tree (NULL: none) */
+    const char *install;   /* installed */
+    const char *compiled;  /* absolute */
+    const char *compiled2; /* absolute, tried last; may be NULL */
     gboolean is_dir;
     const char *fix;
 } ArtifactInfo;
@@ -40,11 +40,12 @@ static const ArtifactInfo artifacts[LO_N_ARTIFACTS] = {
                              "build it (scripts/build.sh build) or set LORELEI_PRELOAD to "
                              "liblorelei-preload.so"},
     [LO_ARTIFACT_GUESTLIBS] = {"LORELEI_GUESTLIBS", "the guest stub libraries",
-                               LO_BUILD_DIR "/../guestlibs", LO_ABS_LIBDIR "/guest", LO_ABS_LIBDIR "/guest", NULL, TRUE,
+                               LO_BUILD_DIR "/../guestlibs", LO_ABS_LIBDIR "/guest",
+                               LO_ABS_LIBDIR "/guest", NULL, TRUE,
                                "build them (scripts/build.sh build) or set LORELEI_GUESTLIBS to "
                                "the folder holding sdl2/, gl/ and vulkan/"},
-    [LO_ARTIFACT_PROFILES] = {"LORELEI_PROFILES_DIR", "the built-in profiles",
-                              LO_SOURCE_PROFILES, LO_ABS_DATADIR "/profiles", LO_ABS_DATADIR "/profiles", NULL, TRUE,
+    [LO_ARTIFACT_PROFILES] = {"LORELEI_PROFILES_DIR", "the built-in profiles", LO_SOURCE_PROFILES,
+                              LO_ABS_DATADIR "/profiles", LO_ABS_DATADIR "/profiles", NULL, TRUE,
                               "reinstall qemu-lorelei, or set LORELEI_PROFILES_DIR to a folder "
                               "of profiles"},
 };
@@ -99,8 +100,8 @@ char *lo_artifact_find(LoArtifact which, GError **error)
         if (exists_as(from_env, a->is_dir)) {
             return g_strdup(from_env);
         }
-        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s=%s: no such %s (%s)", a->env,
-                    from_env, a->is_dir ? "directory" : "file", a->what);
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s=%s: no such %s (%s)", a->env, from_env,
+                    a->is_dir ? "directory" : "file", a->what);
         lo_error_fix(error, "unset %s to use the default, or point it at %s", a->env, a->what);
         return NULL;
     }

@@ -42,18 +42,18 @@
 #define LO_PAT_STACK_SIZE "^[1-9][0-9]{0,9}[kKM]?$"
 /* x86_64 CPU models of qemu-x86_64 -cpu help (no 32-bit-only models, no
  * feature lists: a comma would open QEMU's option syntax). */
-#define LO_PAT_CPU                                                                                \
+#define LO_PAT_CPU                                                                                 \
     "^(max|qemu64|kvm64|core2duo|phenom|(Conroe|Penryn|Nehalem|Westmere|SandyBridge|IvyBridge|"    \
-    "Haswell|Broadwell|Skylake-Client|Skylake-Server|Cascadelake-Server|Cooperlake|"              \
-    "Icelake-Server|SapphireRapids|GraniteRapids|SierraForest|ClearwaterForest|Snowridge|"        \
-    "Denverton|KnightsMill|Opteron_G[1-5]|EPYC|EPYC-Rome|EPYC-Milan|EPYC-Genoa|Dhyana|YongFeng)"  \
+    "Haswell|Broadwell|Skylake-Client|Skylake-Server|Cascadelake-Server|Cooperlake|"               \
+    "Icelake-Server|SapphireRapids|GraniteRapids|SierraForest|ClearwaterForest|Snowridge|"         \
+    "Denverton|KnightsMill|Opteron_G[1-5]|EPYC|EPYC-Rome|EPYC-Milan|EPYC-Genoa|Dhyana|YongFeng)"   \
     "(-noTSX)?(-IBRS)?(-v[1-9])?)$"
 /* Families of variables that tune SDL, Mesa and GL/Vulkan drivers. */
-#define LO_PAT_ENV_KEY         "^((SDL|MESA|LIBGL|__GL|GALLIUM|LP|RADV)_[A-Z0-9_]{1,100}|vblank_mode)$"
+#define LO_PAT_ENV_KEY "^((SDL|MESA|LIBGL|__GL|GALLIUM|LP|RADV)_[A-Z0-9_]{1,100}|vblank_mode)$"
 /* ...minus any that name a file, directory or library. */
-#define LO_PAT_ENV_KEY_DENIED  "_(PATHS?|DIRS?|FILES?|FILENAMES?|LIBRARY|LIBRARIES)$"
-#define LO_ENV_KEY_DENIED_LIST                                                                    \
-    "SDL_VIDEO_GL_DRIVER", "SDL_VIDEO_EGL_DRIVER", "SDL_DYNAMIC_API", "SDL_DISKAUDIOFILE",        \
+#define LO_PAT_ENV_KEY_DENIED "_(PATHS?|DIRS?|FILES?|FILENAMES?|LIBRARY|LIBRARIES)$"
+#define LO_ENV_KEY_DENIED_LIST                                                                     \
+    "SDL_VIDEO_GL_DRIVER", "SDL_VIDEO_EGL_DRIVER", "SDL_DYNAMIC_API", "SDL_DISKAUDIOFILE",         \
         "SDL_JOYSTICK_DEVICE"
 
 #define LO_ENV_FAMILIES "SDL_*, MESA_*, LIBGL_*, __GL_*, GALLIUM_*, LP_*, RADV_*, vblank_mode"

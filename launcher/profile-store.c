@@ -58,9 +58,9 @@ static void load_layer(LoProfileStore *store, LoLayer layer, const char *dir)
         const char *id = cJSON_GetObjectItemCaseSensitive(doc, "id")->valuestring;
         g_autofree char *expected = g_strconcat(id, ".json", NULL);
         if (strcmp(file, expected) != 0) {
-            g_ptr_array_add(store->problems,
-                            g_strdup_printf("%s: profile '%s' must be in a file named %s", path,
-                                            id, expected));
+            g_ptr_array_add(
+                store->problems,
+                g_strdup_printf("%s: profile '%s' must be in a file named %s", path, id, expected));
             cJSON_Delete(doc);
             continue;
         }
@@ -160,7 +160,8 @@ static void merge_into(cJSON *dst, const cJSON *src, GString *path, GHashTable *
                        LoProfileSource *from)
 {
     for (const cJSON *m = src->child; m != NULL; m = m->next) {
-        if (strcmp(m->string, "$comment") == 0 || (path->len == 0 && !strcmp(m->string, "schema"))) {
+        if (strcmp(m->string, "$comment") == 0 ||
+            (path->len == 0 && !strcmp(m->string, "schema"))) {
             continue;
         }
         gsize saved = path->len;
@@ -288,8 +289,8 @@ LoMatch lo_profile_match(LoProfileStore *store, const char *const *exe_names, co
         g_autoptr(LoResolved) r = lo_profile_resolve(store, id, NULL, NULL);
         const cJSON *match = cJSON_GetObjectItemCaseSensitive(r->merged, "match");
         LoMatchKind kind = LO_MATCH_NONE;
-        if (sha256 != NULL && list_contains(cJSON_GetObjectItemCaseSensitive(match, "sha256"),
-                                            sha256)) {
+        if (sha256 != NULL &&
+            list_contains(cJSON_GetObjectItemCaseSensitive(match, "sha256"), sha256)) {
             kind = LO_MATCH_SHA256;
         } else {
             const cJSON *exe = cJSON_GetObjectItemCaseSensitive(match, "exe");

@@ -86,8 +86,8 @@ typedef enum { LO_MATCH_NONE, LO_MATCH_EXE_NAME, LO_MATCH_SHA256 } LoMatchKind;
 
 typedef struct {
     LoMatchKind kind;
-    char *id;           /* the chosen profile, NULL for none */
-    GPtrArray *also;    /* other ids that matched as well as the chosen one */
+    char *id;        /* the chosen profile, NULL for none */
+    GPtrArray *also; /* other ids that matched as well as the chosen one */
 } LoMatch;
 
 /* Finds the profile for a program: a profile listing its sha256 beats one

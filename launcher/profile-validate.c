@@ -20,8 +20,8 @@ static void problem(Ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_ptr_array_add(c->problems, g_strdup_printf("%s: %s", c->path->len ? c->path->str : "profile",
-                                                 text));
+    g_ptr_array_add(c->problems,
+                    g_strdup_printf("%s: %s", c->path->len ? c->path->str : "profile", text));
 }
 
 static gsize push_key(Ctx *c, const char *key)
@@ -271,7 +271,7 @@ static void check_log_item(Ctx *c, const cJSON *v)
 
 static void check_qemu(Ctx *c, const cJSON *v)
 {
-    static const char *const keys[] = {"$comment", "cpu",  "stack_size", "strace",
+    static const char *const keys[] = {"$comment",        "cpu", "stack_size", "strace",
                                        "one_insn_per_tb", "log", NULL};
     if (!expect(c, v, cJSON_IsObject(v), "an object") || !known_keys(c, v, keys)) {
         return;
@@ -302,8 +302,8 @@ static void check_arg(Ctx *c, const cJSON *v)
 
 static void check_record(Ctx *c, const cJSON *v)
 {
-    static const char *const keys[] = {"date", "host_arch", "lorelei_version", "result", "notes",
-                                       NULL};
+    static const char *const keys[] = {"date",   "host_arch", "lorelei_version",
+                                       "result", "notes",     NULL};
     static const char *const required[] = {"date", "host_arch", "lorelei_version", "result", NULL};
     if (!expect(c, v, cJSON_IsObject(v), "an object") || !known_keys(c, v, keys)) {
         return;
@@ -338,8 +338,9 @@ static void check_schema_version(Ctx *c, const cJSON *v)
         return;
     }
     if (isfinite(d) && d == floor(d) && d > LO_PROFILE_SCHEMA && d < 1e9) {
-        problem(c, "schema %.0f is newer than this qemu-lorelei understands (%d): update "
-                   "qemu-lorelei",
+        problem(c,
+                "schema %.0f is newer than this qemu-lorelei understands (%d): update "
+                "qemu-lorelei",
                 d, LO_PROFILE_SCHEMA);
     } else {
         problem(c, "must be %d", LO_PROFILE_SCHEMA);
@@ -348,8 +349,8 @@ static void check_schema_version(Ctx *c, const cJSON *v)
 
 gboolean lo_profile_validate(const cJSON *doc, GPtrArray *problems)
 {
-    static const char *const keys[] = {"$comment", "schema", "id",   "name",   "match",
-                                       "thunks",   "env",    "qemu", "args",   "sysroot",
+    static const char *const keys[] = {"$comment", "schema",    "id",    "name", "match",
+                                       "thunks",   "env",       "qemu",  "args", "sysroot",
                                        "status",   "tested_on", "notes", NULL};
     static const char *const required[] = {"schema", "id", NULL};
     g_autoptr(GString) path = g_string_new(NULL);
@@ -404,9 +405,9 @@ gboolean lo_profile_validate(const cJSON *doc, GPtrArray *problems)
 cJSON *lo_profile_parse(const char *text, gsize length, GPtrArray *problems)
 {
     if (length > LO_PROFILE_MAX_BYTES) {
-        g_ptr_array_add(problems, g_strdup_printf("profile: %" G_GSIZE_FORMAT
-                                                  " bytes; the limit is %d",
-                                                  length, LO_PROFILE_MAX_BYTES));
+        g_ptr_array_add(problems,
+                        g_strdup_printf("profile: %" G_GSIZE_FORMAT " bytes; the limit is %d",
+                                        length, LO_PROFILE_MAX_BYTES));
         return NULL;
     }
     g_autoptr(GError) error = NULL;

@@ -6,8 +6,8 @@
 #include <string.h>
 
 const char *const lo_stripped_qemu_vars[] = {
-    "QEMU_LD_PREFIX",  "QEMU_CPU",       "QEMU_GUEST_BASE", "QEMU_RESERVED_VA", "QEMU_SET_ENV",
-    "QEMU_UNSET_ENV",  "QEMU_PLUGIN",    "QEMU_STACK_SIZE", "QEMU_ARGV0",       NULL,
+    "QEMU_LD_PREFIX", "QEMU_CPU",    "QEMU_GUEST_BASE", "QEMU_RESERVED_VA", "QEMU_SET_ENV",
+    "QEMU_UNSET_ENV", "QEMU_PLUGIN", "QEMU_STACK_SIZE", "QEMU_ARGV0",       NULL,
 };
 
 char *lo_qemu_opt_escape(const char *value)
@@ -88,8 +88,9 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
             g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND,
                         "guest libraries for %s not found: %s is not a directory",
                         lo_thunk_names[i], dir);
-            lo_error_fix(error, "build the guest libraries (scripts/build.sh build), point "
-                                "LORELEI_GUESTLIBS at them, or run with --no-thunk %s",
+            lo_error_fix(error,
+                         "build the guest libraries (scripts/build.sh build), point "
+                         "LORELEI_GUESTLIBS at them, or run with --no-thunk %s",
                          lo_thunk_names[i]);
             return FALSE;
         }

@@ -39,9 +39,9 @@ typedef struct {
 } LoCommandInput;
 
 typedef struct {
-    GPtrArray *argv;    /* NULL-terminated, for execve */
-    GPtrArray *envp;    /* NULL-terminated, for execve */
-    GPtrArray *env_set; /* "KEY=VALUE" added or changed in QEMU's environment */
+    GPtrArray *argv;      /* NULL-terminated, for execve */
+    GPtrArray *envp;      /* NULL-terminated, for execve */
+    GPtrArray *env_set;   /* "KEY=VALUE" added or changed in QEMU's environment */
     GPtrArray *env_unset; /* names removed from it */
 } LoCommand;
 

@@ -21,8 +21,8 @@ typedef struct {
     GPtrArray *log_items; /* char*, may be empty */
     GPtrArray *env_keys;  /* char*, in profile order */
     GPtrArray *env_values;
-    GPtrArray *args;   /* char*: given to the game before the user's arguments */
-    char *sysroot;     /* NULL: none named */
+    GPtrArray *args; /* char*: given to the game before the user's arguments */
+    char *sysroot;   /* NULL: none named */
 } LoRunSettings;
 
 LoRunSettings *lo_run_settings_from_profile(const cJSON *merged);

@@ -21,8 +21,7 @@ void lo_spawn_result_clear(LoSpawnResult *r)
 
 /* Collects the child's output until it closes its pipes or time runs out,
  * then reaps it. */
-static void collect(pid_t pid, int out_fd, int err_fd, int timeout_ms, gsize max,
-                    LoSpawnResult *r)
+static void collect(pid_t pid, int out_fd, int err_fd, int timeout_ms, gsize max, LoSpawnResult *r)
 {
     GString *bufs[2] = {g_string_new(NULL), g_string_new(NULL)};
     struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};

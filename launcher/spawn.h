@@ -8,8 +8,8 @@
 #include <glib.h>
 
 typedef struct {
-    int exit_status;  /* when exited */
-    int signal;       /* when killed by a signal (0 otherwise) */
+    int exit_status; /* when exited */
+    int signal;      /* when killed by a signal (0 otherwise) */
     gboolean timed_out;
     char *out; /* stdout, at most max_output bytes */
     char *err; /* stderr, likewise */

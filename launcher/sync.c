@@ -90,8 +90,8 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
 }
 
 /* Downloads url into memory, refusing more than limit bytes. */
-static GByteArray *fetch(const char *url, gsize limit, const char *what,
-                         const LoSyncOptions *o, GError **error)
+static GByteArray *fetch(const char *url, gsize limit, const char *what, const LoSyncOptions *o,
+                         GError **error)
 {
     CURL *c = curl_easy_init();
     Sink sink = {g_byte_array_new(), limit, FALSE};
@@ -178,8 +178,8 @@ static gboolean verify_profile(const LoIndexEntry *e, const char *url, const gui
     g_autofree char *sha = lo_sha256_data(data, len);
     if (len != e->size) {
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
-                    "profile %s (%s) has %" G_GSIZE_FORMAT " bytes, but the index says %" G_GSIZE_FORMAT
-                    ": truncated or altered",
+                    "profile %s (%s) has %" G_GSIZE_FORMAT
+                    " bytes, but the index says %" G_GSIZE_FORMAT ": truncated or altered",
                     e->id, url, len, e->size);
         return FALSE;
     }

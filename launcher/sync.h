@@ -21,7 +21,10 @@ typedef struct {
     int connect_seconds; /* abort when the server does not answer */
 } LoSyncOptions;
 
-#define LO_SYNC_OPTIONS_DEFAULT {30, 300, 15}
+#define LO_SYNC_OPTIONS_DEFAULT                                                                    \
+    {                                                                                              \
+        30, 300, 15                                                                                \
+    }
 
 typedef struct {
     char *url;             /* the index's URL */
@@ -33,8 +36,8 @@ typedef struct {
 void lo_sync_report_clear(LoSyncReport *r);
 
 /* Syncs url (a repository folder or its index.json) into dest. */
-gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *opts,
-                 LoSyncReport *report, GError **error);
+gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *opts, LoSyncReport *report,
+                 GError **error);
 
 /* The index URL for a repository URL, or NULL with why (LO_EXIT_USAGE). */
 char *lo_sync_index_url(const char *url, GError **error);

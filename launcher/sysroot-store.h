@@ -14,10 +14,10 @@
 typedef struct {
     char *name;
     char *path;
-    guint64 size;  /* bytes, as measured when it was made */
+    guint64 size;        /* bytes, as measured when it was made */
     gboolean size_known; /* FALSE without metadata */
-    char *origin;  /* e.g. "archive /home/me/rootfs.tar.xz"; "unknown" without metadata */
-    char *created; /* ISO 8601 date and time, or "unknown" */
+    char *origin;        /* e.g. "archive /home/me/rootfs.tar.xz"; "unknown" without metadata */
+    char *created;       /* ISO 8601 date and time, or "unknown" */
 } LoSysrootInfo;
 
 void lo_sysroot_info_free(LoSysrootInfo *info);

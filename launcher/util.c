@@ -11,8 +11,8 @@ char *lo_sha256_file(const char *path, GError **error)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int saved = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot read %s: %s",
-                    path, g_strerror(saved));
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot read %s: %s", path,
+                    g_strerror(saved));
         return NULL;
     }
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
@@ -25,8 +25,8 @@ char *lo_sha256_file(const char *path, GError **error)
         if (n < 0) {
             int saved = errno;
             close(fd);
-            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
-                        "cannot read %s: %s", path, g_strerror(saved));
+            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot read %s: %s",
+                        path, g_strerror(saved));
             return NULL;
         }
         if (n == 0) {

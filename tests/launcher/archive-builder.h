@@ -82,9 +82,11 @@ static inline GBytes *test_build_tar(int filter, const TestEntry *entries)
  * entries (no data member when entries is NULL). */
 static inline GBytes *test_build_deb(const TestEntry *entries)
 {
-    static const TestEntry control[] = {{"./control", 'f', "Package: test\n", 0}, {NULL, 0, NULL, 0}};
+    static const TestEntry control[] = {{"./control", 'f', "Package: test\n", 0},
+                                        {NULL, 0, NULL, 0}};
     g_autoptr(GBytes) control_tar = test_build_tar(ARCHIVE_FILTER_XZ, control);
-    g_autoptr(GBytes) data_tar = entries != NULL ? test_build_tar(ARCHIVE_FILTER_XZ, entries) : NULL;
+    g_autoptr(GBytes) data_tar =
+        entries != NULL ? test_build_tar(ARCHIVE_FILTER_XZ, entries) : NULL;
     GByteArray *out = g_byte_array_new();
     struct archive *a = archive_write_new();
     archive_write_set_format_ar_svr4(a);

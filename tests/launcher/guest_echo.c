@@ -46,8 +46,12 @@ int main(int argc, char **argv)
     const char *libs[] = {"libSDL2-2.0.so.0", "libGL.so.1", "libvulkan.so.1"};
     for (int i = 0; i < 3; i++) {
         void *h = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
-        const char *(*marker)(void) = h != NULL ? (const char *(*)(void))dlsym(h, "lorelei_test_stub") : NULL;
-        printf("dlopen %s -> %s\n", libs[i], marker != NULL ? marker() : h != NULL ? "system" : "none");
+        const char *(*marker)(void) =
+            h != NULL ? (const char *(*)(void))dlsym(h, "lorelei_test_stub") : NULL;
+        printf("dlopen %s -> %s\n", libs[i],
+               marker != NULL ? marker()
+               : h != NULL    ? "system"
+                              : "none");
     }
     fflush(stdout);
     if (kill_with != 0) {

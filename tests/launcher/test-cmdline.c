@@ -70,8 +70,9 @@ static void test_defaults(Fixture *f, gconstpointer data)
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *args[] = {"--level", "2", NULL};
     const char *environ[] = {"PATH=/bin", "LD_PRELOAD=user.so", "HOME=/h", NULL};
-    LoCommandInput in = {"/q/qemu-x86_64", "/p/plugin.so", "/p/preload.so", f->guestlibs, NULL,
-                         "./game", args, s, environ};
+    LoCommandInput in = {
+        "/q/qemu-x86_64", "/p/plugin.so", "/p/preload.so", f->guestlibs, NULL, "./game", args, s,
+        environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -96,15 +97,17 @@ static void test_everything(Fixture *f, gconstpointer data)
     g_autoptr(LoRunSettings) s = settings(
         "{\"thunks\": {\"gl\": false}, \"qemu\": {\"cpu\": \"Haswell\", \"stack_size\": \"16M\","
         " \"strace\": true, \"one_insn_per_tb\": true, \"log\": [\"unimp\", \"guest_errors\"]},"
-        " \"env\": {\"SDL_AUDIODRIVER\": \"disk\", \"vblank_mode\": \"0\"}, \"args\": [\"-p\", \"a b\"]}");
+        " \"env\": {\"SDL_AUDIODRIVER\": \"disk\", \"vblank_mode\": \"0\"}, \"args\": [\"-p\", \"a "
+        "b\"]}");
     const char *args[] = {"$HOME", "it's", NULL};
-    const char *environ[] = {"QEMU_CPU=486",        "QEMU_LD_PREFIX=/x", "QEMU_SET_ENV=A=1",
-                             "QEMU_UNSET_ENV=PATH", "QEMU_GUEST_BASE=0x1000",
-                             "QEMU_RESERVED_VA=1G", "QEMU_PLUGIN=/evil.so", "QEMU_STACK_SIZE=1",
-                             "QEMU_ARGV0=x",        "QEMU_STRACE=1",     "SDL_AUDIODRIVER=alsa",
-                             NULL};
-    LoCommandInput in = {"/q/qemu", "/p/a,b.so", "/p/preload.so", f->guestlibs, "/s/root",
-                         "-weird-name", args, s, environ};
+    const char *environ[] = {
+        "QEMU_CPU=486",         "QEMU_LD_PREFIX=/x",      "QEMU_SET_ENV=A=1",
+        "QEMU_UNSET_ENV=PATH",  "QEMU_GUEST_BASE=0x1000", "QEMU_RESERVED_VA=1G",
+        "QEMU_PLUGIN=/evil.so", "QEMU_STACK_SIZE=1",      "QEMU_ARGV0=x",
+        "QEMU_STRACE=1",        "SDL_AUDIODRIVER=alsa",   NULL};
+    LoCommandInput in = {"/q/qemu",    "/p/a,b.so", "/p/preload.so",
+                         f->guestlibs, "/s/root",   "-weird-name",
+                         args,         s,           environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -131,7 +134,8 @@ static void test_everything(Fixture *f, gconstpointer data)
 static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
 {
     (void)data;
-    g_autoptr(LoRunSettings) s = settings("{\"thunks\": {\"sdl2\": false, \"gl\": false, \"vulkan\": false}}");
+    g_autoptr(LoRunSettings) s =
+        settings("{\"thunks\": {\"sdl2\": false, \"gl\": false, \"vulkan\": false}}");
     const char *environ[] = {"LD_PRELOAD=user.so", NULL};
     LoCommandInput in = {"/q/qemu", NULL, NULL, NULL, NULL, "/g/game", NULL, s, environ};
     g_auto(LoCommand) cmd = {0};
@@ -150,7 +154,8 @@ static void test_missing_guest_folder(Fixture *f, gconstpointer data)
     g_assert_cmpint(g_rmdir(vk), ==, 0);
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/l.so", f->guestlibs, NULL, "/g", NULL, s, environ};
+    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/l.so", f->guestlibs, NULL,
+                         "/g",      NULL,      s,         environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_false(lo_command_build(&in, &cmd, &error));
@@ -164,8 +169,8 @@ static void test_paths_qemu_cannot_carry(Fixture *f, gconstpointer data)
     (void)data;
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/with space.so", f->guestlibs, NULL, "/g", NULL, s,
-                         environ};
+    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/with space.so", f->guestlibs, NULL, "/g", NULL,
+                         s,         environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_false(lo_command_build(&in, &cmd, &error));

@@ -217,7 +217,8 @@ static void test_hostile_archives(Fixture *f, gconstpointer data)
         /* The classic: a link to the outside, then a file through it. */
         g_autofree char *outside = g_build_filename(f->root, "outside", NULL);
         g_assert_cmpint(g_mkdir(outside, 0755), ==, 0);
-        TestEntry e[] = {{"esc", 'l', "/", 0}, {"esc/outside/pwned", 'f', "x", 0}, {NULL, 0, NULL, 0}};
+        TestEntry e[] = {
+            {"esc", 'l', "/", 0}, {"esc/outside/pwned", 'f', "x", 0}, {NULL, 0, NULL, 0}};
         expect_refused(f, e, "refused entry 'esc/outside/pwned': a path through a symbolic link");
         g_autofree char *pwned = g_build_filename(outside, "pwned", NULL);
         g_assert_false(g_file_test(pwned, G_FILE_TEST_EXISTS));
@@ -236,7 +237,8 @@ static void test_hostile_archives(Fixture *f, gconstpointer data)
     }
     {
         /* A relative link means something else at another depth. */
-        TestEntry e[] = {{"a/b/c/l", 'l', "../../../x", 0}, {"hl", 'h', "a/b/c/l", 0}, {NULL, 0, NULL, 0}};
+        TestEntry e[] = {
+            {"a/b/c/l", 'l', "../../../x", 0}, {"hl", 'h', "a/b/c/l", 0}, {NULL, 0, NULL, 0}};
         expect_refused(f, e, "a hard link to a symbolic link");
     }
     {
@@ -273,7 +275,8 @@ static void test_an_existing_link_is_replaced_not_followed(Fixture *f, gconstpoi
 static void test_limits(Fixture *f, gconstpointer data)
 {
     (void)data;
-    TestEntry big[] = {{"big", 'f', "0123456789012345678901234567890123456789", 0}, {NULL, 0, NULL, 0}};
+    TestEntry big[] = {{"big", 'f', "0123456789012345678901234567890123456789", 0},
+                       {NULL, 0, NULL, 0}};
     g_autoptr(GBytes) tar = test_build_tar(ARCHIVE_FILTER_GZIP, big);
     LoExtractor x = {.max_bytes = 16, .max_entries = 100};
     g_autoptr(GError) error = NULL;
@@ -281,7 +284,8 @@ static void test_limits(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(error->message, "expands to more than 16 bytes, the limit"));
     g_assert_nonnull(strstr(error->message, "--max-size"));
     g_clear_error(&error);
-    TestEntry many[] = {{"a", 'f', "1", 0}, {"b", 'f', "2", 0}, {"c", 'f', "3", 0}, {NULL, 0, NULL, 0}};
+    TestEntry many[] = {
+        {"a", 'f', "1", 0}, {"b", 'f', "2", 0}, {"c", 'f', "3", 0}, {NULL, 0, NULL, 0}};
     g_autoptr(GBytes) tar2 = test_build_tar(ARCHIVE_FILTER_NONE, many);
     LoExtractor y = {.max_bytes = 100, .max_entries = 2};
     g_assert_false(extract(f, tar2, &y, &error));
@@ -301,7 +305,8 @@ static void test_damaged_archives(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(error->message, "test.tar: "));
     g_assert_nonnull(strstr(error->message, "complete tar"));
     g_clear_error(&error);
-    g_autoptr(GBytes) junk = g_bytes_new_static("this is not an archive at all, not even close", 45);
+    g_autoptr(GBytes) junk =
+        g_bytes_new_static("this is not an archive at all, not even close", 45);
     g_assert_false(extract(f, junk, NULL, &error));
     g_assert_error(error, LO_ERROR, LO_EXIT_INVALID);
 }
@@ -391,7 +396,8 @@ int main(int argc, char **argv)
     ADD("/extract/rootfs-in-every-format", test_rootfs_in_every_format);
     ADD("/extract/deb", test_deb);
     ADD("/extract/hostile-archives", test_hostile_archives);
-    ADD("/extract/an-existing-link-is-replaced-not-followed", test_an_existing_link_is_replaced_not_followed);
+    ADD("/extract/an-existing-link-is-replaced-not-followed",
+        test_an_existing_link_is_replaced_not_followed);
     ADD("/extract/limits", test_limits);
     ADD("/extract/damaged-archives", test_damaged_archives);
     ADD("/extract/interrupt", test_interrupt);

@@ -22,9 +22,10 @@ static void expect_bad(const char *text, const char *needle)
 
 static void test_parse_good(void)
 {
-    const char *text = "{\"schema\": 1, \"profiles\": ["
-                       "{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"" SHA "\", \"size\": 10},"
-                       "{\"id\": \"b.c\", \"path\": \"b.c.json\", \"sha256\": \"" SHA "\", \"size\": 65536}]}";
+    const char *text =
+        "{\"schema\": 1, \"profiles\": ["
+        "{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"" SHA "\", \"size\": 10},"
+        "{\"id\": \"b.c\", \"path\": \"b.c.json\", \"sha256\": \"" SHA "\", \"size\": 65536}]}";
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) entries = lo_index_parse(text, strlen(text), &error);
     g_assert_no_error(error);
@@ -33,7 +34,8 @@ static void test_parse_good(void)
     g_assert_cmpstr(e->id, ==, "b.c");
     g_assert_cmpstr(e->path, ==, "b.c.json");
     g_assert_cmpuint(e->size, ==, 65536);
-    g_autoptr(GPtrArray) empty = lo_index_parse("{\"schema\": 1, \"profiles\": []}", strlen("{\"schema\": 1, \"profiles\": []}"), &error);
+    g_autoptr(GPtrArray) empty = lo_index_parse(
+        "{\"schema\": 1, \"profiles\": []}", strlen("{\"schema\": 1, \"profiles\": []}"), &error);
     g_assert_no_error(error);
     g_assert_cmpuint(empty->len, ==, 0);
 }
@@ -45,18 +47,27 @@ static void test_parse_bad(void)
     expect_bad("{\"schema\": 1}", "'profiles' is missing");
     expect_bad("{\"schema\": 1, \"profiles\": [], \"extra\": 1}", "unknown key 'extra'");
     expect_bad("{\"schema\": 1, \"profiles\": {}}", "'profiles' must be a list");
-    expect_bad("{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"../../etc/passwd\", \"sha256\": \"" SHA "\", \"size\": 1}]}",
+    expect_bad("{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"../../etc/passwd\", "
+               "\"sha256\": \"" SHA "\", \"size\": 1}]}",
                "profiles[0]: 'path' must be \"a.json\"");
-    expect_bad("{\"schema\": 1, \"profiles\": [{\"id\": \"../a\", \"path\": \"../a.json\", \"sha256\": \"" SHA "\", \"size\": 1}]}",
+    expect_bad("{\"schema\": 1, \"profiles\": [{\"id\": \"../a\", \"path\": \"../a.json\", "
+               "\"sha256\": \"" SHA "\", \"size\": 1}]}",
                "'id' is not a valid profile id");
-    expect_bad("{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"x\", \"size\": 1}]}",
+    expect_bad("{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": "
+               "\"x\", \"size\": 1}]}",
                "'sha256' must be 64 lowercase hex digits");
-    expect_bad("{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"" SHA "\", \"size\": 65537}]}",
-               "'size' must be a whole number from 1 to 65536");
-    expect_bad("{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"" SHA "\", \"size\": 1.5}]}",
-               "'size' must be a whole number");
-    expect_bad("{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"" SHA "\"}]}",
-               "profiles[0]: 'size' is missing");
+    expect_bad(
+        "{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"" SHA
+        "\", \"size\": 65537}]}",
+        "'size' must be a whole number from 1 to 65536");
+    expect_bad(
+        "{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"" SHA
+        "\", \"size\": 1.5}]}",
+        "'size' must be a whole number");
+    expect_bad(
+        "{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"" SHA
+        "\"}]}",
+        "profiles[0]: 'size' is missing");
     expect_bad("{\"schema\": 1, \"profiles\": ["
                "{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"" SHA "\", \"size\": 1},"
                "{\"id\": \"a\", \"path\": \"a.json\", \"sha256\": \"" SHA "\", \"size\": 1}]}",
@@ -97,9 +108,11 @@ static void test_generate(void)
 
     g_free(test_write(dir, "c.json", "{\"schema\": 1, \"id\": \"not-c\"}"));
     g_assert_null(lo_index_generate(dir, &error));
-    g_assert_nonnull(strstr(error->message, "holds profile 'not-c', so it must be named not-c.json"));
+    g_assert_nonnull(
+        strstr(error->message, "holds profile 'not-c', so it must be named not-c.json"));
     g_clear_error(&error);
-    g_free(test_write(dir, "c.json", "{\"schema\": 1, \"id\": \"c\", \"env\": {\"LD_PRELOAD\": \"x\"}}"));
+    g_free(test_write(dir, "c.json",
+                      "{\"schema\": 1, \"id\": \"c\", \"env\": {\"LD_PRELOAD\": \"x\"}}"));
     g_assert_null(lo_index_generate(dir, &error));
     g_assert_nonnull(strstr(error->message, "c.json is not a valid profile"));
     g_assert_nonnull(strstr(error->message, "env.LD_PRELOAD"));

@@ -64,13 +64,17 @@ static void test_merge_and_origin(Layers *l, gconstpointer data)
 {
     (void)data;
     put(l, 0, "game.json",
-        "{\"schema\": 1, \"id\": \"game\", \"name\": \"Game\", \"env\": {\"SDL_A\": \"1\", \"SDL_B\": \"1\"},"
-        " \"thunks\": {\"sdl2\": true, \"gl\": true}, \"args\": [\"-a\", \"-b\"], \"qemu\": {\"cpu\": \"Haswell\"},"
+        "{\"schema\": 1, \"id\": \"game\", \"name\": \"Game\", \"env\": {\"SDL_A\": \"1\", "
+        "\"SDL_B\": \"1\"},"
+        " \"thunks\": {\"sdl2\": true, \"gl\": true}, \"args\": [\"-a\", \"-b\"], \"qemu\": "
+        "{\"cpu\": \"Haswell\"},"
         " \"status\": \"runs\"}");
     put(l, 1, "game.json",
-        "{\"schema\": 1, \"id\": \"game\", \"env\": {\"SDL_B\": \"2\"}, \"args\": [\"-c\"], \"status\": \"playable\"}");
+        "{\"schema\": 1, \"id\": \"game\", \"env\": {\"SDL_B\": \"2\"}, \"args\": [\"-c\"], "
+        "\"status\": \"playable\"}");
     put(l, 2, "game.json",
-        "{\"$comment\": \"mine\", \"schema\": 1, \"id\": \"game\", \"env\": {\"SDL_C\": \"3\"}, \"thunks\": {\"gl\": false}}");
+        "{\"$comment\": \"mine\", \"schema\": 1, \"id\": \"game\", \"env\": {\"SDL_C\": \"3\"}, "
+        "\"thunks\": {\"gl\": false}}");
     g_autoptr(LoProfileStore) store = load(l);
     g_assert_cmpuint(store->problems->len, ==, 0);
     g_autoptr(cJSON) cli = cJSON_Parse("{\"thunks\": {\"sdl2\": false}, \"sysroot\": \"deb\"}");
@@ -133,7 +137,8 @@ static void test_bad_files_are_skipped_and_reported(Layers *l, gconstpointer dat
 {
     (void)data;
     put(l, 0, "good.json", "{\"schema\": 1, \"id\": \"good\"}");
-    put(l, 1, "evil.json", "{\"schema\": 1, \"id\": \"evil\", \"env\": {\"LD_PRELOAD\": \"/tmp/x.so\"}}");
+    put(l, 1, "evil.json",
+        "{\"schema\": 1, \"id\": \"evil\", \"env\": {\"LD_PRELOAD\": \"/tmp/x.so\"}}");
     put(l, 2, "renamed.json", "{\"schema\": 1, \"id\": \"other\"}");
     put(l, 2, "notes.txt", "ignored: not .json");
     put(l, 2, ".hidden.json", "ignored: hidden");
@@ -145,7 +150,8 @@ static void test_bad_files_are_skipped_and_reported(Layers *l, gconstpointer dat
     g_assert_cmpuint(store->problems->len, ==, 2);
     g_assert_true(test_has_problem(store->problems, "evil.json is not a valid profile"));
     g_assert_true(test_has_problem(store->problems, "LD_* variables are never allowed"));
-    g_assert_true(test_has_problem(store->problems, "renamed.json: profile 'other' must be in a file named other.json"));
+    g_assert_true(test_has_problem(
+        store->problems, "renamed.json: profile 'other' must be in a file named other.json"));
     g_autoptr(GError) error = NULL;
     g_autoptr(LoResolved) r = lo_profile_resolve(store, "evil", NULL, &error);
     g_assert_null(r);
@@ -166,10 +172,13 @@ static void test_unknown_id_suggests(Layers *l, gconstpointer data)
 static void test_match_prefers_sha256(Layers *l, gconstpointer data)
 {
     (void)data;
-    put(l, 0, "by-name.json", "{\"schema\": 1, \"id\": \"by-name\", \"match\": {\"exe\": [\"game\"]}}");
+    put(l, 0, "by-name.json",
+        "{\"schema\": 1, \"id\": \"by-name\", \"match\": {\"exe\": [\"game\"]}}");
     put(l, 0, "by-sha.json",
-        "{\"schema\": 1, \"id\": \"by-sha\", \"match\": {\"exe\": [\"other\"], \"sha256\": [\"" SHA_A "\"]}}");
-    put(l, 0, "also-name.json", "{\"schema\": 1, \"id\": \"also-name\", \"match\": {\"exe\": [\"game\"]}}");
+        "{\"schema\": 1, \"id\": \"by-sha\", \"match\": {\"exe\": [\"other\"], \"sha256\": "
+        "[\"" SHA_A "\"]}}");
+    put(l, 0, "also-name.json",
+        "{\"schema\": 1, \"id\": \"also-name\", \"match\": {\"exe\": [\"game\"]}}");
     g_autoptr(LoProfileStore) store = load(l);
     const char *names[] = {"game", "game.x86_64", NULL};
     LoMatch m = lo_profile_match(store, names, SHA_A);
@@ -195,7 +204,8 @@ static void test_match_uses_merged_layers(Layers *l, gconstpointer data)
     (void)data;
     /* The user adds the sha256 of their build to a built-in profile. */
     put(l, 0, "game.json", "{\"schema\": 1, \"id\": \"game\", \"match\": {\"exe\": [\"game\"]}}");
-    put(l, 2, "game.json", "{\"schema\": 1, \"id\": \"game\", \"match\": {\"sha256\": [\"" SHA_B "\"]}}");
+    put(l, 2, "game.json",
+        "{\"schema\": 1, \"id\": \"game\", \"match\": {\"sha256\": [\"" SHA_B "\"]}}");
     g_autoptr(LoProfileStore) store = load(l);
     const char *names[] = {"renamed", NULL};
     LoMatch m = lo_profile_match(store, names, SHA_B);

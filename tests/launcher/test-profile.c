@@ -33,18 +33,26 @@ static void expect_problem(const char *text, const char *needle)
 static void test_minimal_and_full(void)
 {
     expect_ok("{\"schema\": 1, \"id\": \"x\"}");
-    expect_ok("{\"$comment\": \"hi\", \"schema\": 1, \"id\": \"my-game_2.0\", \"name\": \"My Game\","
-              " \"match\": {\"$comment\": \"c\", \"exe\": [\"game.x86_64\", \"Game Launcher\"],"
-              "  \"sha256\": [\"" "0a286de534b54d48b8ba73798a7b5bfa45717f09e6da0983f4dfca5a1f23c1e4" "\"]},"
-              " \"thunks\": {\"sdl2\": true, \"gl\": false, \"vulkan\": true},"
-              " \"env\": {\"SDL_VIDEODRIVER\": \"x11\", \"vblank_mode\": \"0\", \"MESA_GL_VERSION_OVERRIDE\": \"4.5COMPAT\","
-              "  \"__GL_SYNC_TO_VBLANK\": \"0\", \"GALLIUM_DRIVER\": \"llvmpipe\", \"LP_NUM_THREADS\": \"4\"},"
-              " \"qemu\": {\"cpu\": \"Haswell-noTSX-IBRS-v4\", \"stack_size\": \"16M\", \"strace\": false,"
-              "  \"one_insn_per_tb\": false, \"log\": [\"unimp\", \"guest_errors\"]},"
-              " \"args\": [\"--windowed\", \"\", \"a b\"], \"sysroot\": \"Debian-12\", \"status\": \"playable\","
-              " \"tested_on\": [{\"date\": \"2026-02-28\", \"host_arch\": \"aarch64\", \"lorelei_version\": \"0.1.0\","
-              "  \"result\": \"runs\", \"notes\": \"line 1\\nline 2\\tok\"}],"
-              " \"notes\": \"Intro\\n\\nMore.\"}");
+    expect_ok(
+        "{\"$comment\": \"hi\", \"schema\": 1, \"id\": \"my-game_2.0\", \"name\": \"My Game\","
+        " \"match\": {\"$comment\": \"c\", \"exe\": [\"game.x86_64\", \"Game Launcher\"],"
+        "  \"sha256\": [\""
+        "0a286de534b54d48b8ba73798a7b5bfa45717f09e6da0983f4dfca5a1f23c1e4"
+        "\"]},"
+        " \"thunks\": {\"sdl2\": true, \"gl\": false, \"vulkan\": true},"
+        " \"env\": {\"SDL_VIDEODRIVER\": \"x11\", \"vblank_mode\": \"0\", "
+        "\"MESA_GL_VERSION_OVERRIDE\": \"4.5COMPAT\","
+        "  \"__GL_SYNC_TO_VBLANK\": \"0\", \"GALLIUM_DRIVER\": \"llvmpipe\", \"LP_NUM_THREADS\": "
+        "\"4\"},"
+        " \"qemu\": {\"cpu\": \"Haswell-noTSX-IBRS-v4\", \"stack_size\": \"16M\", \"strace\": "
+        "false,"
+        "  \"one_insn_per_tb\": false, \"log\": [\"unimp\", \"guest_errors\"]},"
+        " \"args\": [\"--windowed\", \"\", \"a b\"], \"sysroot\": \"Debian-12\", \"status\": "
+        "\"playable\","
+        " \"tested_on\": [{\"date\": \"2026-02-28\", \"host_arch\": \"aarch64\", "
+        "\"lorelei_version\": \"0.1.0\","
+        "  \"result\": \"runs\", \"notes\": \"line 1\\nline 2\\tok\"}],"
+        " \"notes\": \"Intro\\n\\nMore.\"}");
 }
 
 static void test_structure(void)
@@ -52,18 +60,25 @@ static void test_structure(void)
     expect_problem("[]", "profile: must be a JSON object");
     expect_problem("{\"id\": \"x\"}", "'schema' is required");
     expect_problem("{\"schema\": 1}", "'id' is required");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"nmae\": \"y\"}", "unknown key 'nmae' (did you mean 'name'?)");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"match\": {\"sha\": []}}", "match: unknown key 'sha'");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"thunks\": {\"sdl3\": true}}", "did you mean 'sdl2'");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"thunks\": {\"gl\": 1}}", "thunks.gl: must be true or false");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"args\": \"-x\"}", "args: must be a list, not a string");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"extra\": \"-B 0\"}}", "qemu: unknown key 'extra'");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"nmae\": \"y\"}",
+                   "unknown key 'nmae' (did you mean 'name'?)");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"match\": {\"sha\": []}}",
+                   "match: unknown key 'sha'");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"thunks\": {\"sdl3\": true}}",
+                   "did you mean 'sdl2'");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"thunks\": {\"gl\": 1}}",
+                   "thunks.gl: must be true or false");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"args\": \"-x\"}",
+                   "args: must be a list, not a string");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"extra\": \"-B 0\"}}",
+                   "qemu: unknown key 'extra'");
 }
 
 static void test_schema_version(void)
 {
     expect_problem("{\"schema\": 2, \"id\": \"x\"}", "schema 2 is newer than this qemu-lorelei");
-    expect_problem("{\"schema\": \"1\", \"id\": \"x\"}", "schema: must be the number 1, not a string");
+    expect_problem("{\"schema\": \"1\", \"id\": \"x\"}",
+                   "schema: must be the number 1, not a string");
     expect_problem("{\"schema\": 0, \"id\": \"x\"}", "schema: must be 1");
     expect_problem("{\"schema\": true, \"id\": \"x\"}", "not a boolean");
     expect_ok("{\"schema\": 1.0, \"id\": \"x\"}");
@@ -74,12 +89,17 @@ static void test_ids_names_and_text(void)
     expect_problem("{\"schema\": 1, \"id\": \"Upper\"}", "id: 'Upper' is not an id");
     expect_problem("{\"schema\": 1, \"id\": \"-x\"}", "is not an id");
     expect_problem("{\"schema\": 1, \"id\": \"a/b\"}", "is not an id");
-    expect_problem("{\"schema\": 1, \"id\": \"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\"}", "the limit is 64");
+    expect_problem("{\"schema\": 1, \"id\": \""
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                   "\"}",
+                   "the limit is 64");
     expect_problem("{\"schema\": 1, \"id\": \"x\", \"name\": \"\"}", "name: must not be empty");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"name\": \"a\\u001b[31mred\"}", "name: contains the control character U+001B");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"name\": \"a\\u001b[31mred\"}",
+                   "name: contains the control character U+001B");
     expect_problem("{\"schema\": 1, \"id\": \"x\", \"name\": \"a\\u009bb\"}", "U+009B");
     expect_problem("{\"schema\": 1, \"id\": \"x\", \"name\": \"two\\nlines\"}", "U+000A");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"notes\": \"bell\\u0007\"}", "(only tab and newline are allowed)");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"notes\": \"bell\\u0007\"}",
+                   "(only tab and newline are allowed)");
     expect_problem("{\"schema\": 1, \"id\": \"x\", \"notes\": \"cr\\r\"}", "U+000D");
     /* Lengths count characters, not bytes (as JSON Schema's maxLength does). */
     GString *name = g_string_new("{\"schema\": 1, \"id\": \"x\", \"name\": \"");
@@ -95,10 +115,16 @@ static void test_ids_names_and_text(void)
 
 static void test_match(void)
 {
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"match\": {\"exe\": [\"bin/game\"]}}", "match.exe[0]: 'bin/game' is not a file name");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"match\": {\"exe\": [\"a\", \"a\"]}}", "match.exe[1]: repeats an earlier entry");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"match\": {\"sha256\": [\"ABC\"]}}", "match.sha256[0]: 'ABC' is not a sha256");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"match\": {\"sha256\": [\"" "0A286DE534B54D48B8BA73798A7B5BFA45717F09E6DA0983F4DFCA5A1F23C1E4" "\"]}}", "is not a sha256");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"match\": {\"exe\": [\"bin/game\"]}}",
+                   "match.exe[0]: 'bin/game' is not a file name");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"match\": {\"exe\": [\"a\", \"a\"]}}",
+                   "match.exe[1]: repeats an earlier entry");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"match\": {\"sha256\": [\"ABC\"]}}",
+                   "match.sha256[0]: 'ABC' is not a sha256");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"match\": {\"sha256\": [\""
+                   "0A286DE534B54D48B8BA73798A7B5BFA45717F09E6DA0983F4DFCA5A1F23C1E4"
+                   "\"]}}",
+                   "is not a sha256");
 }
 
 static void test_env_allow_list(void)
@@ -122,13 +148,15 @@ static void test_env_allow_list(void)
         {"SDL_VIDEODRIVER", "x11\\u001b", "contains a control character"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *text = g_strdup_printf(
-            "{\"schema\": 1, \"id\": \"x\", \"env\": {\"%s\": \"%s\"}}", cases[i].key, cases[i].value);
+        g_autofree char *text =
+            g_strdup_printf("{\"schema\": 1, \"id\": \"x\", \"env\": {\"%s\": \"%s\"}}",
+                            cases[i].key, cases[i].value);
         expect_problem(text, cases[i].needle);
         g_autofree char *where = g_strdup_printf("env.%s:", cases[i].key);
         expect_problem(text, where);
     }
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_X\": 1}}", "env.SDL_X: must be a string");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_X\": 1}}",
+                   "env.SDL_X: must be a string");
     GString *many = g_string_new("{\"schema\": 1, \"id\": \"x\", \"env\": {");
     for (int i = 0; i <= LO_MAX_ENV; i++) {
         g_string_append_printf(many, "%s\"SDL_V%d\": \"1\"", i ? ", " : "", i);
@@ -137,7 +165,8 @@ static void test_env_allow_list(void)
     expect_problem(many->str, "env: sets 65 variables; the limit is 64");
     g_string_free(many, TRUE);
     g_autofree char *long_value = g_strnfill(LO_MAX_ENV_VALUE_CHARS + 1, 'a');
-    g_autofree char *text = g_strdup_printf("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_X\": \"%s\"}}", long_value);
+    g_autofree char *text =
+        g_strdup_printf("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_X\": \"%s\"}}", long_value);
     expect_problem(text, "longer than 1024 characters");
 }
 
@@ -166,21 +195,40 @@ static void test_rules_directly(void)
 
 static void test_qemu_args_sysroot_status(void)
 {
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"cpu\": \"host\"}}", "qemu.cpu: 'host' is not an allowed x86_64 CPU model");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"cpu\": \"max,-sse2\"}}", "not an allowed x86_64 CPU model");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"stack_size\": \"8G\"}}", "qemu.stack_size: '8G' is not a stack size");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"stack_size\": \"0\"}}", "is not a stack size");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"log\": [\"exec\"]}}", "qemu.log[0]: 'exec' is not one of");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"log\": [\"unimp\", \"unimp\"]}}", "repeats an earlier entry");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"strace\": \"yes\"}}", "qemu.strace: must be true or false");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"args\": [\"a\\nb\"]}", "args[0]: contains the control character");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"cpu\": \"host\"}}",
+                   "qemu.cpu: 'host' is not an allowed x86_64 CPU model");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"cpu\": \"max,-sse2\"}}",
+                   "not an allowed x86_64 CPU model");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"stack_size\": \"8G\"}}",
+                   "qemu.stack_size: '8G' is not a stack size");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"stack_size\": \"0\"}}",
+                   "is not a stack size");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"log\": [\"exec\"]}}",
+                   "qemu.log[0]: 'exec' is not one of");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"log\": [\"unimp\", \"unimp\"]}}",
+                   "repeats an earlier entry");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"strace\": \"yes\"}}",
+                   "qemu.strace: must be true or false");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"args\": [\"a\\nb\"]}",
+                   "args[0]: contains the control character");
     expect_problem("{\"schema\": 1, \"id\": \"x\", \"args\": [1]}", "args[0]: must be a string");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"sysroot\": \"../etc\"}", "sysroot: '../etc' is not a sysroot name");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"sysroot\": \"/srv/root\"}", "is not a sysroot name");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"status\": \"works\"}", "status: 'works' is not one of: playable, runs, broken");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"tested_on\": [{\"date\": \"2026-13-01\", \"host_arch\": \"aarch64\", \"lorelei_version\": \"0.1.0\", \"result\": \"runs\"}]}", "tested_on[0].date: '2026-13-01' is not a date");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"tested_on\": [{\"date\": \"2026-01-01\", \"result\": \"runs\"}]}", "tested_on[0]: 'host_arch' is required");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"tested_on\": [{\"date\": \"2026-01-01\", \"host_arch\": \"aarch64\", \"lorelei_version\": \"v1\", \"result\": \"runs\", \"by\": \"me\"}]}", "unknown key 'by'");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"sysroot\": \"../etc\"}",
+                   "sysroot: '../etc' is not a sysroot name");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"sysroot\": \"/srv/root\"}",
+                   "is not a sysroot name");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"status\": \"works\"}",
+                   "status: 'works' is not one of: playable, runs, broken");
+    expect_problem(
+        "{\"schema\": 1, \"id\": \"x\", \"tested_on\": [{\"date\": \"2026-13-01\", \"host_arch\": "
+        "\"aarch64\", \"lorelei_version\": \"0.1.0\", \"result\": \"runs\"}]}",
+        "tested_on[0].date: '2026-13-01' is not a date");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"tested_on\": [{\"date\": \"2026-01-01\", "
+                   "\"result\": \"runs\"}]}",
+                   "tested_on[0]: 'host_arch' is required");
+    expect_problem(
+        "{\"schema\": 1, \"id\": \"x\", \"tested_on\": [{\"date\": \"2026-01-01\", \"host_arch\": "
+        "\"aarch64\", \"lorelei_version\": \"v1\", \"result\": \"runs\", \"by\": \"me\"}]}",
+        "unknown key 'by'");
 }
 
 static void test_size_limit(void)
@@ -197,7 +245,9 @@ static void test_size_limit(void)
 static void test_load_file_error_lists_problems(void)
 {
     char *dir = test_tmpdir();
-    g_autofree char *path = test_write(dir, "bad.json", "{\"schema\": 1, \"id\": \"x\", \"env\": {\"LD_PRELOAD\": \"a\"}, \"foo\": 1}");
+    g_autofree char *path =
+        test_write(dir, "bad.json",
+                   "{\"schema\": 1, \"id\": \"x\", \"env\": {\"LD_PRELOAD\": \"a\"}, \"foo\": 1}");
     g_autoptr(GError) error = NULL;
     g_autoptr(cJSON) doc = lo_profile_load_file(path, &error);
     g_assert_null(doc);

@@ -13,8 +13,10 @@ static void test_relative_path(void)
     const struct {
         const char *from, *to, *out;
     } cases[] = {
-        {"/usr/bin", "/usr/lib/x86_64-linux-gnu/qemu-lorelei", "../lib/x86_64-linux-gnu/qemu-lorelei"},
-        {"/usr/local/bin", "/usr/local/libexec/qemu-lorelei/qemu-x86_64", "../libexec/qemu-lorelei/qemu-x86_64"},
+        {"/usr/bin", "/usr/lib/x86_64-linux-gnu/qemu-lorelei",
+         "../lib/x86_64-linux-gnu/qemu-lorelei"},
+        {"/usr/local/bin", "/usr/local/libexec/qemu-lorelei/qemu-x86_64",
+         "../libexec/qemu-lorelei/qemu-x86_64"},
         {"/a/build/launcher", "/a/profiles", "../../profiles"},
         {"/a/b", "/a/b", "."},
         {"/a/b/", "/a/b/c", "c"},
@@ -46,7 +48,9 @@ static void test_printable(void)
     g_assert_cmpstr(a, ==, "plain é");
     g_autofree char *b = lo_printable("\x1b[31mred\n", 100);
     g_assert_cmpstr(b, ==, "\\x1b[31mred\\x0a");
-    g_autofree char *c = lo_printable("a\xc2\x9b" "b", 100);
+    g_autofree char *c = lo_printable("a\xc2\x9b"
+                                      "b",
+                                      100);
     g_assert_cmpstr(c, ==, "a\\u{009b}b");
     g_autofree char *d = lo_printable("abcdef", 3);
     g_assert_cmpstr(d, ==, "abc...");
