@@ -416,26 +416,90 @@ static gboolean is_ar(const void *head, gsize n)
     return n >= 8 && memcmp(head, "!<arch>\n", 8) == 0;
 }
 
+/* An archive file read through our own callback: it hands out the bytes
+ * already read to recognize the format first (so pipes and FIFOs work, which
+ * cannot be opened twice), and a read cut short by SIGINT ends the import
+ * instead of being retried the way libarchive's own file reader does. */
+typedef struct {
+    int fd;
+    unsigned char head[8];
+    gsize head_len;
+    gboolean head_given;
+    char buf[65536];
+} FileSource;
+
+static gssize read_retrying(int fd, void *buf, gsize len)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, len);
+        if (n >= 0 || errno != EINTR || lo_interrupted()) {
+            return n;
+        }
+    }
+}
+
+static la_ssize_t file_source_read(struct archive *a, void *data, const void **buf)
+{
+    FileSource *f = data;
+    if (!f->head_given) {
+        f->head_given = TRUE;
+        if (f->head_len > 0) {
+            *buf = f->head;
+            return (la_ssize_t)f->head_len;
+        }
+    }
+    gssize n = read_retrying(f->fd, f->buf, sizeof(f->buf));
+    if (n < 0) {
+        archive_set_error(a, errno, "%s", g_strerror(errno));
+        return -1;
+    }
+    *buf = f->buf;
+    return n;
+}
+
+/* Fills the head with up to 8 bytes (a FIFO may deliver fewer at a time). */
+static gboolean read_head(FileSource *f)
+{
+    while (f->head_len < sizeof(f->head)) {
+        gssize n = read_retrying(f->fd, f->head + f->head_len, sizeof(f->head) - f->head_len);
+        if (n < 0) {
+            return FALSE;
+        }
+        if (n == 0) {
+            break;
+        }
+        f->head_len += n;
+    }
+    return TRUE;
+}
+
 /* Extracts an archive given as a file (path) or in memory (data). */
 static gboolean extract_archive(LoExtractor *x, const char *path, const void *data, gsize size,
                                 const char *name, GError **error)
 {
-    char head[8] = {0};
-    gsize head_len = MIN(size, sizeof(head));
+    FileSource *source = NULL;
+    const void *head = data;
+    gsize head_len = size;
     if (path != NULL) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
+        source = g_new0(FileSource, 1);
+        source->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (source->fd < 0 || !read_head(source)) {
             int err = errno;
+            if (source->fd >= 0) {
+                close(source->fd);
+            }
+            g_free(source);
+            if (lo_interrupted()) {
+                lo_set_interrupted_error(error, "nothing was imported");
+                return FALSE;
+            }
             g_set_error(error, LO_ERROR, err == ENOENT ? LO_EXIT_NOT_FOUND : LO_EXIT_FAILURE,
-                        "cannot open %s: %s", path, g_strerror(err));
+                        "cannot read %s: %s", path, g_strerror(err));
             lo_error_fix(error, "check the archive's path");
             return FALSE;
         }
-        ssize_t n = read(fd, head, sizeof(head));
-        close(fd);
-        head_len = n > 0 ? (gsize)n : 0;
-    } else {
-        memcpy(head, data, head_len);
+        head = source->head;
+        head_len = source->head_len;
     }
     struct archive *a = archive_read_new();
     gboolean deb = is_ar(head, head_len);
@@ -444,8 +508,8 @@ static gboolean extract_archive(LoExtractor *x, const char *path, const void *da
     } else {
         enable_tar(a);
     }
-    int r = path != NULL ? archive_read_open_filename(a, path, 64 * 1024)
-                         : archive_read_open_memory(a, data, size);
+    int r = source != NULL ? archive_read_open(a, source, NULL, file_source_read, NULL)
+                           : archive_read_open_memory(a, data, size);
     gboolean ok;
     if (r != ARCHIVE_OK) {
         ok = archive_failed(error, name, a, "cannot open");
@@ -464,6 +528,10 @@ static gboolean extract_archive(LoExtractor *x, const char *path, const void *da
         g_free(j);
     }
     archive_read_free(a);
+    if (source != NULL) {
+        close(source->fd);
+        g_free(source);
+    }
     return ok;
 }
 

@@ -166,10 +166,16 @@ def profile_errors(s):
     check_in("vkcube.json: ok", p.stdout)
     p = s.error(3, ["1 of 1 profile(s) invalid"], "profile", "validate", s.path("missing.json"))
     check_in("cannot open", p.stdout)
+    p = s.error(3, ["2 of 2 profile(s) invalid"], "profile", "validate", s.root,
+                s.write("huge.json", '{"schema": 1, "id": "x", "notes": "' + "a" * 70000 + '"}'))
+    check_in(s.root + " is not a regular file", p.stdout)
+    check_in("huge.json is larger than the limit of 65536 bytes", p.stdout)
     s.error(2, ["no executable given"], "profile", "new")
     s.error(7, ["is not an ELF program"], "profile", "new", s.write("x", "text", 0o755))
     game = make_elf(s.path("Game.x86_64"))
     s.error(2, ["--id BAD: an id has lowercase letters"], "profile", "new", "--id", "BAD", game)
+    s.error(3, ["the starter profile would be invalid", "name: contains the control character U+001B",
+                "fix: pick another --name or --id"], "profile", "new", "--name", "\x1b[2Jevil", game)
     s.ok("profile", "new", game)
     s.error(9, ["profiles/game.x86_64.json already exists", "overwrite it with --force"],
             "profile", "new", game)

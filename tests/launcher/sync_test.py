@@ -304,6 +304,17 @@ def interrupted_sync(s, repo):
     no_leftovers(s)
 
 
+@with_repo
+def one_sync_at_a_time(s, repo):
+    import fcntl
+    os.makedirs(s.data, exist_ok=True)
+    with open(os.path.join(s.data, "community.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        s.error(1, ["another profile sync is running (" + os.path.join(s.data, "community.lock"),
+                    "fix: wait for it to finish"], "profile", "sync", repo.url)
+    synced(s, repo)
+
+
 def file_url(s):
     repo = s.path("repo")
     os.makedirs(repo)
@@ -325,7 +336,7 @@ CASES = {f.__name__: f for f in [sync_over_http, sync_changed_and_removed, tampe
                                  tampered_same_size, truncated_download, server_stops_mid_transfer,
                                  stalled_server, huge_responses, http_errors_and_redirects,
                                  hostile_repository, first_sync_failure_leaves_nothing,
-                                 interrupted_sync, file_url]}
+                                 interrupted_sync, one_sync_at_a_time, file_url]}
 
 if __name__ == "__main__":
     run_main(CASES)

@@ -53,6 +53,14 @@ def create_and_list(s):
         check(os.readlink(os.path.join(root, "lib64", "ld.so")) ==
               "../usr/lib/x86_64-linux-gnu/libc.so.6", "absolute link not made relative")
     s.ok("sysroot", "create", "from-dir", "--from-dir", tree)
+    # A pipe works too (it cannot be opened twice or seeked).
+    with open(s.path("rootfs.tar.xz"), "rb") as stdin:
+        p = subprocess.run([s.cli, "sysroot", "create", "piped", "--from-archive", "/dev/stdin"],
+                           stdin=stdin, env=s.env, capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, p.stderr)
+    with open(os.path.join(sysroots(s), "piped", "usr/lib/x86_64-linux-gnu/libc.so.6")) as f:
+        check(f.read() == "pretend libc\n", "piped archive")
+    s.ok("sysroot", "remove", "piped")
     listing = s.json("sysroot", "list", "--json")
     names = [e["name"] for e in listing]
     check(names == ["from-dir", "r-gz", "r-xz", "r-zst"], names)
@@ -222,7 +230,13 @@ def interrupted_import(s):
             time.sleep(0.05)
         time.sleep(0.3)
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=30)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            # LORELEI_DEBUG_HANG=1: show where a hung import is stuck.
+            if os.environ.get("LORELEI_DEBUG_HANG"):
+                subprocess.run(["gdb", "-batch", "-p", str(proc.pid), "-ex", "thread apply all bt"])
+            raise
         stop.set()
         check(proc.returncode == status, f"exit status {proc.returncode}: {err}")
         check_in("error: interrupted: nothing was imported", err)

@@ -232,6 +232,10 @@ static void test_hostile_archives(Fixture *f, gconstpointer data)
         expect_refused(f, e, "a '..' component");
     }
     {
+        TestEntry e[] = {{"hl", 'h', "./", 0}, {NULL, 0, NULL, 0}};
+        expect_refused(f, e, "a hard link to the root");
+    }
+    {
         TestEntry e[] = {{"hl", 'h', "not-there", 0}, {NULL, 0, NULL, 0}};
         expect_refused(f, e, "a hard link to an entry not extracted before");
     }
@@ -355,6 +359,20 @@ static void test_copy_a_folder(Fixture *f, gconstpointer data)
     g_assert_cmpint(g_mkdir(f->target, 0755), ==, 0);
     g_assert_false(lo_extract_dir(&x, src, &error));
     g_assert_nonnull(strstr(error->message, "pointing outside the sysroot"));
+    g_clear_error(&error);
+    g_assert_cmpint(unlink(l3), ==, 0);
+    /* A tree deeper than any root file system is refused, not recursed into. */
+    GString *deep = g_string_new(src);
+    for (int i = 0; i < 130; i++) {
+        g_string_append(deep, "/d");
+    }
+    g_assert_cmpint(g_mkdir_with_parents(deep->str, 0755), ==, 0);
+    g_string_free(deep, TRUE);
+    g_assert_true(lo_rm_rf(f->target, NULL));
+    g_assert_cmpint(g_mkdir(f->target, 0755), ==, 0);
+    x.max_entries = 1000;
+    g_assert_false(lo_extract_dir(&x, src, &error));
+    g_assert_nonnull(strstr(error->message, "folders nested deeper than 128"));
 }
 
 static void test_path_rules(void)

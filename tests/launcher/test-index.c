@@ -47,6 +47,7 @@ static void test_parse_bad(void)
     expect_bad("{\"schema\": 1}", "'profiles' is missing");
     expect_bad("{\"schema\": 1, \"profiles\": [], \"extra\": 1}", "unknown key 'extra'");
     expect_bad("{\"schema\": 1, \"profiles\": {}}", "'profiles' must be a list");
+    expect_bad("{\"schema\": 1, \"profiles\": [\"a.json\"]}", "profiles[0]: must be an object");
     expect_bad("{\"schema\": 1, \"profiles\": [{\"id\": \"a\", \"path\": \"../../etc/passwd\", "
                "\"sha256\": \"" SHA "\", \"size\": 1}]}",
                "profiles[0]: 'path' must be \"a.json\"");

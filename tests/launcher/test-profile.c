@@ -70,6 +70,14 @@ static void test_structure(void)
                    "thunks.gl: must be true or false");
     expect_problem("{\"schema\": 1, \"id\": \"x\", \"args\": \"-x\"}",
                    "args: must be a list, not a string");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"a\\u001b\": 1}",
+                   "unknown key with a control character (allowed: $comment, schema, id");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"status\": \"runs\\u001b\"}",
+                   "status: must be one of: playable, runs, broken");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_\\u001b\": \"1\"}}",
+                   "env: a variable name contains the control character U+001B");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_A\": \"a/b\"}}",
+                   "env.SDL_A: value refused: contains '/'");
     expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"extra\": \"-B 0\"}}",
                    "qemu: unknown key 'extra'");
 }
