@@ -2,6 +2,7 @@
 """The qemu-lorelei command line as a user meets it: help, versions, and
 every user-facing error with its message, fix and exit status
 (docs/qemu-lorelei.1, EXIT STATUS)."""
+import json
 import os
 import shutil
 
@@ -238,10 +239,66 @@ def sysroot_errors(s):
     s.error(4, ["missing.deb: no such file"], "sysroot", "import", "host", s.path("missing.deb"))
 
 
-CASES = {f.__name__: f for f in [help_and_version, usage_errors, run_game_errors,
+def layouts(s):
+    """The parts are found next to the executable, in a build tree and in an
+    installation (moved elsewhere: the lookup is relative), each checked
+    with a copy of the launcher placed in a fake tree."""
+    game = make_elf(s.path("game"))
+    lay = dict(kv.split("=", 1) for kv in s.opts.layout.split(";"))
+    if any(os.path.isabs(v) for v in lay.values()):
+        raise Skip(f"install folders outside the prefix ({lay}): no relocatable layout to check")
+    env = {"LORELEI_PROFILES_DIR": None, "LORELEI_QEMU": None}
+
+    def place(root, rel, text="", mode=0o644):
+        p = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, mode)
+        return p
+
+    inst = s.path("moved-install")
+    cli = place(inst, os.path.join(lay["bindir"], "qemu-lorelei"))
+    shutil.copy(s.cli, cli)
+    lib = os.path.join(lay["libdir"], "qemu-lorelei")
+    qemu = place(inst, os.path.join(lay["libexecdir"], "qemu-lorelei", "qemu-x86_64"),
+                 "#!/bin/sh\n", 0o755)
+    plugin = place(inst, os.path.join(lib, "liblorelei-plugin.so"))
+    preload = place(inst, os.path.join(lib, "liblorelei-preload.so"))
+    for t in ("sdl2", "gl", "vulkan"):
+        os.makedirs(os.path.join(inst, lib, "guest", t))
+    place(inst, os.path.join(lay["datadir"], "qemu-lorelei", "profiles", "installed-only.json"),
+          '{"schema": 1, "id": "installed-only", "match": {"exe": ["game"]}}')
+    plan = json.loads(s.ok("run", "--dry-run", "--json", game, env=env, cli=cli).stdout)
+    check(plan["argv"][0] == qemu, plan["argv"])
+    check(plan["argv"][4] == plugin + ",lib=sdl2,lib=gl,lib=vulkan", plan["argv"])
+    check(plan["argv"][6] == "LD_LIBRARY_PATH=" + ":".join(
+        os.path.join(inst, lib, "guest", t) for t in ("sdl2", "gl", "vulkan")), plan["argv"])
+    check(plan["env_set"]["LD_PRELOAD"] == preload, plan)
+    check(plan["profile"]["id"] == "installed-only", plan)
+
+    # A build tree: build/launcher/qemu-lorelei next to build/plugin and
+    # build/guestlibs, with the source tree's profiles.
+    tree = s.path("tree")
+    cli = place(tree, os.path.join(lay["build_rel"], "launcher", "qemu-lorelei"))
+    shutil.copy(s.cli, cli)
+    build = os.path.join(tree, lay["build_rel"])
+    plugin = place(build, "plugin/liblorelei-plugin.so")
+    preload = place(build, "plugin/liblorelei-preload.so")
+    for t in ("sdl2", "gl", "vulkan"):
+        os.makedirs(os.path.join(build, "guestlibs", t))
+    place(tree, "profiles/source-only.json",
+          '{"schema": 1, "id": "source-only", "match": {"exe": ["game"]}}')
+    plan = json.loads(s.ok("run", "--dry-run", "--json", game, env=env, cli=cli).stdout)
+    check(plan["argv"][4].startswith(plugin + ","), plan["argv"])
+    check(plan["env_set"]["LD_PRELOAD"] == preload, plan)
+    check(plan["profile"]["id"] == "source-only", plan)
+
+
+CASES = {f.__name__: f for f in [layouts, help_and_version, usage_errors, run_game_errors,
                                  run_option_errors, run_sysroot_named_by_profile,
                                  run_needs_sysroot_off_x86_64, run_missing_parts,
                                  run_warns_about_broken_profiles, profile_errors, sysroot_errors]}
 
 if __name__ == "__main__":
-    run_main(CASES)
+    run_main(CASES, ["layout"])
