@@ -29,8 +29,8 @@ gboolean lo_replace_dir(const char *new_dir, const char *target, GError **error)
 /* Total size in bytes of the regular files under path (symlinks not followed). */
 guint64 lo_tree_size(const char *path);
 
-/* fsync()s every regular file and directory under path: the swap that follows
- * must not publish a copy whose data is still only in the page cache. */
+/* Writes the file system holding path to disk: the swap that follows must
+ * not publish a copy whose data is still only in the page cache. */
 gboolean lo_sync_tree(const char *path, GError **error);
 
 /* SIGINT, SIGTERM and SIGHUP set a flag instead of killing the process while
