@@ -6,6 +6,7 @@ whole or not at all."""
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import tarfile
@@ -264,6 +265,24 @@ def interrupted_import(s):
     check(leftovers(s) == [], f"stale folder not cleaned: {leftovers(s)}")
 
 
+def progress_only_on_a_terminal(s):
+    tree = make_tree(s, "tree")
+    with open(os.path.join(tree, "blob"), "wb") as f:
+        f.write(os.urandom(4 << 20))
+    archive = tar_of(s, tree, "rootfs.tar.gz", "-z")
+    p = s.ok("sysroot", "create", "quiet", "--from-archive", archive)
+    check("importing" not in p.stderr and "\r" not in p.stderr, f"progress off a terminal: {p.stderr!r}")
+    # script(1) gives the command a terminal.
+    cmd = " ".join([s.cli, "sysroot", "create", "shown", "--from-archive", archive])
+    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], env=s.env, capture_output=True,
+                       text=True, timeout=60)
+    check(p.returncode == 0, p.stdout)
+    # (text mode turns the bar's carriage returns into newlines)
+    check_in("\x1b[Kimporting [", p.stdout, "terminal output")
+    check(re.search(r"\] +\d+% ", p.stdout), f"no percentage: {p.stdout!r}")
+    check_in("created sysroot 'shown'", p.stdout)
+
+
 def from_host(s):
     if os.uname().machine != "x86_64":
         s.error(8, ["--from-host needs an x86_64 host"], "sysroot", "create", "h", "--from-host")
@@ -277,7 +296,7 @@ def from_host(s):
 
 
 CASES = {f.__name__: f for f in [create_and_list, debs_and_import, hostile_archives,
-                                 interrupted_import, from_host]}
+                                 interrupted_import, progress_only_on_a_terminal, from_host]}
 
 if __name__ == "__main__":
     run_main(CASES)
