@@ -244,24 +244,9 @@ gboolean lo_cmd_profile_show(int argc, char **argv, GError **error)
     }
     const char *id = argv[1];
     if (resolved) {
-        g_autoptr(cJSON) cli = cJSON_CreateObject();
-        if (sysroot != NULL) {
-            cJSON_AddStringToObject(cli, "sysroot", sysroot);
-        }
-        for (char **t = no_thunk; t != NULL && *t != NULL; t++) {
-            if (lo_thunk_from_name(*t) < 0) {
-                g_autofree char *shown = lo_printable(*t, 40);
-                lo_usage_error(error, "--no-thunk %s: unknown library (known: sdl2, gl, vulkan)",
-                               shown);
-                return FALSE;
-            }
-            cJSON *thunks = cJSON_GetObjectItemCaseSensitive(cli, "thunks");
-            if (thunks == NULL) {
-                thunks = cJSON_AddObjectToObject(cli, "thunks");
-            }
-            if (cJSON_GetObjectItemCaseSensitive(thunks, *t) == NULL) {
-                cJSON_AddFalseToObject(thunks, *t);
-            }
+        g_autoptr(cJSON) cli = lo_cli_layer(sysroot, no_thunk, error);
+        if (cli == NULL) {
+            return FALSE;
         }
         return show_resolved(store, id, cli, json, error);
     }

@@ -42,34 +42,6 @@ static void note(const RunOptions *o, const char *fmt, ...)
     g_printerr("qemu-lorelei: %s\n", text);
 }
 
-/* The command-line layer of the profile: what --sysroot and --no-thunk say. */
-static cJSON *cli_layer(const RunOptions *o, GError **error)
-{
-    g_autoptr(cJSON) cli = cJSON_CreateObject();
-    if (o->sysroot != NULL) {
-        if (!lo_sysroot_name_check(o->sysroot, error)) {
-            return NULL;
-        }
-        cJSON_AddStringToObject(cli, "sysroot", o->sysroot);
-    }
-    for (char **t = o->no_thunk; t != NULL && *t != NULL; t++) {
-        if (lo_thunk_from_name(*t) < 0) {
-            g_autofree char *shown = lo_printable(*t, 40);
-            lo_usage_error(error, "--no-thunk %s: unknown library (known: sdl2, gl, vulkan)",
-                           shown);
-            return NULL;
-        }
-        cJSON *thunks = cJSON_GetObjectItemCaseSensitive(cli, "thunks");
-        if (thunks == NULL) {
-            thunks = cJSON_AddObjectToObject(cli, "thunks");
-        }
-        if (cJSON_GetObjectItemCaseSensitive(thunks, *t) == NULL) {
-            cJSON_AddFalseToObject(thunks, *t);
-        }
-    }
-    return g_steal_pointer(&cli);
-}
-
 /* Picks the profile: --profile, else the best match for the game. */
 static char *choose_profile(const RunOptions *o, LoProfileStore *store, const char *typed,
                             const char *game, const char *sha256, char **how)
@@ -200,7 +172,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     }
     note(o, "game: %s (sha256 %s)", game, sha256);
 
-    g_autoptr(cJSON) cli = cli_layer(o, error);
+    g_autoptr(cJSON) cli = lo_cli_layer(o->sysroot, o->no_thunk, error);
     if (cli == NULL) {
         return FALSE;
     }

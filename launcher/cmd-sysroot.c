@@ -15,7 +15,6 @@
 #include "sysroot-store.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -117,11 +116,6 @@ static gboolean fill_from_host(const char *dir, GString *origin, GError **error)
     return TRUE;
 }
 
-static int compare_paths(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The .deb files in a folder, sorted. */
 static GPtrArray *debs_in(const char *dir, GError **error)
 {
@@ -145,7 +139,7 @@ static GPtrArray *debs_in(const char *dir, GError **error)
                             "-o APT::Architecture=amd64 libc6 libstdc++6");
         return NULL;
     }
-    g_ptr_array_sort(out, compare_paths);
+    g_ptr_array_sort(out, lo_compare_strings);
     g_ptr_array_add(out, NULL);
     return out;
 }
@@ -231,23 +225,17 @@ static gboolean fill_sources(const char *tmp, gpointer data, GString *origin, GE
  * import unlinks before writing, so the original's files stay untouched). */
 static gboolean clone_at(int from_fd, int to_fd, const char *top, int depth, GError **error)
 {
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    int dup_fd = dup(from_fd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-    struct dirent *de;
-    while (d != NULL && (de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-            strcmp(de->d_name, LO_SYSROOT_META)) {
-            g_ptr_array_add(names, g_strdup(de->d_name));
-        }
-    }
-    if (d != NULL) {
-        closedir(d);
+    g_autoptr(GPtrArray) names = lo_list_dir_fd(from_fd);
+    if (names == NULL) {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot copy %s: %s", top, g_strerror(errno));
+        return FALSE;
     }
     for (guint i = 0; i < names->len; i++) {
         const char *name = names->pdata[i];
         struct stat st;
-        if (depth > 128 || fstatat(from_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        /* The metadata is written afresh for the new copy. */
+        if (depth > 128 || (depth == 0 && strcmp(name, LO_SYSROOT_META) == 0) ||
+            fstatat(from_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             continue;
         }
         int r = 0;

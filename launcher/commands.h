@@ -40,9 +40,6 @@ GOptionContext *lo_option_context(const char *parameter_string, const char *summ
 /* Parses argv in place; errors become usage errors that point at --help. */
 gboolean lo_option_parse(GOptionContext *ctx, int *argc, char ***argv, GError **error);
 
-/* A usage error (LO_EXIT_USAGE) that points at the subcommand's --help. */
-void lo_usage_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
 /* Prints a cJSON document to stdout (two-space indented). */
 struct cJSON;
 void lo_print_json(const struct cJSON *doc);

@@ -29,6 +29,16 @@ void lo_error_note(GError **error, const char *fmt, ...)
     va_end(ap);
 }
 
+void lo_usage_error(GError **error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error_literal(error, LO_ERROR, LO_EXIT_USAGE, text);
+    lo_error_fix(error, "see `%s --help`", g_get_prgname());
+}
+
 int lo_exit_status_for(const GError *error)
 {
     if (error->domain == LO_ERROR && error->code > 0 && error->code < 256) {

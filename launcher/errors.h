@@ -33,5 +33,8 @@ void lo_error_fix(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Appends "\n  <text>": a further line of explanation under the message. */
 void lo_error_note(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+/* A usage error (LO_EXIT_USAGE) that points at the running command's --help. */
+void lo_usage_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
 /* The exit status main() uses for an error from any domain. */
 int lo_exit_status_for(const GError *error);

@@ -6,7 +6,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -280,8 +279,9 @@ static gboolean copy_data(Job *j, GError **error)
     }
 }
 
-static gboolean extract_entries(Job *j, GError **error)
+static gboolean extract_entries(Job *j, gpointer unused, GError **error)
 {
+    (void)unused;
     struct archive_entry *e = archive_entry_new();
     gboolean ok = TRUE;
     while (ok) {
@@ -324,9 +324,10 @@ static gboolean extract_entries(Job *j, GError **error)
     return ok;
 }
 
-/* Extracts j->in with the target as the working directory, so libarchive's
- * secure flags judge paths relative to it. */
-static gboolean extract_in_target(Job *j, GError **error)
+/* Runs body (which writes through j->disk) with the target as the working
+ * directory, so libarchive's secure flags judge paths relative to it. */
+static gboolean extract_in_target(Job *j, gboolean (*body)(Job *j, gpointer data, GError **error),
+                                  gpointer data, GError **error)
 {
     int saved_cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (saved_cwd < 0 || chdir(j->x->target) != 0) {
@@ -340,7 +341,7 @@ static gboolean extract_in_target(Job *j, GError **error)
     }
     j->disk = archive_write_disk_new();
     archive_write_disk_set_options(j->disk, EXTRACT_FLAGS);
-    gboolean ok = extract_entries(j, error);
+    gboolean ok = body(j, data, error);
     /* close applies the deferred folder permissions and times. */
     if (archive_write_close(j->disk) != ARCHIVE_OK && ok) {
         ok = archive_failed(error, j->source, j->disk, "cannot finish writing");
@@ -404,7 +405,7 @@ static gboolean extract_deb(Job *j, GError **error)
         archive_failed(error, j->source, j->in, "cannot read its data.tar");
     } else {
         j->measure = j->outer;
-        ok = extract_in_target(j, error);
+        ok = extract_in_target(j, extract_entries, NULL, error);
     }
     archive_read_free(j->in);
     j->in = NULL;
@@ -523,7 +524,7 @@ static gboolean extract_archive(LoExtractor *x, const char *path, const void *da
         } else {
             j->in = a;
             j->measure = a;
-            ok = extract_in_target(j, error);
+            ok = extract_in_target(j, extract_entries, NULL, error);
         }
         g_free(j);
     }
@@ -603,24 +604,12 @@ static gboolean copy_tree(Job *j, int dirfd, const char *rel, dev_t dev, int dep
                     j->source, rel);
         return FALSE;
     }
-    int dup_fd = dup(dirfd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-    if (d == NULL) {
-        if (dup_fd >= 0) {
-            close(dup_fd);
-        }
+    g_autoptr(GPtrArray) names = lo_list_dir_fd(dirfd);
+    if (names == NULL) {
         g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "%s: cannot list %s: %s", j->source, rel,
                     g_strerror(errno));
         return FALSE;
     }
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-            g_ptr_array_add(names, g_strdup(de->d_name));
-        }
-    }
-    closedir(d);
     gboolean ok = TRUE;
     for (guint i = 0; ok && i < names->len; i++) {
         const char *name = names->pdata[i];
@@ -665,42 +654,35 @@ static gboolean copy_tree(Job *j, int dirfd, const char *rel, dev_t dev, int dep
     return ok;
 }
 
+typedef struct {
+    int fd;
+    dev_t dev;
+} TreeSource;
+
+static gboolean copy_source_tree(Job *j, gpointer data, GError **error)
+{
+    TreeSource *t = data;
+    return copy_tree(j, t->fd, ".", t->dev, 0, error);
+}
+
 gboolean lo_extract_dir(LoExtractor *x, const char *dir, GError **error)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    TreeSource t = {open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0};
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        if (fd >= 0) {
-            close(fd);
+    if (t.fd < 0 || fstat(t.fd, &st) != 0) {
+        if (t.fd >= 0) {
+            close(t.fd);
         }
         g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s is not a folder", dir);
         lo_error_fix(error, "give the folder holding the x86_64 root file system");
         return FALSE;
     }
+    t.dev = st.st_dev;
     Job *j = g_new0(Job, 1);
     j->x = x;
     j->source = dir;
-    int saved_cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    gboolean ok = saved_cwd >= 0 && chdir(x->target) == 0;
-    if (!ok) {
-        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot enter %s: %s", x->target,
-                    g_strerror(errno));
-    } else {
-        j->disk = archive_write_disk_new();
-        archive_write_disk_set_options(j->disk, EXTRACT_FLAGS);
-        ok = copy_tree(j, fd, ".", st.st_dev, 0, error);
-        if (archive_write_close(j->disk) != ARCHIVE_OK && ok) {
-            ok = archive_failed(error, dir, j->disk, "cannot finish writing");
-        }
-        archive_write_free(j->disk);
-        if (fchdir(saved_cwd) != 0) {
-            g_error("cannot return to the previous working directory: %s", g_strerror(errno));
-        }
-    }
-    if (saved_cwd >= 0) {
-        close(saved_cwd);
-    }
-    close(fd);
+    gboolean ok = extract_in_target(j, copy_source_tree, &t, error);
+    close(t.fd);
     g_free(j);
     return ok;
 }

@@ -1,6 +1,7 @@
 #include "fsutil.h"
 
 #include "errors.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,18 +19,18 @@ static gboolean fail_errno(GError **error, int err, const char *what, const char
     return FALSE;
 }
 
-/* Names in a directory, read completely before anything is removed. */
-static GPtrArray *list_names(int fd)
+GPtrArray *lo_list_dir_fd(int fd)
 {
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    /* fdopendir() takes over the descriptor it gets: give it a copy. */
     int dup_fd = dup(fd);
     DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
     if (d == NULL) {
         if (dup_fd >= 0) {
             close(dup_fd);
         }
-        return names;
+        return NULL;
     }
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
@@ -37,6 +38,7 @@ static GPtrArray *list_names(int fd)
         }
     }
     closedir(d);
+    g_ptr_array_sort(names, lo_compare_strings);
     return names;
 }
 
@@ -70,8 +72,8 @@ static int rm_at(int dirfd, const char *name, dev_t dev, const char *top, GError
         fail_errno(error, errno, "open a folder under", top);
         return -1;
     }
-    g_autoptr(GPtrArray) names = list_names(fd);
-    for (guint i = 0; i < names->len; i++) {
+    g_autoptr(GPtrArray) names = lo_list_dir_fd(fd);
+    for (guint i = 0; names != NULL && i < names->len; i++) {
         if (rm_at(fd, names->pdata[i], dev, top, error) != 0) {
             close(fd);
             return -1;
@@ -182,8 +184,8 @@ static guint64 size_at(int dirfd, const char *name, int depth)
         return 0;
     }
     guint64 total = 0;
-    g_autoptr(GPtrArray) names = list_names(fd);
-    for (guint i = 0; i < names->len; i++) {
+    g_autoptr(GPtrArray) names = lo_list_dir_fd(fd);
+    for (guint i = 0; names != NULL && i < names->len; i++) {
         total += size_at(fd, names->pdata[i], depth + 1);
     }
     close(fd);

@@ -26,6 +26,10 @@ gboolean lo_rename_new(const char *new_dir, const char *target, GError **error);
  * old copy; when target does not exist this is a plain rename. */
 gboolean lo_replace_dir(const char *new_dir, const char *target, GError **error);
 
+/* The names in the folder open at fd (not "." and ".."), sorted; read
+ * completely before anything is changed. NULL when it cannot be listed. */
+GPtrArray *lo_list_dir_fd(int fd);
+
 /* Total size in bytes of the regular files under path (symlinks not followed). */
 guint64 lo_tree_size(const char *path);
 

@@ -135,11 +135,6 @@ GPtrArray *lo_index_parse(const char *text, gsize length, GError **error)
     return g_steal_pointer(&entries);
 }
 
-static int compare_strings(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 char *lo_index_generate(const char *dir, GError **error)
 {
     g_autoptr(GDir) d = g_dir_open(dir, 0, error);
@@ -154,7 +149,7 @@ char *lo_index_generate(const char *dir, GError **error)
             g_ptr_array_add(names, g_strdup(name));
         }
     }
-    g_ptr_array_sort(names, compare_strings);
+    g_ptr_array_sort(names, lo_compare_strings);
     if (names->len > LO_INDEX_MAX_ENTRIES) {
         g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "%s holds more than %d profiles", dir,
                     LO_INDEX_MAX_ENTRIES);

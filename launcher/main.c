@@ -57,16 +57,6 @@ GOptionContext *lo_option_context(const char *parameter_string, const char *summ
     return ctx;
 }
 
-void lo_usage_error(GError **error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *text = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(error, LO_ERROR, LO_EXIT_USAGE, text);
-    lo_error_fix(error, "see `%s --help`", g_get_prgname());
-}
-
 gboolean lo_option_parse(GOptionContext *ctx, int *argc, char ***argv, GError **error)
 {
     g_autoptr(GError) local = NULL;

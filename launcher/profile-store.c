@@ -2,7 +2,9 @@
 
 #include "errors.h"
 #include "paths.h"
+#include "profile-rules.h"
 #include "profile-validate.h"
+#include "sysroot-store.h"
 #include "util.h"
 
 #include <string.h>
@@ -15,11 +17,6 @@ static void source_free(gpointer p)
     g_free(s->path);
     cJSON_Delete(s->doc);
     g_free(s);
-}
-
-static int compare_strings(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static void load_layer(LoProfileStore *store, LoLayer layer, const char *dir)
@@ -45,7 +42,7 @@ static void load_layer(LoProfileStore *store, LoLayer layer, const char *dir)
         }
         g_ptr_array_add(names, g_strdup(name));
     }
-    g_ptr_array_sort(names, compare_strings);
+    g_ptr_array_sort(names, lo_compare_strings);
     for (guint i = 0; i < names->len; i++) {
         const char *file = names->pdata[i];
         g_autofree char *path = g_build_filename(dir, file, NULL);
@@ -135,7 +132,7 @@ GPtrArray *lo_profile_store_ids(LoProfileStore *store)
     while (g_hash_table_iter_next(&it, &key, NULL)) {
         g_ptr_array_add(ids, key);
     }
-    g_ptr_array_sort(ids, compare_strings);
+    g_ptr_array_sort(ids, lo_compare_strings);
     return ids;
 }
 
@@ -242,6 +239,33 @@ LoResolved *lo_profile_resolve(LoProfileStore *store, const char *id, const cJSO
         merge_into(r->merged, copy->doc, path, r->origin, copy);
     }
     return r;
+}
+
+cJSON *lo_cli_layer(const char *sysroot, char *const *no_thunk, GError **error)
+{
+    g_autoptr(cJSON) cli = cJSON_CreateObject();
+    if (sysroot != NULL) {
+        if (!lo_sysroot_name_check(sysroot, error)) {
+            return NULL;
+        }
+        cJSON_AddStringToObject(cli, "sysroot", sysroot);
+    }
+    for (char *const *t = no_thunk; t != NULL && *t != NULL; t++) {
+        if (lo_thunk_from_name(*t) < 0) {
+            g_autofree char *shown = lo_printable(*t, 40);
+            lo_usage_error(error, "--no-thunk %s: unknown library (known: sdl2, gl, vulkan)",
+                           shown);
+            return NULL;
+        }
+        cJSON *thunks = cJSON_GetObjectItemCaseSensitive(cli, "thunks");
+        if (thunks == NULL) {
+            thunks = cJSON_AddObjectToObject(cli, "thunks");
+        }
+        if (cJSON_GetObjectItemCaseSensitive(thunks, *t) == NULL) {
+            cJSON_AddFalseToObject(thunks, *t);
+        }
+    }
+    return g_steal_pointer(&cli);
 }
 
 void lo_resolved_free(LoResolved *r)

@@ -71,6 +71,11 @@ typedef struct {
     GPtrArray *sources; /* LoProfileSource*, owned: the file layers' and the CLI's */
 } LoResolved;
 
+/* The command-line layer as profile keys: what --sysroot NAME and
+ * --no-thunk LIB (repeatable; may be NULL) say. An unknown library or an
+ * invalid sysroot name is a usage error. */
+cJSON *lo_cli_layer(const char *sysroot, char *const *no_thunk, GError **error);
+
 /* Merges every layer's profile id and then cli (an object of profile keys,
  * may be NULL). id may be NULL for "no profile": then only cli applies. An
  * unknown id is LO_EXIT_NOT_FOUND with a "did you mean". */

@@ -106,6 +106,11 @@ char *lo_shell_join(const char *const *argv)
     return g_string_free(out, FALSE);
 }
 
+int lo_compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 char *lo_human_size(guint64 bytes)
 {
     /* GLib separates number and unit with a no-break space; tables and

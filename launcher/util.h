@@ -25,6 +25,9 @@ char *lo_shell_quote(const char *arg);
 /* argv joined by spaces, each argument quoted as by lo_shell_quote(). */
 char *lo_shell_join(const char *const *argv);
 
+/* For g_ptr_array_sort() of an array of strings. */
+int lo_compare_strings(gconstpointer a, gconstpointer b);
+
 /* "12.3 MiB"-style size for tables. */
 char *lo_human_size(guint64 bytes);
 
