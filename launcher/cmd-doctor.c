@@ -396,11 +396,7 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
         "Examples:\n  qemu-lorelei doctor\n  qemu-lorelei doctor --json | jq '.checks[] | "
         "select(.status == \"fail\")'",
         entries);
-    if (!lo_option_parse(ctx, &argc, &argv, error)) {
-        return FALSE;
-    }
-    if (argc > 1) {
-        lo_usage_error(error, "unexpected argument '%s'", argv[1]);
+    if (!lo_option_parse(ctx, &argc, &argv, error) || !lo_no_more_args(argc, argv, 1, error)) {
         return FALSE;
     }
     Report rep = {g_ptr_array_new_with_free_func(row_free)};

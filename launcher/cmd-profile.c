@@ -29,16 +29,6 @@ static LoProfileStore *load_store(GError **error)
     return store;
 }
 
-static gboolean no_more_args(int argc, char **argv, int expected, GError **error)
-{
-    if (argc > expected) {
-        g_autofree char *shown = lo_printable(argv[expected], 60);
-        lo_usage_error(error, "unexpected argument '%s'", shown);
-        return FALSE;
-    }
-    return TRUE;
-}
-
 /* ---- list ------------------------------------------------------------------ */
 
 gboolean lo_cmd_profile_list(int argc, char **argv, GError **error)
@@ -53,7 +43,7 @@ gboolean lo_cmd_profile_list(int argc, char **argv, GError **error)
         "List every profile id with its name, status and the layers that define it (built-in,\n"
         "community, user).",
         "Examples:\n  qemu-lorelei profile list\n  qemu-lorelei profile list --json", entries);
-    if (!lo_option_parse(ctx, &argc, &argv, error) || !no_more_args(argc, argv, 1, error)) {
+    if (!lo_option_parse(ctx, &argc, &argv, error) || !lo_no_more_args(argc, argv, 1, error)) {
         return FALSE;
     }
     g_autoptr(LoProfileStore) store = load_store(error);
@@ -231,7 +221,7 @@ gboolean lo_cmd_profile_show(int argc, char **argv, GError **error)
         lo_usage_error(error, "no profile id given");
         return FALSE;
     }
-    if (!no_more_args(argc, argv, 2, error)) {
+    if (!lo_no_more_args(argc, argv, 2, error)) {
         return FALSE;
     }
     if (!resolved && (no_thunk != NULL || sysroot != NULL)) {
@@ -431,7 +421,7 @@ gboolean lo_cmd_profile_new(int argc, char **argv, GError **error)
         lo_usage_error(error, "no executable given");
         return FALSE;
     }
-    if (!no_more_args(argc, argv, 2, error)) {
+    if (!lo_no_more_args(argc, argv, 2, error)) {
         return FALSE;
     }
     g_autofree char *exe = lo_find_program(argv[1], error);
@@ -522,7 +512,7 @@ gboolean lo_cmd_profile_sync(int argc, char **argv, GError **error)
         "  qemu-lorelei profile sync https://example.org/qemu-lorelei/profiles/\n"
         "  qemu-lorelei profile sync file:///srv/mirror/profiles/index.json",
         entries);
-    if (!lo_option_parse(ctx, &argc, &argv, error) || !no_more_args(argc, argv, 2, error)) {
+    if (!lo_option_parse(ctx, &argc, &argv, error) || !lo_no_more_args(argc, argv, 2, error)) {
         return FALSE;
     }
     if (o.stall_seconds < 1 || o.stall_seconds > 3600) {
@@ -587,7 +577,7 @@ gboolean lo_cmd_profile_index(int argc, char **argv, GError **error)
         lo_usage_error(error, "no repository folder given");
         return FALSE;
     }
-    if (!no_more_args(argc, argv, 2, error)) {
+    if (!lo_no_more_args(argc, argv, 2, error)) {
         return FALSE;
     }
     g_autofree char *text = lo_index_generate(argv[1], error);

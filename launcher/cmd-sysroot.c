@@ -447,11 +447,7 @@ gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error)
                           "Examples:\n  qemu-lorelei sysroot list\n  qemu-lorelei sysroot list "
                           "--json",
                           entries);
-    if (!lo_option_parse(ctx, &argc, &argv, error)) {
-        return FALSE;
-    }
-    if (argc > 1) {
-        lo_usage_error(error, "unexpected argument '%s'", argv[1]);
+    if (!lo_option_parse(ctx, &argc, &argv, error) || !lo_no_more_args(argc, argv, 1, error)) {
         return FALSE;
     }
     g_autoptr(GPtrArray) all = lo_sysroot_list();

@@ -40,6 +40,9 @@ GOptionContext *lo_option_context(const char *parameter_string, const char *summ
 /* Parses argv in place; errors become usage errors that point at --help. */
 gboolean lo_option_parse(GOptionContext *ctx, int *argc, char ***argv, GError **error);
 
+/* A usage error when argv holds more than expected entries (argv[0] counts). */
+gboolean lo_no_more_args(int argc, char **argv, int expected, GError **error);
+
 /* Prints a cJSON document to stdout (two-space indented). */
 struct cJSON;
 void lo_print_json(const struct cJSON *doc);

@@ -67,6 +67,16 @@ gboolean lo_option_parse(GOptionContext *ctx, int *argc, char ***argv, GError **
     return TRUE;
 }
 
+gboolean lo_no_more_args(int argc, char **argv, int expected, GError **error)
+{
+    if (argc > expected) {
+        g_autofree char *shown = lo_printable(argv[expected], 60);
+        lo_usage_error(error, "unexpected argument '%s'", shown);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 void lo_print_json(const struct cJSON *doc)
 {
     g_autofree char *text = lo_json_to_string(doc);

@@ -12,13 +12,12 @@ WORK/crashes. Corpus and crashes persist in WORK between runs.
 """
 import argparse
 import glob
-import io
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tarfile
+
+from testlib import tar_bytes
 
 PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"thunks"',
                 '"sdl2"', '"gl"', '"vulkan"', '"env"', '"qemu"', '"cpu"', '"stack_size"',
@@ -27,28 +26,6 @@ PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"
                 '"notes"', '"$comment"', '"playable"', '"runs"', '"broken"', '"SDL_"',
                 '"MESA_"', '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
                 '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"']
-
-
-def tar_bytes(entries, mode):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode=mode) as t:
-        for name, kind, data in entries:
-            info = tarfile.TarInfo(name)
-            if kind == "dir":
-                info.type = tarfile.DIRTYPE
-                t.addfile(info)
-            elif kind == "symlink":
-                info.type = tarfile.SYMTYPE
-                info.linkname = data
-                t.addfile(info)
-            elif kind == "hardlink":
-                info.type = tarfile.LNKTYPE
-                info.linkname = data
-                t.addfile(info)
-            else:
-                info.size = len(data)
-                t.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def ar_bytes(members):

@@ -4,7 +4,6 @@
 archives made with Python's tarfile, and interruptions: a sysroot appears
 whole or not at all."""
 import io
-import json
 import os
 import re
 import signal
@@ -13,7 +12,7 @@ import tarfile
 import threading
 import time
 
-from testlib import check, check_in, run_main
+from testlib import check, check_in, run_main, tar_bytes
 
 
 def sysroots(s):
@@ -129,25 +128,6 @@ def debs_and_import(s):
     check(leftovers(s) == [], leftovers(s))
 
 
-def hostile_tar(entries):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as t:
-        for name, kind, data in entries:
-            info = tarfile.TarInfo(name)
-            if kind == "file":
-                info.size = len(data)
-                t.addfile(info, io.BytesIO(data))
-            elif kind == "symlink":
-                info.type = tarfile.SYMTYPE
-                info.linkname = data
-                t.addfile(info)
-            elif kind == "hardlink":
-                info.type = tarfile.LNKTYPE
-                info.linkname = data
-                t.addfile(info)
-    return buf.getvalue()
-
-
 def hostile_archives(s):
     outside = s.path("outside")
     os.makedirs(outside)
@@ -165,7 +145,7 @@ def hostile_archives(s):
     for name, entries, needle in cases:
         archive = s.path(name + ".tar.gz")
         with open(archive, "wb") as f:
-            f.write(hostile_tar(entries))
+            f.write(tar_bytes(entries, "w:gz"))
         s.error(3, [archive + ": ", needle, "nothing was imported"],
                 "sysroot", "create", name, "--from-archive", archive)
         check(not os.path.exists(os.path.join(sysroots(s), name)), f"{name}: half sysroot")
@@ -175,7 +155,7 @@ def hostile_archives(s):
     # A failed import leaves the sysroot as it was.
     good = s.path("good.tar.gz")
     with open(good, "wb") as f:
-        f.write(hostile_tar([("usr/lib/libgood.so", "file", b"good")]))
+        f.write(tar_bytes([("usr/lib/libgood.so", "file", b"good")], "w:gz"))
     s.ok("sysroot", "create", "target", "--from-archive", good)
     before = sorted(os.walk(os.path.join(sysroots(s), "target")))
     s.error(3, ["a '..' component"], "sysroot", "import", "target", s.path("traversal.tar.gz"))

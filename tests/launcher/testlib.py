@@ -8,11 +8,13 @@ exception) and is skipped by raising Skip(reason): the reason is printed as
 the last line and the exit status is 77.
 """
 import argparse
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import traceback
 
@@ -133,6 +135,25 @@ def make_elf(path, machine=62, cls=2, etype=2):
         f.write(bytes(header))
     os.chmod(path, 0o755)
     return path
+
+
+def tar_bytes(entries, mode):
+    """A tar archive (mode "w", "w:gz", "w:xz", "w:bz2") of (name, kind, data)
+    entries, kind being file, dir, symlink or hardlink: names and link
+    targets are written as given, hostile ones included."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode) as t:
+        for name, kind, data in entries:
+            info = tarfile.TarInfo(name)
+            if kind == "dir":
+                info.type = tarfile.DIRTYPE
+            elif kind in ("symlink", "hardlink"):
+                info.type = tarfile.SYMTYPE if kind == "symlink" else tarfile.LNKTYPE
+                info.linkname = data
+            else:
+                info.size = len(data)
+            t.addfile(info, io.BytesIO(data) if kind == "file" else None)
+    return buf.getvalue()
 
 
 def main(cases, extra_args=None):
