@@ -147,6 +147,15 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         add(out->argv, plugin->str);
         add(out->argv, "-E");
         add_printf(out->argv, "LD_LIBRARY_PATH=%s", libpath->str);
+        /* A game that bundles or statically links SDL2 is redirected to the
+         * stub through SDL's dynamic API. Guest only: the host's SDL must
+         * never load the x86_64 stub. */
+        for (int i = 0; i < LO_N_THUNKS; i++) {
+            if (s->thunks[i] && strcmp(lo_thunk_names[i], "sdl2") == 0) {
+                add(out->argv, "-E");
+                add_printf(out->argv, "SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0", in->guestlibs);
+            }
+        }
     } else {
         add(out->argv, "-U");
         add(out->argv, "LD_LIBRARY_PATH");

@@ -188,6 +188,10 @@ static void sync_environment(void)
         if (!eq || !(strncmp(*e, "SDL_", 4) == 0 || (len == 8 && !strncmp(*e, "AUDIODEV", 8)))) {
             continue;
         }
+        /* It names the x86_64 stub, for a game's own SDL: never the host's. */
+        if (len == 15 && !strncmp(*e, "SDL_DYNAMIC_API", 15)) {
+            continue;
+        }
         char name[256];
         if (len >= sizeof(name)) {
             continue;

@@ -79,8 +79,9 @@ static void test_defaults(Fixture *f, gconstpointer data)
     g_autofree char *line = joined(cmd.argv);
     g_autofree char *expected = g_strdup_printf(
         "/q/qemu-x86_64 -cpu max -plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan -E "
-        "LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan -U LD_PRELOAD ./game --level 2",
-        f->guestlibs, f->guestlibs, f->guestlibs);
+        "LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan -E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
+        "-U LD_PRELOAD ./game --level 2",
+        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* The shim replaces the user's LD_PRELOAD in QEMU's own environment. */
     g_assert_true(env_has(&cmd, "LD_PRELOAD=/p/preload.so"));
@@ -115,9 +116,10 @@ static void test_everything(Fixture *f, gconstpointer data)
     g_autofree char *expected = g_strdup_printf(
         "/q/qemu -L /s/root -cpu Haswell -s 16M -strace -one-insn-per-tb -d unimp,guest_errors "
         "-plugin /p/a,,b.so,lib=sdl2,lib=vulkan -E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan "
+        "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
         "-E SDL_AUDIODRIVER=disk -E vblank_mode=0 -U LD_PRELOAD ./-weird-name -p 'a b' '$HOME' "
         "'it'\\''s'",
-        f->guestlibs, f->guestlibs);
+        f->guestlibs, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     for (const char *const *v = lo_stripped_qemu_vars; *v != NULL; v++) {
         g_assert_false(env_has_key(&cmd, *v));

@@ -30,10 +30,13 @@ def base_env(extra=None):
     return env
 
 
-def lorelei(a, argv, env, **kw):
-    """argv under QEMU + plugin; verbose so the run proves the stub was used."""
+def lorelei(a, argv, env, guest_env=None, **kw):
+    """argv under QEMU + plugin; verbose so the run proves the stub was used.
+    env reaches QEMU (and so the host's SDL) and the guest; guest_env only the
+    guest."""
+    extra = [x for k, v in (guest_env or {}).items() for x in ("-E", f"{k}={v}")]
     cmd, full_env = from_args(a).command(argv, libs=["sdl2"], guest_lib_dirs=[a.stub_dir],
-                                         plugin_args=["verbose=on"], **kw)
+                                         plugin_args=["verbose=on"], qemu_args=extra, **kw)
     full_env.update({k: v for k, v in env.items() if k not in ("LD_PRELOAD", "LD_LIBRARY_PATH")})
     return cmd, full_env
 
@@ -208,19 +211,40 @@ def case_events(a):
     c.check(n_out == l_out, "the event log is identical to the native one")
 
 
+def case_bundled(a):
+    """A statically linked SDL redirected to the stub through SDL_DYNAMIC_API."""
+    stub = os.path.join(a.stub_dir, "libSDL2-2.0.so.0")
+    with Xvfb() as x:
+        n = run_x_program([a.bundled_prog], x.env(base_env()))
+        # Guest only: the host's SDL must never load the x86_64 stub.
+        cmd, env = lorelei(a, [a.bundled_prog], x.env(base_env()),
+                           guest_env={"SDL_DYNAMIC_API": stub})
+        l = run_x_program(cmd, env)
+        cmd, env = lorelei(a, [a.bundled_prog], x.env(base_env()))
+        alone = run_x_program(cmd, env)
+    c.check(n.returncode == 0 and "window=yes" in n.stdout, "the program works natively")
+    c.check(l.returncode == 0 and n.stdout == l.stdout, "and the same under Lorelei")
+    c.check(went_through_plugin(l.stderr),
+            "its own (static) SDL called the stub: the host's SDL served it")
+    c.check(not went_through_plugin(alone.stderr),
+            "without SDL_DYNAMIC_API the static SDL runs emulated (the check above can fail)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
     add_common_args(ap)
     ap.add_argument("--stub-dir", required=True)
     ap.add_argument("--events-prog")
+    ap.add_argument("--bundled-prog")
     ap.add_argument("--tmp", default="")
     a = ap.parse_args()
     tmp = a.tmp or os.path.join(os.getcwd(), "tests", "sdl2-out")
     os.makedirs(tmp, exist_ok=True)
     {"coverage": lambda: case_coverage(a), "programs": lambda: case_programs(a),
      "automation": lambda: case_automation(a), "loopwave": lambda: case_loopwave(a, tmp),
-     "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a)}[a.case]()
+     "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a),
+     "bundled": lambda: case_bundled(a)}[a.case]()
     c.finish()
 
 
