@@ -204,14 +204,17 @@ static void sync_environment(void)
 
 SDL_GUEST int SDL_Init(Uint32 flags)
 {
-    sync_environment();
-    return lorelei_host_SDL_Init(flags);
+    return SDL_InitSubSystem(flags);
 }
 
 SDL_GUEST int SDL_InitSubSystem(Uint32 flags)
 {
     sync_environment();
-    return lorelei_host_SDL_InitSubSystem(flags);
+    int r = lorelei_host_SDL_InitSubSystem(flags);
+    if (r == 0) {
+        lorelei_sdl2_install_quit_handlers(flags);
+    }
+    return r;
 }
 
 /* A connection of the guest's own libX11 to the game's display: the host's

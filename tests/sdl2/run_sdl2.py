@@ -211,6 +211,36 @@ def case_events(a):
     c.check(n_out == l_out, "the event log is identical to the native one")
 
 
+def quit_by_signal(cmd, env, sig):
+    print("$ " + " ".join(cmd) + f"   (then {sig.name})")
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready = p.stdout.readline().strip() == "ready"
+    time.sleep(1)
+    p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        err += "\n(killed: it did not quit within 15 s)"
+    print(out + err[-800:])
+    return ready, p.returncode, out
+
+
+def case_signals(a):
+    """SIGINT/SIGTERM reach an SDL game as SDL_QUIT, as natively: here while
+    it waits in SDL_WaitEventTimeout, i.e. mostly inside a host call."""
+    import signal as sig
+    with Xvfb() as x:
+        for s in (sig.SIGINT, sig.SIGTERM):
+            n = quit_by_signal([a.events_prog], x.env(base_env()), s)
+            cmd, env = lorelei(a, [a.events_prog], x.env(base_env()))
+            l = quit_by_signal(cmd, env, s)
+            c.check(n[0] and n[1] == 0 and "quit" in n[2], f"{s.name}: natively SDL_QUIT, exit 0")
+            c.check(l[0] and l[1] == 0 and "quit\n" in l[2] and "bye" in l[2],
+                    f"{s.name}: under Lorelei too: SDL_QUIT, clean shutdown, exit 0 (status {l[1]})")
+
+
 def case_bundled(a):
     """A statically linked SDL redirected to the stub through SDL_DYNAMIC_API."""
     stub = os.path.join(a.stub_dir, "libSDL2-2.0.so.0")
@@ -244,7 +274,7 @@ def main():
     {"coverage": lambda: case_coverage(a), "programs": lambda: case_programs(a),
      "automation": lambda: case_automation(a), "loopwave": lambda: case_loopwave(a, tmp),
      "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a),
-     "bundled": lambda: case_bundled(a)}[a.case]()
+     "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a)}[a.case]()
     c.finish()
 
 
