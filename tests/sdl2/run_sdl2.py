@@ -241,6 +241,23 @@ def case_signals(a):
                     f"{s.name}: under Lorelei too: SDL_QUIT, clean shutdown, exit 0 (status {l[1]})")
 
 
+def case_launcher(a):
+    """The product path: `qemu-lorelei run` starts an SDL2 program with the
+    real plugin, preload shim and stub, and the exit status is the game's."""
+    prog = os.path.join(SDL_TESTS, "testver")
+    env = base_env()
+    dry = run([a.launcher, "run", "--dry-run", prog], env=env)
+    c.check(dry.returncode == 0 and "lib=sdl2" in dry.stdout and "-U LD_PRELOAD" in dry.stdout,
+            "--dry-run prints a QEMU command with the plugin and lib=sdl2")
+    r = run([a.launcher, "run", "--verbose", prog], env=env)
+    c.check(r.returncode == 0 and "Linked version: 2." in r.stdout + r.stderr,
+            "qemu-lorelei run ran testver to completion")
+    n = run([prog], env=base_env())
+    c.check(n.returncode == r.returncode, "with the native exit status")
+    bad = run([a.launcher, "run", "/usr/libexec/installed-tests/SDL2/no-such-game"], env=env)
+    c.check(bad.returncode != 0 and "error:" in bad.stderr, "a missing game is a clear error")
+
+
 def case_bundled(a):
     """A statically linked SDL redirected to the stub through SDL_DYNAMIC_API."""
     stub = os.path.join(a.stub_dir, "libSDL2-2.0.so.0")
@@ -267,6 +284,7 @@ def main():
     ap.add_argument("--stub-dir", required=True)
     ap.add_argument("--events-prog")
     ap.add_argument("--bundled-prog")
+    ap.add_argument("--launcher")
     ap.add_argument("--tmp", default="")
     a = ap.parse_args()
     tmp = a.tmp or os.path.join(os.getcwd(), "tests", "sdl2-out")
@@ -274,7 +292,8 @@ def main():
     {"coverage": lambda: case_coverage(a), "programs": lambda: case_programs(a),
      "automation": lambda: case_automation(a), "loopwave": lambda: case_loopwave(a, tmp),
      "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a),
-     "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a)}[a.case]()
+     "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a),
+     "launcher": lambda: case_launcher(a)}[a.case]()
     c.finish()
 
 
