@@ -177,9 +177,22 @@ def drive_events(x, cmd, env):
     if p.stdout.readline().strip() != "ready":
         p.kill()
         return "", p.communicate()[1]
-    xd = lambda *args: subprocess.run(["xdotool", *args], env=env, check=False,  # noqa: E731
+    # xdotool gets a plain environment: not QEMU's preloads (ASan builds).
+    plain = x.env(base_env())
+    xd = lambda *args: subprocess.run(["xdotool", *args], env=plain, check=False,  # noqa: E731
                                       capture_output=True, text=True).stdout.strip()
-    win = xd("search", "--sync", "--name", "lorelei-events").split()[0]
+    # A search can fail while other windows come and go (X errors): retry.
+    win = None
+    for _ in range(50):
+        found = xd("search", "--onlyvisible", "--name", "lorelei-events").split()
+        if found:
+            win = found[0]
+            break
+        time.sleep(0.2)
+    if win is None:
+        p.kill()
+        out, err = p.communicate()
+        return "ready\n" + out, err + "\n(test: the window never appeared)"
     xd("windowactivate", "--sync", win)
     time.sleep(0.5)
     xd("mousemove", "--window", win, "50", "60", "click", "1")
@@ -199,8 +212,8 @@ def drive_events(x, cmd, env):
 
 def case_events(a):
     with Xvfb() as x:
-        n_out, n_err = drive_events(x, [a.events_prog], x.env(base_env()))
-        cmd, env = lorelei(a, [a.events_prog], x.env(base_env()))
+        n_out, n_err = drive_events(x, [a.events_prog, "poll"], x.env(base_env()))
+        cmd, env = lorelei(a, [a.events_prog, "poll"], x.env(base_env()))
         l_out, l_err = drive_events(x, cmd, env)
     print("--- native\n" + n_out + n_err[-500:] + "\n--- lorelei\n" + l_out + l_err[-1500:])
     c.check("key up Q" in n_out and "bye" in n_out, "the native run saw the input and quit")
