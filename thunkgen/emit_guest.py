@@ -38,8 +38,10 @@ def emit_stub(lib, f, out):
     params = [tdecl(p.type, f"a{i}") for i, p in enumerate(f.params)]
     if f.variadic:
         params.append("...")
-    proto = f"{tdecl(f.ret, f.name)}({', '.join(params) or 'void'})"
-    out.append(f"__attribute__((visibility(\"default\"))) {proto}\n{{")
+    proto = f"{tdecl(f.ret, f.stub_name())}({', '.join(params) or 'void'})"
+    # A wrapped stub is called by the hand-written function of the real name.
+    visibility = "hidden" if f.guest_wrapper else "default"
+    out.append(f"__attribute__((visibility(\"{visibility}\"))) {proto}\n{{")
     body = []
     if f.printf >= 0:
         fmt = f"a{f.printf}"
@@ -59,15 +61,30 @@ def emit_stub(lib, f, out):
         body.append("    free(lorelei_msg);")
     if f.errno:
         body.append(f"    errno = (int)f[{f.errno_slot()}];")
+    host_free = ["        uint64_t g[2] = {0};", "        LORELEI_PUT(g, 0, (void *)host);",
+                 f"        lorelei_call(LORELEI_FN_ID({lib.id}, {lib.host_free_index}), g);"]
     if f.returns_owned_string:
-        body.append(f"    char *host_str = LORELEI_GET(char *, f, {f.ret_slot()});")
-        body.append("    char *copy = host_str ? strdup(host_str) : NULL;")
-        body.append("    if (host_str) {")
-        body.append("        uint64_t g[2] = {0};")
-        body.append("        LORELEI_PUT(g, 0, (void *)host_str);")
-        body.append(f"        lorelei_call(LORELEI_FN_ID({lib.id}, {lib.host_free_index}), g);")
+        body.append(f"    char *host = LORELEI_GET(char *, f, {f.ret_slot()});")
+        body.append("    char *copy = host ? strdup(host) : NULL;")
+        body.append("    if (host) {")
+        body += host_free
         body.append("    }")
         body.append(f"    return ({f.ret.spelling})copy;")
+    elif f.returns_owned:
+        t = f"__typeof__({f.ret.spelling})"
+        body.append(f"    {t} host = LORELEI_GET({t}, f, {f.ret_slot()});")
+        body.append("    if (!host) {\n        return host;\n    }")
+        body.append(f"    size_t n = (size_t)({f.returns_owned});")
+        body.append(f"    {t} r = n ? malloc(n * sizeof(*host)) : NULL;")
+        body.append("    if (r) {\n        memcpy(r, host, n * sizeof(*host));")
+        if f.result_fixup:
+            body.append(f"        {f.result_fixup};")
+        body.append("    }\n    {")
+        body += host_free
+        body.append("    }\n    return r;")
+    elif f.returns_static_string:
+        body.append(f"    return ({f.ret.spelling})lorelei_guest_string("
+                    f"LORELEI_GET(const char *, f, {f.ret_slot()}));")
     elif f.ret.kind != "void":
         body.append(f"    return LORELEI_GET(__typeof__({f.ret.spelling}), f, {f.ret_slot()});")
     out.extend(body)
@@ -96,7 +113,9 @@ def emit(lib, source_name):
            "#include <stdlib.h>", "#include <string.h>"]
     out += [f"#include <{h}>" for h in lib.includes]
     out += [p for p in lib.prototypes]
-    out += ['#include "lorelei-guest.h"', ""]
+    out += ['#include "lorelei-guest.h"']
+    out += [f"#include \"{h}\"" for h in lib.guest_includes]
+    out.append("")
     preps = {f.prepare for f in lib.functions if f.prepare}
     preps |= {ct.mapping["guest_prepare"] for f in lib.functions
               for ct in [p.type for p in f.params] if ct.mapping and "guest_prepare" in ct.mapping}

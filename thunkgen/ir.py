@@ -1,5 +1,5 @@
 """The generator's model of a library API, filled in by a frontend
-(frontend_clang.py from C headers, frontend_khronos.py from registry XML)
+(frontend_clang.py from C headers, frontend_gl.py from Khronos registry XML)
 and read by the emitters (emit_guest.py, emit_host.py).
 
 Every value crosses the magic syscall in a frame of 8-byte slots, copied bit
@@ -73,7 +73,16 @@ class Function:
     returns_owned_string: bool = False
     errno: bool = False
     prepare: str = ""        # guest function for mapped parameters, overriding the type's
+    returns_static_string: bool = False
+    returns_owned: str = ""  # C expression: number of elements the result points to
+    result_fixup: str = ""   # guest C statement run on the copied result
+    guest_wrapper: bool = False
+    host_impl: str = ""      # hand-written host function the thunk calls
     index: int = -1          # position in the thunk table (thunked functions only)
+
+    def stub_name(self):
+        """The generated guest stub's name (a wrapper takes the real one)."""
+        return f"lorelei_thunk_{self.name}" if self.guest_wrapper else self.name
 
     def slot_of(self, i):
         return sum(p.type.slots for p in self.params[:i])
@@ -111,6 +120,8 @@ class Library:
     host_free: str = ""      # host function freeing what the library returns
     guest_sources: list = field(default_factory=list)
     resolve: str = ""        # host resolver function name, "" for dlsym
+    guest_includes: list = field(default_factory=list)
+    unsupported: dict = field(default_factory=dict)  # name -> why it is left out
 
     def thunked(self):
         return [f for f in self.functions if not f.guest]
@@ -122,6 +133,7 @@ class Library:
             h.update(f"|{f.index}:{f.name}:{f.ret.spelling}:".encode())
             h.update(",".join(p.type.spelling for p in f.params).encode())
             h.update(f":{f.printf}:{int(f.errno)}:{int(f.returns_owned_string)}".encode())
+            h.update(f":{int(f.returns_static_string)}:{f.returns_owned}:{f.host_impl}".encode())
         for s in self.sigs:
             h.update(f"#{s.index}:{s.key}".encode())
         return int(h.hexdigest()[:16], 16)
