@@ -26,6 +26,8 @@ def emit_invoker(sig, out):
     call = f"(({fn_type(sig)})(uintptr_t)fn)({', '.join(args)})"
     out.append(f"/* {sig.name}: {sig.key} */")
     out.append(f"static void lorelei_invoke_{sig.index}(uint64_t fn, uint64_t *f)\n{{")
+    if not sig.params and sig.ret.kind == "void":
+        out.append("    (void)f;")
     if sig.ret.kind == "void":
         out.append(f"    {call};")
     else:
@@ -35,7 +37,9 @@ def emit_invoker(sig, out):
 
 def emit_stub(lib, f, out):
     # Parameters are a0, a1...: the header's names could collide with locals.
-    params = [tdecl(p.type, f"a{i}") for i, p in enumerate(f.params)]
+    # An array parameter keeps its declared bound, as the header has it.
+    params = [f"__typeof__({p.type.param_decl}) a{i}" if p.type.param_decl else
+              tdecl(p.type, f"a{i}") for i, p in enumerate(f.params)]
     if f.variadic:
         params.append("...")
     proto = f"{tdecl(f.ret, f.stub_name())}({', '.join(params) or 'void'})"
@@ -57,6 +61,9 @@ def emit_stub(lib, f, out):
         if prep:
             body.append(f"    {prep}((void *)a{i});")
     body.append(f"    lorelei_call(LORELEI_FN_ID({lib.id}, {f.index}), f);")
+    for i, p in enumerate(f.params):
+        if p.type.mapping and p.type.mapping.get("guest_after"):
+            body.append(f"    {p.type.mapping['guest_after']}((void *)a{i});")
     if f.printf >= 0:
         body.append("    free(lorelei_msg);")
     if f.errno:
@@ -119,6 +126,8 @@ def emit(lib, source_name):
     preps = {f.prepare for f in lib.functions if f.prepare}
     preps |= {ct.mapping["guest_prepare"] for f in lib.functions
               for ct in [p.type for p in f.params] if ct.mapping and "guest_prepare" in ct.mapping}
+    preps |= {ct.mapping["guest_after"] for f in lib.functions
+              for ct in [p.type for p in f.params] if ct.mapping and "guest_after" in ct.mapping}
     out += [f"void {name}(void *value);" for name in sorted(preps)]
     for sig in lib.sigs:
         emit_invoker(sig, out)
@@ -129,7 +138,7 @@ def emit(lib, source_name):
     else:
         out.append("static const uint64_t *const lorelei_invokers = NULL;\n")
     for f in lib.thunked():
-        if not f.name.startswith("__lorelei_"):  # internal: called by index only
+        if f.name != "__lorelei_host_free":  # internal: called by index only
             emit_stub(lib, f, out)
     emit_lookup(lib, out)
     out.append("__attribute__((constructor)) static void lorelei_open_library(void)\n{")

@@ -130,8 +130,12 @@ class ClangFrontend:
         if k in FLOAT_KINDS:
             return CType(t.spelling, "float", size, align)
         if k in ARRAY_KINDS:
-            elem = canon.get_array_element_type()
-            return CType(f"__typeof__({elem.spelling}) *", "ptr", 8, 8)
+            # A parameter declared as an array is a pointer to its (sugared,
+            # qualified) element type: "const GLdouble m[16]" -> const GLdouble *.
+            elem = t.get_array_element_type() if t.kind in ARRAY_KINDS else \
+                canon.get_array_element_type()
+            return CType(f"__typeof__({elem.spelling}) *", "ptr", 8, 8,
+                         pointee_const=elem.is_const_qualified(), param_decl=t.spelling)
         if k == ci.TypeKind.POINTER:
             pointee = canon.get_pointee()
             if pointee.kind in FUNCTION_KINDS:

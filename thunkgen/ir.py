@@ -29,6 +29,7 @@ class CType:
     fnptr_out: "CallbackSig | None" = None    # ptr to a fnptr (an out-parameter)
     canonical: str = ""                      # canonical spelling, for [types] matching
     mapping: "dict | None" = None            # [types."T"] entry of the override file
+    param_decl: str = ""                     # as declared, if not spelling ("const T[16]")
 
     @property
     def slots(self):

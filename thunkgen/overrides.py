@@ -73,6 +73,8 @@ of its description. The frontend derives everything else from the real API
   to_guest = "fn"                host: uint64_t fn(void *host_value), for results
   guest_prepare = "fn"           guest: void fn(void *value), before each call
                                  (e.g. flush the guest's X11 connection)
+  guest_after = "fn"             guest: void fn(void *value), after each call
+                                 (e.g. hand the guest X errors the host got)
 
 A key outside this vocabulary is an error: a typo must not silently change
 what gets generated.
@@ -91,7 +93,7 @@ FUNCTION_KEYS = {
     "returns_owned": str, "result_fixup": str, "guest_wrapper": bool, "host_impl": str,
     "unsupported": str,
 }
-TYPE_KEYS = {"to_host": str, "to_guest": str, "guest_prepare": str}
+TYPE_KEYS = {"to_host": str, "to_guest": str, "guest_prepare": str, "guest_after": str}
 
 
 class OverrideError(Exception):
