@@ -70,8 +70,8 @@ LORELEI_GUEST_API void lorelei_call_slow(int64_t status, uint64_t fn_id)
     case LORELEI_ENOEXEC:
         return; /* the plugin said which function is missing; the result stays 0 */
     case LORELEI_ENOSYS:
-        fatal("%s called a host function (id %#llx) without the qemu-lorelei plugin", program,
-              (unsigned long long)fn_id);
+        fatal("%s called a host function (id %#llx) without the qemu-lorelei plugin",
+              program, (unsigned long long)fn_id);
     case LORELEI_EPROTO:
         fatal("callbacks were left out of order (see the message above); cannot continue");
     default:
@@ -194,9 +194,8 @@ static void start_manager(void)
     atomic_store(&manager_tid, 0);
     int err = start_detached(manager_main, NULL);
     if (err) {
-        fprintf(stderr,
-                "qemu-lorelei: cannot start the callback manager thread (%s); "
-                "callbacks from host threads (audio, timers) will not run\n",
+        fprintf(stderr, "qemu-lorelei: cannot start the callback manager thread (%s); "
+                        "callbacks from host threads (audio, timers) will not run\n",
                 strerror(err));
     }
 }
@@ -233,8 +232,8 @@ __attribute__((constructor)) static void lorelei_runtime_init(void)
         fatal("QEMU does not map guest addresses 1:1 (guest_base != 0): do not pass -B or "
               "set QEMU_GUEST_BASE");
     default:
-        fatal("the plugin refused the handshake: %s",
-              hello.message[0] ? hello.message : "(no reason given)");
+        fatal("the plugin refused the handshake: %s", hello.message[0] ? hello.message
+                                                                        : "(no reason given)");
     }
     active = 1;
     start_manager();
@@ -250,10 +249,8 @@ static void *guest_symbol(const char *name)
 {
     void *sym = dlsym(RTLD_DEFAULT, name);
     if (!sym) {
-        fprintf(stderr,
-                "qemu-lorelei: the game passed an X11 connection, but %s is not loaded in "
-                "it\n",
-                name);
+        fprintf(stderr, "qemu-lorelei: the game passed an X11 connection, but %s is not loaded in "
+                        "it\n", name);
     }
     return sym;
 }
