@@ -136,6 +136,12 @@ def thunk_body(lib, f):
         out.append("    errno = 0;")
     if f.ret.kind == "void":
         out.append(f"    {call};")
+    elif f.ret.kind == "fnptr":
+        # A host address must never reach guest code: a trampoline goes back
+        # to the guest function it stands for, anything else becomes NULL
+        # (implement such a function guest-side where the value matters).
+        out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, lorelei_guest_callback(&{v}, {f.ret.sig.index}, "
+                   f"(void *)({call})));")
     elif f.ret.mapping:
         if "to_guest" not in f.ret.mapping:
             raise ValueError(f"{f.name} returns {f.ret.spelling}: its [types] entry needs to_guest")

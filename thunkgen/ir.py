@@ -11,7 +11,8 @@ value need more than a copy, and the model marks them:
   - pointers to structs holding function pointers ("callback_struct"):
     the host gets a translated shadow copy;
   - pointers to function pointers ("fnptr_out"): the host's answer is
-    translated back to the guest function it stands for.
+    translated back to the guest function it stands for; so is a function
+    pointer result (a host function that is no trampoline becomes NULL).
 """
 from dataclasses import dataclass, field
 import hashlib
