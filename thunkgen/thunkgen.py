@@ -2,7 +2,8 @@
 """thunkgen: writes both halves of a thunk library from its description.
 
   thunkgen.py lib --overrides LIB.toml [--symbols-from HOST.so] [-I DIR]...
-                  --guest-out LIB_guest.c --host-out LIB_host.c --summary-out LIB.json
+                  --guest-out LIB_guest.c [--guest-asm-out LIB_guest.S]
+                  --host-out LIB_host.c --summary-out LIB.json
       one library: the x86_64 guest stub source, the host thunks (compiled into
       the plugin) and a summary the table step reads
 
@@ -90,7 +91,12 @@ def cmd_lib(args):
     lib.host_free_index = next((f.index for f in lib.functions
                                 if f.name == "__lorelei_host_free"), -1)
     name = os.path.basename(args.overrides)
-    write_if_changed(args.guest_out, emit_guest.emit(lib, name))
+    asm_names = set()
+    if args.guest_asm_out:
+        import emit_guest_asm
+        asm_names = {f.name for f in lib.thunked() if emit_guest_asm.suitable(f)}
+        write_if_changed(args.guest_asm_out, emit_guest_asm.emit(lib, name, asm_names))
+    write_if_changed(args.guest_out, emit_guest.emit(lib, name, asm_names))
     write_if_changed(args.host_out, emit_host.emit(lib, name))
     summary = {"name": lib.name, "id": lib.id, "symbol": lib.symbol,
                "n_functions": len(lib.thunked()), "n_sigs": len(lib.sigs),
@@ -139,6 +145,8 @@ def main():
     p.add_argument("--registry-dir", help="where frontend \"gl\" finds the registry XML "
                    "(default: /usr/share/khronos-api)")
     p.add_argument("--guest-out", required=True)
+    p.add_argument("--guest-asm-out", help="also write the stubs that need no C as x86_64 "
+                   "assembly (much faster to build for thousands of functions)")
     p.add_argument("--host-out", required=True)
     p.add_argument("--summary-out", required=True)
     p = sub.add_parser("table")

@@ -148,6 +148,18 @@ static void glx_part(void)
            px[3]);
     glXSwapBuffers(dpy, win);
 
+    /* Float, double and narrow results through the stubs' registers. */
+    glClearDepth(0.25);
+    GLdouble depth = 0;
+    glGetDoublev(GL_DEPTH_CLEAR_VALUE, &depth);
+    glPolygonOffset(1.5f, -2.5f);
+    GLfloat factor = 0, units = 0;
+    glGetFloatv(GL_POLYGON_OFFSET_FACTOR, &factor);
+    glGetFloatv(GL_POLYGON_OFFSET_UNITS, &units);
+    glEnable(GL_CULL_FACE);
+    printf("clear_depth=%.2f polygon_offset=%.1f,%.1f is_enabled=%d,%d error=%#x\n", depth, factor,
+           units, glIsEnabled(GL_CULL_FACE), glIsEnabled(GL_STENCIL_TEST), glGetError());
+
     /* A buffer the guest writes through a host mapping. */
     GLuint buf;
     glGenBuffers(1, &buf);
