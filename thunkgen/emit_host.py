@@ -122,7 +122,7 @@ def thunk_body(lib, f):
                 out.append(f"        lorelei_shadow_push(&shadow{i}, (void *)p{i});")
                 after.append(f"    if (p{i}) {{\n        lorelei_shadow_pop(&shadow{i});\n    }}")
             out.append(f"        arg{i} = &shadow{i};\n    }}")
-            args.append(f"arg{i}")
+            args.append(f"(void *)arg{i}")
             if not t.pointee_const and not s.identity:
                 after.append(f"    if (p{i}) {{")
                 for field, sig in s.fnptr_fields:
