@@ -30,12 +30,16 @@ def base_env(extra=None):
     return env
 
 
-def lorelei(a, argv, env, guest_env=None, **kw):
+def lorelei(a, argv, env, guest_env=None, gl=False, **kw):
     """argv under QEMU + plugin; verbose so the run proves the stub was used.
     env reaches QEMU (and so the host's SDL) and the guest; guest_env only the
-    guest."""
+    guest. gl: the GL stub too."""
     extra = [x for k, v in (guest_env or {}).items() for x in ("-E", f"{k}={v}")]
-    cmd, full_env = from_args(a).command(argv, libs=["sdl2"], guest_lib_dirs=[a.stub_dir],
+    libs, dirs = ["sdl2"], [a.stub_dir]
+    if gl:
+        libs.append("gl")
+        dirs.append(a.gl_stub_dir)
+    cmd, full_env = from_args(a).command(argv, libs=libs, guest_lib_dirs=dirs,
                                          plugin_args=["verbose=on"], qemu_args=extra, **kw)
     full_env.update({k: v for k, v in env.items() if k not in ("LD_PRELOAD", "LD_LIBRARY_PATH")})
     return cmd, full_env
@@ -254,6 +258,48 @@ def case_signals(a):
                     f"{s.name}: under Lorelei too: SDL_QUIT, clean shutdown, exit 0 (status {l[1]})")
 
 
+def run_until_sigterm(x, cmd, env, seconds, shot):
+    """Runs an SDL program for a while, takes a screenshot, ends it with
+    SIGTERM (which SDL turns into SDL_QUIT) and returns (status, output,
+    colours, still running when asked to stop)."""
+    print("$ " + " ".join(cmd))
+    p = subprocess.Popen(cmd, env=env, cwd=SDL_TESTS, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, errors="replace")
+    time.sleep(seconds)
+    alive = p.poll() is None
+    colours = x.screenshot(shot)
+    p.terminate()
+    try:
+        out, err = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        err += "\n(killed: SIGTERM did not end it within 30 s)"
+    print((out + err)[-2500:])
+    return p.returncode, out + err, colours, alive
+
+
+def case_gl_programs(a, tmp):
+    """SDL2 + OpenGL programs of libsdl2-tests: the window and context come
+    from the host's SDL, the GL calls go through the GL stub."""
+    for prog in ("testgl2", "testgles2"):
+        argv = [os.path.join(SDL_TESTS, prog)]
+        with Xvfb() as x:
+            env = x.env(base_env())
+            n = run_until_sigterm(x, argv, env, 3, os.path.join(tmp, f"{prog}-native.png"))
+            cmd, lenv = lorelei(a, argv, env, gl=True)
+            l = run_until_sigterm(x, cmd, lenv, 6, os.path.join(tmp, f"{prog}-lorelei.png"))
+        for mode, r in (("native", n), ("lorelei", l)):
+            c.check(r[3], f"{prog} {mode}: still drawing after several seconds")
+            c.check(r[2] > 2, f"{prog} {mode}: the screenshot is not blank ({r[2]} colours)")
+            c.check(r[0] == 0 and "frames per second" in r[1],
+                    f"{prog} {mode}: SIGTERM quits it cleanly with its FPS (status {r[0]})")
+        c.check("sdl2: loaded libSDL2-2.0.so.0" in l[1] and "gl: loaded" in l[1],
+                f"{prog}: the Lorelei run went through the SDL2 and GL stubs")
+        fps = [re.findall(r"([0-9.]+) frames per second", r[1]) for r in (n, l)]
+        print(f"{prog}: native {fps[0]} fps, lorelei {fps[1]} fps")
+
+
 def case_launcher(a):
     """The product path: `qemu-lorelei run` starts an SDL2 program with the
     real plugin, preload shim and stub, and the exit status is the game's."""
@@ -298,6 +344,7 @@ def main():
     ap.add_argument("--events-prog")
     ap.add_argument("--bundled-prog")
     ap.add_argument("--launcher")
+    ap.add_argument("--gl-stub-dir")
     ap.add_argument("--tmp", default="")
     a = ap.parse_args()
     tmp = a.tmp or os.path.join(os.getcwd(), "tests", "sdl2-out")
@@ -306,7 +353,7 @@ def main():
      "automation": lambda: case_automation(a), "loopwave": lambda: case_loopwave(a, tmp),
      "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a),
      "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a),
-     "launcher": lambda: case_launcher(a)}[a.case]()
+     "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp)}[a.case]()
     c.finish()
 
 
