@@ -5,6 +5,7 @@ by side in one run, in a private Xvfb with llvmpipe.
 
   glmark2 --off-screen: the build and texture scenes (FPS), and the full
   default run's score with short scene durations.
+  testgl2 (SDL2 + GL): frames per second, and start-up time to a window.
 
 Plain QEMU renders ~30x slower and compiles every shader with an emulated
 LLVM, so it gets its own (short) durations; it needs -cpu Haswell or newer
@@ -49,15 +50,19 @@ class Runner:
         self.a, self.x = a, x
         self.lorelei = Lorelei(a.qemu, a.plugin, a.preload)
 
-    def command(self, mode, argv):
+    def command(self, mode, argv, sdl2=False):
         path = shutil.which(argv[0]) or argv[0]
         argv = [path] + list(argv[1:])
         env = self.x.env()
         env.pop("LD_PRELOAD", None)
+        env["SDL_AUDIODRIVER"] = "dummy"
         if mode == "native":
             return argv, env
         if mode == "lorelei":
-            cmd, lenv = self.lorelei.command(argv, libs=["gl"], guest_lib_dirs=[self.a.stub_dir])
+            libs, dirs = ["gl"], [self.a.stub_dir]
+            if sdl2:
+                libs, dirs = ["sdl2", "gl"], [self.a.sdl2_stub_dir, self.a.stub_dir]
+            cmd, lenv = self.lorelei.command(argv, libs=libs, guest_lib_dirs=dirs)
             return cmd, self.x.env(lenv)
         if mode == "plain":
             return [self.a.qemu, "-cpu", PLAIN_CPU] + argv, env
@@ -109,7 +114,59 @@ def glmark2(run, modes, a):
     return out
 
 
-BENCHMARKS = {"glmark2": glmark2}
+TESTGL2 = "/usr/libexec/installed-tests/SDL2/testgl2"
+
+
+def window_appears(x, name, timeout):
+    """Seconds until a visible window called name exists on the Xvfb."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name],
+                               env=x.env(), capture_output=True, text=True).stdout.split()
+        if found:
+            return time.monotonic() - start
+        time.sleep(0.01)
+    raise RuntimeError(f"no {name} window within {timeout} s")
+
+
+def testgl2(runner, modes, a):
+    """SDL2's testgl2: its frames per second over a fixed time (it prints them
+    when SIGTERM makes it quit), and its start-up time (launch to a visible
+    window), median of a.startups launches. Start-up is lower-is-better, so it
+    is reported as launches per second (startup_per_s) for the chart, and in
+    seconds as startup_s."""
+    out = {m: {} for m in modes}
+    # Start-ups interleaved across the modes: the first launch of all warms
+    # caches (Mesa's shader cache, the page cache) for the others.
+    times = {m: [] for m in modes}
+    for _ in range(a.startups):
+        for mode in modes:
+            cmd, env = runner.command(mode, [TESTGL2], sdl2=True)
+            p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            times[mode].append(window_appears(runner.x, "testgl2", 120))
+            p.kill()
+            p.wait()
+    for mode in modes:
+        t = sorted(times[mode])
+        out[mode]["startup_s"] = round(t[len(t) // 2], 3)
+        out[mode]["startup_per_s"] = round(1 / out[mode]["startup_s"], 2)
+    for mode in modes:
+        cmd, env = runner.command(mode, [TESTGL2], sdl2=True)
+        print("$ " + " ".join(cmd), flush=True)
+        p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, errors="replace")
+        time.sleep(a.testgl2_seconds if mode != "plain" else a.plain_duration)
+        p.terminate()
+        text = p.communicate(timeout=60)[0]
+        m = re.search(r"([0-9.]+) frames per second", text)
+        if not m:
+            raise RuntimeError(f"{mode}: testgl2 printed no FPS:\n{text[-1000:]}")
+        out[mode]["fps"] = round(float(m.group(1)), 1)
+    return out
+
+
+BENCHMARKS = {"glmark2": glmark2, "testgl2": testgl2}
 
 
 def ratios(results):
@@ -154,8 +211,10 @@ def plot(results, path):
 
 def main():
     ap = argparse.ArgumentParser()
-    for opt in ("--qemu", "--plugin", "--preload", "--stub-dir"):
+    for opt in ("--qemu", "--plugin", "--preload", "--stub-dir", "--sdl2-stub-dir"):
         ap.add_argument(opt, required=True)
+    ap.add_argument("--testgl2-seconds", type=float, default=8)
+    ap.add_argument("--startups", type=int, default=5)
     ap.add_argument("--out", default=os.path.join(HERE, "..", "out"))
     ap.add_argument("--benchmarks", default=",".join(BENCHMARKS))
     ap.add_argument("--modes", default=",".join(MODES))
@@ -181,9 +240,15 @@ def main():
         runner = Runner(a, x)
         for bench in wanted:
             print(f"=== {bench}", flush=True)
-            results[bench] = BENCHMARKS[bench](runner.run, modes, a)
+            fn = BENCHMARKS[bench]
+            results[bench] = fn(runner, modes, a) if fn is testgl2 else fn(runner.run, modes, a)
     r = ratios(results)
     checks = {}
+    t = results.get("testgl2", {})
+    if "native" in t and "lorelei" in t:
+        extra = t["lorelei"]["startup_s"] - t["native"]["startup_s"]
+        r.setdefault("lorelei-native", {})["testgl2_startup_s"] = round(extra, 3)
+        checks["testgl2 start-up lorelei - native <= 0.5 s"] = extra <= 0.5
     for (bench, metric), target in TARGETS.items():
         got = r.get("lorelei/native", {}).get(bench, {}).get(metric)
         if got is not None:
