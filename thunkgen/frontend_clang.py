@@ -113,8 +113,15 @@ class ClangFrontend:
         if k in FLOAT_KINDS:
             return CType(t.spelling, "float", size, align)
         if k in ARRAY_KINDS:
+            # An array parameter is a pointer; the stub keeps the array
+            # declarator so it matches the header's declaration exactly.
             elem = canon.get_array_element_type()
-            return CType(f"__typeof__({elem.spelling}) *", "ptr", 8, 8)
+            const = "const " if (elem.is_const_qualified() or canon.is_const_qualified()) \
+                and "const" not in elem.spelling else ""
+            ct = CType(f"__typeof__({const}{elem.spelling}) *", "ptr", 8, 8)
+            ct.array = (f"__typeof__({const}{elem.spelling})",
+                        canon.get_array_size() if k == ci.TypeKind.CONSTANTARRAY else "")
+            return ct
         if k == ci.TypeKind.POINTER:
             pointee = canon.get_pointee()
             if pointee.kind in FUNCTION_KINDS:

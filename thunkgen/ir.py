@@ -1,5 +1,5 @@
 """The generator's model of a library API, filled in by a frontend
-(frontend_clang.py from C headers, frontend_khronos.py from registry XML)
+(frontend_clang.py from C headers, frontend_vulkan.py from the Vulkan registry)
 and read by the emitters (emit_guest.py, emit_host.py).
 
 Every value crosses the magic syscall in a frame of 8-byte slots, copied bit
@@ -9,7 +9,10 @@ value need more than a copy, and the model marks them:
   - function pointers (kind "fnptr"): a guest function becomes a host
     trampoline on the way in, and back on the way out;
   - pointers to structs holding function pointers ("callback_struct"):
-    the host gets a translated shadow copy;
+    the host gets a translated shadow copy; "deep" structs (see StructInfo)
+    get a shadow copy of everything reachable that needs translating:
+    arrays of such structs, members of a [types] mapped type, and extension
+    chains (Vulkan's pNext) holding such structs;
   - pointers to function pointers ("fnptr_out"): the host's answer is
     translated back to the guest function it stands for.
 """
@@ -29,6 +32,7 @@ class CType:
     fnptr_out: "CallbackSig | None" = None    # ptr to a fnptr (an out-parameter)
     canonical: str = ""                      # canonical spelling, for [types] matching
     mapping: "dict | None" = None            # [types."T"] entry of the override file
+    array: "tuple | None" = None             # an array parameter: (element type, length or "")
 
     @property
     def slots(self):
@@ -52,12 +56,37 @@ class CallbackSig:
 class StructInfo:
     spelling: str            # unqualified record type spelling
     fnptr_fields: list       # [(field name, CallbackSig)]
+    # Deep translation (Vulkan): set by a frontend that knows array lengths
+    # and extension chains. A struct with none of these is translated by a
+    # flat shadow copy on the host stack (and copied back if not const).
+    struct_fields: list = field(default_factory=list)  # [(field, StructInfo, count field or "")]
+    mapped_fields: list = field(default_factory=list)  # [(field, [types] entry)]
+    chain_field: str = ""    # the extension-chain member (pNext) whose nodes may need translating
+    tag: str = ""            # the value of the chain's tag member (sType) naming this struct
+
+    @property
+    def deep(self):
+        return bool(self.struct_fields or self.mapped_fields or self.chain_field)
+
+
+@dataclass
+class Chain:
+    """Extension chains (Vulkan's pNext): every node starts with a tag naming
+    its struct and a pointer to the next node. A chain is shadow-copied up to
+    its last node that needs translating; the rest is shared as it is."""
+    base: str                # a C type of the common node header (VkBaseInStructure)
+    tag_field: str           # its tag member (sType)
+    next_field: str          # its next-node member (pNext)
+    sizes: list              # [(tag, struct spelling)]: every struct a chain can hold
+    translate: list = field(default_factory=list)  # [StructInfo] nodes needing translation
+    drop: list = field(default_factory=list)       # [(tag, why)]: nodes removed from chains
 
 
 @dataclass
 class Param:
     name: str
     type: CType
+    count: str = ""          # an array: the parameter holding its length (deep structs)
 
 
 @dataclass
@@ -73,6 +102,9 @@ class Function:
     returns_owned_string: bool = False
     errno: bool = False
     prepare: str = ""        # guest function for mapped parameters, overriding the type's
+    host: str = ""           # hand-written host function called instead of the native one
+    guest_wrapper: bool = False  # the stub is lorelei_thunk_NAME; guest_sources define NAME
+    exported: bool = True    # a dynamic symbol of the stub (else reachable by lookup only)
     index: int = -1          # position in the thunk table (thunked functions only)
 
     def slot_of(self, i):
@@ -111,6 +143,9 @@ class Library:
     host_free: str = ""      # host function freeing what the library returns
     guest_sources: list = field(default_factory=list)
     resolve: str = ""        # host resolver function name, "" for dlsym
+    defines: list = field(default_factory=list)     # macros both halves define first
+    chain: "Chain | None" = None                    # extension chains, if the API has them
+    unsupported_extensions: list = field(default_factory=list)  # hidden from the game
 
     def thunked(self):
         return [f for f in self.functions if not f.guest]
@@ -122,6 +157,8 @@ class Library:
             h.update(f"|{f.index}:{f.name}:{f.ret.spelling}:".encode())
             h.update(",".join(p.type.spelling for p in f.params).encode())
             h.update(f":{f.printf}:{int(f.errno)}:{int(f.returns_owned_string)}".encode())
+            if f.host or f.guest_wrapper:
+                h.update(f":{f.host}:{int(f.guest_wrapper)}".encode())
         for s in self.sigs:
             h.update(f"#{s.index}:{s.key}".encode())
         return int(h.hexdigest()[:16], 16)

@@ -17,6 +17,18 @@ of its description. The frontend derives everything else from the real API
   host_free = "SDL_free"         host function freeing returned memory
   guest_sources = ["sdl2_guest.c"]  hand-written guest-side functions
   resolve = ""                   host resolver (hand-written) instead of dlsym
+  frontend = "clang"             "clang": C headers (frontend_clang.py);
+                                 "vulkan": the Vulkan registry, vk.xml
+                                 (frontend_vulkan.py, needs --registry)
+  defines = ["VK_USE_PLATFORM_XCB_KHR"]  macros both halves (and the
+                                 header parser) define before the includes
+  platforms = ["xcb"]            (vulkan) registry platforms whose commands
+                                 are generated; commands of other platforms
+                                 are not (GetProcAddress answers NULL)
+  unsupported_extensions = []    (vulkan) registry extensions the stub hides:
+                                 removed from the extension lists the game
+                                 enumerates, their structs dropped from
+                                 pNext chains; say why in a comment
 
 [functions.NAME]               annotations for one function (all optional)
   guest = true                   implemented in guest_sources: runs guest code,
@@ -33,13 +45,22 @@ of its description. The frontend derives everything else from the real API
   errno = true                   the host's errno after the call becomes the
                                  guest's
   prototype = "int f(int);"      for an exported symbol no header declares
+  host = "fn"                    host: the thunk calls the hand-written
+                                 ret fn(__typeof__(&NAME) native, params...)
+                                 instead of the native function (native may
+                                 be NULL if the host library lacks it)
+  guest_wrapper = true           the generated stub is the hidden
+                                 lorelei_thunk_NAME; guest_sources define
+                                 NAME around it (e.g. filter its results)
   prepare = "fn"                 guest function called with each parameter of
                                  a mapped type before the call, instead of the
                                  type's guest_prepare (e.g. a full XSync where
                                  the host must see what the guest just created)
 
 [types."T"]                    values of type T (its spelling, e.g. "Display *")
-                               mean different objects on the two sides
+                               mean different objects on the two sides; also
+                               applies to struct members the vulkan frontend
+                               finds (the host translates a shadow copy)
   to_host = "fn"                 host: void *fn(uint64_t guest_value)
   to_guest = "fn"                host: uint64_t fn(void *host_value), for results
   guest_prepare = "fn"           guest: void fn(void *value), before each call
@@ -54,11 +75,11 @@ LIBRARY_KEYS = {
     "name": str, "id": int, "sonames": list, "guest_soname": str, "includes": list,
     "symbols": str, "prefix": str, "callback_if_armed": bool, "host_free": str,
     "guest_sources": list, "resolve": str, "include_dirs": list, "clang_args": list,
-    "frontend": str,
+    "frontend": str, "defines": list, "platforms": list, "unsupported_extensions": list,
 }
 FUNCTION_KEYS = {
     "guest": bool, "may_callback": bool, "printf": int, "returns_owned_string": bool,
-    "errno": bool, "prototype": str, "prepare": str,
+    "errno": bool, "prototype": str, "prepare": str, "host": str, "guest_wrapper": bool,
 }
 TYPE_KEYS = {"to_host": str, "to_guest": str, "guest_prepare": str}
 
@@ -102,9 +123,10 @@ def load(path):
     return lib, functions, types
 
 
-def apply_types(functions, types, where):
-    """Marks every parameter and result whose type has a [types] mapping."""
-    used = set()
+def apply_types(functions, types, where, used_by_members=()):
+    """Marks every parameter and result whose type has a [types] mapping.
+    used_by_members: keys a frontend already applied to struct members."""
+    used = set(used_by_members)
     for f in functions:
         for ct in [f.ret] + [p.type for p in f.params]:
             for key in (ct.spelling, getattr(ct, "canonical", None)):

@@ -44,7 +44,7 @@ def make_library(cfg, fn_overrides):
                   guest_soname=cfg["guest_soname"], includes=cfg["includes"],
                   callback_if_armed=cfg.get("callback_if_armed", False),
                   host_free=cfg.get("host_free", ""), guest_sources=cfg.get("guest_sources", []),
-                  resolve=cfg.get("resolve", ""))
+                  resolve=cfg.get("resolve", ""), defines=cfg.get("defines", []))
     lib.cname = emit_host.cname(lib.name)
     lib.symbol = "lorelei_lib_" + lib.cname
     lib.prototypes = [t["prototype"] for t in fn_overrides.values() if "prototype" in t]
@@ -71,8 +71,16 @@ def cmd_lib(args):
     if frontend == "clang":
         import frontend_clang
         frontend_clang.build(lib, cfg, fn_overrides, args.symbols_from)
+    elif frontend == "vulkan":
+        import frontend_vulkan
+        frontend_vulkan.build(lib, cfg, fn_overrides, type_overrides, args.symbols_from,
+                              args.registry)
+    else:
+        raise overrides.OverrideError(f"{args.overrides}: frontend = \"{frontend}\": expected "
+                                      "\"clang\" or \"vulkan\"")
     overrides.apply(lib.functions, fn_overrides, args.overrides)
-    overrides.apply_types(lib.functions, type_overrides, args.overrides)
+    overrides.apply_types(lib.functions, type_overrides, args.overrides,
+                          getattr(lib, "member_mapped_types", ()))
     unsupported = [f"{f.name} ({f.unsupported})" for f in lib.functions
                    if getattr(f, "unsupported", None) and f.name not in fn_overrides]
     if unsupported:
@@ -89,7 +97,8 @@ def cmd_lib(args):
     summary = {"name": lib.name, "id": lib.id, "symbol": lib.symbol,
                "n_functions": len(lib.thunked()), "n_sigs": len(lib.sigs),
                "api_hash": f"0x{lib.api_hash():016x}",
-               "exports": sorted(f.name for f in lib.functions if not f.name.startswith("__"))}
+               "exports": sorted(f.name for f in lib.functions
+                                 if f.exported and not f.name.startswith("__"))}
     write_if_changed(args.summary_out, json.dumps(summary, indent=1) + "\n")
 
 
@@ -127,6 +136,7 @@ def main():
     p = sub.add_parser("lib")
     p.add_argument("--overrides", required=True)
     p.add_argument("--symbols-from")
+    p.add_argument("--registry", help="the Khronos registry XML (frontend = \"vulkan\")")
     p.add_argument("-I", "--include-dir", action="append", default=[])
     p.add_argument("--guest-out", required=True)
     p.add_argument("--host-out", required=True)
