@@ -21,7 +21,8 @@ void *lorelei_vulkan_lookup(const char *name);
 int lorelei_vulkan_unsupported_extension(const char *name);
 __typeof__(vkGetInstanceProcAddr) lorelei_thunk_vkGetInstanceProcAddr;
 __typeof__(vkGetDeviceProcAddr) lorelei_thunk_vkGetDeviceProcAddr;
-__typeof__(vkEnumerateInstanceExtensionProperties) lorelei_thunk_vkEnumerateInstanceExtensionProperties;
+__typeof__(vkEnumerateInstanceExtensionProperties)
+    lorelei_thunk_vkEnumerateInstanceExtensionProperties;
 __typeof__(vkEnumerateDeviceExtensionProperties) lorelei_thunk_vkEnumerateDeviceExtensionProperties;
 
 LORELEI_GUEST_API PFN_vkVoidFunction vkGetInstanceProcAddr(VkInstance instance, const char *pName)
@@ -53,9 +54,9 @@ static VkResult filtered(VkPhysicalDevice physical_device, const char *layer, ui
     uint32_t n = 0;
     VkResult r;
     do {
-        r = physical_device
-                ? lorelei_thunk_vkEnumerateDeviceExtensionProperties(physical_device, layer, &n, NULL)
-                : lorelei_thunk_vkEnumerateInstanceExtensionProperties(layer, &n, NULL);
+        r = physical_device ? lorelei_thunk_vkEnumerateDeviceExtensionProperties(physical_device,
+                                                                                 layer, &n, NULL)
+                            : lorelei_thunk_vkEnumerateInstanceExtensionProperties(layer, &n, NULL);
         if (r != VK_SUCCESS) {
             free(all);
             return r;
@@ -66,9 +67,9 @@ static VkResult filtered(VkPhysicalDevice physical_device, const char *layer, ui
             return VK_ERROR_OUT_OF_HOST_MEMORY;
         }
         all = grown;
-        r = physical_device
-                ? lorelei_thunk_vkEnumerateDeviceExtensionProperties(physical_device, layer, &n, all)
-                : lorelei_thunk_vkEnumerateInstanceExtensionProperties(layer, &n, all);
+        r = physical_device ? lorelei_thunk_vkEnumerateDeviceExtensionProperties(physical_device,
+                                                                                 layer, &n, all)
+                            : lorelei_thunk_vkEnumerateInstanceExtensionProperties(layer, &n, all);
     } while (r == VK_INCOMPLETE);
     if (r != VK_SUCCESS) {
         free(all);
@@ -92,9 +93,8 @@ static VkResult filtered(VkPhysicalDevice physical_device, const char *layer, ui
     return r;
 }
 
-LORELEI_GUEST_API VkResult vkEnumerateInstanceExtensionProperties(const char *pLayerName,
-                                                                  uint32_t *pPropertyCount,
-                                                                  VkExtensionProperties *pProperties)
+LORELEI_GUEST_API VkResult vkEnumerateInstanceExtensionProperties(
+    const char *pLayerName, uint32_t *pPropertyCount, VkExtensionProperties *pProperties)
 {
     return filtered(VK_NULL_HANDLE, pLayerName, pPropertyCount, pProperties);
 }
@@ -121,10 +121,9 @@ static void wayland_unsupported(void)
     }
 }
 
-LORELEI_GUEST_API VkResult vkCreateWaylandSurfaceKHR(VkInstance instance,
-                                                     const VkWaylandSurfaceCreateInfoKHR *pCreateInfo,
-                                                     const VkAllocationCallbacks *pAllocator,
-                                                     VkSurfaceKHR *pSurface)
+LORELEI_GUEST_API VkResult
+vkCreateWaylandSurfaceKHR(VkInstance instance, const VkWaylandSurfaceCreateInfoKHR *pCreateInfo,
+                          const VkAllocationCallbacks *pAllocator, VkSurfaceKHR *pSurface)
 {
     (void)instance, (void)pCreateInfo, (void)pAllocator;
     wayland_unsupported();

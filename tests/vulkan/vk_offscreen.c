@@ -13,7 +13,6 @@
  * Run natively and under qemu-lorelei, stdout must be identical. Every
  * callback checks that it runs as guest code when the program does.
  */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -158,8 +157,8 @@ static VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT sev
         atomic_fetch_add(&m->submitted, 1);
         snprintf(m->last_submitted, sizeof(m->last_submitted),
                  "id=%s number=%d severity=%#x type=%#x objects=%u labels=%u message=%s", id,
-                 data->messageIdNumber, severity, type, data->objectCount,
-                 data->cmdBufLabelCount, data->pMessage);
+                 data->messageIdNumber, severity, type, data->objectCount, data->cmdBufLabelCount,
+                 data->pMessage);
     }
     if (strstr(id, "VUID-VkBufferCreateInfo-size-00912")) {
         atomic_fetch_add(&m->vuid, 1);
@@ -188,7 +187,8 @@ static void submit(int number)
 {
     char id[32];
     snprintf(id, sizeof(id), "lorelei-test-%d", number);
-    VkDebugUtilsObjectNameInfoEXT object = {.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT,
+    VkDebugUtilsObjectNameInfoEXT object = {.sType =
+                                                VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT,
                                             .objectType = VK_OBJECT_TYPE_INSTANCE,
                                             .objectHandle = (uint64_t)(uintptr_t)instance,
                                             .pObjectName = "the instance"};
@@ -236,9 +236,8 @@ static uint32_t memory_type(VkPhysicalDevice pd, uint32_t bits, VkMemoryProperty
 
 static VkShaderModule shader(VkDevice dev, const uint32_t *code, size_t size)
 {
-    VkShaderModuleCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-                                   .codeSize = size,
-                                   .pCode = code};
+    VkShaderModuleCreateInfo ci = {
+        .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, .codeSize = size, .pCode = code};
     VkShaderModule m;
     CHECK(vkCreateShaderModule(dev, &ci, &allocator, &m));
     return m;
@@ -286,9 +285,9 @@ static void render(VkPhysicalDevice pd, VkDevice dev, VkQueue queue, int validat
     }
     vkGetBufferMemoryRequirements(dev, buffer, &req);
     mai.allocationSize = req.size;
-    mai.memoryTypeIndex = memory_type(pd, req.memoryTypeBits,
-                                      VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                          VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+    mai.memoryTypeIndex =
+        memory_type(pd, req.memoryTypeBits,
+                    VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
     VkDeviceMemory buffer_mem;
     CHECK(vkAllocateMemory(dev, &mai, &allocator, &buffer_mem));
     CHECK(vkBindBufferMemory(dev, buffer, buffer_mem, 0));
@@ -412,9 +411,8 @@ static void render(VkPhysicalDevice pd, VkDevice dev, VkQueue queue, int validat
     VkFenceCreateInfo fnci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     VkFence fence;
     CHECK(vkCreateFence(dev, &fnci, &allocator, &fence));
-    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-                       .commandBufferCount = 1,
-                       .pCommandBuffers = &cmd};
+    VkSubmitInfo si = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd};
     CHECK(vkQueueSubmit(queue, 1, &si, fence));
     CHECK(vkWaitForFences(dev, 1, &fence, VK_TRUE, UINT64_MAX));
 
@@ -565,8 +563,9 @@ int main(int argc, char **argv)
            atomic_load(&stats.allocs) + atomic_load(&stats.reallocs) > 0 ? "yes" : "no",
            atomic_load(&stats.live) == 0 ? "yes" : "no");
     printf("callbacks_in_wrong_context=%d\n", atomic_load(&wrong_context));
-    fprintf(stderr, "allocs=%ld reallocs=%ld frees=%ld live=%ld internal=%ld messages=%d/%d "
-                    "callbacks_on_other_threads=%d\n",
+    fprintf(stderr,
+            "allocs=%ld reallocs=%ld frees=%ld live=%ld internal=%ld messages=%d/%d "
+            "callbacks_on_other_threads=%d\n",
             atomic_load(&stats.allocs), atomic_load(&stats.reallocs), atomic_load(&stats.frees),
             atomic_load(&stats.live), atomic_load(&stats.internal), atomic_load(&chained.count),
             atomic_load(&created.count), atomic_load(&callbacks_on_other_threads));

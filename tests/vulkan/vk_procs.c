@@ -9,7 +9,6 @@
  * function of the stub itself (never a host address), and calls a few
  * commands through those pointers.
  */
-#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,8 +123,8 @@ int main(int argc, char **argv)
     }
     fclose(f);
     /* Calls through looked-up pointers: a device command and an extension. */
-    PFN_vkGetDeviceQueue get_queue = (PFN_vkGetDeviceQueue)vkGetDeviceProcAddr(device,
-                                                                               "vkGetDeviceQueue");
+    PFN_vkGetDeviceQueue get_queue =
+        (PFN_vkGetDeviceQueue)vkGetDeviceProcAddr(device, "vkGetDeviceQueue");
     VkQueue queue = VK_NULL_HANDLE;
     get_queue(device, 0, 0, &queue);
     PFN_vkGetPhysicalDeviceProperties2KHR props2 =

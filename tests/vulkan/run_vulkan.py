@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Vulkan end-to-end tests: real programs (vulkaninfo, vkcube, SDL's
+testvulkan) and the project's own (vk_procs, vk_offscreen) natively against
+the host loader and under qemu-lorelei against the stub libvulkan.so.1, with
+Mesa's lavapipe under Xvfb; each Lorelei run is compared with the native one.
+
+Proof that a Lorelei run went through the stub and the plugin, not the
+guest's own loader emulating the driver: the guest's loader is given no
+driver (VK_ICD_FILENAMES / VK_DRIVER_FILES point nowhere in the guest's
+environment only), so a bypassing run fails; and the plugin's log must say
+it loaded the host loader for the stub.
+
+usage: run_vulkan.py CASE --qemu Q --plugin P --preload S --stub-dir D
+                     [--prog P] [--names F] [--sdl2-stub-dir D] [--asan-runtime R]
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from lorelei import Checks, add_common_args, from_args, run  # noqa: E402
+from xvfb import Xvfb, run_x_program  # noqa: E402
+
+HOST_LOADER = "/usr/lib/x86_64-linux-gnu/libvulkan.so.1"
+REGISTRY = "/usr/share/vulkan/registry/vk.xml"
+VALIDATION_LAYER = "/usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json"
+NO_GUEST_DRIVER = ["-E", "VK_ICD_FILENAMES=/nonexistent/lorelei-guest-has-no-driver.json",
+                   "-E", "VK_DRIVER_FILES=/nonexistent/lorelei-guest-has-no-driver.json"]
+LOADED = "vulkan: loaded libvulkan.so.1"
+SKIP = 77  # meson: the test was skipped
+
+c = Checks()
+
+
+def unsupported_extensions():
+    """[library] unsupported_extensions of the stub's description."""
+    import tomllib
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "guestlibs", "vulkan", "vulkan.toml"), "rb") as f:
+        return tomllib.load(f)["library"]["unsupported_extensions"]
+
+
+def native_env(base=None):
+    env = dict(base if base is not None else os.environ)
+    env.pop("LD_PRELOAD", None)
+    env.pop("LD_LIBRARY_PATH", None)
+    return env
+
+
+def lorelei(a, argv, env=None, stub_dirs=None, libs=("vulkan",)):
+    cmd, lenv = from_args(a).command(argv, libs=list(libs), guest_lib_dirs=stub_dirs or [a.stub_dir],
+                                     plugin_args=["verbose=on"], qemu_args=NO_GUEST_DRIVER)
+    if env is not None:
+        lenv.update({k: v for k, v in env.items() if k in ("DISPLAY",)})
+        lenv.pop("WAYLAND_DISPLAY", None)
+    return cmd, lenv
+
+
+def went_through_stub(p):
+    c.check(LOADED in p.stderr, "the Lorelei run loaded the host loader for the stub "
+                                "(plugin log: '" + LOADED + "')")
+
+
+def case_exports(a):
+    def exports(path):
+        out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True,
+                             check=True).stdout
+        return {line.split()[2] for line in out.splitlines() if len(line.split()) == 3}
+    host, stub = exports(HOST_LOADER), exports(os.path.join(a.stub_dir, "libvulkan.so.1"))
+    missing, extra = sorted(host - stub), sorted(stub - host)
+    c.check(len(host) >= 200, f"the host loader exports {len(host)} symbols")
+    c.check(not missing, f"the stub exports every symbol of {HOST_LOADER} "
+                         f"(missing: {', '.join(missing) or 'none'})")
+    c.check(not extra, f"and nothing else (extra: {', '.join(extra) or 'none'})")
+
+
+def case_procaddr(a):
+    root = ET.parse(REGISTRY).getroot()
+    names = sorted({cmd.get("name") or cmd.find("proto/name").text
+                    for cmd in root.findall("commands/command")})
+    path = os.path.join(os.environ.get("MESON_BUILD_ROOT", "/tmp"), "vk_registry_commands.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(names) + "\n")
+    skip = ",".join(unsupported_extensions())
+    n = run([a.prog, path, skip], env=native_env())
+    cmd, env = lorelei(a, [a.prog, path, skip])
+    l = run(cmd, env=env)
+    c.check(n.returncode == 0 and l.returncode == 0, "both runs exit 0")
+    went_through_stub(l)
+    nl, ll = n.stdout.splitlines(), l.stdout.splitlines()
+    c.check(len(nl) > len(names), f"the program answered for all {len(names)} registry commands")
+    diff = [f"{x}  !=  {y}" for x, y in zip(nl, ll) if x != y]
+    c.check(not diff and len(nl) == len(ll),
+            "every command: NULL under qemu-lorelei exactly where the host loader says NULL "
+            f"({len(diff)} differ{': ' + '; '.join(diff[:10]) if diff else ''})")
+    summary = next((x for x in ll if x.startswith("names=")), "")
+    m = re.match(r"names=(\d+) global=(\d+) instance=(\d+) device=(\d+)", summary)
+    c.check(bool(m) and int(m.group(3)) >= 400 and int(m.group(4)) >= 200,
+            f"most commands are reachable ({summary})")
+    c.check("answers_outside_the_loader_object=0" in l.stderr,
+            "every answer under qemu-lorelei is a function of the stub (no host address)")
+    c.check("queue=1 device=llvmpipe" in l.stdout, "calls through looked-up pointers work")
+
+
+def case_offscreen(a):
+    if not c.check(os.path.exists(VALIDATION_LAYER),
+                   f"the validation layer is installed ({VALIDATION_LAYER}; "
+                   "scripts/install-deps.sh installs vulkan-validationlayers)"):
+        return
+    for mode in ([], ["validation"]):
+        what = "with the validation layer" if mode else "without layers"
+        n = run([a.prog, *mode], env=native_env())
+        cmd, env = lorelei(a, [a.prog, *mode])
+        l = run(cmd, env=env, timeout=300)
+        c.check(n.returncode == 0 and l.returncode == 0, f"{what}: both runs exit 0")
+        c.check("running under qemu-lorelei" in l.stderr and "running natively" in n.stderr,
+                f"{what}: one run native, one under qemu-lorelei")
+        went_through_stub(l)
+        nl, ll = n.stdout.splitlines(), l.stdout.splitlines()
+        for i, (x, y) in enumerate(zip(nl, ll)):
+            c.check(x == y, f"{what}: line {i + 1}: {x}" + ("" if x == y else f"  !=  {y}"))
+        c.check(len(nl) == len(ll) and len(nl) >= 15,
+                f"{what}: same number of lines ({len(nl)} vs {len(ll)})")
+        for want in ("allocation callbacks used: yes", "during vkCreateInstance: yes",
+                     "created messenger: 1 submitted", "from a second thread: 2 submitted",
+                     "all_freed=yes", "callbacks_in_wrong_context=0", "reddish=3",
+                     *(["reported the invalid buffer: yes"] if mode else [])):
+            c.check(want in l.stdout, f"{what}: '{want}'")
+
+
+def case_vulkaninfo(a):
+    with Xvfb() as x:
+        env = x.env(native_env())
+        n = run_x_program(["vulkaninfo", "--summary"], env)
+        cmd, lenv = lorelei(a, ["/usr/bin/vulkaninfo", "--summary"], env=env)
+        l = run_x_program(cmd, lenv)
+    c.check(n.returncode == 0 and l.returncode == 0, "vulkaninfo --summary exits 0 both ways")
+    went_through_stub(l)
+    names = [re.findall(r"deviceName\s*=\s*(.*)", p.stdout) for p in (n, l)]
+    c.check(bool(names[0]) and names[0] == names[1],
+            f"the same device(s) as natively: {names[0]} vs {names[1]}")
+    for key in ("apiVersion", "driverName", "driverInfo", "deviceUUID"):
+        vals = [re.findall(key + r"\s*=\s*(.*)", p.stdout) for p in (n, l)]
+        c.check(vals[0] == vals[1], f"{key}: {vals[0]} vs {vals[1]}")
+
+
+def run_and_screenshot(x, cmd, env, after=1.5, timeout=180):
+    """Runs an X program to its end, with a screenshot `after` s into it."""
+    print("$ " + " ".join(cmd), flush=True)
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(after)
+    colours = x.screenshot(os.path.join(os.environ.get("MESON_BUILD_ROOT", "/tmp"),
+                                        f"vulkan-{os.getpid()}-{time.monotonic_ns()}.png")) \
+        if p.poll() is None else 0
+    out, err = p.communicate(timeout=timeout)
+    print("--- stdout\n" + out[-3000:] + "\n--- stderr\n" + err[-3000:])
+    print(f"--- exit status {p.returncode}; screenshot colours {colours}", flush=True)
+    return p.returncode, out, err, colours
+
+
+def case_vkcube(a):
+    frames = "300"
+    with Xvfb() as x:
+        env = x.env(native_env())
+        n = run_x_program(["vkcube", "--c", frames], env)
+        cmd, lenv = lorelei(a, ["/usr/bin/vkcube", "--c", frames], env=env)
+        l = run_x_program(cmd, lenv, timeout=300)
+        c.check(n.returncode == 0 and l.returncode == 0, f"vkcube --c {frames} exits 0 both ways")
+        went_through_stub(l)
+        gpu = [re.findall(r"Selected GPU.*", p.stdout + p.stderr) for p in (n, l)]
+        c.check(bool(gpu[0]) and gpu[0] == gpu[1], f"the same GPU: {gpu[0]} vs {gpu[1]}")
+        # A screenshot while it runs: the spinning textured cube, not a blank window.
+        rc, _, err, colours = run_and_screenshot(x, cmd[:-1] + ["2000"], lenv)
+        c.check(rc == 0 and LOADED in err, "a longer Lorelei run exits 0 too")
+        c.check(colours > 200, f"and its window shows the textured cube ({colours} colours)")
+
+
+def case_testvulkan(a):
+    if not a.sdl2_stub_dir or not os.path.exists(os.path.join(a.sdl2_stub_dir,
+                                                              "libSDL2-2.0.so.0")):
+        print("skipped: the SDL2 stub (guestlibs/sdl2) is not part of this build yet; this test "
+              "runs once it is")
+        sys.exit(SKIP)
+    prog = "/usr/libexec/installed-tests/SDL2/testvulkan"
+    results = []
+    with Xvfb() as x:
+        env = x.env(native_env())
+        env["SDL_VIDEODRIVER"] = "x11"
+        cmd, lenv = lorelei(a, [prog], env=env, stub_dirs=[a.stub_dir, a.sdl2_stub_dir],
+                            libs=("vulkan", "sdl2"))
+        lenv["SDL_VIDEODRIVER"] = "x11"
+        for argv, e in (([prog], env), (cmd, lenv)):
+            print("$ " + " ".join(argv), flush=True)
+            p = subprocess.Popen(argv, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+            time.sleep(4)
+            colours = x.screenshot(os.path.join(os.environ.get("MESON_BUILD_ROOT", "/tmp"),
+                                                f"testvulkan-{len(results)}.png"))
+            p.send_signal(signal.SIGTERM)  # SDL turns it into SDL_QUIT
+            out, err = p.communicate(timeout=60)
+            print("--- stdout\n" + out[-3000:] + "\n--- stderr\n" + err[-3000:])
+            print(f"--- exit status {p.returncode}; screenshot colours {colours}", flush=True)
+            results.append((p.returncode, out + err, colours))
+    (nrc, nout, _), (lrc, lout, lcol) = results
+    c.check(nrc == 0 and lrc == 0, f"testvulkan exits 0 both ways ({nrc}, {lrc})")
+    c.check(LOADED in lout, "the Lorelei run went through the Vulkan stub")
+    fps = [re.findall(r"([\d.]+) frames per second", o) for o in (nout, lout)]
+    c.check(bool(fps[1]) and float(fps[1][-1]) > 1, f"it rendered frames ({fps})")
+    c.check(lcol > 1, f"the window is not blank ({lcol} colours)")
+
+
+CASES = {"exports": case_exports, "procaddr": case_procaddr, "offscreen": case_offscreen,
+         "vulkaninfo": case_vulkaninfo, "vkcube": case_vkcube, "testvulkan": case_testvulkan}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=sorted(CASES))
+    add_common_args(ap)
+    ap.add_argument("--stub-dir", required=True)
+    ap.add_argument("--prog", default="")
+    ap.add_argument("--sdl2-stub-dir", default="")
+    a = ap.parse_args()
+    CASES[a.case](a)
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
