@@ -60,6 +60,48 @@ uint64_t lorelei_guest_callback(const struct lorelei_host_lib *lib, uint32_t sig
     return 0;
 }
 
+/* Live shadows: few at a time (one per host call with such an argument), so a
+ * small array scanned without locks will do. */
+enum { MAX_SHADOWS = 64 };
+static _Atomic(void *) shadow_of[MAX_SHADOWS], original_of[MAX_SHADOWS];
+
+void lorelei_shadow_push(void *shadow, void *original)
+{
+    for (int i = 0; i < MAX_SHADOWS; i++) {
+        void *expected = NULL;
+        if (atomic_compare_exchange_strong(&shadow_of[i], &expected, (void *)1)) {
+            atomic_store(&original_of[i], original);
+            atomic_store(&shadow_of[i], shadow);
+            return;
+        }
+    }
+    lorelei_log("more than %d host calls with callback objects at once; callbacks of the latest "
+                "see a copy of their object",
+                MAX_SHADOWS);
+}
+
+void lorelei_shadow_pop(void *shadow)
+{
+    for (int i = 0; i < MAX_SHADOWS; i++) {
+        if (atomic_load(&shadow_of[i]) == shadow) {
+            atomic_store(&original_of[i], NULL);
+            atomic_store(&shadow_of[i], NULL);
+            return;
+        }
+    }
+}
+
+void *lorelei_shadow_original(void *p)
+{
+    for (int i = 0; i < MAX_SHADOWS; i++) {
+        if (atomic_load_explicit(&shadow_of[i], memory_order_acquire) == p) {
+            void *o = atomic_load(&original_of[i]);
+            return o ? o : p;
+        }
+    }
+    return p;
+}
+
 void lorelei_call_guest(const struct lorelei_host_lib *lib, uint32_t sig, uint64_t guest_fn,
                         uint64_t *frame)
 {

@@ -83,6 +83,12 @@ void *lorelei_host_callback(const struct lorelei_host_lib *lib, uint32_t sig, ui
  * function pointer the library hands back. 0 if it is not one of ours. */
 uint64_t lorelei_guest_callback(const struct lorelei_host_lib *lib, uint32_t sig, void *host_fn);
 
+/* Shadows of identity structs (vtable objects such as SDL_RWops) during a
+ * host call: the host works on the shadow, callbacks get the guest's object. */
+void lorelei_shadow_push(void *shadow, void *original);
+void lorelei_shadow_pop(void *shadow);
+void *lorelei_shadow_original(void *p);
+
 /* Reports (once per function) that the host library lacks `name`. */
 int lorelei_missing_native(const struct lorelei_host_lib *lib, uint32_t index);
 

@@ -38,7 +38,7 @@ def emit_invoker(sig, out):
 
 
 def stub_name(f):
-    return f"lorelei_thunk_{f.name}" if f.guest_wrapper else f.name
+    return f"lorelei_host_{f.name}" if f.wrap else f.name
 
 
 def emit_stub(lib, f, out):
@@ -49,7 +49,7 @@ def emit_stub(lib, f, out):
     proto = f"{tdecl(f.ret, stub_name(f))}({', '.join(params) or 'void'})"
     # Functions the real library does not export are reachable only through
     # the library's lookup (GetProcAddress), as natively.
-    visibility = "default" if f.exported and not f.guest_wrapper else "hidden"
+    visibility = "default" if f.exported and not f.wrap else "hidden"
     out.append(f"__attribute__((visibility(\"{visibility}\"))) {proto}\n{{")
     body = []
     if f.printf >= 0:
@@ -148,6 +148,12 @@ def emit(lib, source_name):
         if not f.name.startswith("__lorelei_"):  # internal: called by index only
             emit_stub(lib, f, out)
     emit_lookup(lib, out)
+    if lib.host_free_index >= 0:
+        out.append(f"/* Frees host memory with the library's {lib.host_free}, for guest code that")
+        out.append(" * copied it into guest memory. */")
+        out.append(f"__attribute__((visibility(\"hidden\"))) void lorelei_{lib.cname}_host_free(void *p)\n{{")
+        out.append("    uint64_t g[2] = {0};\n    LORELEI_PUT(g, 0, p);")
+        out.append(f"    lorelei_call(LORELEI_FN_ID({lib.id}, {lib.host_free_index}), g);\n}}\n")
     out.append("__attribute__((constructor)) static void lorelei_open_library(void)\n{")
     out.append(f"    lorelei_lib_open({lib.id}, {len(lib.thunked())}, 0x{lib.api_hash():016x}ull, "
                f"lorelei_invokers, {len(lib.sigs)}, \"{lib.name}\", \"{lib.guest_soname}\");")

@@ -31,7 +31,11 @@ def emit_trampolines(lib, sig, out):
         out.append(f"    uint64_t f[{sig.frame_slots()}] = {{0}};")
         slot = 0
         for i, p in enumerate(sig.params):
-            out.append(f"    LORELEI_PUT(f, {slot}, a{i});")
+            if i == 0 and sig.self_struct:
+                # The host calls back with its shadow; the guest gets its own object.
+                out.append(f"    LORELEI_PUT(f, 0, (__typeof__(a0))lorelei_shadow_original((void *)a0));")
+            else:
+                out.append(f"    LORELEI_PUT(f, {slot}, a{i});")
             slot += p.slots
         out.append(f"    lorelei_call_guest(&{v}, {sig.index}, atomic_load_explicit("
                    f"&guest_fns_{sig.index}[{k}], memory_order_relaxed), f);")
@@ -268,18 +272,26 @@ def emit_thunk(lib, f, out):
                 count = f"(size_t)LORELEI_GET(__typeof__({f.params[k].type.spelling}), f, {f.slot_of(k)})"
             args.append(f"copy_{cname(s.spelling)}({get}, {count}, &arena)")
         elif t.callback_struct:
+            # The host gets a shadow copy whose function pointers are host
+            # trampolines (see ir.py for identity structs and out_params).
             s = t.callback_struct
             out.append(f"    __typeof__({t.spelling}) p{i} = {get};")
             out.append(f"    {s.spelling} shadow{i};")
             out.append(f"    __typeof__({t.spelling}) arg{i} = p{i};")
-            out.append(f"    if (p{i}) {{\n        memcpy(&shadow{i}, p{i}, sizeof(shadow{i}));")
-            for field, sig in s.fnptr_fields:
-                out.append(f"        shadow{i}.{field} = (__typeof__(shadow{i}.{field}))"
-                           f"lorelei_host_callback(&{v}, {sig.index}, "
-                           f"(uint64_t)(uintptr_t)p{i}->{field});")
+            if p.out_only:
+                out.append(f"    if (p{i}) {{\n        memset(&shadow{i}, 0, sizeof(shadow{i}));")
+            else:
+                out.append(f"    if (p{i}) {{\n        memcpy(&shadow{i}, p{i}, sizeof(shadow{i}));")
+                for field, sig in s.fnptr_fields:
+                    out.append(f"        shadow{i}.{field} = (__typeof__(shadow{i}.{field}))"
+                               f"lorelei_host_callback(&{v}, {sig.index}, "
+                               f"(uint64_t)(uintptr_t)p{i}->{field});")
+            if s.identity:
+                out.append(f"        lorelei_shadow_push(&shadow{i}, (void *)p{i});")
+                after.append(f"    if (p{i}) {{\n        lorelei_shadow_pop(&shadow{i});\n    }}")
             out.append(f"        arg{i} = &shadow{i};\n    }}")
             args.append(f"arg{i}")
-            if not t.pointee_const:
+            if not t.pointee_const and not s.identity:
                 after.append(f"    if (p{i}) {{")
                 for field, sig in s.fnptr_fields:
                     after.append(f"        __typeof__(p{i}->{field}) guest_{field}{i} = p{i}->{field};")

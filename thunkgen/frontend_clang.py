@@ -25,6 +25,10 @@ FUNCTION_KINDS = {ci.TypeKind.FUNCTIONPROTO, ci.TypeKind.FUNCTIONNOPROTO}
 ARRAY_KINDS = {ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY}
 
 
+# Defined by the linker in every shared object; not part of any API.
+LINKER_SYMBOLS = {"__bss_start", "_edata", "_end", "_init", "_fini"}
+
+
 class FrontendError(Exception):
     pass
 
@@ -37,6 +41,8 @@ def exported_functions(library_path):
     for line in out.splitlines():
         parts = line.split()
         if len(parts) != 3:
+            continue
+        if parts[2] in LINKER_SYMBOLS:
             continue
         (names if parts[1] in "TWi" else others).append(parts[2])
     return sorted(set(names)), sorted(set(others))
@@ -95,7 +101,14 @@ class ClangFrontend:
         if not fields:
             return None
         spelling = record_type.spelling.replace("const ", "").strip()
-        return StructInfo(spelling=spelling, fnptr_fields=fields)
+        canon = record_type.get_canonical().spelling.replace("const ", "").strip()
+        identity = all(sig.params and sig.params[0].canonical.replace("const ", "").strip()
+                       == canon + " *" for _, sig in fields)
+        info = StructInfo(spelling=spelling, fnptr_fields=fields, identity=identity)
+        if identity:
+            for _, sig in fields:
+                sig.self_struct = info
+        return info
 
     def ctype(self, t, where, in_callback=False):
         ct = self._ctype(t, where, in_callback)

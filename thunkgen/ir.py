@@ -47,6 +47,7 @@ class CallbackSig:
     params: list             # [CType]
     index: int = -1          # position in the library's signature table
     name: str = ""           # a readable name for messages (first typedef seen)
+    self_struct: "StructInfo | None" = None  # the identity struct its first parameter points to
 
     def frame_slots(self):
         return sum(p.slots for p in self.params) + max(self.ret.slots, 1)
@@ -56,6 +57,11 @@ class CallbackSig:
 class StructInfo:
     spelling: str            # unqualified record type spelling
     fnptr_fields: list       # [(field name, CallbackSig)]
+    # Every function pointer takes the struct itself first (a vtable, like
+    # SDL_RWops): the struct is an object with an identity. The host gets a
+    # shadow, callbacks get the guest's own pointer back, and nothing is
+    # copied back (the object may even be freed during the call).
+    identity: bool = False
     # Deep translation (Vulkan): set by a frontend that knows array lengths
     # and extension chains. A struct with none of these is translated by a
     # flat shadow copy on the host stack (and copied back if not const).
@@ -87,6 +93,7 @@ class Param:
     name: str
     type: CType
     count: str = ""          # an array: the parameter holding its length (deep structs)
+    out_only: bool = False   # override out_params: filled in by the host only
 
 
 @dataclass
@@ -103,8 +110,8 @@ class Function:
     errno: bool = False
     prepare: str = ""        # guest function for mapped parameters, overriding the type's
     host: str = ""           # hand-written host function called instead of the native one
-    guest_wrapper: bool = False  # the stub is lorelei_thunk_NAME; guest_sources define NAME
     exported: bool = True    # a dynamic symbol of the stub (else reachable by lookup only)
+    wrap: bool = False       # stub named lorelei_host_NAME, wrapped by hand-written guest code
     index: int = -1          # position in the thunk table (thunked functions only)
 
     def slot_of(self, i):
@@ -157,8 +164,8 @@ class Library:
             h.update(f"|{f.index}:{f.name}:{f.ret.spelling}:".encode())
             h.update(",".join(p.type.spelling for p in f.params).encode())
             h.update(f":{f.printf}:{int(f.errno)}:{int(f.returns_owned_string)}".encode())
-            if f.host or f.guest_wrapper:
-                h.update(f":{f.host}:{int(f.guest_wrapper)}".encode())
+            if f.host:
+                h.update(f":{f.host}".encode())
         for s in self.sigs:
             h.update(f"#{s.index}:{s.key}".encode())
         return int(h.hexdigest()[:16], 16)

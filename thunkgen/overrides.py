@@ -33,6 +33,12 @@ of its description. The frontend derives everything else from the real API
 [functions.NAME]               annotations for one function (all optional)
   guest = true                   implemented in guest_sources: runs guest code,
                                  loads guest objects or formats variadics
+  wrap = true                    the generated stub is named lorelei_host_NAME
+                                 (hidden); guest_sources define NAME around it,
+                                 to fix up arguments or results in the guest
+  out_params = ["p"]             pointers to structs with function pointers
+                                 that the host only fills in: nothing is
+                                 translated on the way in
   may_callback = true            calls guest callbacks before returning
                                  (the generator already knows this for
                                  function-pointer parameters)
@@ -49,9 +55,6 @@ of its description. The frontend derives everything else from the real API
                                  ret fn(__typeof__(&NAME) native, params...)
                                  instead of the native function (native may
                                  be NULL if the host library lacks it)
-  guest_wrapper = true           the generated stub is the hidden
-                                 lorelei_thunk_NAME; guest_sources define
-                                 NAME around it (e.g. filter its results)
   prepare = "fn"                 guest function called with each parameter of
                                  a mapped type before the call, instead of the
                                  type's guest_prepare (e.g. a full XSync where
@@ -79,7 +82,8 @@ LIBRARY_KEYS = {
 }
 FUNCTION_KEYS = {
     "guest": bool, "may_callback": bool, "printf": int, "returns_owned_string": bool,
-    "errno": bool, "prototype": str, "prepare": str, "host": str, "guest_wrapper": bool,
+    "errno": bool, "prototype": str, "prepare": str, "wrap": bool, "out_params": list,
+    "host": str,
 }
 TYPE_KEYS = {"to_host": str, "to_guest": str, "guest_prepare": str}
 
@@ -148,8 +152,14 @@ def apply(functions, overrides, where):
         if f is None:
             raise OverrideError(f"{where}: [functions.{name}] names no function of the library")
         for key, value in table.items():
-            if key not in ("prototype", "prepare"):
+            if key not in ("prototype", "prepare", "out_params"):
                 setattr(f, key, value)
+        for pname in table.get("out_params", []):
+            match = [p for p in f.params if p.name == pname]
+            if not match or not match[0].type.callback_struct:
+                raise OverrideError(f"{where}: {name}: out_params names '{pname}', which is not a "
+                                    "pointer to a struct with function pointers")
+            match[0].out_only = True
         if "prepare" in table:
             f.prepare = table["prepare"]
     for f in functions:

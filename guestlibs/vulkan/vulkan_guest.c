@@ -19,16 +19,16 @@
  * the extensions the stub hides; the thunks the wrappers below wrap. */
 void *lorelei_vulkan_lookup(const char *name);
 int lorelei_vulkan_unsupported_extension(const char *name);
-__typeof__(vkGetInstanceProcAddr) lorelei_thunk_vkGetInstanceProcAddr;
-__typeof__(vkGetDeviceProcAddr) lorelei_thunk_vkGetDeviceProcAddr;
+__typeof__(vkGetInstanceProcAddr) lorelei_host_vkGetInstanceProcAddr;
+__typeof__(vkGetDeviceProcAddr) lorelei_host_vkGetDeviceProcAddr;
 __typeof__(vkEnumerateInstanceExtensionProperties)
-    lorelei_thunk_vkEnumerateInstanceExtensionProperties;
-__typeof__(vkEnumerateDeviceExtensionProperties) lorelei_thunk_vkEnumerateDeviceExtensionProperties;
+    lorelei_host_vkEnumerateInstanceExtensionProperties;
+__typeof__(vkEnumerateDeviceExtensionProperties) lorelei_host_vkEnumerateDeviceExtensionProperties;
 
 LORELEI_GUEST_API PFN_vkVoidFunction vkGetInstanceProcAddr(VkInstance instance, const char *pName)
 {
     void *stub = pName ? lorelei_vulkan_lookup(pName) : NULL;
-    if (!stub || !lorelei_thunk_vkGetInstanceProcAddr(instance, pName)) {
+    if (!stub || !lorelei_host_vkGetInstanceProcAddr(instance, pName)) {
         return NULL;
     }
     return (PFN_vkVoidFunction)stub;
@@ -37,7 +37,7 @@ LORELEI_GUEST_API PFN_vkVoidFunction vkGetInstanceProcAddr(VkInstance instance, 
 LORELEI_GUEST_API PFN_vkVoidFunction vkGetDeviceProcAddr(VkDevice device, const char *pName)
 {
     void *stub = pName ? lorelei_vulkan_lookup(pName) : NULL;
-    if (!stub || !lorelei_thunk_vkGetDeviceProcAddr(device, pName)) {
+    if (!stub || !lorelei_host_vkGetDeviceProcAddr(device, pName)) {
         return NULL;
     }
     return (PFN_vkVoidFunction)stub;
@@ -54,9 +54,9 @@ static VkResult filtered(VkPhysicalDevice physical_device, const char *layer, ui
     uint32_t n = 0;
     VkResult r;
     do {
-        r = physical_device ? lorelei_thunk_vkEnumerateDeviceExtensionProperties(physical_device,
+        r = physical_device ? lorelei_host_vkEnumerateDeviceExtensionProperties(physical_device,
                                                                                  layer, &n, NULL)
-                            : lorelei_thunk_vkEnumerateInstanceExtensionProperties(layer, &n, NULL);
+                            : lorelei_host_vkEnumerateInstanceExtensionProperties(layer, &n, NULL);
         if (r != VK_SUCCESS) {
             free(all);
             return r;
@@ -67,9 +67,9 @@ static VkResult filtered(VkPhysicalDevice physical_device, const char *layer, ui
             return VK_ERROR_OUT_OF_HOST_MEMORY;
         }
         all = grown;
-        r = physical_device ? lorelei_thunk_vkEnumerateDeviceExtensionProperties(physical_device,
+        r = physical_device ? lorelei_host_vkEnumerateDeviceExtensionProperties(physical_device,
                                                                                  layer, &n, all)
-                            : lorelei_thunk_vkEnumerateInstanceExtensionProperties(layer, &n, all);
+                            : lorelei_host_vkEnumerateInstanceExtensionProperties(layer, &n, all);
     } while (r == VK_INCOMPLETE);
     if (r != VK_SUCCESS) {
         free(all);

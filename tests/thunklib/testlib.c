@@ -144,6 +144,19 @@ EXPORT int tl_ops_roundtrip(tl_ops *ops, int delta)
     return ops->get(ops->ctx);
 }
 
+EXPORT int tl_stream_drain(tl_stream *s, int close_it)
+{
+    char buf[4];
+    int total = 0, n;
+    while ((n = s->read(s, buf, (int)sizeof(buf))) > 0) {
+        total += n;
+    }
+    if (close_it) {
+        s->close(s);
+    }
+    return total;
+}
+
 struct thread_job {
     tl_binop op;
     int a, b, calls;

@@ -21,6 +21,12 @@ typedef int (*tl_binop)(int a, int b, void *user);
 typedef double (*tl_dfn)(double x, float y, int64_t z);
 typedef int (*tl_nest_fn)(int depth, void *user);
 typedef void (*tl_log_fn)(const char *message, void *user);
+/* an object with a vtable (like SDL_RWops): callbacks get the object itself */
+typedef struct tl_stream {
+    int (*read)(struct tl_stream *self, char *buf, int n);
+    void (*close)(struct tl_stream *self);
+    int position;
+} tl_stream;
 typedef struct tl_ops {
     int (*get)(void *ctx);
     void (*put)(void *ctx, int value);
@@ -71,6 +77,8 @@ void tl_log(const char *message);
  * service-thread path although it runs on the calling thread natively */
 void tl_log_unannotated(const char *message);
 int tl_ops_roundtrip(tl_ops *ops, int delta);
+/* reads s to the end in chunks of 4; closes (and so frees) it if asked */
+int tl_stream_drain(tl_stream *s, int close_it);
 int tl_run_in_thread(tl_binop op, int a, int b, void *user);
 int64_t tl_run_in_threads(tl_binop op, int threads, int calls_each, void *user);
 /* opaque handles */

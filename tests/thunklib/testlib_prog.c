@@ -100,6 +100,31 @@ static void ops_put(void *ctx, int value)
     *(int *)ctx = value;
 }
 
+struct my_stream {
+    tl_stream base; /* first: the library sees a tl_stream */
+    const char *data;
+    int *closed;
+};
+
+static int stream_read(tl_stream *self, char *buf, int n)
+{
+    check_context();
+    struct my_stream *s = (struct my_stream *)self; /* must be the object we made */
+    int left = (int)strlen(s->data) - self->position;
+    n = n < left ? n : left;
+    memcpy(buf, s->data + self->position, (size_t)n);
+    self->position += n;
+    return n;
+}
+
+static void stream_close(tl_stream *self)
+{
+    check_context();
+    struct my_stream *s = (struct my_stream *)self;
+    (*s->closed)++;
+    free(s);
+}
+
 static int all(void)
 {
     printf("i8=%d u8=%u i16=%d u16=%u\n", tl_i8(-41), tl_u8(200), tl_i16(-12345), tl_u16(60000));
@@ -162,6 +187,15 @@ static int all(void)
     int ops_result = tl_ops_roundtrip(&ops, 37);
     printf("ops=%d cell=%d ops_fns_kept=%d\n", ops_result, cell,
            ops.get == ops_get && ops.put == ops_put);
+
+    struct my_stream *ms = malloc(sizeof(*ms));
+    int closed = 0;
+    *ms = (struct my_stream){{stream_read, stream_close, 0}, "eighteen bytes....", &closed};
+    int drained = tl_stream_drain(&ms->base, 0);
+    printf("stream=%d position=%d\n", drained, ms->base.position);
+    ms->base.position = 2;
+    int drained_closed = tl_stream_drain(&ms->base, 1); /* frees ms */
+    printf("stream_closed=%d closed=%d\n", drained_closed, closed);
 
     printf("thread=%d\n", tl_run_in_thread(add_cb, 3, 4, &count));
     atomic_int thread_calls = 0;
