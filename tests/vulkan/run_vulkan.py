@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Vulkan end-to-end tests: real programs (vulkaninfo, vkcube, SDL's
-testvulkan) and the project's own (vk_procs, vk_offscreen) natively against
+testvulkan) and the project's own (vk_procs, vk_offscreen, vk_xlib) natively against
 the host loader and under qemu-lorelei against the stub libvulkan.so.1, with
 Mesa's lavapipe under Xvfb; each Lorelei run is compared with the native one.
 
@@ -178,6 +178,37 @@ def case_vkcube(a):
         rc, _, err, colours = run_and_screenshot(x, cmd[:-1] + ["2000"], lenv)
         c.check(rc == 0 and LOADED in err, "a longer Lorelei run exits 0 too")
         c.check(colours > 200, f"and its window shows the textured cube ({colours} colours)")
+        # --validate --force_errors: the validation layer (on the host) reports
+        # vkcube's deliberate errors to vkcube's own debug callback (guest code).
+        errors = ["--c", "30", "--validate", "--force_errors"]
+        n = run_x_program(["vkcube", *errors], env)
+        cmd, lenv = lorelei(a, ["/usr/bin/vkcube", *errors], env=env)
+        l = run_x_program(cmd, lenv, timeout=300)
+        vuids = [sorted(set(re.findall(r"Validation Error: \[ (VUID[^ ]*) \]", p.stdout + p.stderr)))
+                 for p in (n, l)]
+        c.check(n.returncode == l.returncode, f"vkcube --validate --force_errors: the same exit "
+                                              f"status ({n.returncode}, {l.returncode})")
+        c.check(bool(vuids[0]) and vuids[0] == vuids[1],
+                f"vkcube's debug callback printed the same validation errors: {vuids[0]} vs "
+                f"{vuids[1]}")
+
+
+def case_xlib(a):
+    with Xvfb() as x:
+        env = x.env(native_env())
+        n = run_x_program([a.prog], env)
+        cmd, lenv = lorelei(a, [a.prog], env=env)
+        l = run_x_program(cmd, lenv)
+    c.check(n.returncode == 0 and l.returncode == 0, "both runs exit 0")
+    went_through_stub(l)
+    c.check("guest Display" in l.stderr and "-> host Display" in l.stderr,
+            "the guest's Display* was mapped to a host connection")
+    nl, ll = n.stdout.splitlines(), l.stdout.splitlines()
+    for i, (p, q) in enumerate(zip(nl, ll)):
+        c.check(p == q, f"line {i + 1}: {p}" + ("" if p == q else f"  !=  {q}"))
+    c.check(len(nl) == len(ll) == 4, f"same number of lines ({len(nl)} vs {len(ll)})")
+    c.check("window centre: 4080bf" in l.stdout,
+            "the frame presented through the host reached the game's window (0x4080bf)")
 
 
 def case_testvulkan(a):
@@ -215,7 +246,8 @@ def case_testvulkan(a):
 
 
 CASES = {"exports": case_exports, "procaddr": case_procaddr, "offscreen": case_offscreen,
-         "vulkaninfo": case_vulkaninfo, "vkcube": case_vkcube, "testvulkan": case_testvulkan}
+         "xlib": case_xlib, "vulkaninfo": case_vulkaninfo, "vkcube": case_vkcube,
+         "testvulkan": case_testvulkan}
 
 
 def main():
