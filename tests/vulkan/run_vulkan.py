@@ -233,7 +233,12 @@ def case_testvulkan(a):
             colours = x.screenshot(os.path.join(os.environ.get("MESON_BUILD_ROOT", "/tmp"),
                                                 f"testvulkan-{len(results)}.png"))
             p.send_signal(signal.SIGTERM)  # SDL turns it into SDL_QUIT
-            out, err = p.communicate(timeout=60)
+            try:
+                out, err = p.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                out, err = p.communicate()
+                err += "\n(run_vulkan.py: still running 60 s after SIGTERM; killed)"
             print("--- stdout\n" + out[-3000:] + "\n--- stderr\n" + err[-3000:])
             print(f"--- exit status {p.returncode}; screenshot colours {colours}", flush=True)
             results.append((p.returncode, out + err, colours))
