@@ -19,21 +19,105 @@ def fn_type(sig):
     return f"__typeof__({sig.key}) *"
 
 
+GCOPY = """/* Guest copies of host memory a callback receives (strings, arrays of
+ * structs holding strings): the game may hand them to a system call, and
+ * QEMU rejects host memory there (EFAULT). Freed when the callback returns. */
+struct lorelei_gcopy {
+    struct lorelei_gcopy *next;
+    _Alignas(16) char data[];
+};
+static void *gcopy_alloc(struct lorelei_gcopy **list, size_t size)
+{
+    struct lorelei_gcopy *b = malloc(sizeof(*b) + size);
+    if (!b) {
+        return NULL;
+    }
+    b->next = *list;
+    *list = b;
+    return b->data;
+}
+__attribute__((unused)) static const char *gcopy_string(const char *s, struct lorelei_gcopy **list)
+{
+    size_t n = s ? strlen(s) + 1 : 0;
+    char *d = n ? gcopy_alloc(list, n) : NULL;
+    return d ? memcpy(d, s, n) : s;
+}
+static void gcopy_free(struct lorelei_gcopy *list)
+{
+    while (list) {
+        struct lorelei_gcopy *next = list->next;
+        free(list);
+        list = next;
+    }
+}
+"""
+
+
+def guest_copies(lib):
+    """Every GuestCopy the invokers use, inner ones first."""
+    seen, order = set(), []
+
+    def visit(g):
+        if g.spelling in seen:
+            return
+        seen.add(g.spelling)
+        for _, t, _ in g.arrays:
+            visit(t)
+        order.append(g)
+    for sig in lib.sigs:
+        for p in sig.params:
+            if p.guest_copy and p.guest_copy != "string":
+                visit(p.guest_copy)
+    return order
+
+
+def emit_guest_copies(lib, out):
+    if not any(p.guest_copy for sig in lib.sigs for p in sig.params):
+        return
+    out.append(GCOPY)
+    for g in guest_copies(lib):
+        n = "".join(c if c.isalnum() else "_" for c in g.spelling)
+        out.append(f"static const {g.spelling} *gcopy_{n}(const {g.spelling} *src, size_t n, "
+                   "struct lorelei_gcopy **list)\n{")
+        out.append(f"    {g.spelling} *d = src && n ? gcopy_alloc(list, n * sizeof(*d)) : NULL;")
+        out.append("    if (!d) {\n        return src;\n    }")
+        out.append("    memcpy(d, src, n * sizeof(*d));")
+        out.append("    for (size_t i = 0; i < n; i++) {")
+        for field in g.strings:
+            out.append(f"        d[i].{field} = gcopy_string(d[i].{field}, list);")
+        for field, t, count in g.arrays:
+            c = f"d[i].{count}" if count else "1"
+            tn = "".join(ch if ch.isalnum() else "_" for ch in t.spelling)
+            out.append(f"        d[i].{field} = gcopy_{tn}(d[i].{field}, {c}, list);")
+        out.append("    }\n    return d;\n}\n")
+
+
 def emit_invoker(sig, out):
     args = []
     slot = 0
+    copies = any(p.guest_copy for p in sig.params)
     for i, p in enumerate(sig.params):
-        args.append(f"LORELEI_GET(__typeof__({p.spelling}), f, {slot})")
+        get = f"LORELEI_GET(__typeof__({p.spelling}), f, {slot})"
+        if p.guest_copy == "string":
+            get = f"gcopy_string({get}, &copies)"
+        elif p.guest_copy:
+            n = "".join(c if c.isalnum() else "_" for c in p.guest_copy.spelling)
+            get = f"gcopy_{n}({get}, 1, &copies)"
+        args.append(get)
         slot += p.slots
     call = f"(({fn_type(sig)})(uintptr_t)fn)({', '.join(args)})"
     out.append(f"/* {sig.name}: {sig.key} */")
     out.append(f"static void lorelei_invoke_{sig.index}(uint64_t fn, uint64_t *f)\n{{")
+    if copies:
+        out.append("    struct lorelei_gcopy *copies = NULL;")
     if sig.ret.kind == "void":
         if not sig.params:
             out.append("    (void)f;")
         out.append(f"    {call};")
     else:
         out.append(f"    LORELEI_PUT(f, {slot}, ({sig.ret.spelling})({call}));")
+    if copies:
+        out.append("    gcopy_free(copies);")
     out.append("}\n")
 
 
@@ -136,6 +220,7 @@ def emit(lib, source_name):
               if p.type.callback_struct for _, m in p.type.callback_struct.mapped_fields
               if "guest_prepare" in m}
     out += [f"void {name}(void *value);" for name in sorted(preps)]
+    emit_guest_copies(lib, out)
     for sig in lib.sigs:
         emit_invoker(sig, out)
     if lib.sigs:

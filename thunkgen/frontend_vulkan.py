@@ -16,14 +16,16 @@ pointers (VkAllocationCallbacks, debug callbacks), members of a [types]
 mapped type (Display *, xcb_connection_t *) - are found wherever they are
 reachable from a parameter: directly, through arrays (len="count") and
 through pNext chains (structextends). Those parameters get a deep shadow
-copy on the host (emit_host.emit_deep).
+copy on the host (emit_host.emit_deep). The other way round, strings a
+callback receives (debug messages) are copied into guest memory by the
+guest invoker (emit_guest.emit_guest_copies), so the game can print them.
 """
 import xml.etree.ElementTree as ET
 
 import clang.cindex as ci
 
 from frontend_clang import ClangFrontend, FrontendError, exported_functions
-from ir import Chain, StructInfo
+from ir import Chain, GuestCopy, StructInfo
 
 API = "vulkan"
 
@@ -222,6 +224,46 @@ class Analysis:
         return s
 
 
+def _guest_copy(reg, declared, name, memo):
+    """What a guest copy of struct `name` must copy so that every string it
+    reaches lives in guest memory; None if it reaches no string."""
+    name = reg.resolve(name)
+    if name in memo:
+        return memo[name]
+    memo[name] = None  # cycles: a struct reached again adds nothing new
+    if name not in declared or name not in reg.structs:
+        return None
+    members = reg.structs[name]
+    names = {m.name for m in members}
+    strings = [m.name for m in members
+               if m.type == "char" and m.ptrs == 1 and not m.array and m.len == "null-terminated"]
+    arrays = []
+    for m in members:
+        if m.ptrs == 1 and m.const and not m.array and m.name != "pNext" and m.type in reg.structs:
+            inner = _guest_copy(reg, declared, m.type, memo)
+            if inner:
+                arrays.append((m.name, inner, m.len if m.len in names else ""))
+    memo[name] = GuestCopy(spelling=name, strings=strings, arrays=arrays) \
+        if strings or arrays else None
+    return memo[name]
+
+
+def _mark_callback_copies(lib, reg, declared):
+    """Callback parameters pointing to strings or to structs reaching
+    strings get guest copies (every Vulkan callback string is
+    NUL-terminated: pMessage, pLayerPrefix, pObjectName...)."""
+    memo = {}
+    for sig in lib.sigs:
+        for p in sig.params:
+            if p.kind != "ptr" or not p.pointee_const or p.spelling.count("*") != 1:
+                continue
+            base = p.spelling.replace("const", "").replace("struct", "").replace("*", "").strip()
+            if base == "char":
+                p.guest_copy = "string"
+            elif base in reg.structs:
+                p.guest_copy = _guest_copy(reg, declared, base, memo)
+
+
 def _declared_records(fe):
     """typedef name -> canonical record type, for every struct/union vulkan.h defines."""
     out = {}
@@ -298,6 +340,7 @@ def build(lib, lib_cfg, fn_overrides, type_overrides, symbols_from, registry_pat
     lib.chain = Chain(base="VkBaseInStructure", tag_field="sType", next_field="pNext",
                       sizes=sizes, translate=translate, drop=drop)
 
+    _mark_callback_copies(lib, reg, declared)
     for spelling, canon in sorted(declared.items()):
         if spelling.startswith(("Vk", "StdVideo")):
             fe.note_record(canon)

@@ -33,6 +33,10 @@ class CType:
     canonical: str = ""                      # canonical spelling, for [types] matching
     mapping: "dict | None" = None            # [types."T"] entry of the override file
     array: "tuple | None" = None             # an array parameter: (element type, length or "")
+    # A callback parameter pointing to host memory the game may hand to a
+    # system call (QEMU rejects host memory there): the guest invoker passes
+    # a copy in guest memory. "string" (NUL-terminated) or a GuestCopy.
+    guest_copy: "GuestCopy | str | None" = None
 
     @property
     def slots(self):
@@ -73,6 +77,15 @@ class StructInfo:
     @property
     def deep(self):
         return bool(self.struct_fields or self.mapped_fields or self.chain_field)
+
+
+@dataclass
+class GuestCopy:
+    """What a guest copy of a struct the host hands a callback must copy too,
+    so every string it reaches is guest memory (set by frontend_vulkan)."""
+    spelling: str
+    strings: list            # [field]: NUL-terminated strings
+    arrays: list             # [(field, GuestCopy, count field or "")]
 
 
 @dataclass

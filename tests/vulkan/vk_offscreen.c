@@ -13,11 +13,13 @@
  * Run natively and under qemu-lorelei, stdout must be identical. Every
  * callback checks that it runs as guest code when the program does.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <vulkan/vulkan.h>
 
 #include "lorelei/abi.h"
@@ -49,6 +51,21 @@ static void check_context(void)
     }
     if (!pthread_equal(pthread_self(), main_thread)) {
         atomic_fetch_add(&callbacks_on_other_threads, 1);
+    }
+}
+
+/* Games print what callbacks get, and unbuffered stdio (stderr) hands the
+ * string itself to write(): under QEMU that works only for guest memory. */
+static int devnull = -1;
+static atomic_int strings_checked, strings_unusable;
+
+static void check_string(const char *s)
+{
+    if (s && *s) {
+        atomic_fetch_add(&strings_checked, 1);
+        if (write(devnull, s, strlen(s)) != (ssize_t)strlen(s)) {
+            atomic_fetch_add(&strings_unusable, 1);
+        }
     }
 }
 
@@ -153,6 +170,11 @@ static VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT sev
     struct messages *m = user;
     atomic_fetch_add(&m->count, 1);
     const char *id = data->pMessageIdName ? data->pMessageIdName : "";
+    check_string(data->pMessageIdName);
+    check_string(data->pMessage);
+    for (uint32_t i = 0; i < data->objectCount; i++) {
+        check_string(data->pObjects[i].pObjectName);
+    }
     if (strncmp(id, "lorelei-test", 12) == 0) {
         atomic_fetch_add(&m->submitted, 1);
         snprintf(m->last_submitted, sizeof(m->last_submitted),
@@ -171,6 +193,8 @@ static VkBool32 VKAPI_CALL on_report(VkDebugReportFlagsEXT flags, VkDebugReportO
                                      const char *layer, const char *message, void *user)
 {
     check_context();
+    check_string(layer);
+    check_string(message);
     struct messages *m = user;
     if (code == 4242 && strcmp(layer, "lorelei") == 0 && strcmp(message, "report me") == 0 &&
         flags == VK_DEBUG_REPORT_WARNING_BIT_EXT && object == 7 && location == 9 &&
@@ -458,6 +482,7 @@ int main(int argc, char **argv)
     int validation = argc > 1 && strcmp(argv[1], "validation") == 0;
     main_under_lorelei = raw_lorelei(LORELEI_OP_NOP) == 0;
     main_thread = pthread_self();
+    devnull = open("/dev/null", O_WRONLY);
     fprintf(stderr, "%s\n", main_under_lorelei ? "running under qemu-lorelei" : "running natively");
 
     VkDebugUtilsMessengerCreateInfoEXT chained_ci = {
@@ -563,11 +588,14 @@ int main(int argc, char **argv)
            atomic_load(&stats.allocs) + atomic_load(&stats.reallocs) > 0 ? "yes" : "no",
            atomic_load(&stats.live) == 0 ? "yes" : "no");
     printf("callbacks_in_wrong_context=%d\n", atomic_load(&wrong_context));
+    printf("callback strings usable in system calls: %s\n",
+           atomic_load(&strings_checked) > 0 && atomic_load(&strings_unusable) == 0 ? "yes" : "no");
     fprintf(stderr,
             "allocs=%ld reallocs=%ld frees=%ld live=%ld internal=%ld messages=%d/%d "
-            "callbacks_on_other_threads=%d\n",
+            "callbacks_on_other_threads=%d strings=%d unusable=%d\n",
             atomic_load(&stats.allocs), atomic_load(&stats.reallocs), atomic_load(&stats.frees),
             atomic_load(&stats.live), atomic_load(&stats.internal), atomic_load(&chained.count),
-            atomic_load(&created.count), atomic_load(&callbacks_on_other_threads));
+            atomic_load(&created.count), atomic_load(&callbacks_on_other_threads),
+            atomic_load(&strings_checked), atomic_load(&strings_unusable));
     return 0;
 }
