@@ -11,7 +11,8 @@ environment only), so a bypassing run fails; and the plugin's log must say
 it loaded the host loader for the stub.
 
 usage: run_vulkan.py CASE --qemu Q --plugin P --preload S --stub-dir D
-                     [--prog P] [--names F] [--sdl2-stub-dir D] [--asan-runtime R]
+                     --host-loader L --registry vk.xml [--prog P] [--sdl2-stub-dir D]
+                     [--asan-runtime R]
 """
 import argparse
 import os
@@ -26,8 +27,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from lorelei import Checks, add_common_args, from_args, run  # noqa: E402
 from xvfb import Xvfb, run_x_program  # noqa: E402
 
-HOST_LOADER = "/usr/lib/x86_64-linux-gnu/libvulkan.so.1"
-REGISTRY = "/usr/share/vulkan/registry/vk.xml"
 VALIDATION_LAYER = "/usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json"
 NO_GUEST_DRIVER = ["-E", "VK_ICD_FILENAMES=/nonexistent/lorelei-guest-has-no-driver.json",
                    "-E", "VK_DRIVER_FILES=/nonexistent/lorelei-guest-has-no-driver.json"]
@@ -71,16 +70,16 @@ def case_exports(a):
         out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True,
                              check=True).stdout
         return {line.split()[2] for line in out.splitlines() if len(line.split()) == 3}
-    host, stub = exports(HOST_LOADER), exports(os.path.join(a.stub_dir, "libvulkan.so.1"))
+    host, stub = exports(a.host_loader), exports(os.path.join(a.stub_dir, "libvulkan.so.1"))
     missing, extra = sorted(host - stub), sorted(stub - host)
     c.check(len(host) >= 200, f"the host loader exports {len(host)} symbols")
-    c.check(not missing, f"the stub exports every symbol of {HOST_LOADER} "
+    c.check(not missing, f"the stub exports every symbol of {a.host_loader} "
                          f"(missing: {', '.join(missing) or 'none'})")
     c.check(not extra, f"and nothing else (extra: {', '.join(extra) or 'none'})")
 
 
 def case_procaddr(a):
-    root = ET.parse(REGISTRY).getroot()
+    root = ET.parse(a.registry).getroot()
     names = sorted({cmd.get("name") or cmd.find("proto/name").text
                     for cmd in root.findall("commands/command")})
     path = os.path.join(os.environ.get("MESON_BUILD_ROOT", "/tmp"), "vk_registry_commands.txt")
@@ -263,6 +262,8 @@ def main():
     ap.add_argument("--stub-dir", required=True)
     ap.add_argument("--prog", default="")
     ap.add_argument("--sdl2-stub-dir", default="")
+    ap.add_argument("--host-loader", required=True, help="the host's libvulkan.so.1")
+    ap.add_argument("--registry", required=True, help="vk.xml")
     a = ap.parse_args()
     CASES[a.case](a)
     c.finish()
