@@ -11,8 +11,9 @@ vblank); FPS = extra frames / extra seconds, medians of the rounds (plain QEMU,
 QEMU needs a CPU model with AVX2 for llvmpipe's JIT (-cpu Haswell; -cpu max
 makes LLVM refuse its CPU name).
 
-vkmark is not packaged for Debian 12 (bookworm has no vkmark source
-package), so it is reported as skipped.
+vkmark is reported as skipped: Debian 12 does not package it, and the only
+source package apt lists (trixie's vkmark 2025.01-1) is not served by the
+mirror (apt-get source: 404).
 
 usage: run.py --qemu Q --plugin P --preload S --stub-dir D [--out DIR] [--rounds R]
 Writes DIR/vulkan.json and DIR/vulkan.png, prints a table; exits 1 if the
@@ -99,8 +100,8 @@ def main():
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     res = {"benchmark": "vkcube", "present_mode": "immediate", "rounds": a.rounds,
-           "vkmark": {"skipped": "vkmark is not packaged in Debian 12 (no source package to "
-                                 "build it from)"}}
+           "vkmark": {"skipped": "not packaged in Debian 12; trixie's source package "
+                                 "vkmark 2025.01-1 is listed but the mirror answers 404"}}
     with Xvfb() as x:
         env = x.env()
         env.pop("LD_PRELOAD", None)
