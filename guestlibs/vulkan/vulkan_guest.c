@@ -45,6 +45,15 @@ LORELEI_GUEST_API PFN_vkVoidFunction vkGetDeviceProcAddr(VkDevice device, const 
 
 /* ---- extension lists without the unsupported extensions ------------------- */
 
+static VkResult host_list(VkPhysicalDevice physical_device, const char *layer, uint32_t *n,
+                          VkExtensionProperties *props)
+{
+    if (physical_device) {
+        return lorelei_host_vkEnumerateDeviceExtensionProperties(physical_device, layer, n, props);
+    }
+    return lorelei_host_vkEnumerateInstanceExtensionProperties(layer, n, props);
+}
+
 /* Fetches the host's whole list (which may grow between the two calls),
  * drops the unsupported entries, then answers with Vulkan's two-call idiom. */
 static VkResult filtered(VkPhysicalDevice physical_device, const char *layer, uint32_t *count,
@@ -54,9 +63,7 @@ static VkResult filtered(VkPhysicalDevice physical_device, const char *layer, ui
     uint32_t n = 0;
     VkResult r;
     do {
-        r = physical_device ? lorelei_host_vkEnumerateDeviceExtensionProperties(physical_device,
-                                                                                 layer, &n, NULL)
-                            : lorelei_host_vkEnumerateInstanceExtensionProperties(layer, &n, NULL);
+        r = host_list(physical_device, layer, &n, NULL);
         if (r != VK_SUCCESS) {
             free(all);
             return r;
@@ -67,9 +74,7 @@ static VkResult filtered(VkPhysicalDevice physical_device, const char *layer, ui
             return VK_ERROR_OUT_OF_HOST_MEMORY;
         }
         all = grown;
-        r = physical_device ? lorelei_host_vkEnumerateDeviceExtensionProperties(physical_device,
-                                                                                 layer, &n, all)
-                            : lorelei_host_vkEnumerateInstanceExtensionProperties(layer, &n, all);
+        r = host_list(physical_device, layer, &n, all);
     } while (r == VK_INCOMPLETE);
     if (r != VK_SUCCESS) {
         free(all);
