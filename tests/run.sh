@@ -21,12 +21,16 @@ for tree in build build-san build-clang; do
         extra_failed+=("$tree compiles")
         continue
     fi
-    # build-clang proves the code is warning-free under a second compiler;
-    # running the suites a third time would add minutes and no coverage.
-    [ "$tree" = build-clang ] && continue
+    # build-clang proves the code is warning-free under a second compiler and
+    # runs the fuzz targets (suite fuzz, bounded time each); running the other
+    # suites a third time would add minutes and no coverage.
+    tree_suites=("${suites[@]}")
+    if [ "$tree" = build-clang ]; then
+        [ ${#suites[@]} -eq 0 ] || [[ " $* " == *" fuzz "* ]] || continue
+        tree_suites=(--suite fuzz)
+    fi
     rm -f "$tree/meson-logs/testlog.json"
     # ASan builds: only the suites that exercise host-side C code.
-    tree_suites=("${suites[@]}")
     [ "$tree" = build-san ] && [ ${#suites[@]} -eq 0 ] && tree_suites=(--suite san)
     meson test -C "$tree" --print-errorlogs --num-processes 2 "${tree_suites[@]}"
     status=$?

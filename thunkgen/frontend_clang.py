@@ -113,6 +113,13 @@ class ClangFrontend:
     def ctype(self, t, where, in_callback=False):
         ct = self._ctype(t, where, in_callback)
         ct.canonical = t.get_canonical().spelling
+        if t.is_const_qualified():
+            # A top-level const (`const int n`) says nothing about the value
+            # and would make the frame's temporaries read-only.
+            s = ct.spelling
+            s = s[6:] if s.startswith("const ") else s[:-6] if s.endswith(" const") else \
+                s[:-5] if s.endswith("*const") else s
+            ct.spelling = s
         return ct
 
     def _ctype(self, t, where, in_callback=False):

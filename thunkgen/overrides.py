@@ -54,7 +54,9 @@ of its description. The frontend derives everything else from the real API
   host = "fn"                    host: the thunk calls the hand-written
                                  ret fn(__typeof__(&NAME) native, params...)
                                  instead of the native function (native may
-                                 be NULL if the host library lacks it)
+                                 be NULL if the host library lacks it); its
+                                 result reaches the guest as it is, so it
+                                 must never be a host function pointer
   prepare = "fn"                 guest function called with each parameter of
                                  a mapped type before the call, instead of the
                                  type's guest_prepare (e.g. a full XSync where

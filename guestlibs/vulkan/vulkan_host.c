@@ -116,8 +116,10 @@ void lorelei_vk_destroy_instance(PFN_vkDestroyInstance native, VkInstance instan
 
 /* ---- procedure lookups -------------------------------------------------------- */
 
-/* The guest stub only tests the answer for NULL and hands the game its own
- * function instead (guestlibs/vulkan/vulkan_guest.c). */
+/* The guest learns only whether the host has the command: a host function
+ * pointer must never reach guest code. The guest stub then hands the game
+ * its own function (guestlibs/vulkan/vulkan_guest.c). */
+#define HOST_HAS_IT ((PFN_vkVoidFunction)(uintptr_t)1)
 PFN_vkVoidFunction lorelei_vk_get_instance_proc_addr(PFN_vkGetInstanceProcAddr native,
                                                      VkInstance instance, const char *name);
 PFN_vkVoidFunction lorelei_vk_get_instance_proc_addr(PFN_vkGetInstanceProcAddr native,
@@ -127,7 +129,7 @@ PFN_vkVoidFunction lorelei_vk_get_instance_proc_addr(PFN_vkGetInstanceProcAddr n
     if (fn) {
         resolve_once(index_of(name), fn);
     }
-    return fn;
+    return fn ? HOST_HAS_IT : NULL;
 }
 
 PFN_vkVoidFunction lorelei_vk_get_device_proc_addr(PFN_vkGetDeviceProcAddr native, VkDevice device,
@@ -146,5 +148,5 @@ PFN_vkVoidFunction lorelei_vk_get_device_proc_addr(PFN_vkGetDeviceProcAddr nativ
          * every device of the same driver and layers (the common case). */
         resolve_once(index, dispatching ? dispatching : fn);
     }
-    return fn;
+    return fn ? HOST_HAS_IT : NULL;
 }

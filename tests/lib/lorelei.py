@@ -27,7 +27,9 @@ class Checks:
 
 class Lorelei:
     def __init__(self, qemu, plugin, preload, asan_runtime=""):
-        self.qemu, self.plugin, self.preload = qemu, plugin, preload
+        # Absolute: tests may run programs from another working directory.
+        self.qemu, self.plugin, self.preload = (os.path.abspath(p) if p else p
+                                                for p in (qemu, plugin, preload))
         self.asan_runtime = asan_runtime
 
     def command(self, argv, libs=(), guest_lib_dirs=(), host_lib_dirs=(), plugin_args=(),
@@ -53,7 +55,8 @@ class Lorelei:
 
 def run(cmd, env=None, timeout=120, **kw):
     print("$ " + " ".join(cmd), flush=True)
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, **kw)
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace",
+                       timeout=timeout, **kw)
     if p.stdout:
         print("--- stdout\n" + p.stdout.rstrip())
     if p.stderr:

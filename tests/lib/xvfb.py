@@ -69,7 +69,8 @@ def run_x_program(cmd, env, timeout=120, retries=3, **kw):
     """Runs cmd; retries only when it failed because the display refused it."""
     for attempt in range(1, retries + 1):
         print("$ " + " ".join(cmd), flush=True)
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, **kw)
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace",
+                           timeout=timeout, **kw)
         if p.returncode != 0 and DISPLAY_OPEN_FAILURE.search(p.stderr or "") and attempt < retries:
             print(f"note: the X server refused the connection (attempt {attempt}); retrying the launch",
                   flush=True)

@@ -1,0 +1,436 @@
+/*
+ * qemu-lorelei doctor: check every part a run needs and print a table, with
+ * a fix for each check that failed.
+ *
+ * The plugin check runs what `run` would run, on the probe program the guest
+ * libraries ship (GUESTLIBS/bin/lorelei-probe): QEMU loads the plugin (which
+ * needs the syscall-filter API), the probe's stub libraries say hello through
+ * the magic syscall, and the probe prints one line of JSON:
+ *   {"abi":1,"guest_base_ok":true,"libs":{"sdl2":"ok","gl":"ok","vulkan":"unavailable: …"}}
+ */
+#include "commands.h"
+#include "errors.h"
+#include "host-probe.h"
+#include "json-util.h"
+#include "paths.h"
+#include "profile-store.h"
+#include "qemu-cmdline.h"
+#include "spawn.h"
+#include "sysroot-store.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern char **environ;
+
+#define LO_PROBE_ABI         1
+#define QEMU_VERSION_TIMEOUT 10000
+#define PROBE_TIMEOUT        60000
+#define HOST_PROBE_TIMEOUT   30000
+
+typedef enum { CHECK_OK, CHECK_WARN, CHECK_FAIL, CHECK_SKIP } CheckStatus;
+static const char *const status_names[] = {"ok", "warn", "FAIL", "skip"};
+
+typedef struct {
+    GPtrArray *rows; /* Row* */
+} Report;
+
+typedef struct {
+    char *name;
+    CheckStatus status;
+    char *detail;
+    char *fix;
+} Row;
+
+static void row_free(gpointer p)
+{
+    Row *r = p;
+    g_free(r->name);
+    g_free(r->detail);
+    g_free(r->fix);
+    g_free(r);
+}
+
+static void add(Report *rep, const char *name, CheckStatus status, const char *fix, const char *fmt,
+                ...) G_GNUC_PRINTF(5, 6);
+static void add(Report *rep, const char *name, CheckStatus status, const char *fix, const char *fmt,
+                ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    Row *r = g_new0(Row, 1);
+    r->name = g_strdup(name);
+    r->status = status;
+    g_autofree char *detail = g_strdup_vprintf(fmt, ap);
+    r->detail = lo_printable(detail, 300);
+    r->fix = status == CHECK_FAIL || status == CHECK_WARN ? g_strdup(fix) : NULL;
+    va_end(ap);
+    g_ptr_array_add(rep->rows, r);
+}
+
+/* The first line of an error message: the table has one line per check. */
+static char *first_line(const char *text)
+{
+    return g_strndup(text, strcspn(text, "\n"));
+}
+
+static char *check_artifact(Report *rep, const char *name, LoArtifact which)
+{
+    g_autoptr(GError) error = NULL;
+    char *path = lo_artifact_find(which, &error);
+    if (path != NULL) {
+        add(rep, name, CHECK_OK, NULL, "%s", path);
+        return path;
+    }
+    g_autofree char *what = first_line(error->message);
+    const char *fix = strstr(error->message, "fix: ");
+    add(rep, name, CHECK_FAIL, fix != NULL ? fix + 5 : "see qemu-lorelei(1), ENVIRONMENT", "%s",
+        what);
+    return NULL;
+}
+
+static gboolean check_qemu(Report *rep, const char *qemu)
+{
+    const char *argv[] = {qemu, "--version", NULL};
+    LoSpawnResult r;
+    g_autoptr(GError) error = NULL;
+    if (!lo_spawn(argv, NULL, QEMU_VERSION_TIMEOUT, 4096, &r, &error)) {
+        add(rep, "qemu version", CHECK_FAIL, "set LORELEI_QEMU to a working qemu-x86_64", "%s",
+            error->message);
+        return FALSE;
+    }
+    const char *v = r.out != NULL ? strstr(r.out, "version ") : NULL;
+    gboolean ok = r.exit_status == 0 && r.signal == 0 && !r.timed_out && v != NULL;
+    if (ok) {
+        g_autofree char *version = g_strndup(v + 8, strcspn(v + 8, " \n("));
+        add(rep, "qemu version", CHECK_OK, NULL, "QEMU %s", version);
+    } else {
+        g_autofree char *how = lo_spawn_describe(&r, QEMU_VERSION_TIMEOUT);
+        add(rep, "qemu version", CHECK_FAIL,
+            "check that it is a qemu-x86_64 built for this host, or set LORELEI_QEMU",
+            "`%s --version` failed (%s)", qemu, how);
+    }
+    lo_spawn_result_clear(&r);
+    return ok;
+}
+
+static void check_guestlibs(Report *rep, const char *guestlibs, char **probe)
+{
+    g_autoptr(GString) missing = g_string_new(NULL);
+    for (int i = 0; i < LO_N_THUNKS; i++) {
+        g_autofree char *dir = g_build_filename(guestlibs, lo_thunk_names[i], NULL);
+        if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+            g_string_append_printf(missing, " %s/", lo_thunk_names[i]);
+        }
+    }
+    *probe = g_build_filename(guestlibs, "bin", "lorelei-probe", NULL);
+    if (!g_file_test(*probe, G_FILE_TEST_IS_EXECUTABLE)) {
+        g_string_append(missing, " bin/lorelei-probe");
+        g_clear_pointer(probe, g_free);
+    }
+    if (missing->len > 0) {
+        add(rep, "guest library set", CHECK_FAIL,
+            "rebuild the guest libraries (scripts/build.sh build) or point LORELEI_GUESTLIBS "
+            "at a complete set",
+            "%s lacks%s", guestlibs, missing->str);
+    } else {
+        add(rep, "guest library set", CHECK_OK, NULL, "sdl2/, gl/, vulkan/ and the probe");
+    }
+}
+
+/* Runs the probe under QEMU with the plugin, exactly as `run` would. */
+static void check_probe(Report *rep, const char *qemu, const char *plugin, const char *preload,
+                        const char *guestlibs, const char *probe)
+{
+    g_autoptr(cJSON) empty = cJSON_CreateObject();
+    g_autoptr(LoRunSettings) settings = lo_run_settings_from_profile(empty);
+    LoCommandInput in = {.qemu = qemu,
+                         .plugin = plugin,
+                         .preload = preload,
+                         .guestlibs = guestlibs,
+                         .game = probe,
+                         .settings = settings,
+                         .environ = (const char *const *)environ};
+    g_auto(LoCommand) cmd = {0};
+    g_autoptr(GError) error = NULL;
+    const char *names[] = {"plugin loads", "filter API", "guest_base 0"};
+    if (!lo_command_build(&in, &cmd, &error)) {
+        g_autofree char *what = first_line(error->message);
+        add(rep, names[0], CHECK_FAIL, "see the guest library check", "%s", what);
+        return;
+    }
+    LoSpawnResult r;
+    if (!lo_spawn((const char *const *)cmd.argv->pdata, (const char *const *)cmd.envp->pdata,
+                  PROBE_TIMEOUT, 65536, &r, &error)) {
+        add(rep, names[0], CHECK_FAIL, "check the QEMU check above", "%s", error->message);
+        return;
+    }
+    g_auto(GStrv) lines = g_strsplit(g_strstrip(r.out), "\n", -1);
+    guint n = g_strv_length(lines);
+    g_autoptr(cJSON) doc =
+        n > 0 ? lo_json_parse_strict(lines[n - 1], strlen(lines[n - 1]), NULL) : NULL;
+    g_autofree char *how = lo_spawn_describe(&r, PROBE_TIMEOUT);
+    g_autofree char *err_text = g_strstrip(g_strdup(r.err != NULL ? r.err : ""));
+    g_autofree char *err_line = first_line(err_text);
+    lo_spawn_result_clear(&r);
+    if (strstr(err_text, "qemu_plugin_register_vcpu_syscall_filter_cb") != NULL) {
+        add(rep, names[0], CHECK_FAIL,
+            "use the patched QEMU (packaging/qemu/build-qemu.sh) or QEMU >= 11.1",
+            "the plugin needs the syscall-filter API");
+        add(rep, names[1], CHECK_FAIL,
+            "use the patched QEMU (packaging/qemu/build-qemu.sh) or QEMU >= 11.1",
+            "this QEMU lacks qemu_plugin_register_vcpu_syscall_filter_cb");
+        return;
+    }
+    if (doc == NULL || !cJSON_IsObject(doc)) {
+        add(rep, names[0], CHECK_FAIL,
+            "run the probe by hand to see more: qemu-lorelei run --verbose "
+            "GUESTLIBS/bin/lorelei-probe",
+            "the probe under QEMU printed no JSON (%s)%s%s", how, err_line[0] ? ": " : "",
+            err_line);
+        add(rep, names[1], CHECK_SKIP, NULL, "needs a working probe");
+        return;
+    }
+    add(rep, names[0], CHECK_OK, NULL, "QEMU loaded %s", plugin);
+    const cJSON *abi = cJSON_GetObjectItemCaseSensitive(doc, "abi");
+    if (!cJSON_IsNumber(abi) || abi->valuedouble != LO_PROBE_ABI) {
+        add(rep, names[1], CHECK_FAIL,
+            "rebuild so the plugin, guest libraries and launcher come from the same version",
+            "the probe speaks ABI %g, this launcher expects %d",
+            cJSON_IsNumber(abi) ? abi->valuedouble : -1, LO_PROBE_ABI);
+        return;
+    }
+    const cJSON *gb = cJSON_GetObjectItemCaseSensitive(doc, "guest_base_ok");
+    gboolean handshake = r.exit_status == 0;
+    add(rep, names[1], handshake ? CHECK_OK : CHECK_FAIL,
+        "see the plugin's message: qemu-lorelei run --verbose GUESTLIBS/bin/lorelei-probe",
+        handshake ? "the guest reached the plugin (ABI %d)" : "the handshake failed (ABI %d)",
+        LO_PROBE_ABI);
+    if (cJSON_IsTrue(gb)) {
+        add(rep, names[2], CHECK_OK, NULL, "guest and host share addresses");
+    } else {
+        add(rep, names[2], CHECK_FAIL,
+            "unset QEMU_GUEST_BASE/QEMU_RESERVED_VA; if it persists, the host's address space "
+            "layout (vm.mmap_min_addr, a 39-bit VA kernel) keeps QEMU from guest_base 0",
+            "QEMU did not place the guest at guest_base 0, so host pointers are not guest "
+            "pointers");
+    }
+    const cJSON *libs = cJSON_GetObjectItemCaseSensitive(doc, "libs");
+    for (int i = 0; i < LO_N_THUNKS; i++) {
+        const char *state = lo_json_string(libs, lo_thunk_names[i]);
+        g_autofree char *name = g_strdup_printf("thunk %s", lo_thunk_names[i]);
+        g_autofree char *fix = g_strdup_printf(
+            "install the host's native %s library (see the host check below), or run games "
+            "with --no-thunk %s",
+            lo_thunk_names[i], lo_thunk_names[i]);
+        if (state != NULL && strcmp(state, "ok") == 0) {
+            add(rep, name, CHECK_OK, NULL, "forwarded to the host");
+        } else {
+            add(rep, name, CHECK_FAIL, fix, "%s", state != NULL ? state : "not reported");
+        }
+    }
+}
+
+static gboolean is_software(const char *renderer)
+{
+    return renderer != NULL &&
+           (strstr(renderer, "llvmpipe") != NULL || strstr(renderer, "softpipe") != NULL ||
+            strstr(renderer, "lavapipe") != NULL || strstr(renderer, "SwiftShader") != NULL);
+}
+
+static void check_host(Report *rep)
+{
+    g_autoptr(cJSON) host = lo_probe_host(HOST_PROBE_TIMEOUT);
+    const cJSON *sdl2 = cJSON_GetObjectItemCaseSensitive(host, "sdl2");
+    const cJSON *gl = cJSON_GetObjectItemCaseSensitive(host, "gl");
+    const cJSON *vk = cJSON_GetObjectItemCaseSensitive(host, "vulkan");
+    const cJSON *display = cJSON_GetObjectItemCaseSensitive(host, "display");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sdl2, "ok"))) {
+        add(rep, "host SDL2", CHECK_OK, NULL, "libSDL2-2.0.so.0 %s",
+            lo_json_string(sdl2, "version"));
+    } else {
+        add(rep, "host SDL2", CHECK_FAIL,
+            "install the host's SDL2 (Debian/Ubuntu: apt install libsdl2-2.0-0)", "%s",
+            lo_json_string(sdl2, "error"));
+    }
+    const char *renderer = lo_json_string(gl, "renderer");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(gl, "ok"))) {
+        add(rep, "host OpenGL", CHECK_OK, NULL, "%s", lo_json_string(gl, "version"));
+    } else {
+        add(rep, "host OpenGL", CHECK_FAIL,
+            "install the host's GL libraries and driver (Debian/Ubuntu: apt install libgl1 "
+            "libegl1 libgl1-mesa-dri)",
+            "%s", lo_json_string(gl, "error"));
+    }
+    const char *device = lo_json_string(vk, "device");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(vk, "ok"))) {
+        add(rep, "host Vulkan", CHECK_OK, NULL, "loader %s, %s (%s)", lo_json_string(vk, "version"),
+            device, lo_json_string(vk, "device_type"));
+    } else {
+        add(rep, "host Vulkan", CHECK_FAIL,
+            "install the Vulkan loader and a driver (Debian/Ubuntu: apt install libvulkan1 "
+            "mesa-vulkan-drivers), or run games with --no-thunk vulkan",
+            "%s", lo_json_string(vk, "error"));
+    }
+    if (renderer == NULL && device == NULL) {
+        add(rep, "GPU driver", CHECK_SKIP, NULL, "no GL or Vulkan driver answered");
+    } else if ((renderer == NULL || is_software(renderer)) &&
+               (device == NULL || is_software(device))) {
+        add(rep, "GPU driver", CHECK_WARN,
+            "install the Mesa or vendor driver for your GPU for full speed",
+            "software rendering: %s%s%s", renderer != NULL ? renderer : "",
+            device != NULL ? " / " : "", device != NULL ? device : "");
+    } else {
+        add(rep, "GPU driver", CHECK_OK, NULL, "%s%s%s", renderer != NULL ? renderer : "",
+            device != NULL && renderer != NULL ? " / " : "", device != NULL ? device : "");
+    }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(display, "ok"))) {
+        add(rep, "display", CHECK_OK, NULL, "%s %s", lo_json_string(display, "kind"),
+            lo_json_string(display, "name"));
+    } else {
+        add(rep, "display", CHECK_FAIL,
+            "start games from a desktop session (DISPLAY or WAYLAND_DISPLAY set), or under "
+            "xvfb-run for tests",
+            "%s", lo_json_string(display, "error"));
+    }
+}
+
+static void check_sysroots(Report *rep)
+{
+    g_autoptr(GPtrArray) all = lo_sysroot_list();
+    if (all->len > 0) {
+        g_autoptr(GString) names = g_string_new(NULL);
+        for (guint i = 0; i < all->len; i++) {
+            g_string_append_printf(names, "%s%s", i ? ", " : "",
+                                   ((LoSysrootInfo *)all->pdata[i])->name);
+        }
+        add(rep, "sysroots", CHECK_OK, NULL, "%u: %s", all->len, names->str);
+    } else if (lo_effective_host_is_x86_64()) {
+        add(rep, "sysroots", CHECK_OK, NULL, "none (this x86_64 host's libraries serve games)");
+    } else {
+        add(rep, "sysroots", CHECK_FAIL,
+            "qemu-lorelei sysroot create default --from-archive ROOTFS.tar.xz (an x86_64 root "
+            "file system)",
+            "none, and this %s host needs an x86_64 one", lo_effective_host_arch());
+    }
+}
+
+static void check_profiles(Report *rep)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LoProfileStore) store = lo_profile_store_load(&error);
+    if (store == NULL) {
+        g_autofree char *what = first_line(error->message);
+        add(rep, "profiles", CHECK_FAIL, "unset LORELEI_PROFILES_DIR or fix its path", "%s", what);
+        return;
+    }
+    g_autoptr(GPtrArray) ids = lo_profile_store_ids(store);
+    if (store->problems->len > 0) {
+        g_autofree char *what = first_line(store->problems->pdata[0]);
+        add(rep, "profiles", CHECK_WARN,
+            "correct or remove the file; `qemu-lorelei profile validate FILE` explains",
+            "%u usable, %u skipped: %s", ids->len, store->problems->len, what);
+    } else {
+        add(rep, "profiles", CHECK_OK, NULL, "%u", ids->len);
+    }
+}
+
+static void print_report(const Report *rep, gboolean json)
+{
+    if (json) {
+        g_autoptr(cJSON) doc = cJSON_CreateObject();
+        cJSON *checks = cJSON_AddArrayToObject(doc, "checks");
+        int failed = 0;
+        for (guint i = 0; i < rep->rows->len; i++) {
+            const Row *r = rep->rows->pdata[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "check", r->name);
+            cJSON_AddStringToObject(o, "status",
+                                    r->status == CHECK_FAIL ? "fail" : status_names[r->status]);
+            cJSON_AddStringToObject(o, "detail", r->detail);
+            if (r->fix != NULL) {
+                cJSON_AddStringToObject(o, "fix", r->fix);
+            } else {
+                cJSON_AddNullToObject(o, "fix");
+            }
+            cJSON_AddItemToArray(checks, o);
+            failed += r->status == CHECK_FAIL;
+        }
+        cJSON_AddNumberToObject(doc, "failed", failed);
+        lo_print_json(doc);
+        return;
+    }
+    printf("%-18s %-6s %s\n", "CHECK", "STATUS", "DETAILS");
+    for (guint i = 0; i < rep->rows->len; i++) {
+        const Row *r = rep->rows->pdata[i];
+        printf("%-18s %-6s %s\n", r->name, status_names[r->status], r->detail);
+    }
+    gboolean header = FALSE;
+    for (guint i = 0; i < rep->rows->len; i++) {
+        const Row *r = rep->rows->pdata[i];
+        if (r->fix == NULL) {
+            continue;
+        }
+        if (!header) {
+            printf("\nTo fix:\n");
+            header = TRUE;
+        }
+        printf("  %-16s %s\n", r->name, r->fix);
+    }
+}
+
+gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
+{
+    gboolean json = FALSE;
+    const GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the checks as JSON", NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) ctx = lo_option_context(
+        "",
+        "Check what running a game needs: QEMU, the plugin (it loads, the syscall-filter API is\n"
+        "there, guest_base is 0), the guest libraries, the host's SDL2, OpenGL and Vulkan and\n"
+        "their versions, the GPU driver, the display, sysroots and profiles. Prints a table and\n"
+        "a fix for every check that failed; the exit status is 6 when one did.",
+        "Examples:\n  qemu-lorelei doctor\n  qemu-lorelei doctor --json | jq '.checks[] | "
+        "select(.status == \"fail\")'",
+        entries);
+    if (!lo_option_parse(ctx, &argc, &argv, error) || !lo_no_more_args(argc, argv, 1, error)) {
+        return FALSE;
+    }
+    Report rep = {g_ptr_array_new_with_free_func(row_free)};
+    g_autofree char *qemu = check_artifact(&rep, "qemu", LO_ARTIFACT_QEMU);
+    gboolean qemu_ok = qemu != NULL && check_qemu(&rep, qemu);
+    g_autofree char *plugin = check_artifact(&rep, "plugin", LO_ARTIFACT_PLUGIN);
+    g_autofree char *preload = check_artifact(&rep, "preload shim", LO_ARTIFACT_PRELOAD);
+    g_autofree char *guestlibs = check_artifact(&rep, "guest libraries", LO_ARTIFACT_GUESTLIBS);
+    g_autofree char *probe = NULL;
+    if (guestlibs != NULL) {
+        check_guestlibs(&rep, guestlibs, &probe);
+    }
+    if (qemu_ok && plugin != NULL && preload != NULL && probe != NULL) {
+        check_probe(&rep, qemu, plugin, preload, guestlibs, probe);
+    } else {
+        add(&rep, "plugin loads", CHECK_SKIP, NULL,
+            "needs QEMU, the plugin, the preload shim and the guest libraries (above)");
+    }
+    check_host(&rep);
+    check_sysroots(&rep);
+    check_profiles(&rep);
+    print_report(&rep, json);
+    int failed = 0;
+    for (guint i = 0; i < rep.rows->len; i++) {
+        failed += ((Row *)rep.rows->pdata[i])->status == CHECK_FAIL;
+    }
+    int total = rep.rows->len;
+    g_ptr_array_unref(rep.rows);
+    if (failed > 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_CHECKS_FAILED, "%d of %d checks failed", failed,
+                    total);
+        lo_error_fix(error, "follow the fixes listed %s, then run `qemu-lorelei doctor` again",
+                     json ? "in the \"fix\" fields" : "above");
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -1,0 +1,521 @@
+/*
+ * qemu-lorelei sysroot create|import|list|remove.
+ *
+ * A sysroot is made in a temporary folder beside its final place and renamed
+ * into place only when complete, so an interrupted or failed import leaves
+ * nothing behind (Ctrl-C removes the temporary folder; one left by a killed
+ * process is removed by the next create or import).
+ */
+#include "commands.h"
+#include "errors.h"
+#include "extract.h"
+#include "fsutil.h"
+#include "json-util.h"
+#include "paths.h"
+#include "sysroot-store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The host folders a --from-host sysroot links to (those that exist). */
+static const char *const host_lib_dirs[] = {"lib64", "lib/x86_64-linux-gnu",
+                                            "usr/lib/x86_64-linux-gnu", "usr/lib64", NULL};
+
+static gboolean parse_size(const char *text, guint64 *out, GError **error)
+{
+    char *end = NULL;
+    errno = 0;
+    guint64 n = g_ascii_strtoull(text, &end, 10);
+    int shift = 0;
+    if (end != NULL && *end != '\0') {
+        const char *units = "KMGT";
+        const char *u = strchr(units, g_ascii_toupper(*end));
+        if (u == NULL || (end[1] != '\0' && g_ascii_strcasecmp(end + 1, "iB") != 0)) {
+            end = NULL;
+        } else {
+            shift = 10 * (int)(u - units + 1);
+        }
+    }
+    if (errno != 0 || end == NULL || end == text || n == 0 || n > (G_MAXUINT64 >> shift)) {
+        lo_usage_error(error, "--max-size %s: not a size (examples: 500M, 64G)", text);
+        return FALSE;
+    }
+    *out = n << shift;
+    return TRUE;
+}
+
+/* Extracts or copies each source into dir. */
+static gboolean fill(const char *dir, char **archives, const char *const *dirs, guint64 max_bytes,
+                     GError **error)
+{
+    guint64 total = 0;
+    for (char **a = archives; a != NULL && *a != NULL; a++) {
+        struct stat st;
+        if (stat(*a, &st) == 0) {
+            total += st.st_size;
+        }
+    }
+    g_autoptr(LoProgress) progress = lo_progress_new("importing", total);
+    LoExtractor x = {
+        .target = dir,
+        .max_bytes = max_bytes,
+        .max_entries = LO_EXTRACT_DEFAULT_MAX_ENTRIES,
+        .progress = progress,
+    };
+    for (char **a = archives; a != NULL && *a != NULL; a++) {
+        if (!lo_extract_file(&x, *a, error)) {
+            return FALSE;
+        }
+        struct stat st;
+        x.progress_base += stat(*a, &st) == 0 ? (guint64)st.st_size : 0;
+    }
+    for (const char *const *d = dirs; d != NULL && *d != NULL; d++) {
+        if (!lo_extract_dir(&x, *d, error)) {
+            return FALSE;
+        }
+    }
+    if (x.skipped_special > 0) {
+        g_printerr("qemu-lorelei: skipped %" G_GUINT64_FORMAT
+                   " device, FIFO or socket entries (a sysroot needs none)\n",
+                   x.skipped_special);
+    }
+    return TRUE;
+}
+
+static gboolean fill_from_host(const char *dir, GString *origin, GError **error)
+{
+    if (!lo_effective_host_is_x86_64()) {
+        g_set_error(error, LO_ERROR, LO_EXIT_UNSUPPORTED,
+                    "--from-host needs an x86_64 host (this one is %s): it links the host's own "
+                    "x86_64 libraries",
+                    lo_effective_host_arch());
+        lo_error_fix(error, "use --from-archive with an x86_64 root file system instead");
+        return FALSE;
+    }
+    g_string_append(origin, "host (links to");
+    for (const char *const *rel = host_lib_dirs; *rel != NULL; rel++) {
+        g_autofree char *host = g_strconcat("/", *rel, NULL);
+        if (!g_file_test(host, G_FILE_TEST_IS_DIR)) {
+            continue;
+        }
+        g_autofree char *link = g_build_filename(dir, *rel, NULL);
+        g_autofree char *parent = g_path_get_dirname(link);
+        if (g_mkdir_with_parents(parent, 0755) != 0 || symlink(host, link) != 0) {
+            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot create %s: %s", link,
+                        g_strerror(errno));
+            return FALSE;
+        }
+        g_string_append_printf(origin, " %s", host);
+    }
+    g_string_append(origin, ")");
+    return TRUE;
+}
+
+/* The .deb files in a folder, sorted. */
+static GPtrArray *debs_in(const char *dir, GError **error)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    if (d == NULL) {
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "--from-debs %s: no such folder", dir);
+        lo_error_fix(error, "give the folder holding the .deb files");
+        return NULL;
+    }
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        if (g_str_has_suffix(name, ".deb")) {
+            g_ptr_array_add(out, g_build_filename(dir, name, NULL));
+        }
+    }
+    if (out->len == 0) {
+        g_ptr_array_unref(out);
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "--from-debs %s: no .deb files in it", dir);
+        lo_error_fix(error, "download the x86_64 (amd64) packages first, e.g. apt-get download "
+                            "-o APT::Architecture=amd64 libc6 libstdc++6");
+        return NULL;
+    }
+    g_ptr_array_sort(out, lo_compare_strings);
+    g_ptr_array_add(out, NULL);
+    return out;
+}
+
+/* Runs fn to fill a temporary folder beside target; swaps it in on success
+ * (replace: TRUE for import), removes it on failure or interruption. */
+typedef gboolean (*FillFn)(const char *tmp, gpointer data, GString *origin, GError **error);
+
+static gboolean build(const char *target, gboolean replace, FillFn fn, gpointer data,
+                      GString *origin, GError **error)
+{
+    g_autofree char *parent = g_path_get_dirname(target);
+    if (g_mkdir_with_parents(parent, 0755) != 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot create %s: %s", parent,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    lo_clean_stale_temps(parent);
+    g_autofree char *tmp = lo_mkdtemp_beside(target, error);
+    if (tmp == NULL) {
+        return FALSE;
+    }
+    lo_interrupt_begin();
+    gboolean ok = fn(tmp, data, origin, error);
+    if (ok && lo_interrupted()) {
+        lo_set_interrupted_error(error, "nothing was imported");
+        ok = FALSE;
+    }
+    if (ok) {
+        ok = lo_sysroot_write_meta(tmp, origin->str, lo_tree_size(tmp), error) &&
+             lo_sync_tree(tmp, error);
+    }
+    if (ok) {
+        chmod(tmp, 0755);
+        ok = replace ? lo_replace_dir(tmp, target, error) : lo_rename_new(tmp, target, error);
+    }
+    if (!ok) {
+        g_autoptr(GError) cleanup = NULL;
+        if (!lo_rm_rf(tmp, &cleanup)) {
+            lo_error_note(error, "the temporary folder %s could not be removed: %s", tmp,
+                          cleanup->message);
+        } else if (error != NULL && *error != NULL && (*error)->code == LO_EXIT_INTERRUPTED) {
+            lo_error_note(error, "the partial sysroot was removed");
+        }
+    }
+    lo_interrupt_end();
+    return ok;
+}
+
+typedef struct {
+    char **archives;
+    char *debs;
+    char *dir;
+    gboolean host;
+    guint64 max_bytes;
+    const char *clone_from; /* import: the sysroot to start from */
+} Sources;
+
+static gboolean clone_tree(const char *from, const char *to, GError **error);
+
+static gboolean fill_sources(const char *tmp, gpointer data, GString *origin, GError **error)
+{
+    Sources *s = data;
+    if (s->clone_from != NULL && !clone_tree(s->clone_from, tmp, error)) {
+        return FALSE;
+    }
+    if (s->host) {
+        return fill_from_host(tmp, origin, error);
+    }
+    g_autoptr(GPtrArray) debs = NULL;
+    char **archives = s->archives;
+    if (s->debs != NULL) {
+        if ((debs = debs_in(s->debs, error)) == NULL) {
+            return FALSE;
+        }
+        archives = (char **)debs->pdata;
+    }
+    const char *dirs[] = {s->dir, NULL};
+    return fill(tmp, archives, dirs, s->max_bytes, error);
+}
+
+/* Mirrors a sysroot into an empty folder with hard links (cheap, and the
+ * import unlinks before writing, so the original's files stay untouched). */
+static gboolean clone_at(int from_fd, int to_fd, const char *top, int depth, GError **error)
+{
+    g_autoptr(GPtrArray) names = lo_list_dir_fd(from_fd);
+    if (names == NULL) {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot copy %s: %s", top, g_strerror(errno));
+        return FALSE;
+    }
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        struct stat st;
+        /* The metadata is written afresh for the new copy. */
+        if (depth > 128 || (depth == 0 && strcmp(name, LO_SYSROOT_META) == 0) ||
+            fstatat(from_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            continue;
+        }
+        int r = 0;
+        if (S_ISDIR(st.st_mode)) {
+            r = mkdirat(to_fd, name, (st.st_mode & 0777) | S_IRWXU);
+            int a = openat(from_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int b = openat(to_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            gboolean ok = r == 0 && a >= 0 && b >= 0 && clone_at(a, b, top, depth + 1, error);
+            if (a >= 0) {
+                close(a);
+            }
+            if (b >= 0) {
+                fchmod(b, st.st_mode & 0777);
+                close(b);
+            }
+            if (!ok) {
+                if (error != NULL && *error == NULL) {
+                    g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot copy %s: %s", top,
+                                g_strerror(errno));
+                }
+                return FALSE;
+            }
+            continue;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = readlinkat(from_fd, name, target, sizeof(target) - 1);
+            target[n > 0 ? n : 0] = '\0';
+            r = n > 0 ? symlinkat(target, to_fd, name) : -1;
+        } else if (S_ISREG(st.st_mode)) {
+            r = linkat(from_fd, name, to_fd, name, 0);
+        }
+        if (r != 0) {
+            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot copy %s: %s", top,
+                        g_strerror(errno));
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean clone_tree(const char *from, const char *to, GError **error)
+{
+    int a = open(from, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int b = open(to, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    gboolean ok = a >= 0 && b >= 0 && clone_at(a, b, from, 0, error);
+    if (!ok && error != NULL && *error == NULL) {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot copy %s: %s", from,
+                    g_strerror(errno));
+    }
+    if (a >= 0) {
+        close(a);
+    }
+    if (b >= 0) {
+        close(b);
+    }
+    return ok;
+}
+
+gboolean lo_cmd_sysroot_create(int argc, char **argv, GError **error)
+{
+    Sources s = {.max_bytes = LO_EXTRACT_DEFAULT_MAX_BYTES};
+    g_autofree char *max_size = NULL;
+    const GOptionEntry entries[] = {
+        {"from-archive", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &s.archives,
+         "Extract an x86_64 root file system from a tar(.gz/.xz/.zst/.bz2) archive or a .deb "
+         "(repeatable)",
+         "FILE"},
+        {"from-debs", 0, 0, G_OPTION_ARG_FILENAME, &s.debs,
+         "Extract every .deb package in DIR (their data.tar)", "DIR"},
+        {"from-dir", 0, 0, G_OPTION_ARG_FILENAME, &s.dir,
+         "Copy a root file system from a folder (symbolic links copied, not followed)", "DIR"},
+        {"from-host", 0, 0, G_OPTION_ARG_NONE, &s.host,
+         "x86_64 hosts only, for testing: link to this machine's own x86_64 libraries", NULL},
+        {"max-size", 0, 0, G_OPTION_ARG_STRING, &max_size,
+         "Refuse sources that expand to more than SIZE (default 64G)", "SIZE"},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) ctx = lo_option_context(
+        "NAME",
+        "Create the x86_64 sysroot NAME under $XDG_DATA_HOME/qemu-lorelei/sysroots: the root file\n"
+        "system the game's own libraries (libc, libstdc++, ...) come from. Archives are checked\n"
+        "entry by entry: absolute paths, '..', and links that lead outside are refused. The\n"
+        "sysroot appears only when complete; Ctrl-C leaves nothing behind.",
+        "Examples:\n"
+        "  qemu-lorelei sysroot create debian12 --from-archive debian-12-amd64-rootfs.tar.xz\n"
+        "  qemu-lorelei sysroot create mygame --from-debs ~/debs/amd64\n"
+        "  qemu-lorelei sysroot create chroot --from-dir /srv/chroot/bookworm-amd64\n"
+        "  qemu-lorelei sysroot create default --from-host",
+        entries);
+    gboolean ok = lo_option_parse(ctx, &argc, &argv, error);
+    int kinds = (s.archives != NULL) + (s.debs != NULL) + (s.dir != NULL) + s.host;
+    if (!ok) {
+        /* error set */
+    } else if (argc != 2) {
+        lo_usage_error(error, argc < 2 ? "no sysroot name given" : "more than one name given");
+        ok = FALSE;
+    } else if (kinds != 1) {
+        lo_usage_error(error, "give exactly one of --from-archive, --from-debs, --from-dir, "
+                              "--from-host");
+        ok = FALSE;
+    } else if (max_size != NULL && !parse_size(max_size, &s.max_bytes, error)) {
+        ok = FALSE;
+    } else if (!lo_sysroot_name_check(argv[1], error)) {
+        ok = FALSE;
+    }
+    if (ok) {
+        g_autofree char *target = lo_sysroot_path(argv[1]);
+        g_autoptr(GString) origin = g_string_new(NULL);
+        if (g_file_test(target, G_FILE_TEST_EXISTS)) {
+            g_set_error(error, LO_ERROR, LO_EXIT_EXISTS, "sysroot '%s' already exists (%s)",
+                        argv[1], target);
+            lo_error_fix(error,
+                         "add to it with `qemu-lorelei sysroot import %s FILE…`, or "
+                         "remove it first with `qemu-lorelei sysroot remove %s`",
+                         argv[1], argv[1]);
+            ok = FALSE;
+        } else {
+            if (s.archives != NULL) {
+                g_autofree char *first = g_canonicalize_filename(s.archives[0], NULL);
+                guint n = g_strv_length(s.archives);
+                g_string_printf(origin, "archive %s", first);
+                if (n > 1) {
+                    g_string_append_printf(origin, " (+%u more)", n - 1);
+                }
+            } else if (s.debs != NULL) {
+                g_autofree char *abs = g_canonicalize_filename(s.debs, NULL);
+                g_string_printf(origin, "debs %s", abs);
+            } else if (s.dir != NULL) {
+                g_autofree char *abs = g_canonicalize_filename(s.dir, NULL);
+                g_string_printf(origin, "dir %s", abs);
+            }
+            ok = build(target, FALSE, fill_sources, &s, origin, error);
+            if (ok) {
+                g_autoptr(LoSysrootInfo) info = lo_sysroot_get(argv[1], NULL);
+                g_autofree char *size = lo_human_size(info != NULL ? info->size : 0);
+                printf("created sysroot '%s' (%s) at %s\n", argv[1], size, target);
+            }
+        }
+    }
+    g_strfreev(s.archives);
+    g_free(s.debs);
+    g_free(s.dir);
+    return ok;
+}
+
+gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error)
+{
+    Sources s = {.max_bytes = LO_EXTRACT_DEFAULT_MAX_BYTES};
+    g_autofree char *max_size = NULL;
+    const GOptionEntry entries[] = {
+        {"max-size", 0, 0, G_OPTION_ARG_STRING, &max_size,
+         "Refuse sources that expand to more than SIZE (default 64G)", "SIZE"},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) ctx = lo_option_context(
+        "NAME FILE…",
+        "Add tar archives or .deb packages (the game's extra libraries) to the existing sysroot\n"
+        "NAME. The new files are added to a copy that replaces the sysroot in one step when\n"
+        "complete; a failed or interrupted import leaves the sysroot as it was.",
+        "Examples:\n"
+        "  qemu-lorelei sysroot import debian12 libopenal1_1.19.1-2_amd64.deb\n"
+        "  qemu-lorelei sysroot import mygame extra-libs.tar.zst",
+        entries);
+    if (!lo_option_parse(ctx, &argc, &argv, error)) {
+        return FALSE;
+    }
+    if (argc < 3) {
+        lo_usage_error(error, argc < 2 ? "no sysroot name given" : "no archive given");
+        return FALSE;
+    }
+    if (max_size != NULL && !parse_size(max_size, &s.max_bytes, error)) {
+        return FALSE;
+    }
+    g_autoptr(LoSysrootInfo) info = lo_sysroot_get(argv[1], error);
+    if (info == NULL) {
+        return FALSE;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (!g_file_test(argv[i], G_FILE_TEST_IS_REGULAR)) {
+            g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s: no such file", argv[i]);
+            lo_error_fix(error, "give tar archives or .deb packages");
+            return FALSE;
+        }
+    }
+    s.archives = argv + 2;
+    s.clone_from = info->path;
+    g_autoptr(GString) origin = g_string_new(info->origin);
+    for (int i = 2; i < argc; i++) {
+        g_autofree char *abs = g_canonicalize_filename(argv[i], NULL);
+        g_string_append_printf(origin, "; + %s", abs);
+    }
+    if (!build(info->path, TRUE, fill_sources, &s, origin, error)) {
+        return FALSE;
+    }
+    printf("imported %d file(s) into sysroot '%s'\n", argc - 2, argv[1]);
+    return TRUE;
+}
+
+gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error)
+{
+    gboolean json = FALSE;
+    const GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) ctx =
+        lo_option_context("", "List the sysroots with their size, origin and creation date.",
+                          "Examples:\n  qemu-lorelei sysroot list\n  qemu-lorelei sysroot list "
+                          "--json",
+                          entries);
+    if (!lo_option_parse(ctx, &argc, &argv, error) || !lo_no_more_args(argc, argv, 1, error)) {
+        return FALSE;
+    }
+    g_autoptr(GPtrArray) all = lo_sysroot_list();
+    if (json) {
+        g_autoptr(cJSON) doc = cJSON_CreateArray();
+        for (guint i = 0; i < all->len; i++) {
+            const LoSysrootInfo *s = all->pdata[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", s->name);
+            cJSON_AddStringToObject(o, "path", s->path);
+            if (s->size_known) {
+                cJSON_AddNumberToObject(o, "size", (double)s->size);
+            } else {
+                cJSON_AddNullToObject(o, "size");
+            }
+            cJSON_AddStringToObject(o, "origin", s->origin);
+            cJSON_AddStringToObject(o, "created", s->created);
+            cJSON_AddItemToArray(doc, o);
+        }
+        lo_print_json(doc);
+        return TRUE;
+    }
+    if (all->len == 0) {
+        g_autofree char *dir = lo_sysroots_dir();
+        printf("no sysroots in %s\n", dir);
+        printf("create one: qemu-lorelei sysroot create NAME --from-archive ROOTFS.tar.xz\n");
+        return TRUE;
+    }
+    printf("%-20s %10s  %-20s  %s\n", "NAME", "SIZE", "CREATED", "ORIGIN");
+    for (guint i = 0; i < all->len; i++) {
+        const LoSysrootInfo *s = all->pdata[i];
+        g_autofree char *size = s->size_known ? lo_human_size(s->size) : g_strdup("?");
+        g_autofree char *date = g_strndup(s->created, 19);
+        printf("%-20s %10s  %-20s  %s\n", s->name, size, date, s->origin);
+    }
+    return TRUE;
+}
+
+gboolean lo_cmd_sysroot_remove(int argc, char **argv, GError **error)
+{
+    g_autoptr(GOptionContext) ctx =
+        lo_option_context("NAME", "Delete the sysroot NAME and everything in it.",
+                          "Examples:\n  qemu-lorelei sysroot remove debian12", NULL);
+    if (!lo_option_parse(ctx, &argc, &argv, error)) {
+        return FALSE;
+    }
+    if (argc != 2) {
+        lo_usage_error(error, argc < 2 ? "no sysroot name given" : "more than one name given");
+        return FALSE;
+    }
+    g_autoptr(LoSysrootInfo) info = lo_sysroot_get(argv[1], error);
+    if (info == NULL) {
+        return FALSE;
+    }
+    /* Out of sight first, so no half-deleted sysroot is ever used. */
+    g_autofree char *tmp = lo_mkdtemp_beside(info->path, error);
+    if (tmp == NULL) {
+        return FALSE;
+    }
+    if (rename(info->path, tmp) != 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot remove %s: %s", info->path,
+                    g_strerror(errno));
+        rmdir(tmp);
+        return FALSE;
+    }
+    if (!lo_rm_rf(tmp, error)) {
+        return FALSE;
+    }
+    printf("removed sysroot '%s'\n", argv[1]);
+    return TRUE;
+}

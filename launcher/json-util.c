@@ -1,0 +1,292 @@
+#include "json-util.h"
+
+#include "errors.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+gboolean lo_read_file_limited(const char *path, gsize max_bytes, char **contents, gsize *length,
+                              GError **error)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        int saved = errno;
+        g_set_error(error, LO_ERROR, saved == ENOENT ? LO_EXIT_NOT_FOUND : LO_EXIT_FAILURE,
+                    "cannot open %s: %s", path, g_strerror(saved));
+        return FALSE;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "%s is not a regular file", path);
+        return FALSE;
+    }
+    /* Read one byte past the limit so a file that grows meanwhile is caught too. */
+    GString *buf = g_string_sized_new(MIN((gsize)st.st_size, max_bytes) + 1);
+    char chunk[16384];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            int saved = errno;
+            close(fd);
+            g_string_free(buf, TRUE);
+            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot read %s: %s", path,
+                        g_strerror(saved));
+            return FALSE;
+        }
+        if (n == 0) {
+            break;
+        }
+        g_string_append_len(buf, chunk, n);
+        if (buf->len > max_bytes) {
+            close(fd);
+            g_string_free(buf, TRUE);
+            g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                        "%s is larger than the limit of %" G_GSIZE_FORMAT " bytes", path,
+                        max_bytes);
+            return FALSE;
+        }
+    }
+    close(fd);
+    *length = buf->len;
+    *contents = g_string_free(buf, FALSE);
+    return TRUE;
+}
+
+static guint line_of(const char *text, gsize offset)
+{
+    guint line = 1;
+    for (gsize i = 0; i < offset; i++) {
+        line += text[i] == '\n';
+    }
+    return line;
+}
+
+/* The lexical checks cJSON does not make; see the header comment. */
+static gboolean check_raw(const char *text, gsize length, GError **error)
+{
+    const char *bad_utf8;
+    if (!g_utf8_validate_len(text, length, &bad_utf8)) {
+        const char *what = memchr(text, '\0', length) != NULL ? "a NUL byte" : "invalid UTF-8";
+        g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "line %u: %s", line_of(text, bad_utf8 - text),
+                    what);
+        return FALSE;
+    }
+    if (length >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                    "line 1: a byte order mark (save the file as UTF-8 without BOM)");
+        return FALSE;
+    }
+    gboolean in_string = FALSE;
+    int depth = 0;
+    for (gsize i = 0; i < length; i++) {
+        unsigned char c = text[i];
+        if (in_string) {
+            if (c < 0x20) {
+                g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                            "line %u: raw control character 0x%02x inside a string (escape it)",
+                            line_of(text, i), c);
+                return FALSE;
+            }
+            if (c == '"') {
+                in_string = FALSE;
+            } else if (c == '\\' && i + 1 < length) {
+                if (text[i + 1] == 'u' && i + 5 < length && strncmp(text + i + 2, "0000", 4) == 0) {
+                    g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                                "line %u: \\u0000 (NUL) inside a string", line_of(text, i));
+                    return FALSE;
+                }
+                i++; /* the escaped character cannot end the string */
+            }
+        } else if (c == '"') {
+            in_string = TRUE;
+        } else if (c == '{' || c == '[') {
+            if (++depth > LO_JSON_MAX_DEPTH) {
+                g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                            "line %u: nested deeper than %d levels", line_of(text, i),
+                            LO_JSON_MAX_DEPTH);
+                return FALSE;
+            }
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean check_duplicates(const cJSON *value, GString *path, GError **error)
+{
+    if (cJSON_IsObject(value)) {
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+        for (const cJSON *c = value->child; c != NULL; c = c->next) {
+            if (!g_hash_table_add(seen, c->string)) {
+                g_autofree char *shown = lo_printable(c->string, 80);
+                g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "%s%s%s: key appears twice",
+                            path->str, path->len ? "." : "", shown);
+                return FALSE;
+            }
+            gsize saved = path->len;
+            g_autofree char *shown = lo_printable(c->string, 80);
+            g_string_append_printf(path, "%s%s", path->len ? "." : "", shown);
+            gboolean ok = check_duplicates(c, path, error);
+            g_string_truncate(path, saved);
+            if (!ok) {
+                return FALSE;
+            }
+        }
+    } else if (cJSON_IsArray(value)) {
+        int i = 0;
+        for (const cJSON *c = value->child; c != NULL; c = c->next, i++) {
+            gsize saved = path->len;
+            g_string_append_printf(path, "[%d]", i);
+            gboolean ok = check_duplicates(c, path, error);
+            g_string_truncate(path, saved);
+            if (!ok) {
+                return FALSE;
+            }
+        }
+    }
+    return TRUE;
+}
+
+cJSON *lo_json_parse_strict(const char *text, gsize length, GError **error)
+{
+    if (!check_raw(text, length, error)) {
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, length, &end, FALSE);
+    if (doc == NULL) {
+        gsize at = end != NULL && end >= text ? (gsize)(end - text) : 0;
+        g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "line %u: not valid JSON",
+                    line_of(text, MIN(at, length)));
+        return NULL;
+    }
+    for (; end < text + length; end++) {
+        if (!g_ascii_isspace(*end)) {
+            g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                        "line %u: unexpected text after the JSON document",
+                        line_of(text, end - text));
+            cJSON_Delete(doc);
+            return NULL;
+        }
+    }
+    g_autoptr(GString) path = g_string_new(NULL);
+    if (!check_duplicates(doc, path, error)) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+static void write_string(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        switch (*p) {
+        case '"':
+            g_string_append(out, "\\\"");
+            break;
+        case '\\':
+            g_string_append(out, "\\\\");
+            break;
+        case '\n':
+            g_string_append(out, "\\n");
+            break;
+        case '\t':
+            g_string_append(out, "\\t");
+            break;
+        case '\r':
+            g_string_append(out, "\\r");
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f) {
+                g_string_append_printf(out, "\\u%04x", *p);
+            } else {
+                g_string_append_c(out, *p);
+            }
+        }
+    }
+    g_string_append_c(out, '"');
+}
+
+static void write_indent(GString *out, int indent)
+{
+    for (int i = 0; i < indent; i++) {
+        g_string_append(out, "  ");
+    }
+}
+
+void lo_json_write(GString *out, const cJSON *value, int indent)
+{
+    if (cJSON_IsObject(value) || cJSON_IsArray(value)) {
+        gboolean object = cJSON_IsObject(value);
+        if (value->child == NULL) {
+            g_string_append(out, object ? "{}" : "[]");
+            return;
+        }
+        /* Arrays of scalars stay on one line: sha256 lists, args, exe names. */
+        gboolean flat = !object;
+        for (const cJSON *c = value->child; flat && c != NULL; c = c->next) {
+            flat = !cJSON_IsObject(c) && !cJSON_IsArray(c);
+        }
+        g_string_append_c(out, object ? '{' : '[');
+        for (const cJSON *c = value->child; c != NULL; c = c->next) {
+            if (flat) {
+                g_string_append(out, c == value->child ? "" : ", ");
+            } else {
+                g_string_append_c(out, '\n');
+                write_indent(out, indent + 1);
+            }
+            if (object) {
+                write_string(out, c->string);
+                g_string_append(out, ": ");
+            }
+            lo_json_write(out, c, indent + 1);
+            if (!flat && c->next != NULL) {
+                g_string_append_c(out, ',');
+            }
+        }
+        if (!flat) {
+            g_string_append_c(out, '\n');
+            write_indent(out, indent);
+        }
+        g_string_append_c(out, object ? '}' : ']');
+    } else if (cJSON_IsString(value)) {
+        write_string(out, value->valuestring);
+    } else if (cJSON_IsNumber(value)) {
+        double d = value->valuedouble;
+        if (isfinite(d) && d == floor(d) && fabs(d) < 1e15) {
+            g_string_append_printf(out, "%.0f", d);
+        } else {
+            char buf[G_ASCII_DTOSTR_BUF_SIZE];
+            g_string_append(out, isfinite(d) ? g_ascii_dtostr(buf, sizeof(buf), d) : "null");
+        }
+    } else if (cJSON_IsBool(value)) {
+        g_string_append(out, cJSON_IsTrue(value) ? "true" : "false");
+    } else {
+        g_string_append(out, "null");
+    }
+}
+
+char *lo_json_to_string(const cJSON *value)
+{
+    GString *out = g_string_new(NULL);
+    lo_json_write(out, value, 0);
+    g_string_append_c(out, '\n');
+    return g_string_free(out, FALSE);
+}
+
+const char *lo_json_string(const cJSON *obj, const char *key)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}

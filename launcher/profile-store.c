@@ -1,0 +1,351 @@
+#include "profile-store.h"
+
+#include "errors.h"
+#include "paths.h"
+#include "profile-rules.h"
+#include "profile-validate.h"
+#include "sysroot-store.h"
+#include "util.h"
+
+#include <string.h>
+
+const char *const lo_layer_names[LO_N_LAYERS] = {"built-in", "community", "user", "command line"};
+
+static void source_free(gpointer p)
+{
+    LoProfileSource *s = p;
+    g_free(s->path);
+    cJSON_Delete(s->doc);
+    g_free(s);
+}
+
+static void load_layer(LoProfileStore *store, LoLayer layer, const char *dir)
+{
+    store->dirs[layer] = g_strdup(dir);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    if (d == NULL) {
+        return; /* a layer nobody created yet is an empty layer */
+    }
+    /* Sorted, so problems and "also matched" lists are reproducible. */
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        if (name[0] == '.' || !g_str_has_suffix(name, ".json") || strcmp(name, "index.json") == 0 ||
+            strcmp(name, "schema.json") == 0) {
+            continue;
+        }
+        if (names->len == LO_MAX_PROFILES_PER_LAYER) {
+            g_ptr_array_add(store->problems,
+                            g_strdup_printf("%s: more than %d profiles; the rest were ignored", dir,
+                                            LO_MAX_PROFILES_PER_LAYER));
+            break;
+        }
+        g_ptr_array_add(names, g_strdup(name));
+    }
+    g_ptr_array_sort(names, lo_compare_strings);
+    for (guint i = 0; i < names->len; i++) {
+        const char *file = names->pdata[i];
+        g_autofree char *path = g_build_filename(dir, file, NULL);
+        g_autoptr(GError) error = NULL;
+        cJSON *doc = lo_profile_load_file(path, &error);
+        if (doc == NULL) {
+            g_ptr_array_add(store->problems, g_strdup(error->message));
+            continue;
+        }
+        const char *id = cJSON_GetObjectItemCaseSensitive(doc, "id")->valuestring;
+        g_autofree char *expected = g_strconcat(id, ".json", NULL);
+        if (strcmp(file, expected) != 0) {
+            g_ptr_array_add(
+                store->problems,
+                g_strdup_printf("%s: profile '%s' must be in a file named %s", path, id, expected));
+            cJSON_Delete(doc);
+            continue;
+        }
+        GPtrArray *list = g_hash_table_lookup(store->by_id, id);
+        if (list == NULL) {
+            list = g_ptr_array_new_with_free_func(source_free);
+            g_hash_table_insert(store->by_id, g_strdup(id), list);
+        }
+        LoProfileSource *s = g_new0(LoProfileSource, 1);
+        s->layer = layer;
+        s->path = g_steal_pointer(&path);
+        s->doc = doc;
+        g_ptr_array_add(list, s);
+    }
+}
+
+static LoProfileStore *store_new(void)
+{
+    LoProfileStore *store = g_new0(LoProfileStore, 1);
+    store->by_id =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+    store->problems = g_ptr_array_new_with_free_func(g_free);
+    return store;
+}
+
+LoProfileStore *lo_profile_store_load_dirs(const char *builtin, const char *community,
+                                           const char *user)
+{
+    LoProfileStore *store = store_new();
+    const char *dirs[] = {builtin, community, user};
+    for (int layer = LO_LAYER_BUILTIN; layer <= LO_LAYER_USER; layer++) {
+        if (dirs[layer] != NULL) {
+            load_layer(store, layer, dirs[layer]);
+        }
+    }
+    return store;
+}
+
+LoProfileStore *lo_profile_store_load(GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autofree char *builtin = lo_artifact_find(LO_ARTIFACT_PROFILES, &local);
+    if (builtin == NULL && g_getenv(lo_artifact_env(LO_ARTIFACT_PROFILES)) != NULL &&
+        g_getenv(lo_artifact_env(LO_ARTIFACT_PROFILES))[0] != '\0') {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    g_autofree char *community = lo_community_dir();
+    g_autofree char *user = lo_user_profiles_dir();
+    return lo_profile_store_load_dirs(builtin, community, user);
+}
+
+void lo_profile_store_free(LoProfileStore *store)
+{
+    if (store == NULL) {
+        return;
+    }
+    for (int i = 0; i < LO_N_LAYERS; i++) {
+        g_free(store->dirs[i]);
+    }
+    g_hash_table_unref(store->by_id);
+    g_ptr_array_unref(store->problems);
+    g_free(store);
+}
+
+GPtrArray *lo_profile_store_ids(LoProfileStore *store)
+{
+    GPtrArray *ids = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, store->by_id);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        g_ptr_array_add(ids, key);
+    }
+    g_ptr_array_sort(ids, lo_compare_strings);
+    return ids;
+}
+
+GPtrArray *lo_profile_store_sources(LoProfileStore *store, const char *id)
+{
+    return g_hash_table_lookup(store->by_id, id);
+}
+
+void lo_profile_store_warn(LoProfileStore *store)
+{
+    for (guint i = 0; i < store->problems->len; i++) {
+        g_printerr("warning: skipped %s\n", (const char *)store->problems->pdata[i]);
+    }
+    if (store->problems->len > 0) {
+        g_printerr("  fix: correct or remove the file(s) above; `qemu-lorelei profile validate "
+                   "FILE` explains each problem\n");
+    }
+}
+
+/* Merges src into dst (both objects), recording where each value came from. */
+static void merge_into(cJSON *dst, const cJSON *src, GString *path, GHashTable *origin,
+                       LoProfileSource *from)
+{
+    for (const cJSON *m = src->child; m != NULL; m = m->next) {
+        if (strcmp(m->string, "$comment") == 0 ||
+            (path->len == 0 && !strcmp(m->string, "schema"))) {
+            continue;
+        }
+        gsize saved = path->len;
+        g_string_append_printf(path, "%s%s", saved ? "." : "", m->string);
+        cJSON *existing = cJSON_GetObjectItemCaseSensitive(dst, m->string);
+        if (cJSON_IsObject(m)) {
+            if (!cJSON_IsObject(existing)) {
+                cJSON_DeleteItemFromObjectCaseSensitive(dst, m->string);
+                existing = cJSON_AddObjectToObject(dst, m->string);
+            }
+            merge_into(existing, m, path, origin, from);
+        } else {
+            cJSON *copy = cJSON_Duplicate(m, TRUE);
+            if (existing != NULL) {
+                cJSON_ReplaceItemInObjectCaseSensitive(dst, m->string, copy);
+            } else {
+                cJSON_AddItemToObject(dst, m->string, copy);
+            }
+            g_hash_table_insert(origin, g_strdup(path->str), from);
+        }
+        g_string_truncate(path, saved);
+    }
+}
+
+static void no_free(gpointer p)
+{
+    (void)p;
+}
+
+LoResolved *lo_profile_resolve(LoProfileStore *store, const char *id, const cJSON *cli,
+                               GError **error)
+{
+    GPtrArray *sources = NULL;
+    if (id != NULL) {
+        sources = lo_profile_store_sources(store, id);
+        if (sources == NULL) {
+            g_autofree char *shown = lo_printable(id, 80);
+            g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "no profile with id '%s'", shown);
+            g_autoptr(GPtrArray) ids = lo_profile_store_ids(store);
+            g_ptr_array_add(ids, NULL);
+            const char *guess = lo_closest_match(id, (const char *const *)ids->pdata);
+            g_autofree char *file = g_strconcat("/", id, ".json", NULL);
+            for (guint i = 0; i < store->problems->len; i++) {
+                if (strstr(store->problems->pdata[i], file) != NULL) {
+                    lo_error_note(error, "a file that may define it was skipped: %s",
+                                  (const char *)store->problems->pdata[i]);
+                }
+            }
+            if (guess != NULL) {
+                lo_error_fix(error, "did you mean '%s'? `qemu-lorelei profile list` shows all",
+                             guess);
+            } else {
+                lo_error_fix(error, "`qemu-lorelei profile list` shows the profiles there are");
+            }
+            return NULL;
+        }
+    }
+    LoResolved *r = g_new0(LoResolved, 1);
+    r->id = g_strdup(id);
+    r->merged = cJSON_CreateObject();
+    r->origin = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, no_free);
+    r->sources = g_ptr_array_new_with_free_func(source_free);
+    g_autoptr(GString) path = g_string_new(NULL);
+    for (guint i = 0; sources != NULL && i < sources->len; i++) {
+        const LoProfileSource *s = sources->pdata[i];
+        LoProfileSource *copy = g_new0(LoProfileSource, 1);
+        copy->layer = s->layer;
+        copy->path = g_strdup(s->path);
+        copy->doc = cJSON_Duplicate(s->doc, TRUE);
+        g_ptr_array_add(r->sources, copy);
+        merge_into(r->merged, copy->doc, path, r->origin, copy);
+    }
+    if (cli != NULL && cli->child != NULL) {
+        LoProfileSource *copy = g_new0(LoProfileSource, 1);
+        copy->layer = LO_LAYER_CLI;
+        copy->doc = cJSON_Duplicate(cli, TRUE);
+        g_ptr_array_add(r->sources, copy);
+        merge_into(r->merged, copy->doc, path, r->origin, copy);
+    }
+    return r;
+}
+
+cJSON *lo_cli_layer(const char *sysroot, char *const *no_thunk, GError **error)
+{
+    g_autoptr(cJSON) cli = cJSON_CreateObject();
+    if (sysroot != NULL) {
+        if (!lo_sysroot_name_check(sysroot, error)) {
+            return NULL;
+        }
+        cJSON_AddStringToObject(cli, "sysroot", sysroot);
+    }
+    for (char *const *t = no_thunk; t != NULL && *t != NULL; t++) {
+        if (lo_thunk_from_name(*t) < 0) {
+            g_autofree char *shown = lo_printable(*t, 40);
+            lo_usage_error(error, "--no-thunk %s: unknown library (known: sdl2, gl, vulkan)",
+                           shown);
+            return NULL;
+        }
+        cJSON *thunks = cJSON_GetObjectItemCaseSensitive(cli, "thunks");
+        if (thunks == NULL) {
+            thunks = cJSON_AddObjectToObject(cli, "thunks");
+        }
+        if (cJSON_GetObjectItemCaseSensitive(thunks, *t) == NULL) {
+            cJSON_AddFalseToObject(thunks, *t);
+        }
+    }
+    return g_steal_pointer(&cli);
+}
+
+void lo_resolved_free(LoResolved *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    g_free(r->id);
+    cJSON_Delete(r->merged);
+    g_hash_table_unref(r->origin);
+    g_ptr_array_unref(r->sources);
+    g_free(r);
+}
+
+char *lo_resolved_origin_text(const LoResolved *r, const char *path)
+{
+    const LoProfileSource *s = g_hash_table_lookup(r->origin, path);
+    if (s == NULL) {
+        return g_strdup("default");
+    }
+    if (s->path == NULL) {
+        return g_strdup(lo_layer_names[s->layer]);
+    }
+    return g_strdup_printf("%s (%s)", lo_layer_names[s->layer], s->path);
+}
+
+static gboolean list_contains(const cJSON *list, const char *value)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list)
+    {
+        if (cJSON_IsString(item) && strcmp(item->valuestring, value) == 0) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+LoMatch lo_profile_match(LoProfileStore *store, const char *const *exe_names, const char *sha256)
+{
+    LoMatch best = {LO_MATCH_NONE, NULL, g_ptr_array_new_with_free_func(g_free)};
+    g_autoptr(GPtrArray) ids = lo_profile_store_ids(store);
+    for (guint i = 0; i < ids->len; i++) {
+        const char *id = ids->pdata[i];
+        g_autoptr(LoResolved) r = lo_profile_resolve(store, id, NULL, NULL);
+        const cJSON *match = cJSON_GetObjectItemCaseSensitive(r->merged, "match");
+        LoMatchKind kind = LO_MATCH_NONE;
+        if (sha256 != NULL &&
+            list_contains(cJSON_GetObjectItemCaseSensitive(match, "sha256"), sha256)) {
+            kind = LO_MATCH_SHA256;
+        } else {
+            const cJSON *exe = cJSON_GetObjectItemCaseSensitive(match, "exe");
+            for (const char *const *n = exe_names; *n != NULL && kind == LO_MATCH_NONE; n++) {
+                if (list_contains(exe, *n)) {
+                    kind = LO_MATCH_EXE_NAME;
+                }
+            }
+        }
+        if (kind == LO_MATCH_NONE) {
+            continue;
+        }
+        if (kind > best.kind) {
+            /* A stronger match: the weaker ones no longer count as rivals. */
+            g_ptr_array_set_size(best.also, 0);
+            g_free(best.id);
+            best.id = g_strdup(id);
+            best.kind = kind;
+        } else if (kind == best.kind) {
+            g_ptr_array_add(best.also, g_strdup(id)); /* ids are sorted: the first stays */
+        }
+    }
+    return best;
+}
+
+void lo_match_clear(LoMatch *m)
+{
+    g_free(m->id);
+    m->id = NULL;
+    if (m->also != NULL) {
+        g_ptr_array_unref(m->also);
+        m->also = NULL;
+    }
+}

@@ -1,0 +1,103 @@
+/*
+ * The profile layers and their merge.
+ *
+ *   built-in   $datadir/qemu-lorelei/profiles (LORELEI_PROFILES_DIR)
+ *   community  $XDG_DATA_HOME/qemu-lorelei/community (written by profile sync)
+ *   user       $XDG_CONFIG_HOME/qemu-lorelei/profiles
+ *   command line  (run/profile show options such as --no-thunk)
+ *
+ * A layer holds <id>.json files. Profiles with the same id are merged, later
+ * layers winning: objects (match, thunks, env, qemu) key by key, everything
+ * else (strings, lists) whole. So a user file may hold just
+ * {"schema": 1, "id": "glxgears", "env": {"vblank_mode": "0"}}.
+ * The merge remembers which layer (and file) every value came from.
+ */
+#pragma once
+
+#include "json-util.h"
+#include <glib.h>
+
+typedef enum {
+    LO_LAYER_BUILTIN,
+    LO_LAYER_COMMUNITY,
+    LO_LAYER_USER,
+    LO_LAYER_CLI,
+    LO_N_LAYERS
+} LoLayer;
+
+extern const char *const lo_layer_names[LO_N_LAYERS];
+
+/* Most files one layer directory may hold; more is refused, not truncated. */
+#define LO_MAX_PROFILES_PER_LAYER 4096
+
+typedef struct {
+    LoLayer layer;
+    char *path; /* NULL for the command line */
+    cJSON *doc; /* valid against schema 1 */
+} LoProfileSource;
+
+typedef struct {
+    char *dirs[LO_N_LAYERS]; /* NULL where a layer has no directory */
+    GHashTable *by_id;       /* id -> GPtrArray of LoProfileSource*, in layer order */
+    GPtrArray *problems;     /* one "file: what is wrong" per file that was skipped */
+} LoProfileStore;
+
+/* Loads the three file layers from their standard places. A layer directory
+ * that does not exist is empty; only an explicitly set LORELEI_PROFILES_DIR
+ * that is missing is an error. Invalid files are skipped and listed in
+ * store->problems. */
+LoProfileStore *lo_profile_store_load(GError **error);
+
+/* Same, from given directories (any may be NULL): for tests and fuzzers. */
+LoProfileStore *lo_profile_store_load_dirs(const char *builtin, const char *community,
+                                           const char *user);
+
+void lo_profile_store_free(LoProfileStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoProfileStore, lo_profile_store_free)
+
+/* All ids, sorted. The strings belong to the store. */
+GPtrArray *lo_profile_store_ids(LoProfileStore *store);
+
+/* The sources defining id in layer order, or NULL. */
+GPtrArray *lo_profile_store_sources(LoProfileStore *store, const char *id);
+
+/* Prints the skipped files to stderr as warnings. */
+void lo_profile_store_warn(LoProfileStore *store);
+
+typedef struct {
+    char *id;
+    cJSON *merged;      /* the resolved profile (no "schema", no "$comment") */
+    GHashTable *origin; /* value path ("env.SDL_VIDEODRIVER", "args") -> LoProfileSource* */
+    GPtrArray *sources; /* LoProfileSource*, owned: the file layers' and the CLI's */
+} LoResolved;
+
+/* The command-line layer as profile keys: what --sysroot NAME and
+ * --no-thunk LIB (repeatable; may be NULL) say. An unknown library or an
+ * invalid sysroot name is a usage error. */
+cJSON *lo_cli_layer(const char *sysroot, char *const *no_thunk, GError **error);
+
+/* Merges every layer's profile id and then cli (an object of profile keys,
+ * may be NULL). id may be NULL for "no profile": then only cli applies. An
+ * unknown id is LO_EXIT_NOT_FOUND with a "did you mean". */
+LoResolved *lo_profile_resolve(LoProfileStore *store, const char *id, const cJSON *cli,
+                               GError **error);
+void lo_resolved_free(LoResolved *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoResolved, lo_resolved_free)
+
+/* "user (/home/me/.config/qemu-lorelei/profiles/x.json)" for a value path. */
+char *lo_resolved_origin_text(const LoResolved *r, const char *path);
+
+typedef enum { LO_MATCH_NONE, LO_MATCH_EXE_NAME, LO_MATCH_SHA256 } LoMatchKind;
+
+typedef struct {
+    LoMatchKind kind;
+    char *id;        /* the chosen profile, NULL for none */
+    GPtrArray *also; /* other ids that matched as well as the chosen one */
+} LoMatch;
+
+/* Finds the profile for a program: a profile listing its sha256 beats one
+ * listing only its file name; among equals the smallest id wins (and the
+ * others are reported in also). exe_names: the names the program goes by
+ * (what was typed and the file it resolves to). */
+LoMatch lo_profile_match(LoProfileStore *store, const char *const *exe_names, const char *sha256);
+void lo_match_clear(LoMatch *m);

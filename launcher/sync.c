@@ -1,0 +1,323 @@
+#include "sync.h"
+
+#include "errors.h"
+#include "fsutil.h"
+#include "index.h"
+#include "json-util.h"
+#include "lorelei-config.h"
+#include "profile-rules.h"
+#include "profile-validate.h"
+#include "util.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void lo_sync_report_clear(LoSyncReport *r)
+{
+    g_clear_pointer(&r->url, g_free);
+    g_clear_pointer(&r->downloaded, g_ptr_array_unref);
+    g_clear_pointer(&r->unchanged, g_ptr_array_unref);
+    g_clear_pointer(&r->removed, g_ptr_array_unref);
+}
+
+static gboolean is_loopback(const char *host)
+{
+    return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
+           strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+}
+
+char *lo_sync_index_url(const char *url, GError **error)
+{
+    g_autofree char *shown = lo_printable(url, 200);
+    if (!lo_is_line(url, NULL) || strchr(url, ' ') != NULL) {
+        g_set_error(error, LO_ERROR, LO_EXIT_USAGE, "'%s' is not a URL", shown);
+        lo_error_fix(error, "give the repository's https:// or file:// URL");
+        return NULL;
+    }
+    g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+    const char *scheme = uri != NULL ? g_uri_get_scheme(uri) : NULL;
+    if (scheme == NULL) {
+        g_set_error(error, LO_ERROR, LO_EXIT_USAGE, "'%s' is not a URL", shown);
+        lo_error_fix(error, "give the repository's https:// or file:// URL");
+        return NULL;
+    }
+    gboolean allowed = g_ascii_strcasecmp(scheme, "https") == 0 ||
+                       g_ascii_strcasecmp(scheme, "file") == 0 ||
+                       (g_ascii_strcasecmp(scheme, "http") == 0 && g_uri_get_host(uri) != NULL &&
+                        is_loopback(g_uri_get_host(uri)));
+    if (!allowed) {
+        g_set_error(error, LO_ERROR, LO_EXIT_USAGE,
+                    "refusing %s: profiles are fetched over https:// only (http:// only from "
+                    "this machine, or file://)",
+                    shown);
+        lo_error_fix(error, "use the repository's https:// URL");
+        return NULL;
+    }
+    if (g_str_has_suffix(url, "/index.json")) {
+        return g_strdup(url);
+    }
+    return g_strconcat(url, g_str_has_suffix(url, "/") ? "" : "/", "index.json", NULL);
+}
+
+typedef struct {
+    GByteArray *data;
+    gsize limit;
+    gboolean too_big;
+} Sink;
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    Sink *s = userdata;
+    size_t n = size * nmemb;
+    if (s->data->len + n > s->limit) {
+        s->too_big = TRUE;
+        return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+    }
+    g_byte_array_append(s->data, (const guint8 *)ptr, n);
+    return n;
+}
+
+static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)p, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return lo_interrupted() ? 1 : 0;
+}
+
+/* Downloads url into memory, refusing more than limit bytes. */
+static GByteArray *fetch(const char *url, gsize limit, const char *what, const LoSyncOptions *o,
+                         GError **error)
+{
+    CURL *c = curl_easy_init();
+    Sink sink = {g_byte_array_new(), limit, FALSE};
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http,file");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "qemu-lorelei/" LO_VERSION);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)limit);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)o->connect_seconds);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)o->total_seconds);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)o->stall_seconds);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    CURLcode r = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    if (r == CURLE_OK) {
+        return sink.data;
+    }
+    g_byte_array_unref(sink.data);
+    g_autofree char *shown = lo_printable(url, 200);
+    g_autofree char *detail = lo_printable(errbuf[0] ? errbuf : curl_easy_strerror(r), 200);
+    if (r == CURLE_ABORTED_BY_CALLBACK && lo_interrupted()) {
+        lo_set_interrupted_error(error, "the previous profiles were kept");
+    } else if (sink.too_big || r == CURLE_FILESIZE_EXCEEDED) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
+                    "%s (%s) is larger than %" G_GSIZE_FORMAT " bytes, the limit", what, shown,
+                    limit);
+    } else if (r == CURLE_PARTIAL_FILE) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
+                    "%s (%s): the download was cut off before the end (%s)", what, shown, detail);
+    } else if (r == CURLE_OPERATION_TIMEDOUT) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): timed out (%s)", what, shown,
+                    detail);
+    } else if (r == CURLE_HTTP_RETURNED_ERROR) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): the server answered HTTP %ld",
+                    what, shown, status);
+    } else if (r == CURLE_UNSUPPORTED_PROTOCOL) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
+                    "%s (%s): refused a redirect to a URL that is not https:// (%s)", what, shown,
+                    detail);
+    } else {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): %s", what, shown, detail);
+    }
+    return NULL;
+}
+
+static gboolean write_file(const char *dir, const char *name, const void *data, gsize len,
+                           GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    return g_file_set_contents(path, data, len, error);
+}
+
+/* The local copy's bytes of entry when their sha256 is still the index's. */
+static char *reuse_local(const char *dest, const LoIndexEntry *e, gsize *len)
+{
+    g_autofree char *path = g_build_filename(dest, e->path, NULL);
+    char *text = NULL;
+    if (!lo_read_file_limited(path, LO_PROFILE_MAX_BYTES, &text, len, NULL)) {
+        return NULL;
+    }
+    g_autofree char *sha = lo_sha256_data(text, *len);
+    if (*len != e->size || strcmp(sha, e->sha256) != 0) {
+        g_free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static gboolean verify_profile(const LoIndexEntry *e, const char *url, const guint8 *data,
+                               gsize len, GError **error)
+{
+    g_autofree char *sha = lo_sha256_data(data, len);
+    if (len != e->size) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
+                    "profile %s (%s) has %" G_GSIZE_FORMAT
+                    " bytes, but the index says %" G_GSIZE_FORMAT ": truncated or altered",
+                    e->id, url, len, e->size);
+        return FALSE;
+    }
+    if (strcmp(sha, e->sha256) != 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
+                    "profile %s (%s) does not match the sha256 in the index (got %s, expected "
+                    "%s): it was altered",
+                    e->id, url, sha, e->sha256);
+        return FALSE;
+    }
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(cJSON) doc = lo_profile_parse((const char *)data, len, problems);
+    if (doc == NULL) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "profile %s (%s) is not a valid profile",
+                    e->id, url);
+        lo_error_add_problems(error, problems);
+        return FALSE;
+    }
+    const char *id = lo_json_string(doc, "id");
+    if (strcmp(id, e->id) != 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
+                    "%s holds profile '%s' but the index lists it as '%s'", url, id, e->id);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Fills tmp with the verified repository. */
+static gboolean fill(const char *tmp, const char *dest, const char *index_url,
+                     const LoSyncOptions *o, LoSyncReport *report, GError **error)
+{
+    g_autoptr(GByteArray) index_data = fetch(index_url, LO_INDEX_MAX_BYTES, "index.json", o, error);
+    if (index_data == NULL) {
+        return FALSE;
+    }
+    g_autoptr(GPtrArray) entries =
+        lo_index_parse((const char *)index_data->data, index_data->len, error);
+    if (entries == NULL) {
+        if (error != NULL && *error != NULL) {
+            (*error)->code = LO_EXIT_DOWNLOAD;
+        }
+        g_prefix_error(error, "%s: ", index_url);
+        return FALSE;
+    }
+    g_autofree char *base = g_strndup(index_url, strlen(index_url) - strlen("index.json"));
+    for (guint i = 0; i < entries->len; i++) {
+        const LoIndexEntry *e = entries->pdata[i];
+        gsize len = 0;
+        g_autofree char *local = reuse_local(dest, e, &len);
+        if (local != NULL) {
+            if (!write_file(tmp, e->path, local, len, error)) {
+                return FALSE;
+            }
+            g_ptr_array_add(report->unchanged, g_strdup(e->id));
+            continue;
+        }
+        g_autofree char *url = g_strconcat(base, e->path, NULL);
+        g_autofree char *what = g_strdup_printf("profile %s", e->id);
+        /* One byte more than announced, so a longer body is caught as such. */
+        g_autoptr(GByteArray) data = fetch(url, e->size + 1, what, o, error);
+        if (data == NULL || !verify_profile(e, url, data->data, data->len, error) ||
+            !write_file(tmp, e->path, data->data, data->len, error)) {
+            return FALSE;
+        }
+        g_ptr_array_add(report->downloaded, g_strdup(e->id));
+    }
+    /* What the previous copy had and the repository no longer lists. */
+    g_autoptr(GDir) d = g_dir_open(dest, 0, NULL);
+    const char *name;
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *kept = g_build_filename(tmp, name, NULL);
+        if (name[0] != '.' && g_str_has_suffix(name, ".json") && strcmp(name, "index.json") &&
+            !g_file_test(kept, G_FILE_TEST_EXISTS)) {
+            g_ptr_array_add(report->removed, g_strndup(name, strlen(name) - 5));
+        }
+    }
+    if (!write_file(tmp, "index.json", index_data->data, index_data->len, error)) {
+        return FALSE;
+    }
+    g_autoptr(cJSON) meta = cJSON_CreateObject();
+    cJSON_AddStringToObject(meta, "url", index_url);
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *when = g_date_time_format_iso8601(now);
+    cJSON_AddStringToObject(meta, "synced", when);
+    g_autofree char *meta_text = lo_json_to_string(meta);
+    return write_file(tmp, ".sync.json", meta_text, strlen(meta_text), error);
+}
+
+gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *o, LoSyncReport *report,
+                 GError **error)
+{
+    report->downloaded = g_ptr_array_new_with_free_func(g_free);
+    report->unchanged = g_ptr_array_new_with_free_func(g_free);
+    report->removed = g_ptr_array_new_with_free_func(g_free);
+    report->url = lo_sync_index_url(url, error);
+    if (report->url == NULL) {
+        return FALSE;
+    }
+    g_autofree char *parent = g_path_get_dirname(dest);
+    if (g_mkdir_with_parents(parent, 0755) != 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot create %s: %s", parent,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    /* One sync at a time: two would each swap in their copy. */
+    g_autofree char *lock_path = g_strconcat(dest, ".lock", NULL);
+    int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "another profile sync is running (%s)",
+                    lock_path);
+        lo_error_fix(error, "wait for it to finish, then run this again");
+        if (lock >= 0) {
+            close(lock);
+        }
+        return FALSE;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    lo_clean_stale_temps(parent);
+    g_autofree char *tmp = lo_mkdtemp_beside(dest, error);
+    gboolean ok = tmp != NULL;
+    lo_interrupt_begin();
+    if (ok) {
+        ok = fill(tmp, dest, report->url, o, report, error);
+    }
+    if (ok && lo_interrupted()) {
+        lo_set_interrupted_error(error, "the previous profiles were kept");
+        ok = FALSE;
+    }
+    if (ok) {
+        chmod(tmp, 0755);
+        ok = lo_sync_tree(tmp, error) && lo_replace_dir(tmp, dest, error);
+    }
+    if (!ok && tmp != NULL) {
+        lo_rm_rf(tmp, NULL);
+        lo_error_note(error, "nothing was changed: the previous community profiles are intact");
+    }
+    lo_interrupt_end();
+    curl_global_cleanup();
+    close(lock);
+    return ok;
+}

@@ -1,0 +1,139 @@
+#include "sysroot-store.h"
+
+#include "errors.h"
+#include "json-util.h"
+#include "paths.h"
+#include "profile-rules.h"
+#include "util.h"
+
+#include <string.h>
+
+void lo_sysroot_info_free(LoSysrootInfo *info)
+{
+    if (info == NULL) {
+        return;
+    }
+    g_free(info->name);
+    g_free(info->path);
+    g_free(info->origin);
+    g_free(info->created);
+    g_free(info);
+}
+
+gboolean lo_sysroot_name_check(const char *name, GError **error)
+{
+    gunichar bad;
+    if (!lo_is_line(name, &bad) || !lo_pattern_match(LO_PAT_SYSROOT, name)) {
+        g_autofree char *shown = lo_printable(name, 80);
+        g_set_error(error, LO_ERROR, LO_EXIT_USAGE, "'%s' is not a valid sysroot name", shown);
+        lo_error_fix(error, "use letters, digits, '.', '_' and '-' (at most 64, not starting "
+                            "with '.' or '-'), e.g. debian12");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+char *lo_sysroot_path(const char *name)
+{
+    g_autofree char *dir = lo_sysroots_dir();
+    return g_build_filename(dir, name, NULL);
+}
+
+void lo_sysroot_add_create_fix(GError **error, const char *name)
+{
+    lo_error_fix(error, "create it: qemu-lorelei sysroot create %s --from-archive ROOTFS.tar.xz",
+                 name);
+    lo_error_note(error, "     (an x86_64 root file system; or --from-debs DIR, --from-dir DIR%s)",
+                  lo_effective_host_is_x86_64() ? ", --from-host" : "");
+}
+
+static LoSysrootInfo *read_info(const char *name, const char *path)
+{
+    LoSysrootInfo *info = g_new0(LoSysrootInfo, 1);
+    info->name = g_strdup(name);
+    info->path = g_strdup(path);
+    g_autofree char *meta = g_build_filename(path, LO_SYSROOT_META, NULL);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    g_autoptr(cJSON) doc = NULL;
+    if (lo_read_file_limited(meta, 64 * 1024, &text, &len, NULL)) {
+        doc = lo_json_parse_strict(text, len, NULL);
+    }
+    const char *origin = lo_json_string(doc, "origin");
+    const char *created = lo_json_string(doc, "created");
+    const cJSON *size = cJSON_GetObjectItemCaseSensitive(doc, "size");
+    info->origin = origin != NULL ? lo_printable(origin, 200) : g_strdup("unknown");
+    info->created = created != NULL ? lo_printable(created, 40) : g_strdup("unknown");
+    info->size_known = cJSON_IsNumber(size) && size->valuedouble >= 0;
+    info->size = info->size_known ? (guint64)size->valuedouble : 0;
+    return info;
+}
+
+static int compare_names(gconstpointer a, gconstpointer b)
+{
+    const LoSysrootInfo *x = *(LoSysrootInfo *const *)a, *y = *(LoSysrootInfo *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+GPtrArray *lo_sysroot_list(void)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)lo_sysroot_info_free);
+    g_autofree char *dir = lo_sysroots_dir();
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+        /* Dot entries are imports in progress (or left by a crash). */
+        if (name[0] == '.' || !lo_sysroot_name_check(name, NULL)) {
+            continue;
+        }
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            g_ptr_array_add(out, read_info(name, path));
+        }
+    }
+    g_ptr_array_sort(out, compare_names);
+    return out;
+}
+
+LoSysrootInfo *lo_sysroot_get(const char *name, GError **error)
+{
+    if (!lo_sysroot_name_check(name, error)) {
+        return NULL;
+    }
+    g_autofree char *path = lo_sysroot_path(name);
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        return read_info(name, path);
+    }
+    g_autofree char *dir = lo_sysroots_dir();
+    g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "sysroot '%s' does not exist (looked in %s)",
+                name, dir);
+    g_autoptr(GPtrArray) all = lo_sysroot_list();
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    for (guint i = 0; i < all->len; i++) {
+        g_ptr_array_add(names, ((LoSysrootInfo *)all->pdata[i])->name);
+    }
+    g_ptr_array_add(names, NULL);
+    const char *guess = lo_closest_match(name, (const char *const *)names->pdata);
+    if (guess != NULL) {
+        lo_error_note(error, "did you mean '%s'?", guess);
+    }
+    lo_sysroot_add_create_fix(error, name);
+    return NULL;
+}
+
+gboolean lo_sysroot_write_meta(const char *dir, const char *origin, guint64 size, GError **error)
+{
+    g_autoptr(cJSON) doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "origin", origin);
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *created = g_date_time_format_iso8601(now);
+    cJSON_AddStringToObject(doc, "created", created);
+    cJSON_AddNumberToObject(doc, "size", (double)size);
+    g_autofree char *text = lo_json_to_string(doc);
+    g_autofree char *path = g_build_filename(dir, LO_SYSROOT_META, NULL);
+    if (!g_file_set_contents(path, text, -1, error)) {
+        g_prefix_error(error, "cannot write the sysroot's metadata: ");
+        return FALSE;
+    }
+    return TRUE;
+}

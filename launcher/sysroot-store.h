@@ -1,0 +1,43 @@
+/*
+ * The sysroots: x86_64 root file systems under
+ * $XDG_DATA_HOME/qemu-lorelei/sysroots/NAME, handed to QEMU with -L.
+ * Each holds a small metadata file (origin, date, size) written when it was
+ * made; a folder without one (put there by hand) is still a sysroot.
+ */
+#pragma once
+
+#include <glib.h>
+
+#define LO_SYSROOT_META    ".qemu-lorelei-sysroot.json"
+#define LO_DEFAULT_SYSROOT "default"
+
+typedef struct {
+    char *name;
+    char *path;
+    guint64 size;        /* bytes, as measured when it was made */
+    gboolean size_known; /* FALSE without metadata */
+    char *origin;        /* e.g. "archive /home/me/rootfs.tar.xz"; "unknown" without metadata */
+    char *created;       /* ISO 8601 date and time, or "unknown" */
+} LoSysrootInfo;
+
+void lo_sysroot_info_free(LoSysrootInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoSysrootInfo, lo_sysroot_info_free)
+
+/* Whether name is a valid sysroot name (LO_EXIT_USAGE otherwise). */
+gboolean lo_sysroot_name_check(const char *name, GError **error);
+
+/* sysroots/NAME; name must have passed lo_sysroot_name_check(). */
+char *lo_sysroot_path(const char *name);
+
+/* Information about an existing sysroot, or NULL (LO_EXIT_NOT_FOUND, with a
+ * "did you mean" and the commands that create one). */
+LoSysrootInfo *lo_sysroot_get(const char *name, GError **error);
+
+/* All sysroots, sorted by name (LoSysrootInfo*). */
+GPtrArray *lo_sysroot_list(void);
+
+/* Writes the metadata file into a sysroot that is being made. */
+gboolean lo_sysroot_write_meta(const char *dir, const char *origin, guint64 size, GError **error);
+
+/* The commands that create sysroot name, for "fix:" lines. */
+void lo_sysroot_add_create_fix(GError **error, const char *name);

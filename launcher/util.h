@@ -1,0 +1,46 @@
+/*
+ * Small helpers shared by several subcommands: hashing, "did you mean",
+ * shell quoting for display, human-readable sizes.
+ */
+#pragma once
+
+#include <glib.h>
+
+#define LO_SHA256_HEX_LEN 64
+
+/* The lowercase hex sha256 of a file's contents, or NULL with error. */
+char *lo_sha256_file(const char *path, GError **error);
+
+/* The lowercase hex sha256 of a buffer. */
+char *lo_sha256_data(const void *data, gsize len);
+
+/* The candidate closest to word by edit distance, if close enough to be a
+ * plausible typo; NULL otherwise. candidates is NULL-terminated. */
+const char *lo_closest_match(const char *word, const char *const *candidates);
+
+/* Quotes an argument for a POSIX shell only when it needs it, so a printed
+ * command can be pasted back: plain words stay plain. */
+char *lo_shell_quote(const char *arg);
+
+/* argv joined by spaces, each argument quoted as by lo_shell_quote(). */
+char *lo_shell_join(const char *const *argv);
+
+/* For g_ptr_array_sort() of an array of strings. */
+int lo_compare_strings(gconstpointer a, gconstpointer b);
+
+/* "12.3 MiB"-style size for tables. */
+char *lo_human_size(guint64 bytes);
+
+/* Whether the host this launcher runs on is x86_64 (no sysroot needed). */
+gboolean lo_host_is_x86_64(void);
+
+/* The host machine name, e.g. "aarch64" (uname -m). */
+const char *lo_host_arch(void);
+
+/* A copy of untrusted text safe to print: control characters become \xNN or
+ * \u{NNNN}, and anything past max_chars is cut with "...". */
+char *lo_printable(const char *s, glong max_chars);
+
+/* The relative path that leads from folder from to path to (both absolute,
+ * normalized lexically): "../lib/x" for /usr/bin -> /usr/lib/x. */
+char *lo_relative_path(const char *from, const char *to);

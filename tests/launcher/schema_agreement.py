@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""profiles/schema.json and the C validator must agree: both are run over
+the same good and bad examples (tests/launcher/examples, a few generated
+here, and the repository's real profiles); every good one must pass both,
+every bad one must fail both. The patterns in the schema must also be the
+very text of launcher/profile-rules.h's."""
+import json
+import os
+import re
+import subprocess
+import tempfile
+
+import schema_check
+from testlib import Failure, check, run_main
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def c_verdicts(opts, files):
+    p = subprocess.run([opts.cli, "profile", "validate", "--json", *files], capture_output=True,
+                       text=True, env={**os.environ, "LC_ALL": "C.UTF-8"})
+    results = json.loads(p.stdout)
+    check(len(results) == len(files), "one result per file")
+    return {r["file"]: r["problems"] for r in results}
+
+
+def generated(tmp):
+    """Bad examples that are awkward to keep as files."""
+    out = []
+    def write(name, data):
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        out.append(path)
+    big = {"schema": 1, "id": "x", "notes": "a" * 8000, "args": ["b" * 4000] * 16}
+    write("too-big.json", json.dumps(big).encode())
+    write("invalid-utf8.json", b'{"schema": 1, "id": "x", "name": "\xff\xfe"}')
+    write("latin1.json", '{"schema": 1, "id": "x", "name": "caf\xe9"}'.encode("latin-1"))
+    write("nul-byte.json", b'{"schema": 1, "id": "x", "name": "a\x00b"}')
+    write("deep.json", b'{"schema": 1, "id": "x", "args": ' + b"[" * 200 + b"]" * 200 + b"}")
+    write("bom.json", b'\xef\xbb\xbf{"schema": 1, "id": "x"}')
+    return out
+
+
+def agreement(s):
+    opts = s.opts
+    validator = schema_check.load_validator(opts.schema)
+    good_dir = os.path.join(HERE, "examples", "good")
+    bad_dir = os.path.join(HERE, "examples", "bad")
+    good = [os.path.join(good_dir, f) for f in sorted(os.listdir(good_dir))]
+    real = [os.path.join(opts.profiles, f) for f in sorted(os.listdir(opts.profiles))
+            if f.endswith(".json") and f not in ("index.json", "schema.json")]
+    bad = [os.path.join(bad_dir, f) for f in sorted(os.listdir(bad_dir))]
+    with tempfile.TemporaryDirectory() as tmp:
+        bad += generated(tmp)
+        c = c_verdicts(opts, good + real + bad)
+        disagreements = []
+        for path in good + real + bad:
+            py = schema_check.problems(validator, path)
+            want_valid = path not in bad
+            name = os.path.relpath(path, HERE)
+            if bool(py) == want_valid:
+                disagreements.append(f"{name}: schema says {'invalid: ' + str(py) if py else 'valid'}")
+            if bool(c[path]) == want_valid:
+                disagreements.append(f"{name}: C says {'invalid: ' + str(c[path]) if c[path] else 'valid'}")
+        if disagreements:
+            raise Failure("\n".join(disagreements))
+    print(f"{len(good) + len(real)} good and {len(bad)} bad examples: schema and C agree")
+
+
+def same_patterns(s):
+    """Every pattern of profile-rules.h appears verbatim in schema.json."""
+    with open(s.opts.rules) as f:
+        header = f.read()
+    with open(s.opts.schema) as f:
+        schema_text = json.dumps(json.load(f))
+    names = re.findall(r"#define (LO_PAT_\w+)", header)
+    check(len(names) >= 10, f"found only {names}")
+    lines = header.split("\n")
+    for name in names:
+        i = next(i for i, l in enumerate(lines) if re.match(rf"#define {name}\b", l))
+        text = lines[i]
+        while text.rstrip().endswith("\\"):
+            i += 1
+            text = text.rstrip()[:-1] + lines[i]
+        c_pattern = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', text)).replace("\\\\", "\\")
+        check(json.dumps(c_pattern) in schema_text, f"{name} {c_pattern!r} is not in schema.json")
+    denied = re.findall(r'"([A-Z_]+)"', header.split("#define LO_ENV_KEY_DENIED_LIST")[1].split("\n\n")[0])
+    for d in denied:
+        check(json.dumps(d) in schema_text, f"denied variable {d} is not in schema.json")
+
+
+CASES = {"agreement": agreement, "same-patterns": same_patterns}
+
+if __name__ == "__main__":
+    run_main(CASES, ["schema", "rules"])

@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""SDL2 under qemu-lorelei, judged by real programs run natively and under
+Lorelei side by side (libsdl2-tests' programs, and sdl_events.c).
+
+usage: run_sdl2.py CASE --qemu Q --plugin P --preload S --stub-dir D
+                   [--events-prog PROG] [--asan-runtime R]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from lorelei import Checks, add_common_args, from_args, run  # noqa: E402
+from xvfb import Xvfb, run_x_program  # noqa: E402
+
+SDL_TESTS = "/usr/libexec/installed-tests/SDL2"
+HOST_SDL = "/usr/lib/x86_64-linux-gnu/libSDL2-2.0.so.0"
+c = Checks()
+
+
+def base_env(extra=None):
+    env = dict(os.environ)
+    for k in ("LD_PRELOAD", "LD_LIBRARY_PATH"):
+        env.pop(k, None)
+    env.update({"SDL_AUDIODRIVER": "dummy", "XDG_RUNTIME_DIR": "/tmp"})
+    env.update(extra or {})
+    return env
+
+
+def lorelei(a, argv, env, guest_env=None, **kw):
+    """argv under QEMU + plugin; verbose so the run proves the stub was used.
+    env reaches QEMU (and so the host's SDL) and the guest; guest_env only the
+    guest."""
+    extra = [x for k, v in (guest_env or {}).items() for x in ("-E", f"{k}={v}")]
+    cmd, full_env = from_args(a).command(argv, libs=["sdl2"], guest_lib_dirs=[a.stub_dir],
+                                         plugin_args=["verbose=on"], qemu_args=extra, **kw)
+    full_env.update({k: v for k, v in env.items() if k not in ("LD_PRELOAD", "LD_LIBRARY_PATH")})
+    return cmd, full_env
+
+
+def went_through_plugin(stderr):
+    return "sdl2: loaded libSDL2-2.0.so.0" in stderr
+
+
+def case_coverage(a):
+    def exports(path):
+        out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True,
+                             check=True).stdout
+        return {l.split()[2] for l in out.splitlines() if len(l.split()) == 3} - {
+            "__bss_start", "_edata", "_end", "_init", "_fini"}
+    host, stub = exports(HOST_SDL), exports(os.path.join(a.stub_dir, "libSDL2-2.0.so.0"))
+    missing = sorted(host - stub)
+    print(f"host exports {len(host)}, stub exports {len(stub)}")
+    c.check(len(host) > 800, "the host's libSDL2 exports its API (sanity)")
+    c.check(not missing, f"0 missing symbols (missing: {' '.join(missing[:20])})")
+    c.check(not (stub - host), f"no extra exports ({' '.join(sorted(stub - host)[:10])})")
+
+
+# Programs of libsdl2-tests that need no display, and a line each run must print.
+PROGRAMS = {
+    "testver": r"Linked version: 2\.",
+    "testatomic": r"Readers read \d+ total events",
+    "testthread": r"Waiting for thread #",
+    "testqsort": r"random sorted arraylen",
+    "testiconv": r"THE END",
+    "testerror": r"Main thread error string: No worries",
+    "testfile": r"test5 OK",
+    "testfilesystem": r"pref path: '",
+    "testtimer": r"Delay 1 second",
+    "testlocale": r"(Couldn't determine locales|Locales)",
+    "testaudioinfo": r"(Using audio driver|Number of audio devices|Error when calling)",
+}
+
+
+def case_programs(a):
+    for prog, pattern in PROGRAMS.items():
+        argv = [os.path.join(SDL_TESTS, prog)]
+        n = run(argv, env=base_env(), timeout=120, cwd=SDL_TESTS)
+        cmd, env = lorelei(a, argv, base_env())
+        l = run(cmd, env=env, timeout=300, cwd=SDL_TESTS)
+        c.check(l.returncode == n.returncode, f"{prog}: same exit status ({n.returncode}, {l.returncode})")
+        found = lambda p: re.search(pattern, p.stdout + p.stderr) is not None  # noqa: E731
+        c.check(found(n) and found(l), f"{prog}: both runs print /{pattern}/")
+        c.check(went_through_plugin(l.stderr), f"{prog}: the Lorelei run used the SDL2 stub")
+
+
+def suite_summaries(text):
+    return re.findall(r">>> Suite '([^']+)': (\w+)|Suite Summary: (Total=\d+ Passed=\d+ Failed=\d+ Skipped=\d+)",
+                      text)
+
+
+def case_automation(a):
+    argv = [os.path.join(SDL_TESTS, "testautomation")]
+    with Xvfb() as x:
+        env = x.env(base_env())
+        n = run_x_program(argv, env, timeout=600, cwd=SDL_TESTS)
+        cmd, lenv = lorelei(a, argv, env)
+        l = run_x_program(cmd, lenv, timeout=900, cwd=SDL_TESTS)
+    ns, ls = suite_summaries(n.stdout + n.stderr), suite_summaries(l.stdout + l.stderr)
+    c.check(len(ns) > 40, f"SDL's test suites ran natively ({len(ns) // 2} suites)")
+    c.check(ns == ls, "every suite's result and pass/fail/skip counts are the same under Lorelei")
+    for x, y in zip(ns, ls):
+        if x != y:
+            print(f"   native {x} vs lorelei {y}")
+    c.check(l.returncode == n.returncode, f"same exit status ({n.returncode}, {l.returncode})")
+    c.check(went_through_plugin(l.stderr), "the Lorelei run used the SDL2 stub")
+
+
+def strip_silence(data):
+    i = 0
+    while i < len(data) and data[i] == 0:
+        i += 1
+    return data[i:]
+
+
+def case_loopwave(a, tmp):
+    """Audio through SDL's callback: the callback runs on the host's audio
+    thread and is serviced by a guest thread; SDL's disk driver records it."""
+    outs = {}
+    for mode in ("native", "lorelei"):
+        out = os.path.join(tmp, f"loopwave-{mode}.raw")
+        env = base_env({"SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": out,
+                        "SDL_DISKAUDIODELAY": "0"})
+        argv = [os.path.join(SDL_TESTS, "loopwave")]
+        cmd, env = (argv, env) if mode == "native" else lorelei(a, argv, env)
+        print("$ " + " ".join(cmd))
+        p = subprocess.Popen(cmd, env=env, cwd=SDL_TESTS, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(4)
+        p.terminate()
+        try:
+            _, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _, err = p.communicate()
+        print(err[-2000:])
+        if mode == "lorelei":
+            c.check(went_through_plugin(err), "the Lorelei run used the SDL2 stub")
+        with open(out, "rb") as f:
+            outs[mode] = f.read()
+    # Leading silence depends on when the device was unpaused; the samples
+    # the callback produced must be the same bytes.
+    n, l = strip_silence(outs["native"]), strip_silence(outs["lorelei"])
+    common = min(len(n), len(l))
+    print(f"native {len(outs['native'])} bytes, lorelei {len(outs['lorelei'])} bytes, comparing {common}")
+    c.check(common > 64 * 1024, f"both runs wrote audio (>= 64 KiB of samples: {common})")
+    c.check(n[:common] == l[:common], "the audio written under Lorelei is byte-identical to native")
+
+
+def case_sprite(a, tmp):
+    argv = [os.path.join(SDL_TESTS, "testsprite2"), "--geometry", "640x480"]
+    with Xvfb() as x:
+        for mode in ("native", "lorelei"):
+            env = x.env(base_env())
+            cmd, env = (argv, env) if mode == "native" else lorelei(a, argv, env)
+            print("$ " + " ".join(cmd))
+            p = subprocess.Popen(cmd, env=env, cwd=SDL_TESTS, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            time.sleep(4 if mode == "native" else 8)
+            alive = p.poll() is None
+            colours = x.screenshot(os.path.join(tmp, f"testsprite2-{mode}.png"))
+            p.kill()
+            _, err = p.communicate()
+            print(err[-1500:])
+            c.check(alive, f"{mode}: testsprite2 is still drawing after several seconds")
+            c.check(colours > 2, f"{mode}: the screenshot is not blank ({colours} colours)")
+            if mode == "lorelei":
+                c.check(went_through_plugin(err), "the Lorelei run used the SDL2 stub")
+
+
+def drive_events(x, cmd, env):
+    print("$ " + " ".join(cmd))
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.stdout.readline().strip() != "ready":
+        p.kill()
+        return "", p.communicate()[1]
+    xd = lambda *args: subprocess.run(["xdotool", *args], env=env, check=False,  # noqa: E731
+                                      capture_output=True, text=True).stdout.strip()
+    win = xd("search", "--sync", "--name", "lorelei-events").split()[0]
+    xd("windowactivate", "--sync", win)
+    time.sleep(0.5)
+    xd("mousemove", "--window", win, "50", "60", "click", "1")
+    xd("key", "--window", win, "a", "b", "Return")
+    xd("windowsize", win, "400", "300")
+    time.sleep(0.5)
+    xd("mousemove", "--window", win, "70", "80", "click", "3")
+    time.sleep(0.3)
+    xd("key", "--window", win, "q")
+    try:
+        out, err = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    return "ready\n" + out, err
+
+
+def case_events(a):
+    with Xvfb() as x:
+        n_out, n_err = drive_events(x, [a.events_prog], x.env(base_env()))
+        cmd, env = lorelei(a, [a.events_prog], x.env(base_env()))
+        l_out, l_err = drive_events(x, cmd, env)
+    print("--- native\n" + n_out + n_err[-500:] + "\n--- lorelei\n" + l_out + l_err[-1500:])
+    c.check("key up Q" in n_out and "bye" in n_out, "the native run saw the input and quit")
+    c.check(went_through_plugin(l_err), "the Lorelei run used the SDL2 stub")
+    for line in ("button down 1 at 50,60", "key down A", "text a", "key down Return",
+                 "window resized 400x300", "button up 3 at 70,80", "mouse at 70,80", "bye"):
+        c.check(line in l_out, f"under Lorelei the game got: {line}")
+    c.check(n_out == l_out, "the event log is identical to the native one")
+
+
+def quit_by_signal(cmd, env, sig):
+    print("$ " + " ".join(cmd) + f"   (then {sig.name})")
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready = p.stdout.readline().strip() == "ready"
+    time.sleep(1)
+    p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        err += "\n(killed: it did not quit within 15 s)"
+    print(out + err[-800:])
+    return ready, p.returncode, out
+
+
+def case_signals(a):
+    """SIGINT/SIGTERM reach an SDL game as SDL_QUIT, as natively: here while
+    it waits in SDL_WaitEventTimeout, i.e. mostly inside a host call."""
+    import signal as sig
+    with Xvfb() as x:
+        for s in (sig.SIGINT, sig.SIGTERM):
+            n = quit_by_signal([a.events_prog], x.env(base_env()), s)
+            cmd, env = lorelei(a, [a.events_prog], x.env(base_env()))
+            l = quit_by_signal(cmd, env, s)
+            c.check(n[0] and n[1] == 0 and "quit" in n[2], f"{s.name}: natively SDL_QUIT, exit 0")
+            c.check(l[0] and l[1] == 0 and "quit\n" in l[2] and "bye" in l[2],
+                    f"{s.name}: under Lorelei too: SDL_QUIT, clean shutdown, exit 0 (status {l[1]})")
+
+
+def case_bundled(a):
+    """A statically linked SDL redirected to the stub through SDL_DYNAMIC_API."""
+    stub = os.path.join(a.stub_dir, "libSDL2-2.0.so.0")
+    with Xvfb() as x:
+        n = run_x_program([a.bundled_prog], x.env(base_env()))
+        # Guest only: the host's SDL must never load the x86_64 stub.
+        cmd, env = lorelei(a, [a.bundled_prog], x.env(base_env()),
+                           guest_env={"SDL_DYNAMIC_API": stub})
+        l = run_x_program(cmd, env)
+        cmd, env = lorelei(a, [a.bundled_prog], x.env(base_env()))
+        alone = run_x_program(cmd, env)
+    c.check(n.returncode == 0 and "window=yes" in n.stdout, "the program works natively")
+    c.check(l.returncode == 0 and n.stdout == l.stdout, "and the same under Lorelei")
+    c.check(went_through_plugin(l.stderr),
+            "its own (static) SDL called the stub: the host's SDL served it")
+    c.check(not went_through_plugin(alone.stderr),
+            "without SDL_DYNAMIC_API the static SDL runs emulated (the check above can fail)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case")
+    add_common_args(ap)
+    ap.add_argument("--stub-dir", required=True)
+    ap.add_argument("--events-prog")
+    ap.add_argument("--bundled-prog")
+    ap.add_argument("--tmp", default="")
+    a = ap.parse_args()
+    tmp = a.tmp or os.path.join(os.getcwd(), "tests", "sdl2-out")
+    os.makedirs(tmp, exist_ok=True)
+    {"coverage": lambda: case_coverage(a), "programs": lambda: case_programs(a),
+     "automation": lambda: case_automation(a), "loopwave": lambda: case_loopwave(a, tmp),
+     "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a),
+     "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a)}[a.case]()
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
