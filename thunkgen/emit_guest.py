@@ -9,8 +9,6 @@ runtime to call. A constructor opens the library on the host at load time.
 
 
 def tdecl(ctype, name):
-    if ctype.array:
-        return f"{ctype.array[0]} {name}[{ctype.array[1]}]"
     return f"__typeof__({ctype.spelling}) {name}"
 
 
@@ -71,13 +69,16 @@ def guest_copies(lib):
     return order
 
 
+def gcopy_name(g):
+    return "gcopy_" + "".join(c if c.isalnum() else "_" for c in g.spelling)
+
+
 def emit_guest_copies(lib, out):
     if not any(p.guest_copy for sig in lib.sigs for p in sig.params):
         return
     out.append(GCOPY)
     for g in guest_copies(lib):
-        n = "".join(c if c.isalnum() else "_" for c in g.spelling)
-        out.append(f"static const {g.spelling} *gcopy_{n}(const {g.spelling} *src, size_t n, "
+        out.append(f"static const {g.spelling} *{gcopy_name(g)}(const {g.spelling} *src, size_t n, "
                    "struct lorelei_gcopy **list)\n{")
         out.append(f"    {g.spelling} *d = src && n ? gcopy_alloc(list, n * sizeof(*d)) : NULL;")
         out.append("    if (!d) {\n        return src;\n    }")
@@ -87,8 +88,7 @@ def emit_guest_copies(lib, out):
             out.append(f"        d[i].{field} = gcopy_string(d[i].{field}, list);")
         for field, t, count in g.arrays:
             c = f"d[i].{count}" if count else "1"
-            tn = "".join(ch if ch.isalnum() else "_" for ch in t.spelling)
-            out.append(f"        d[i].{field} = gcopy_{tn}(d[i].{field}, {c}, list);")
+            out.append(f"        d[i].{field} = {gcopy_name(t)}(d[i].{field}, {c}, list);")
         out.append("    }\n    return d;\n}\n")
 
 
@@ -101,8 +101,7 @@ def emit_invoker(sig, out):
         if p.guest_copy == "string":
             get = f"gcopy_string({get}, &copies)"
         elif p.guest_copy:
-            n = "".join(c if c.isalnum() else "_" for c in p.guest_copy.spelling)
-            get = f"gcopy_{n}({get}, 1, &copies)"
+            get = f"{gcopy_name(p.guest_copy)}({get}, 1, &copies)"
         args.append(get)
         slot += p.slots
     call = f"(({fn_type(sig)})(uintptr_t)fn)({', '.join(args)})"
@@ -110,9 +109,9 @@ def emit_invoker(sig, out):
     out.append(f"static void lorelei_invoke_{sig.index}(uint64_t fn, uint64_t *f)\n{{")
     if copies:
         out.append("    struct lorelei_gcopy *copies = NULL;")
+    if not sig.params and sig.ret.kind == "void":
+        out.append("    (void)f;")
     if sig.ret.kind == "void":
-        if not sig.params:
-            out.append("    (void)f;")
         out.append(f"    {call};")
     else:
         out.append(f"    LORELEI_PUT(f, {slot}, ({sig.ret.spelling})({call}));")
@@ -121,19 +120,18 @@ def emit_invoker(sig, out):
     out.append("}\n")
 
 
-def stub_name(f):
-    return f"lorelei_host_{f.name}" if f.wrap else f.name
-
-
 def emit_stub(lib, f, out):
     # Parameters are a0, a1...: the header's names could collide with locals.
-    params = [tdecl(p.type, f"a{i}") for i, p in enumerate(f.params)]
+    # An array parameter keeps its declared bound, as the header has it.
+    params = [f"__typeof__({p.type.param_decl}) a{i}" if p.type.param_decl else
+              tdecl(p.type, f"a{i}") for i, p in enumerate(f.params)]
     if f.variadic:
         params.append("...")
-    proto = f"{tdecl(f.ret, stub_name(f))}({', '.join(params) or 'void'})"
-    # Functions the real library does not export are reachable only through
+    proto = f"{tdecl(f.ret, f.stub_name())}({', '.join(params) or 'void'})"
+    # A wrapped stub is called by the hand-written function of the real name;
+    # functions the real library does not export are reachable only through
     # the library's lookup (GetProcAddress), as natively.
-    visibility = "default" if f.exported and not f.wrap else "hidden"
+    visibility = "hidden" if f.guest_wrapper or not f.exported else "default"
     out.append(f"__attribute__((visibility(\"{visibility}\"))) {proto}\n{{")
     body = []
     if f.printf >= 0:
@@ -157,19 +155,37 @@ def emit_stub(lib, f, out):
             if prep:
                 body.append(f"    if (a{i}) {{\n        {prep}((void *)a{i}->{field});\n    }}")
     body.append(f"    lorelei_call(LORELEI_FN_ID({lib.id}, {f.index}), f);")
+    for i, p in enumerate(f.params):
+        if p.type.mapping and p.type.mapping.get("guest_after"):
+            body.append(f"    {p.type.mapping['guest_after']}((void *)a{i});")
     if f.printf >= 0:
         body.append("    free(lorelei_msg);")
     if f.errno:
         body.append(f"    errno = (int)f[{f.errno_slot()}];")
+    host_free = ["        uint64_t g[2] = {0};", "        LORELEI_PUT(g, 0, (void *)host);",
+                 f"        lorelei_call(LORELEI_FN_ID({lib.id}, {lib.host_free_index}), g);"]
     if f.returns_owned_string:
-        body.append(f"    char *host_str = LORELEI_GET(char *, f, {f.ret_slot()});")
-        body.append("    char *copy = host_str ? strdup(host_str) : NULL;")
-        body.append("    if (host_str) {")
-        body.append("        uint64_t g[2] = {0};")
-        body.append("        LORELEI_PUT(g, 0, (void *)host_str);")
-        body.append(f"        lorelei_call(LORELEI_FN_ID({lib.id}, {lib.host_free_index}), g);")
+        body.append(f"    char *host = LORELEI_GET(char *, f, {f.ret_slot()});")
+        body.append("    char *copy = host ? strdup(host) : NULL;")
+        body.append("    if (host) {")
+        body += host_free
         body.append("    }")
         body.append(f"    return ({f.ret.spelling})copy;")
+    elif f.returns_owned:
+        t = f"__typeof__({f.ret.spelling})"
+        body.append(f"    {t} host = LORELEI_GET({t}, f, {f.ret_slot()});")
+        body.append("    if (!host) {\n        return host;\n    }")
+        body.append(f"    size_t n = (size_t)({f.returns_owned});")
+        body.append(f"    {t} r = n ? malloc(n * sizeof(*host)) : NULL;")
+        body.append("    if (r) {\n        memcpy(r, host, n * sizeof(*host));")
+        if f.result_fixup:
+            body.append(f"        {f.result_fixup};")
+        body.append("    }\n    {")
+        body += host_free
+        body.append("    }\n    return r;")
+    elif f.returns_static_string:
+        body.append(f"    return ({f.ret.spelling})lorelei_guest_string("
+                    f"LORELEI_GET(const char *, f, {f.ret_slot()}));")
     elif f.ret.kind != "void":
         body.append(f"    return LORELEI_GET(__typeof__({f.ret.spelling}), f, {f.ret_slot()});")
     out.extend(body)
@@ -205,19 +221,24 @@ def emit_lookup(lib, out):
                    "            return 1;\n        }\n    }\n    return 0;\n}\n")
 
 
-def emit(lib, source_name):
+def emit(lib, source_name, asm_names=frozenset()):
+    """The C source; stubs named in asm_names are left to emit_guest_asm."""
     out = [f"/* Generated by thunkgen from {source_name}: do not edit. */"]
     out += [f"#define {d}" for d in lib.defines]
     out += ["/* Deprecated functions are part of the ABI too. */",
-            "#pragma GCC diagnostic ignored \"-Wdeprecated-declarations\"",
-            "#include <errno.h>", "#include <stdarg.h>", "#include <stdint.h>",
-            "#include <stdlib.h>", "#include <string.h>"]
+           "#pragma GCC diagnostic ignored \"-Wdeprecated-declarations\"",
+           "#include <errno.h>", "#include <stdarg.h>", "#include <stdint.h>",
+           "#include <stdlib.h>", "#include <string.h>"]
     out += [f"#include <{h}>" for h in lib.includes]
     out += [p for p in lib.prototypes]
-    out += ['#include "lorelei-guest.h"', ""]
+    out += ['#include "lorelei-guest.h"']
+    out += [f"#include \"{h}\"" for h in lib.guest_includes]
+    out.append("")
     preps = {f.prepare for f in lib.functions if f.prepare}
     preps |= {ct.mapping["guest_prepare"] for f in lib.functions
               for ct in [p.type for p in f.params] if ct.mapping and "guest_prepare" in ct.mapping}
+    preps |= {ct.mapping["guest_after"] for f in lib.functions
+              for ct in [p.type for p in f.params] if ct.mapping and "guest_after" in ct.mapping}
     preps |= {m["guest_prepare"] for f in lib.functions for p in f.params
               if p.type.callback_struct for _, m in p.type.callback_struct.mapped_fields
               if "guest_prepare" in m}
@@ -232,7 +253,8 @@ def emit(lib, source_name):
     else:
         out.append("static const uint64_t *const lorelei_invokers = NULL;\n")
     for f in lib.thunked():
-        if not f.name.startswith("__lorelei_"):  # internal: called by index only
+        # __lorelei_host_free is internal: called by index only.
+        if f.name != "__lorelei_host_free" and f.name not in asm_names:
             emit_stub(lib, f, out)
     emit_lookup(lib, out)
     if lib.host_free_index >= 0:

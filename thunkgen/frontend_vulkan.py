@@ -20,6 +20,7 @@ copy on the host (emit_host.emit_deep). The other way round, strings a
 callback receives (debug messages) are copied into guest memory by the
 guest invoker (emit_guest.emit_guest_copies), so the game can print them.
 """
+import os
 import xml.etree.ElementTree as ET
 
 import clang.cindex as ci
@@ -275,9 +276,12 @@ def _declared_records(fe):
     return out
 
 
-def build(lib, lib_cfg, fn_overrides, type_overrides, symbols_from, registry_path):
-    if not registry_path:
-        raise FrontendError("frontend = \"vulkan\" needs --registry PATH/vk.xml (libvulkan-dev)")
+def build(lib, lib_cfg, fn_overrides, type_overrides, symbols_from, registry_dir):
+    files = lib_cfg.get("registry", [])
+    if not registry_dir or len(files) != 1:
+        raise FrontendError("frontend = \"vulkan\" needs [library] registry = [\"vk.xml\"] and "
+                            "--registry-dir (libvulkan-dev's share/vulkan/registry)")
+    registry_path = os.path.join(registry_dir, files[0])
     if not symbols_from:
         raise FrontendError("frontend = \"vulkan\" needs --symbols-from the host's libvulkan.so.1")
     reg = Registry(registry_path, lib_cfg.get("platforms", []))

@@ -1,5 +1,6 @@
 """The generator's model of a library API, filled in by a frontend
-(frontend_clang.py from C headers, frontend_vulkan.py from the Vulkan registry)
+(frontend_clang.py from C headers, frontend_gl.py from the GL registry XML,
+frontend_vulkan.py from the Vulkan registry)
 and read by the emitters (emit_guest.py, emit_host.py).
 
 Every value crosses the magic syscall in a frame of 8-byte slots, copied bit
@@ -14,7 +15,8 @@ value need more than a copy, and the model marks them:
     arrays of such structs, members of a [types] mapped type, and extension
     chains (Vulkan's pNext) holding such structs;
   - pointers to function pointers ("fnptr_out"): the host's answer is
-    translated back to the guest function it stands for.
+    translated back to the guest function it stands for; so is a function
+    pointer result (a host function that is no trampoline becomes NULL).
 """
 from dataclasses import dataclass, field
 import hashlib
@@ -32,7 +34,7 @@ class CType:
     fnptr_out: "CallbackSig | None" = None    # ptr to a fnptr (an out-parameter)
     canonical: str = ""                      # canonical spelling, for [types] matching
     mapping: "dict | None" = None            # [types."T"] entry of the override file
-    array: "tuple | None" = None             # an array parameter: (element type, length or "")
+    param_decl: str = ""                     # as declared, if not spelling ("const T[16]")
     # A callback parameter pointing to host memory the game may hand to a
     # system call (QEMU rejects host memory there): the guest invoker passes
     # a copy in guest memory. "string" (NUL-terminated) or a GuestCopy.
@@ -105,8 +107,8 @@ class Chain:
 class Param:
     name: str
     type: CType
-    count: str = ""          # an array: the parameter holding its length (deep structs)
     out_only: bool = False   # override out_params: filled in by the host only
+    count: str = ""          # an array: the parameter holding its length (deep structs)
 
 
 @dataclass
@@ -122,10 +124,17 @@ class Function:
     returns_owned_string: bool = False
     errno: bool = False
     prepare: str = ""        # guest function for mapped parameters, overriding the type's
-    host: str = ""           # hand-written host function called instead of the native one
+    returns_static_string: bool = False
+    returns_owned: str = ""  # C expression: number of elements the result points to
+    result_fixup: str = ""   # guest C statement run on the copied result
+    guest_wrapper: bool = False
+    host_impl: str = ""      # hand-written host function the thunk calls
     exported: bool = True    # a dynamic symbol of the stub (else reachable by lookup only)
-    wrap: bool = False       # stub named lorelei_host_NAME, wrapped by hand-written guest code
     index: int = -1          # position in the thunk table (thunked functions only)
+
+    def stub_name(self):
+        """The generated guest stub's name (a wrapper takes the real one)."""
+        return f"lorelei_thunk_{self.name}" if self.guest_wrapper else self.name
 
     def slot_of(self, i):
         return sum(p.type.slots for p in self.params[:i])
@@ -163,6 +172,8 @@ class Library:
     host_free: str = ""      # host function freeing what the library returns
     guest_sources: list = field(default_factory=list)
     resolve: str = ""        # host resolver function name, "" for dlsym
+    guest_includes: list = field(default_factory=list)
+    unsupported: dict = field(default_factory=dict)  # name -> why it is left out
     defines: list = field(default_factory=list)     # macros both halves define first
     chain: "Chain | None" = None                    # extension chains, if the API has them
     unsupported_extensions: list = field(default_factory=list)  # hidden from the game
@@ -177,8 +188,7 @@ class Library:
             h.update(f"|{f.index}:{f.name}:{f.ret.spelling}:".encode())
             h.update(",".join(p.type.spelling for p in f.params).encode())
             h.update(f":{f.printf}:{int(f.errno)}:{int(f.returns_owned_string)}".encode())
-            if f.host:
-                h.update(f":{f.host}".encode())
+            h.update(f":{int(f.returns_static_string)}:{f.returns_owned}:{f.host_impl}".encode())
         for s in self.sigs:
             h.update(f"#{s.index}:{s.key}".encode())
         return int(h.hexdigest()[:16], 16)

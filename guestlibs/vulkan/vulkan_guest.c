@@ -19,16 +19,16 @@
  * the extensions the stub hides; the thunks the wrappers below wrap. */
 void *lorelei_vulkan_lookup(const char *name);
 int lorelei_vulkan_unsupported_extension(const char *name);
-__typeof__(vkGetInstanceProcAddr) lorelei_host_vkGetInstanceProcAddr;
-__typeof__(vkGetDeviceProcAddr) lorelei_host_vkGetDeviceProcAddr;
+__typeof__(vkGetInstanceProcAddr) lorelei_thunk_vkGetInstanceProcAddr;
+__typeof__(vkGetDeviceProcAddr) lorelei_thunk_vkGetDeviceProcAddr;
 __typeof__(vkEnumerateInstanceExtensionProperties)
-    lorelei_host_vkEnumerateInstanceExtensionProperties;
-__typeof__(vkEnumerateDeviceExtensionProperties) lorelei_host_vkEnumerateDeviceExtensionProperties;
+    lorelei_thunk_vkEnumerateInstanceExtensionProperties;
+__typeof__(vkEnumerateDeviceExtensionProperties) lorelei_thunk_vkEnumerateDeviceExtensionProperties;
 
 LORELEI_GUEST_API PFN_vkVoidFunction vkGetInstanceProcAddr(VkInstance instance, const char *pName)
 {
     void *stub = pName ? lorelei_vulkan_lookup(pName) : NULL;
-    if (!stub || !lorelei_host_vkGetInstanceProcAddr(instance, pName)) {
+    if (!stub || !lorelei_thunk_vkGetInstanceProcAddr(instance, pName)) {
         return NULL;
     }
     return (PFN_vkVoidFunction)stub;
@@ -37,7 +37,7 @@ LORELEI_GUEST_API PFN_vkVoidFunction vkGetInstanceProcAddr(VkInstance instance, 
 LORELEI_GUEST_API PFN_vkVoidFunction vkGetDeviceProcAddr(VkDevice device, const char *pName)
 {
     void *stub = pName ? lorelei_vulkan_lookup(pName) : NULL;
-    if (!stub || !lorelei_host_vkGetDeviceProcAddr(device, pName)) {
+    if (!stub || !lorelei_thunk_vkGetDeviceProcAddr(device, pName)) {
         return NULL;
     }
     return (PFN_vkVoidFunction)stub;
@@ -49,9 +49,9 @@ static VkResult host_list(VkPhysicalDevice physical_device, const char *layer, u
                           VkExtensionProperties *props)
 {
     if (physical_device) {
-        return lorelei_host_vkEnumerateDeviceExtensionProperties(physical_device, layer, n, props);
+        return lorelei_thunk_vkEnumerateDeviceExtensionProperties(physical_device, layer, n, props);
     }
-    return lorelei_host_vkEnumerateInstanceExtensionProperties(layer, n, props);
+    return lorelei_thunk_vkEnumerateInstanceExtensionProperties(layer, n, props);
 }
 
 /* Fetches the host's whole list (which may grow between the two calls),

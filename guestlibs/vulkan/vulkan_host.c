@@ -1,6 +1,7 @@
 /*
  * Hand-written host side of the Vulkan thunks (vulkan.toml names them with
- * host = "..."): how each command finds its native function.
+ * host_impl = "..."; the plugin passes the native function, never NULL):
+ * how each command finds its native function.
  *
  * - Commands the host loader exports are resolved at LIB_OPEN (dlsym). They
  *   are the loader's trampolines, which dispatch through the object passed
@@ -75,15 +76,12 @@ static VkInstance any_instance(void)
     return found;
 }
 
-VkResult lorelei_vk_create_instance(PFN_vkCreateInstance native, const VkInstanceCreateInfo *info,
+VkResult lorelei_vk_create_instance(void *native, const VkInstanceCreateInfo *info,
                                     const VkAllocationCallbacks *allocator, VkInstance *instance);
-VkResult lorelei_vk_create_instance(PFN_vkCreateInstance native, const VkInstanceCreateInfo *info,
+VkResult lorelei_vk_create_instance(void *native, const VkInstanceCreateInfo *info,
                                     const VkAllocationCallbacks *allocator, VkInstance *instance)
 {
-    if (!native) {
-        return VK_ERROR_INITIALIZATION_FAILED;
-    }
-    VkResult r = native(info, allocator, instance);
+    VkResult r = ((PFN_vkCreateInstance)native)(info, allocator, instance);
     if (r == VK_SUCCESS) {
         pthread_mutex_lock(&lock);
         for (int i = 0; i < MAX_INSTANCES; i++) {
@@ -97,9 +95,9 @@ VkResult lorelei_vk_create_instance(PFN_vkCreateInstance native, const VkInstanc
     return r;
 }
 
-void lorelei_vk_destroy_instance(PFN_vkDestroyInstance native, VkInstance instance,
+void lorelei_vk_destroy_instance(void *native, VkInstance instance,
                                  const VkAllocationCallbacks *allocator);
-void lorelei_vk_destroy_instance(PFN_vkDestroyInstance native, VkInstance instance,
+void lorelei_vk_destroy_instance(void *native, VkInstance instance,
                                  const VkAllocationCallbacks *allocator)
 {
     pthread_mutex_lock(&lock);
@@ -109,9 +107,7 @@ void lorelei_vk_destroy_instance(PFN_vkDestroyInstance native, VkInstance instan
         }
     }
     pthread_mutex_unlock(&lock);
-    if (native) {
-        native(instance, allocator);
-    }
+    ((PFN_vkDestroyInstance)native)(instance, allocator);
 }
 
 /* ---- procedure lookups -------------------------------------------------------- */
@@ -120,24 +116,22 @@ void lorelei_vk_destroy_instance(PFN_vkDestroyInstance native, VkInstance instan
  * pointer must never reach guest code. The guest stub then hands the game
  * its own function (guestlibs/vulkan/vulkan_guest.c). */
 #define HOST_HAS_IT ((PFN_vkVoidFunction)(uintptr_t)1)
-PFN_vkVoidFunction lorelei_vk_get_instance_proc_addr(PFN_vkGetInstanceProcAddr native,
-                                                     VkInstance instance, const char *name);
-PFN_vkVoidFunction lorelei_vk_get_instance_proc_addr(PFN_vkGetInstanceProcAddr native,
-                                                     VkInstance instance, const char *name)
+PFN_vkVoidFunction lorelei_vk_get_instance_proc_addr(void *native, VkInstance instance,
+                                                     const char *name);
+PFN_vkVoidFunction lorelei_vk_get_instance_proc_addr(void *native, VkInstance instance,
+                                                     const char *name)
 {
-    PFN_vkVoidFunction fn = native && name ? native(instance, name) : NULL;
+    PFN_vkVoidFunction fn = name ? ((PFN_vkGetInstanceProcAddr)native)(instance, name) : NULL;
     if (fn) {
         resolve_once(index_of(name), fn);
     }
     return fn ? HOST_HAS_IT : NULL;
 }
 
-PFN_vkVoidFunction lorelei_vk_get_device_proc_addr(PFN_vkGetDeviceProcAddr native, VkDevice device,
-                                                   const char *name);
-PFN_vkVoidFunction lorelei_vk_get_device_proc_addr(PFN_vkGetDeviceProcAddr native, VkDevice device,
-                                                   const char *name)
+PFN_vkVoidFunction lorelei_vk_get_device_proc_addr(void *native, VkDevice device, const char *name);
+PFN_vkVoidFunction lorelei_vk_get_device_proc_addr(void *native, VkDevice device, const char *name)
 {
-    PFN_vkVoidFunction fn = native && name ? native(device, name) : NULL;
+    PFN_vkVoidFunction fn = name ? ((PFN_vkGetDeviceProcAddr)native)(device, name) : NULL;
     long index = fn ? index_of(name) : -1;
     if (index >= 0 && !__atomic_load_n(&LIB->natives[index], __ATOMIC_ACQUIRE)) {
         PFN_vkGetInstanceProcAddr gipa =
