@@ -1,0 +1,403 @@
+#!/usr/bin/env python3
+"""The Flatpak, built, installed and run for real, offline.
+
+  1. the Debian-based test runtime (packaging/flatpak/build-test-runtime.sh,
+     cached) and the manifest's third-party sources (fetch-debian-sources.py,
+     cached) are at hand;
+  2. flatpak-builder builds the test manifest (the distributable one with the
+     test runtime's ids) with --disable-download and exports it to a repo;
+  3. `flatpak --user install` from that repo, `flatpak run ... --version`;
+  4. `flatpak build-bundle`, then in a fresh HOME: the runtime from its repo,
+     the app from the bundle, and inside the sandbox, under Xvfb:
+     doctor --json, sysroot create from .debs, profile sync, the games-folder
+     hint and `flatpak override`, and the guest programs of GUEST_PROGRAMS;
+  5. uninstall: the app's data stays unless --delete-data.
+
+Skipped (exit 77, reason on the last line) only where bubblewrap cannot
+create namespaces. Caches (runtime, sources, flatpak-builder state, the build
+HOME with the runtime installed) live in
+${LORELEI_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/qemu-lorelei}/flatpak.
+
+usage: run_flatpak_test.py --source-root DIR
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from lorelei import Checks  # noqa: E402
+from xvfb import DISPLAY_OPEN_FAILURE, Xvfb  # noqa: E402
+
+APP_ID = "io.github.qemu_lorelei.QemuLorelei"
+MANIFEST = f"packaging/flatpak/{APP_ID}.test.json"
+RUNTIME_REMOTE = "lorelei-test-runtime"
+APP_REMOTE = "lorelei-test-app"
+SDL_TESTS = "/usr/libexec/installed-tests/SDL2"
+
+
+class Guest:
+    """A guest program run inside the sandbox: files copied into a games
+    folder the sandbox sees (the first is the program), its arguments, and
+    what a good run prints (a regex), or None for a window that must stay
+    up and draw something."""
+
+    def __init__(self, files, args=(), expect=None):
+        self.files, self.args, self.expect = files, list(args), expect
+        self.name = os.path.basename(files[0])
+
+
+# One line per program. GL and Vulkan ones join when guestlibs/gl and
+# guestlibs/vulkan land (e.g. Guest([f"{SDL_TESTS}/testgl2"], ["--info", "all"], None)).
+GUEST_PROGRAMS = [
+    Guest([f"{SDL_TESTS}/testver"], [], r"Linked version: 2\.\d+\.\d+"),
+    Guest([f"{SDL_TESTS}/testsprite2", f"{SDL_TESTS}/icon.bmp"], ["--geometry", "640x480"], None),
+]
+
+# Libraries whose guest half is not in this tree yet: the launcher is told
+# not to forward them, and doctor's two checks that need all three may fail
+# for them alone. Empty once guestlibs/gl and guestlibs/vulkan land: then
+# doctor must pass whole.
+PENDING_LIBS = []
+
+c = Checks()
+timings = []
+
+
+def phase(name, fn, *args, **kw):
+    start = time.monotonic()
+    print(f"\n=== {name}", flush=True)
+    result = fn(*args, **kw)
+    timings.append((name, time.monotonic() - start))
+    print(f"=== {name}: {time.monotonic() - start:.0f} s", flush=True)
+    return result
+
+
+def run(cmd, env=None, timeout=600, check=False, quiet=False, **kw):
+    print("$ " + " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace",
+                       timeout=timeout, **kw)
+    if not quiet or p.returncode != 0:
+        if p.stdout.strip():
+            print("--- stdout\n" + p.stdout.rstrip()[-8000:])
+        if p.stderr.strip():
+            print("--- stderr\n" + p.stderr.rstrip()[-8000:])
+    print(f"--- exit status {p.returncode}", flush=True)
+    if check and p.returncode != 0:
+        raise SystemExit(f"FAIL {' '.join(cmd[:3])}… exited {p.returncode}")
+    return p
+
+
+def skip(reason):
+    print(reason)
+    sys.exit(77)
+
+
+def bwrap_works():
+    """Whether bubblewrap can create the namespaces flatpak needs."""
+    if shutil.which("bwrap") is None:
+        return False, "bwrap is not installed"
+    p = subprocess.run(["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc",
+                        "--dev", "/dev", "true"], capture_output=True, text=True)
+    return p.returncode == 0, p.stderr.strip()
+
+
+def home_env(home, display=None):
+    """The environment of a flatpak user whose HOME is `home`."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("XDG_", "FLATPAK_", "LORELEI_", "DBUS_", "WAYLAND_"))
+           and k not in ("DISPLAY", "LD_PRELOAD", "LD_LIBRARY_PATH")}
+    runtime_dir = os.path.join(home, ".run")
+    os.makedirs(runtime_dir, mode=0o700, exist_ok=True)
+    env.update({"HOME": home, "XDG_RUNTIME_DIR": runtime_dir, "LANG": "C.UTF-8"})
+    if display:
+        env["DISPLAY"] = display
+    return env
+
+
+def flatpak(env, *args, **kw):
+    return run(["flatpak", *args], env=env, **kw)
+
+
+def installed(env, ref):
+    return subprocess.run(["flatpak", "--user", "info", ref], env=env,
+                          capture_output=True).returncode == 0
+
+
+def add_remote(env, name, repo):
+    flatpak(env, "--user", "remote-delete", "--force", name, quiet=True)
+    flatpak(env, "--user", "remote-add", "--no-gpg-verify", name, repo, check=True)
+
+
+def runtime_refs(runtime_dir):
+    info = dict(line.split("=", 1) for line in open(os.path.join(runtime_dir, "BUILD-INFO"))
+                .read().splitlines() if "=" in line)
+    return info["platform"], info["sdk"]
+
+
+def install_runtime(env, runtime_dir, with_sdk):
+    platform, sdk = runtime_refs(runtime_dir)
+    refs = [platform] + ([sdk] if with_sdk else [])
+    missing = [r for r in refs if not installed(env, "runtime/" + r)]
+    add_remote(env, RUNTIME_REMOTE, os.path.join(runtime_dir, "repo"))
+    if missing:
+        flatpak(env, "--user", "install", "-y", "--noninteractive", RUNTIME_REMOTE,
+                *["runtime/" + r for r in missing], check=True, timeout=1200)
+    return platform
+
+
+def flatpak_run(env, *args, timeout=300, **kw):
+    return flatpak(env, "run", APP_ID, *args, timeout=timeout, **kw)
+
+
+def run_window(env, argv, shot, x, seconds=12):
+    """Starts a windowed program through `flatpak run`; after `seconds`, it
+    must still run and the screen must not be blank. Returns (alive, colours, stderr)."""
+    for attempt in range(1, 4):
+        print("$ " + " ".join(argv), flush=True)
+        p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, errors="replace", start_new_session=True)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.5)
+        alive = p.poll() is None
+        colours = x.screenshot(shot) if alive else 0
+        if alive:
+            os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        print("--- stderr\n" + err.rstrip()[-4000:])
+        print(f"--- {'still running (killed)' if alive else f'exited {p.returncode}'}")
+        if not alive and DISPLAY_OPEN_FAILURE.search(err) and attempt < 3:
+            print(f"note: the X server refused the connection (attempt {attempt}); retrying")
+            continue
+        return alive, colours, err
+
+
+def build(src, cache, runtime_dir, work):
+    """flatpak-builder, offline, into a fresh repo. Returns the repo."""
+    sources = os.path.join(cache, "sources")
+    run([os.path.join(src, "packaging/flatpak/fetch-debian-sources.py"), os.path.join(src, MANIFEST),
+         sources], check=True, timeout=1200)
+    key = os.path.basename(runtime_dir)
+    build_home = os.path.join(cache, "build-home-" + key.removeprefix("runtime-"))
+    env = home_env(build_home)
+    install_runtime(env, runtime_dir, with_sdk=True)
+    repo = os.path.join(work, "repo")
+    log = os.path.join(work, "flatpak-builder.log")
+    cmd = ["flatpak-builder", "--user", "--disable-rofiles-fuse", "--disable-download",
+           "--force-clean", f"--extra-sources={sources}",
+           f"--state-dir={os.path.join(cache, 'builder-state')}", f"--repo={repo}",
+           os.path.join(work, "build-dir"), os.path.join(src, MANIFEST)]
+    print("$ " + " ".join(cmd), flush=True)
+    with open(log, "w") as f:
+        p = subprocess.run(cmd, env=env, stdout=f, stderr=subprocess.STDOUT, timeout=3600,
+                           cwd=work)
+    text = open(log, errors="replace").read()
+    print(text[-6000:] if p.returncode != 0 else "\n".join(
+        l for l in text.splitlines() if l.startswith(("Building module", "Committing", "Exporting",
+                                                      "Running: flatpak build-export", "Cache hit",
+                                                      "Downloading", "Starting"))))
+    c.check(p.returncode == 0, "flatpak-builder built the test manifest offline (--disable-download)")
+    if p.returncode != 0:
+        c.finish()
+    return repo, env
+
+
+def install_from_repo(env, repo):
+    add_remote(env, APP_REMOTE, repo)
+    p = flatpak(env, "--user", "install", "-y", "--noninteractive", "--reinstall", APP_REMOTE,
+                APP_ID, timeout=600)
+    c.check(p.returncode == 0, "flatpak --user install from the exported repo")
+    v = flatpak_run(env, "--version")
+    c.check(v.returncode == 0 and "qemu-lorelei" in v.stdout + v.stderr,
+            "flatpak run … --version works from the repo install")
+    flatpak(env, "--user", "uninstall", "-y", "--noninteractive", APP_ID)
+    flatpak(env, "--user", "remote-delete", "--force", APP_REMOTE, quiet=True)
+
+
+def make_bundle(repo, work, cache):
+    bundle = os.path.join(work, "qemu-lorelei.flatpak")
+    p = run(["flatpak", "build-bundle", repo, bundle, APP_ID], timeout=600)
+    ok = p.returncode == 0 and os.path.isfile(bundle)
+    c.check(ok, "flatpak build-bundle made a single-file bundle")
+    if not ok:
+        c.finish()
+    size = os.path.getsize(bundle)
+    print(f"bundle size: {size} bytes ({size / 2**20:.1f} MiB)")
+    # Kept for people to look at (and the size in reports); replaced each run.
+    shutil.copy(bundle, os.path.join(cache, "qemu-lorelei-test.flatpak"))
+    return bundle
+
+
+def pending_explains(row):
+    """Whether a failed doctor check is due only to PENDING_LIBS."""
+    detail = row.get("detail") or ""
+    if row.get("check") == "guest library set":
+        missing = re.findall(r" (\w+)/", detail.split(" lacks", 1)[-1])
+        return bool(missing) and set(missing) <= set(PENDING_LIBS)
+    if row.get("check") == "plugin loads":
+        m = re.match(r"guest libraries for (\w+) not found", detail)
+        return bool(m) and m.group(1) in PENDING_LIBS
+    return False
+
+
+def check_in_sandbox(runtime_dir, bundle, work, src):
+    home = os.path.join(work, "home")
+    os.makedirs(home)
+    env = home_env(home)
+    platform = install_runtime(env, runtime_dir, with_sdk=False)
+    p = flatpak(env, "--user", "install", "-y", "--noninteractive", "--bundle", bundle, timeout=600)
+    c.check(p.returncode == 0, "the bundle installs in a fresh HOME (runtime from its repo, no Sdk)")
+    if p.returncode != 0:
+        c.finish()
+    info = flatpak_run(env, "--command=cat", "/.flatpak-info")
+    c.check(info.returncode == 0 and f"name={APP_ID}" in info.stdout
+            and f"runtime=runtime/{platform}" in info.stdout,
+            "commands run inside the sandbox (/.flatpak-info names the app and the test runtime)")
+
+    games = os.path.join(home, "Games")
+    data = os.path.join(home, ".var", "app", APP_ID, "data", "qemu-lorelei")
+
+    # A guest sysroot made inside the sandbox from x86_64 .debs in ~/Games.
+    debs = os.path.join(games, "x86_64-debs")
+    shutil.copytree(os.path.join(runtime_dir, "sysroot-debs"), debs)
+    s = flatpak_run(env, "sysroot", "create", "default", "--from-debs", debs)
+    sysroot = os.path.join(data, "sysroots", "default")
+    c.check(s.returncode == 0 and os.path.isfile(os.path.join(sysroot, "usr/lib/x86_64-linux-gnu/libc.so.6")),
+            "sysroot create --from-debs inside the sandbox fills ~/.var/app/<id>/data/qemu-lorelei/sysroots")
+    lst = flatpak_run(env, "sysroot", "list")
+    c.check(lst.returncode == 0 and "default" in lst.stdout, "sysroot list shows it")
+
+    # profile sync from a file:// copy of the community repository in ~/Games.
+    community_src = os.path.join(games, "community")
+    shutil.copytree(os.path.join(src, "profiles"), community_src)
+    s = flatpak_run(env, "profile", "sync", "file://" + community_src)
+    c.check(s.returncode == 0 and os.path.isfile(os.path.join(data, "community", "index.json")),
+            "profile sync inside the sandbox writes ~/.var/app/<id>/data/qemu-lorelei/community")
+
+    with Xvfb() as x:
+        xenv = home_env(home, x.display)
+        d = flatpak_run(xenv, "doctor", "--json", timeout=600)
+        try:
+            report = json.loads(d.stdout)
+        except ValueError:
+            report = None
+        c.check(d.returncode == 0 and report is not None, "doctor --json exits 0 inside the sandbox")
+        rows = report.get("checks", []) if isinstance(report, dict) else []
+        failed = [r for r in rows if r.get("status") == "fail"]
+        excused = [r for r in failed if pending_explains(r)]
+        if excused:
+            print(f"note: doctor failures explained by guest libraries not in this tree yet "
+                  f"({', '.join(PENDING_LIBS)}): {[r['check'] for r in excused]}")
+        c.check(d.returncode in ((0,) if not failed else (6,)) and report is not None,
+                f"doctor --json runs inside the sandbox (exit {d.returncode})")
+        c.check(len(rows) > 10 and len(failed) == len(excused),
+                f"doctor: no check failed but for pending libraries ({len(rows)} checks; failed: "
+                f"{[r.get('check') for r in failed]})")
+        status = {r.get("check"): r.get("status") for r in rows}
+        c.check(all(status.get(k) == "ok" for k in ("host SDL2", "host OpenGL", "host Vulkan",
+                                                     "display", "qemu version", "sysroots")),
+                "doctor: SDL2, OpenGL, Vulkan, the X display and QEMU work in the sandbox")
+        qemu = next((r.get("detail", "") for r in rows if r.get("check") == "qemu"), "")
+        c.check(qemu == "/app/libexec/qemu-lorelei/qemu-x86_64",
+                f"doctor found the app's own patched QEMU ({qemu})")
+
+        # A game outside what the sandbox sees: the launcher says how to grant it.
+        elsewhere = os.path.join(home, "elsewhere")
+        os.makedirs(elsewhere)
+        first = GUEST_PROGRAMS[0]
+        for f in first.files:
+            shutil.copy(f, elsewhere)
+        game = os.path.join(elsewhere, first.name)
+        no_thunk = [f"--no-thunk={lib}" for lib in PENDING_LIBS]
+        h = flatpak_run(xenv, "run", *no_thunk, game)
+        hint = f"flatpak override --user --filesystem={elsewhere} {APP_ID}"
+        c.check(h.returncode == 4 and hint in h.stderr,
+                "a game outside the sandbox's folders: exit 4 and the `flatpak override` fix")
+        o = flatpak(env, "override", "--user", f"--filesystem={elsewhere}", APP_ID)
+        r = flatpak_run(xenv, "run", "--verbose", *no_thunk, game, timeout=600)
+        c.check(o.returncode == 0 and r.returncode == 0 and re.search(first.expect, r.stdout + r.stderr),
+                f"after `flatpak override --filesystem` the same game runs ({first.name})")
+        c.check(sysroot in r.stderr, "the run used the sysroot made inside the sandbox")
+
+        # The exact command the launcher runs, by hand with the plugin verbose:
+        # proves the guest's SDL2 calls reached the host's through the stub.
+        dry = flatpak_run(xenv, "run", "--dry-run", "--json", *no_thunk, game)
+        try:
+            plan = json.loads(dry.stdout)
+            argv = [a + ",verbose=on" if "liblorelei-plugin.so" in a else a for a in plan["argv"]]
+            sets = [f"--env={k}={v}" for k, v in plan["env_set"].items()]
+        except (ValueError, KeyError, TypeError):
+            argv, sets = None, []
+        c.check(argv is not None, "run --dry-run --json gives the QEMU command")
+        if argv:
+            v = flatpak(xenv, "run", f"--command={argv[0]}", *sets, APP_ID, *argv[1:], timeout=600)
+            c.check(v.returncode == 0 and "sdl2: loaded libSDL2-2.0.so.0" in v.stderr,
+                    "the guest's SDL2 calls went through the stub to the runtime's libSDL2")
+
+        for g in GUEST_PROGRAMS:
+            folder = os.path.join(games, g.name)
+            os.makedirs(folder)
+            for f in g.files:
+                shutil.copy(f, folder)
+            argv = ["flatpak", "run", APP_ID, "run", *no_thunk, os.path.join(folder, g.name), *g.args]
+            if g.expect is not None:
+                p = run(argv, env=xenv, timeout=600)
+                c.check(p.returncode == 0 and re.search(g.expect, p.stdout + p.stderr),
+                        f"{g.name} from ~/Games runs in the sandbox and prints /{g.expect}/")
+            else:
+                alive, colours, _ = run_window(xenv, argv, os.path.join(work, f"{g.name}.png"), x)
+                c.check(alive and colours > 2,
+                        f"{g.name} from ~/Games draws in the sandbox ({colours} colours on screen)")
+
+    # Uninstall: the app goes, its data (sysroots, profiles) stays until --delete-data.
+    u = flatpak(env, "--user", "uninstall", "-y", "--noninteractive", APP_ID)
+    c.check(u.returncode == 0 and os.path.isdir(sysroot), "uninstall keeps ~/.var/app/<id> (sysroots)")
+    flatpak(env, "--user", "uninstall", "-y", "--noninteractive", "--delete-data", APP_ID)
+    c.check(not os.path.exists(os.path.join(home, ".var", "app", APP_ID)),
+            "uninstall --delete-data removes it")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--source-root", required=True)
+    a = ap.parse_args()
+    ok, why = bwrap_works()
+    if not ok:
+        skip(f"skipped: bubblewrap cannot create namespaces here ({why}); flatpak cannot run")
+    for tool in ("flatpak", "flatpak-builder", "Xvfb", "debootstrap"):
+        c.check(shutil.which(tool) is not None, f"{tool} is installed (scripts/deps.txt)")
+    if c.failures:
+        c.finish()
+    src = os.path.abspath(a.source_root)
+    PENDING_LIBS.extend(lib for lib in ("sdl2", "gl", "vulkan")
+                        if not os.path.isfile(os.path.join(src, "guestlibs", lib, "meson.build")))
+    if PENDING_LIBS:
+        print(f"note: guestlibs/{{{','.join(PENDING_LIBS)}}} not in this tree yet: not forwarded")
+    cache = os.path.join(os.environ.get("LORELEI_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "qemu-lorelei"), "flatpak")
+    os.makedirs(cache, exist_ok=True)
+    start = time.monotonic()
+    runtime_dir = phase("test runtime (build-test-runtime.sh)", lambda: run(
+        [os.path.join(src, "packaging/flatpak/build-test-runtime.sh")], check=True,
+        timeout=3600).stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory(prefix="lorelei-flatpak-", dir="/var/tmp") as work:
+        os.chmod(work, 0o755)
+        repo, build_env = phase("flatpak-builder", build, src, cache, runtime_dir, work)
+        phase("install from the repo", install_from_repo, build_env, repo)
+        bundle = phase("build-bundle", make_bundle, repo, work, cache)
+        phase("bundle in a fresh HOME, run in the sandbox", check_in_sandbox, runtime_dir, bundle,
+              work, src)
+    print("\ntimings: " + ", ".join(f"{n} {s:.0f} s" for n, s in timings) +
+          f"; total {time.monotonic() - start:.0f} s")
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
