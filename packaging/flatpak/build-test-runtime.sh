@@ -31,18 +31,20 @@ readonly SDK_ID=io.github.qemu_lorelei.Test.Sdk
 readonly BRANCH=bookworm
 readonly SUITE=bookworm
 readonly MESON_SUITE=bookworm-backports
-# What the app loads at run time (doctor probes SDL2, GL through EGL, Vulkan, X11).
+# What the app loads at run time (doctor probes SDL2, GL through EGL, Vulkan, X11),
+# and a shell with coreutils, as org.freedesktop.Platform has (flatpak run --command=sh).
 readonly PLATFORM_PKGS=(libc6 libc-bin libglib2.0-0 libsdl2-2.0-0 libcjson1 libarchive13 libcurl4
     libx11-6 libxcb1 libgl1 libegl1 libvulkan1 libgl1-mesa-dri libglx-mesa0 libegl-mesa0
-    mesa-vulkan-drivers)
+    mesa-vulkan-drivers bash coreutils)
 # Pulled in by the closure but of no use without an init system or dpkg.
 readonly PLATFORM_SKIP='libelogind0|sysvinit-utils|lsb-base'
 # Build dependencies: QEMU's (packaging/qemu/build-qemu.sh BUILD_DEPS) and the
-# project's (scripts/deps.txt, build part), plus appstream-compose for flatpak-builder.
+# project's (scripts/deps.txt, build part), plus appstream-compose for flatpak-builder
+# (appstream-util) and the SVG loader it reads the icon with (librsvg2-common).
 readonly SDK_PKGS=(gcc libc6-dev make patch xz-utils pkg-config ninja-build flex bison python3
     python3-venv python3-clang-14 binutils file libglib2.0-dev libsdl2-dev libcjson-dev libarchive-dev
     libcurl4-openssl-dev libx11-dev libxcb1-dev libgl-dev libegl-dev libgles-dev libvulkan-dev
-    khronos-api appstream-util ca-certificates)
+    khronos-api appstream-util librsvg2-common ca-certificates)
 # The guest sysroot test's packages (x86_64 .debs; see tests/flatpak).
 readonly SYSROOT_PKGS=(libc6 libgcc-s1)
 
@@ -63,9 +65,10 @@ t() { # t WHAT CMD...: run CMD, log how long it took
     log "$what: $((SECONDS - s)) s"
 }
 
-# The runtime's identity: this script (its package lists and steps) and the arch.
+# The runtime's identity: this script's code (package lists and steps, not its
+# comments) and the arch.
 key() {
-    { cat "${BASH_SOURCE[0]}"; echo "$arch"; } | sha256sum | cut -c1-16
+    { grep -v '^[[:space:]]*#' "${BASH_SOURCE[0]}"; echo "$arch"; } | sha256sum | cut -c1-16
 }
 
 case ${1:-} in
@@ -96,11 +99,15 @@ done
 "$top/packaging/qemu/build-qemu.sh" --apt-sources
 mirror=$("$top/packaging/qemu/build-qemu.sh" --debian-uri)
 
+# Folders of runs that were killed (their PID is gone) are removed.
+for stale in "$cache_root"/flatpak/runtime-*.tmp.*; do
+    [ -d "$stale" ] && ! kill -0 "${stale##*.}" 2>/dev/null && rm -rf --one-file-system "$stale"
+done
 start=$SECONDS
 work="$out.tmp.$$"
-rm -rf "$work"
+rm -rf --one-file-system "$work"
 mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
+trap 'cd /; rm -rf --one-file-system "$work"' EXIT
 cd "$work"
 
 # apt-get download, refreshing the package lists once if apt does not know a package.
@@ -143,11 +150,13 @@ rm -rf x ca debs
 
 # ---- Sdk -----------------------------------------------------------------------
 include=$(IFS=,; echo "${SDK_PKGS[*]}")
-t "debootstrap the Sdk" debootstrap --variant=minbase --merged-usr --include="$include" \
-    "$SUITE" sdkroot "$mirror" >debootstrap.log 2>&1 || {
+s=$SECONDS
+debootstrap --variant=minbase --merged-usr --include="$include" "$SUITE" sdkroot "$mirror" \
+    >debootstrap.log 2>&1 || {
     tail -n 30 debootstrap.log >&2
     die "debootstrap of the Sdk failed" "see its log above" "check the mirror ($mirror) and run again"
 }
+log "debootstrap the Sdk: $((SECONDS - s)) s"
 mkdir -p meson-deb && (cd meson-deb && download "meson/$MESON_SUITE")
 dpkg -x meson-deb/meson_*.deb sdkroot
 mkdir -p sdk/files
