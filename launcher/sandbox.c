@@ -27,6 +27,11 @@ const char *lo_flatpak_id(void)
     return id;
 }
 
+const char *lo_sandbox_fix(const char *host_fix, const char *flatpak_fix)
+{
+    return lo_flatpak_id() != NULL ? flatpak_fix : host_fix;
+}
+
 void lo_error_fix_sandbox_path(GError **error, const char *path, gboolean is_dir)
 {
     const char *id = lo_flatpak_id();
@@ -40,8 +45,9 @@ void lo_error_fix_sandbox_path(GError **error, const char *path, gboolean is_dir
     g_autofree char *shown_id = lo_shell_quote(id);
     lo_error_note(error, "qemu-lorelei runs in a Flatpak sandbox, which sees only ~/Games, its own "
                          "data folder and the folders you grant it");
-    lo_error_fix(error, "if %s exists on your computer, grant access to it once (on the host, "
-                        "not inside the sandbox): flatpak override --user --filesystem=%s %s",
+    lo_error_fix(error,
+                 "if %s exists on your computer, grant access to it once (on the host, "
+                 "not inside the sandbox): flatpak override --user --filesystem=%s %s",
                  quoted, quoted, shown_id);
     lo_error_fix(error, "or move it under ~/Games, which the sandbox always sees");
 }

@@ -13,6 +13,18 @@
  * Inside: $FLATPAK_ID (flatpak sets it), or /.flatpak-info exists. */
 const char *lo_flatpak_id(void);
 
+/* doctor's fixes inside the sandbox: the runtime, not the host's packages,
+ * provides SDL2 and the GL/Vulkan loaders; the driver comes from the runtime's
+ * GL extension. */
+#define LO_FLATPAK_RUNTIME_FIX "the Flatpak runtime provides it: run `flatpak update` on the host"
+#define LO_FLATPAK_GL_FIX                                                                          \
+    "the GPU driver comes from the runtime's GL extension (org.freedesktop.Platform.GL.*): "       \
+    "run `flatpak update` on the host, and keep the app's --device=dri"
+
+/* The fix to show: flatpak_fix inside a Flatpak sandbox, where the host's
+ * package manager cannot change what the app sees, else host_fix. */
+const char *lo_sandbox_fix(const char *host_fix, const char *flatpak_fix);
+
 /* When inside a Flatpak sandbox, appends to *error the notes and fix for a
  * path the sandbox cannot see: the `flatpak override` command that grants
  * the folder holding it (the folder itself when is_dir), run on the host.
