@@ -21,6 +21,7 @@
 struct call_job {
     struct lorelei_thread *thread;
     const struct lorelei_host_fn *fn;
+    void *native;
     uint64_t *frame;
     int status;
     struct lorelei_callback *pending; /* the callback the guest must run; NULL when done */
@@ -38,7 +39,7 @@ static void call_body(struct lorelei_coro *c)
 {
     for (;;) {
         struct call_job *j = job_of(c);
-        j->status = j->fn->thunk(j->frame);
+        j->status = j->fn->thunk(j->frame, j->native);
         j->pending = NULL;
         lorelei_coro_leave(c);
     }
@@ -125,16 +126,21 @@ int64_t lorelei_op_call(struct lorelei_thread *t, uint64_t fn_id, uint64_t frame
         return (int64_t)(uintptr_t)&lorelei_start_manager_cb;
     }
     const struct lorelei_host_fn *fn = &lib->fns[index];
+    void *native = __atomic_load_n(&lib->natives[index], __ATOMIC_RELAXED);
+    if (__builtin_expect(!native, 0) && !(native = lorelei_lib_resolve_late(lib, index))) {
+        return lorelei_missing_native(lib, index);
+    }
     uint64_t *f = (uint64_t *)(uintptr_t)frame;
     if (t->big_stack && !may_call_back(fn, lib)) {
         t->in_host_call = true;
-        int status = fn->thunk(f);
+        int status = fn->thunk(f, native);
         t->in_host_call = false;
         return status;
     }
     struct lorelei_coro *c = pool_take(t);
     struct call_job *j = job_of(c);
     j->fn = fn;
+    j->native = native;
     j->frame = f;
     j->pending = NULL;
     return resume(t, c);

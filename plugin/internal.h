@@ -78,6 +78,7 @@ int64_t lorelei_op_wait_callback(struct lorelei_thread *t, uint64_t channel_id);
 void lorelei_libs_init(void);
 const struct lorelei_host_lib *lorelei_lib_by_id(uint64_t id);
 const struct lorelei_host_lib *lorelei_lib_by_name(const char *name);
+void *lorelei_lib_resolve_late(const struct lorelei_host_lib *lib, uint32_t index);
 bool lorelei_lib_is_open(const struct lorelei_host_lib *lib);
 bool lorelei_lib_is_armed(const struct lorelei_host_lib *lib);
 void lorelei_lib_arm(const struct lorelei_host_lib *lib);

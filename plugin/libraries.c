@@ -108,6 +108,22 @@ int lorelei_missing_native(const struct lorelei_host_lib *lib, uint32_t index)
     return -LORELEI_ENOEXEC;
 }
 
+/* A function the host library lacked when it was opened may appear later
+ * (GLVND: a GLX extension function once a vendor library is loaded), so a
+ * call to a missing one looks again. Calls of a function that stays missing
+ * pay one lookup each; they do nothing anyway. */
+void *lorelei_lib_resolve_late(const struct lorelei_host_lib *lib, uint32_t index)
+{
+    void *handle = state_of(lib)->handle;
+    const char *name = lib->fns[index].name;
+    void *native = lib->resolve ? lib->resolve(lib, handle, name) : dlsym(handle, name);
+    if (native) {
+        __atomic_store_n(&lib->natives[index], native, __ATOMIC_RELAXED);
+        lorelei_debug("%s: %s resolved on its first call", lib->name, name);
+    }
+    return native;
+}
+
 static int fail(struct lib_state *st, int error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(struct lib_state *st, int error, const char *fmt, ...)

@@ -14,10 +14,10 @@
 #include "lorelei/abi.h"
 #include "lorelei/frame.h"
 
-/* A thunk unpacks its arguments from the guest frame, calls the native
- * function and packs the result. Returns 0, or -LORELEI_E* (e.g. the host
- * library lacks the function). */
-typedef int (*lorelei_thunk_fn)(uint64_t *frame);
+/* A thunk unpacks its arguments from the guest frame, calls `native` (the
+ * function's entry in natives[], never NULL) and packs the result. Returns 0
+ * or -LORELEI_E*. Functions of the same signature share one thunk. */
+typedef int (*lorelei_thunk_fn)(uint64_t *frame, void *native);
 
 enum lorelei_fn_flags {
     /* May call a guest function before returning: runs on a coroutine so

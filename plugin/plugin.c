@@ -39,27 +39,29 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 struct lorelei_options lorelei_opts = {.coro_stack_size = DEFAULT_STACK_KIB << 10};
 
-void lorelei_log(const char *fmt, ...)
+static void vlog(const char *fmt, va_list ap)
 {
     char line[1024];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    fprintf(stderr, "qemu-lorelei: %s\n", line);
+}
+
+void lorelei_log(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    vlog(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "qemu-lorelei: %s\n", line);
 }
 
 void lorelei_debug(const char *fmt, ...)
 {
-    if (!lorelei_opts.verbose) {
-        return;
+    if (lorelei_opts.verbose) {
+        va_list ap;
+        va_start(ap, fmt);
+        vlog(fmt, ap);
+        va_end(ap);
     }
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "qemu-lorelei: %s\n", line);
 }
 
 /* ---- HELLO ------------------------------------------------------------------ */

@@ -127,7 +127,7 @@ void lorelei_signals_note_sigaction(uint64_t sig, uint64_t guest_act)
     }
     atomic_store(&guest_disposition[sig],
                  handler == 0 ? DISP_DEFAULT : handler == 1 ? DISP_IGNORE : DISP_HANDLER);
-    atomic_fetch_or(&changed, 1ull << sig);
+    atomic_fetch_or(&changed, 1ull << (sig - 1));
     atomic_store(&lorelei_signals_dirty, true);
 }
 
@@ -139,7 +139,7 @@ void lorelei_signals_refresh(void)
         return;
     }
     for (int sig = 1; sig <= HOST_SIG_MAX; sig++) {
-        if (bits & (1ull << sig)) {
+        if (bits & (1ull << (sig - 1))) {
             wrap(sig);
         }
     }

@@ -1,6 +1,7 @@
-"""Model -> the host half, compiled into the plugin: layout asserts, one
-thunk per function, trampolines for every callback signature and the
-library's manifest (struct lorelei_host_lib).
+"""Model -> the host half, compiled into the plugin: layout asserts, the
+thunks (one per distinct signature shape: a thunk gets the native function
+as a parameter, so glUniform1i and glBindBuffer share one), trampolines for
+every callback signature and the library's manifest (struct lorelei_host_lib).
 """
 SLOTS = 64  # LORELEI_CALLBACK_SLOTS in plugin/lorelei-host.h
 
@@ -48,21 +49,49 @@ def emit_trampolines(lib, sig, out):
     out.append("};\n")
 
 
-def emit_thunk(lib, f, out):
+# Spellings the ABI passes identically wherever they appear: thunks whose
+# arguments differ only in typedef names share one body.
+BUILTIN = {"char", "signed char", "unsigned char", "short", "unsigned short", "int",
+           "unsigned int", "long", "unsigned long", "long long", "unsigned long long", "_Bool",
+           "float", "double"}
+
+
+def call_type(t):
+    """The type a thunk passes a value as: plain data pointers as void *,
+    builtin scalars by their canonical name, anything else as declared."""
+    if t.kind == "ptr" and not t.mapping:
+        return "void *"
+    if t.kind in ("int", "float") and t.canonical in BUILTIN and not t.mapping:
+        return t.canonical
+    return f"__typeof__({t.spelling})"
+
+
+def thunk_body(lib, f):
+    """The thunk's C text after its name: it depends on the signature's shape
+    (and annotations), not on the function, so functions of one shape share
+    it. The native function arrives as a parameter."""
     v = lib.symbol
+    out = ["(uint64_t *f, void *native)\n{"]
     if f.name == "__lorelei_host_free":
         # natives[] holds the library's own free function (see the table).
-        out.append(f"static int thunk___lorelei_host_free(uint64_t *f)\n{{\n"
-                   f"    void (*host_free)(void *) = (void (*)(void *))natives[{f.index}];\n"
-                   f"    if (host_free) {{\n        host_free(LORELEI_GET(void *, f, 0));\n    }}\n"
-                   f"    return 0;\n}}\n")
-        return
-    out.append(f"static int thunk_{f.name}(uint64_t *f)\n{{")
+        out.append("    ((void (*)(void *))native)(LORELEI_GET(void *, f, 0));")
+        out.append("    return 0;\n}")
+        return "\n".join(out)
     if not f.params and f.ret.kind == "void":
         out.append("    (void)f;")
-    out.append(f"    __typeof__(&{f.name}) fn = (__typeof__(&{f.name}))natives[{f.index}];")
-    out.append(f"    if (!fn) {{\n        return lorelei_missing_native(&{v}, {f.index});\n    }}")
+    ptypes = [call_type(p.type) for p in f.params]
+    if f.variadic:
+        ptypes.append("...")
+    ret = call_type(f.ret) if f.ret.kind != "void" else "void"
+    if f.host_impl:
+        target = f.host_impl
+    else:
+        out.append(f"    {ret} (*fn)({', '.join(ptypes) or 'void'}) = "
+                   f"({ret} (*)({', '.join(ptypes) or 'void'}))native;")
+        target = "fn"
     args, after = [], []
+    if f.host_impl:
+        args.append("native")
     for i, p in enumerate(f.params):
         t, slot = p.type, f.slot_of(i)
         get = f"LORELEI_GET(__typeof__({t.spelling}), f, {slot})"
@@ -93,7 +122,7 @@ def emit_thunk(lib, f, out):
                 out.append(f"        lorelei_shadow_push(&shadow{i}, (void *)p{i});")
                 after.append(f"    if (p{i}) {{\n        lorelei_shadow_pop(&shadow{i});\n    }}")
             out.append(f"        arg{i} = &shadow{i};\n    }}")
-            args.append(f"arg{i}")
+            args.append(f"(void *)arg{i}")
             if not t.pointee_const and not s.identity:
                 after.append(f"    if (p{i}) {{")
                 for field, sig in s.fnptr_fields:
@@ -110,16 +139,19 @@ def emit_thunk(lib, f, out):
             args.append(f"p{i}")
             after.append(f"    if (p{i} && *p{i}) {{\n        *p{i} = (__typeof__(*p{i}))"
                          f"lorelei_guest_callback(&{v}, {t.fnptr_out.index}, (void *)*p{i});\n    }}")
-        else:
+        elif f.host_impl:
             args.append(get)
-    call = f"fn({', '.join(args)})"
+        else:
+            args.append(f"LORELEI_GET({call_type(t)}, f, {slot})")
+    call = f"{target}({', '.join(args)})"
     if f.errno:
         out.append("    errno = 0;")
     if f.ret.kind == "void":
         out.append(f"    {call};")
     elif f.ret.kind == "fnptr":
-        # A host function pointer must never reach guest code: only ones that
-        # stand for guest functions go back (as those), anything else as NULL.
+        # A host address must never reach guest code: a trampoline goes back
+        # to the guest function it stands for, anything else becomes NULL
+        # (implement such a function guest-side where the value matters).
         out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, lorelei_guest_callback(&{v}, {f.ret.sig.index}, "
                    f"(void *)({call})));")
     elif f.ret.mapping:
@@ -127,11 +159,35 @@ def emit_thunk(lib, f, out):
             raise ValueError(f"{f.name} returns {f.ret.spelling}: its [types] entry needs to_guest")
         out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, {f.ret.mapping['to_guest']}((void *)({call})));")
     else:
-        out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, ({f.ret.spelling})({call}));")
+        out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, ({ret})({call}));")
     if f.errno:
         out.append(f"    f[{f.errno_slot()}] = (uint64_t)errno;")
     out.extend(after)
-    out.append("    return 0;\n}\n")
+    out.append("    return 0;\n}")
+    return "\n".join(out)
+
+
+def emit_thunks(lib, out):
+    """One thunk per distinct body; returns each function's thunk name."""
+    names, by_body = {}, {}
+    for f in lib.thunked():
+        body = thunk_body(lib, f)
+        name = by_body.get(body)
+        if name is None:
+            name = by_body[body] = f"thunk_{len(by_body)}"
+            out.append(f"/* {f.name} and all of its shape */")
+            out.append(f"static int {name}{body}\n")
+        names[f.name] = name
+    return names
+
+
+def emit_impl_decls(lib, out):
+    """Prototypes of the hand-written host functions (host_impl)."""
+    for f in lib.thunked():
+        if f.host_impl:
+            params = ["void *native"] + [f"__typeof__({p.type.spelling}) a{i}"
+                                         for i, p in enumerate(f.params)]
+            out.append(f"__typeof__({f.ret.spelling}) {f.host_impl}({', '.join(params)});")
 
 
 def emit(lib, source_name):
@@ -153,10 +209,10 @@ def emit(lib, source_name):
         out.append(f"uint64_t {name}(void *host_value);")
     out.append(f"extern const struct lorelei_host_lib {v};")
     out.append(f"static void *natives[{max(len(lib.thunked()), 1)}];\n")
+    emit_impl_decls(lib, out)
     for sig in lib.sigs:
         emit_trampolines(lib, sig, out)
-    for f in lib.thunked():
-        emit_thunk(lib, f, out)
+    thunks = emit_thunks(lib, out)
     out.append(f"static const struct lorelei_host_fn fns[] = {{")
     for f in lib.thunked():
         flags = []
@@ -167,7 +223,7 @@ def emit(lib, source_name):
         if lib.callback_if_armed:
             flags.append("LORELEI_FN_CALLBACK_IF_ARMED")
         native = lib.host_free if f.name == "__lorelei_host_free" else f.name
-        out.append(f"    {{\"{native}\", thunk_{f.name}, {' | '.join(flags) or '0'}}},")
+        out.append(f"    {{\"{native}\", {thunks[f.name]}, {' | '.join(flags) or '0'}}},")
     out.append("};")
     out.append("static const char *const sonames[] = {" +
                " ".join(f'"{s}",' for s in lib.sonames) + " NULL};")

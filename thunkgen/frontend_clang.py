@@ -62,11 +62,22 @@ class ClangFrontend:
                               options=ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES)
         errors = [d for d in self.tu.diagnostics if d.severity >= ci.Diagnostic.Error]
         if errors:
-            raise FrontendError("parsing the headers failed:\n" + "\n".join(str(d) for d in errors))
+            e = FrontendError("parsing the headers failed:\n" + "\n".join(str(d) for d in errors))
+            # Lines of the generated source (includes, then one prototype a
+            # line) that failed, for frontends that can name what they were.
+            e.lines = [d.location.line for d in errors
+                       if d.location.file and d.location.file.name == "lorelei_api.c"]
+            raise e
         self.decls = {}
         for c in self.tu.cursor.get_children():
             if c.kind == ci.CursorKind.FUNCTION_DECL and c.spelling not in self.decls:
                 self.decls[c.spelling] = c
+
+    def declared_by_us(self, name):
+        """True if only the given prototypes declare `name`, no header."""
+        c = self.decls.get(name)
+        return c is not None and c.location.file is not None and \
+            c.location.file.name == "lorelei_api.c"
 
     # ---- types -------------------------------------------------------------
 
@@ -133,8 +144,12 @@ class ClangFrontend:
         if k in FLOAT_KINDS:
             return CType(t.spelling, "float", size, align)
         if k in ARRAY_KINDS:
-            elem = canon.get_array_element_type()
-            return CType(f"__typeof__({elem.spelling}) *", "ptr", 8, 8)
+            # A parameter declared as an array is a pointer to its (sugared,
+            # qualified) element type: "const GLdouble m[16]" -> const GLdouble *.
+            elem = t.get_array_element_type() if t.kind in ARRAY_KINDS else \
+                canon.get_array_element_type()
+            return CType(f"__typeof__({elem.spelling}) *", "ptr", 8, 8,
+                         pointee_const=elem.is_const_qualified(), param_decl=t.spelling)
         if k == ci.TypeKind.POINTER:
             pointee = canon.get_pointee()
             if pointee.kind in FUNCTION_KINDS:
@@ -228,6 +243,8 @@ def build(lib, lib_cfg, fn_overrides, symbols_from):
         raise FrontendError(f"symbols = \"{mode}\": expected \"exports\" or \"header\"")
     missing = []
     for name in names:
+        if "unsupported" in fn_overrides.get(name, {}):
+            continue
         f = fe.function(name)
         if f is None:
             missing.append(name)

@@ -1,5 +1,5 @@
 """The generator's model of a library API, filled in by a frontend
-(frontend_clang.py from C headers, frontend_khronos.py from registry XML)
+(frontend_clang.py from C headers, frontend_gl.py from Khronos registry XML)
 and read by the emitters (emit_guest.py, emit_host.py).
 
 Every value crosses the magic syscall in a frame of 8-byte slots, copied bit
@@ -11,7 +11,8 @@ value need more than a copy, and the model marks them:
   - pointers to structs holding function pointers ("callback_struct"):
     the host gets a translated shadow copy;
   - pointers to function pointers ("fnptr_out"): the host's answer is
-    translated back to the guest function it stands for.
+    translated back to the guest function it stands for; so is a function
+    pointer result (a host function that is no trampoline becomes NULL).
 """
 from dataclasses import dataclass, field
 import hashlib
@@ -29,6 +30,7 @@ class CType:
     fnptr_out: "CallbackSig | None" = None    # ptr to a fnptr (an out-parameter)
     canonical: str = ""                      # canonical spelling, for [types] matching
     mapping: "dict | None" = None            # [types."T"] entry of the override file
+    param_decl: str = ""                     # as declared, if not spelling ("const T[16]")
 
     @property
     def slots(self):
@@ -80,8 +82,16 @@ class Function:
     returns_owned_string: bool = False
     errno: bool = False
     prepare: str = ""        # guest function for mapped parameters, overriding the type's
-    wrap: bool = False       # stub named lorelei_host_NAME, wrapped by hand-written guest code
+    returns_static_string: bool = False
+    returns_owned: str = ""  # C expression: number of elements the result points to
+    result_fixup: str = ""   # guest C statement run on the copied result
+    guest_wrapper: bool = False
+    host_impl: str = ""      # hand-written host function the thunk calls
     index: int = -1          # position in the thunk table (thunked functions only)
+
+    def stub_name(self):
+        """The generated guest stub's name (a wrapper takes the real one)."""
+        return f"lorelei_thunk_{self.name}" if self.guest_wrapper else self.name
 
     def slot_of(self, i):
         return sum(p.type.slots for p in self.params[:i])
@@ -119,6 +129,8 @@ class Library:
     host_free: str = ""      # host function freeing what the library returns
     guest_sources: list = field(default_factory=list)
     resolve: str = ""        # host resolver function name, "" for dlsym
+    guest_includes: list = field(default_factory=list)
+    unsupported: dict = field(default_factory=dict)  # name -> why it is left out
 
     def thunked(self):
         return [f for f in self.functions if not f.guest]
@@ -130,6 +142,7 @@ class Library:
             h.update(f"|{f.index}:{f.name}:{f.ret.spelling}:".encode())
             h.update(",".join(p.type.spelling for p in f.params).encode())
             h.update(f":{f.printf}:{int(f.errno)}:{int(f.returns_owned_string)}".encode())
+            h.update(f":{int(f.returns_static_string)}:{f.returns_owned}:{f.host_impl}".encode())
         for s in self.sigs:
             h.update(f"#{s.index}:{s.key}".encode())
         return int(h.hexdigest()[:16], 16)

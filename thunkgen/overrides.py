@@ -17,13 +17,18 @@ of its description. The frontend derives everything else from the real API
   host_free = "SDL_free"         host function freeing returned memory
   guest_sources = ["sdl2_guest.c"]  hand-written guest-side functions
   resolve = ""                   host resolver (hand-written) instead of dlsym
+  frontend = "clang"             "clang": C headers (frontend_clang.py); "gl":
+                                 Khronos registry XML (frontend_gl.py)
+  registry = ["gl.xml"]          (frontend "gl") registry files whose every
+                                 <command> the library has
+  header_prefixes = ["egl"]      (frontend "gl") also every function the
+                                 headers declare with one of these prefixes
+  guest_includes = ["x.h"]       headers only the guest stub includes: the
+                                 declarations of guest helpers named below
 
 [functions.NAME]               annotations for one function (all optional)
   guest = true                   implemented in guest_sources: runs guest code,
                                  loads guest objects or formats variadics
-  wrap = true                    the generated stub is named lorelei_host_NAME
-                                 (hidden); guest_sources define NAME around it,
-                                 to fix up arguments or results in the guest
   out_params = ["p"]             pointers to structs with function pointers
                                  that the host only fills in: nothing is
                                  translated on the way in
@@ -39,6 +44,27 @@ of its description. The frontend derives everything else from the real API
   errno = true                   the host's errno after the call becomes the
                                  guest's
   prototype = "int f(int);"      for an exported symbol no header declares
+  returns_static_string = true   returns a string the library keeps (glGetString):
+                                 the guest gets a copy in guest memory, made
+                                 once per distinct content and never freed
+                                 (syscalls reject host memory with EFAULT)
+  returns_owned = "N"            returns N elements (a C expression over the
+                                 parameters a0, a1...: "1", "*a3") the caller
+                                 frees with its own allocator (XFree): the
+                                 stub copies them into guest malloc memory and
+                                 frees the host's with host_free
+  result_fixup = "f(r, n, a0)"   guest C statement run on that copy (r, n
+                                 elements) before it is returned, e.g. to
+                                 translate host pointers inside it
+  guest_wrapper = true           the stub is generated as the hidden
+                                 lorelei_thunk_NAME; guest_sources define NAME
+                                 and call it (work on both sides of the call)
+  host_impl = "fn"               the host thunk calls the hand-written host
+                                 function fn(void *native, args...) instead of
+                                 the native function (host half of a special
+                                 case; compiled into the plugin)
+  unsupported = "why"            not generated: the reason goes into the
+                                 library summary (and the docs)
   prepare = "fn"                 guest function called with each parameter of
                                  a mapped type before the call, instead of the
                                  type's guest_prepare (e.g. a full XSync where
@@ -50,6 +76,8 @@ of its description. The frontend derives everything else from the real API
   to_guest = "fn"                host: uint64_t fn(void *host_value), for results
   guest_prepare = "fn"           guest: void fn(void *value), before each call
                                  (e.g. flush the guest's X11 connection)
+  guest_after = "fn"             guest: void fn(void *value), after each call
+                                 (e.g. hand the guest X errors the host got)
 
 A key outside this vocabulary is an error: a typo must not silently change
 what gets generated.
@@ -60,13 +88,15 @@ LIBRARY_KEYS = {
     "name": str, "id": int, "sonames": list, "guest_soname": str, "includes": list,
     "symbols": str, "prefix": str, "callback_if_armed": bool, "host_free": str,
     "guest_sources": list, "resolve": str, "include_dirs": list, "clang_args": list,
-    "frontend": str,
+    "frontend": str, "registry": list, "header_prefixes": list, "guest_includes": list,
 }
 FUNCTION_KEYS = {
     "guest": bool, "may_callback": bool, "printf": int, "returns_owned_string": bool,
-    "errno": bool, "prototype": str, "prepare": str, "wrap": bool, "out_params": list,
+    "errno": bool, "prototype": str, "prepare": str, "returns_static_string": bool,
+    "returns_owned": str, "result_fixup": str, "guest_wrapper": bool, "host_impl": str,
+    "unsupported": str, "out_params": list,
 }
-TYPE_KEYS = {"to_host": str, "to_guest": str, "guest_prepare": str}
+TYPE_KEYS = {"to_host": str, "to_guest": str, "guest_prepare": str, "guest_after": str}
 
 
 class OverrideError(Exception):
@@ -130,7 +160,11 @@ def apply(functions, overrides, where):
     for name, table in overrides.items():
         f = by_name.get(name)
         if f is None:
+            if "unsupported" in table:
+                continue  # left out by the frontend
             raise OverrideError(f"{where}: [functions.{name}] names no function of the library")
+        if "unsupported" in table:
+            raise OverrideError(f"{where}: {name} is marked unsupported but was generated")
         for key, value in table.items():
             if key not in ("prototype", "prepare", "out_params"):
                 setattr(f, key, value)
@@ -150,3 +184,15 @@ def apply(functions, overrides, where):
         if f.printf >= 0 and not (f.variadic and f.printf < len(f.params)):
             raise OverrideError(f"{where}: {f.name}: printf = {f.printf} needs a variadic "
                                 "function whose parameter {f.printf} is the format")
+        results = [k for k in ("returns_owned_string", "returns_static_string", "returns_owned")
+                   if getattr(f, k)]
+        if len(results) > 1:
+            raise OverrideError(f"{where}: {f.name}: {' and '.join(results)} exclude each other")
+        if results and f.ret.kind != "ptr":
+            raise OverrideError(f"{where}: {f.name}: {results[0]} needs a pointer result, "
+                                f"not {f.ret.spelling}")
+        if f.result_fixup and not f.returns_owned:
+            raise OverrideError(f"{where}: {f.name}: result_fixup needs returns_owned")
+        if f.guest and (f.guest_wrapper or f.host_impl):
+            raise OverrideError(f"{where}: {f.name}: guest = true has no host call to wrap")
+

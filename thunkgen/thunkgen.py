@@ -2,7 +2,8 @@
 """thunkgen: writes both halves of a thunk library from its description.
 
   thunkgen.py lib --overrides LIB.toml [--symbols-from HOST.so] [-I DIR]...
-                  --guest-out LIB_guest.c --host-out LIB_host.c --summary-out LIB.json
+                  --guest-out LIB_guest.c [--guest-asm-out LIB_guest.S]
+                  --host-out LIB_host.c --summary-out LIB.json
       one library: the x86_64 guest stub source, the host thunks (compiled into
       the plugin) and a summary the table step reads
 
@@ -44,7 +45,7 @@ def make_library(cfg, fn_overrides):
                   guest_soname=cfg["guest_soname"], includes=cfg["includes"],
                   callback_if_armed=cfg.get("callback_if_armed", False),
                   host_free=cfg.get("host_free", ""), guest_sources=cfg.get("guest_sources", []),
-                  resolve=cfg.get("resolve", ""))
+                  resolve=cfg.get("resolve", ""), guest_includes=cfg.get("guest_includes", []))
     lib.cname = emit_host.cname(lib.name)
     lib.symbol = "lorelei_lib_" + lib.cname
     lib.prototypes = [t["prototype"] for t in fn_overrides.values() if "prototype" in t]
@@ -53,10 +54,10 @@ def make_library(cfg, fn_overrides):
 
 def add_host_free(lib, where):
     """A hidden thunk the guest uses to free host memory it copied out."""
-    if not any(f.returns_owned_string for f in lib.functions):
+    if not any(f.returns_owned_string or f.returns_owned for f in lib.functions):
         return
     if not lib.host_free:
-        raise overrides.OverrideError(f"{where}: returns_owned_string needs [library] host_free")
+        raise overrides.OverrideError(f"{where}: returns_owned[_string] needs [library] host_free")
     ptr = CType("void *", "ptr", 8, 8)
     lib.functions.append(Function("__lorelei_host_free", CType("void", "void"),
                                   [Param("p", ptr)]))
@@ -71,6 +72,12 @@ def cmd_lib(args):
     if frontend == "clang":
         import frontend_clang
         frontend_clang.build(lib, cfg, fn_overrides, args.symbols_from)
+    elif frontend == "gl":
+        import frontend_gl
+        frontend_gl.build(lib, cfg, fn_overrides, args.registry_dir)
+    else:
+        raise overrides.OverrideError(f"{args.overrides}: frontend = \"{frontend}\": "
+                                      "expected \"clang\" or \"gl\"")
     overrides.apply(lib.functions, fn_overrides, args.overrides)
     overrides.apply_types(lib.functions, type_overrides, args.overrides)
     unsupported = [f"{f.name} ({f.unsupported})" for f in lib.functions
@@ -84,12 +91,19 @@ def cmd_lib(args):
     lib.host_free_index = next((f.index for f in lib.functions
                                 if f.name == "__lorelei_host_free"), -1)
     name = os.path.basename(args.overrides)
-    write_if_changed(args.guest_out, emit_guest.emit(lib, name))
+    asm_names = set()
+    if args.guest_asm_out:
+        import emit_guest_asm
+        asm_names = {f.name for f in lib.thunked() if emit_guest_asm.suitable(f)}
+        write_if_changed(args.guest_asm_out, emit_guest_asm.emit(lib, name, asm_names))
+    write_if_changed(args.guest_out, emit_guest.emit(lib, name, asm_names))
     write_if_changed(args.host_out, emit_host.emit(lib, name))
     summary = {"name": lib.name, "id": lib.id, "symbol": lib.symbol,
                "n_functions": len(lib.thunked()), "n_sigs": len(lib.sigs),
                "api_hash": f"0x{lib.api_hash():016x}",
-               "exports": sorted(f.name for f in lib.functions if not f.name.startswith("__"))}
+               "exports": sorted(f.name for f in lib.functions if not f.name.startswith("__")),
+               "unsupported": {n: t["unsupported"] for n, t in sorted(fn_overrides.items())
+                               if "unsupported" in t}}
     write_if_changed(args.summary_out, json.dumps(summary, indent=1) + "\n")
 
 
@@ -128,7 +142,11 @@ def main():
     p.add_argument("--overrides", required=True)
     p.add_argument("--symbols-from")
     p.add_argument("-I", "--include-dir", action="append", default=[])
+    p.add_argument("--registry-dir", help="where frontend \"gl\" finds the registry XML "
+                   "(default: /usr/share/khronos-api)")
     p.add_argument("--guest-out", required=True)
+    p.add_argument("--guest-asm-out", help="also write the stubs that need no C as x86_64 "
+                   "assembly (much faster to build for thousands of functions)")
     p.add_argument("--host-out", required=True)
     p.add_argument("--summary-out", required=True)
     p = sub.add_parser("table")

@@ -2,14 +2,16 @@
  * x86_64 guest program for bench/percall: times one kind of call in a tight
  * loop and prints the median ns per call over several rounds.
  *
- *   percall add|nop|callback|hostcb|getpid|floor ITERATIONS ROUNDS
+ *   percall add|nop|callback|hostcb|getpid|floor|inline ITERATIONS ROUNDS
  *
  * add/nop: trivial liblorelei-testlib calls (natively: the real library;
  * under qemu-lorelei: stub -> runtime -> plugin -> thunk). callback: a call
  * whose host side calls a guest function once. hostcb: a host thread calls a
  * guest function (service-thread path). getpid: a raw emulated syscall.
- * floor: the syscall the bare floor plugin answers at once.
+ * floor: the syscall the bare floor plugin answers at once. inline: a marker
+ * instruction inline_plugin.c answers from an instruction callback.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,22 @@ static double round_ns(const char *what, long n)
     } else if (strcmp(what, "getpid") == 0) {
         for (long i = 0; i < n; i++) {
             sink += raw_syscall0(SYS_getpid);
+        }
+    } else if (strcmp(what, "inline") == 0) {
+        /* bench/percall/inline_plugin.c answers the marker without a CPU-loop exit */
+        uint64_t frame[2];
+        for (long i = 0; i < n; i++) {
+            frame[0] = (uint64_t)i;
+            __asm__ volatile(".byte 0x66,0x0f,0x1f,0x84,0x00,0x52,0x4c,0x00,0x00"
+                             :
+                             : "D"(frame)
+                             : "memory");
+            sink += (long)frame[1];
+        }
+        if (n > 0 && frame[1] != (uint64_t)n) {
+            fprintf(stderr, "inline: the marker was not answered (frame[1] = %llu)\n",
+                    (unsigned long long)frame[1]);
+            exit(1);
         }
     } else if (strcmp(what, "floor") == 0) {
         for (long i = 0; i < n; i++) {

@@ -27,8 +27,8 @@ def measure(cmd, env, what, n, rounds):
 
 def main():
     ap = argparse.ArgumentParser()
-    for opt in ("--qemu", "--plugin", "--preload", "--floor-plugin", "--prog", "--native-dir",
-                "--stub-dir"):
+    for opt in ("--qemu", "--plugin", "--preload", "--floor-plugin", "--inline-plugin", "--prog",
+                "--native-dir", "--stub-dir"):
         ap.add_argument(opt, required=True)
     ap.add_argument("--out", default="bench/out")
     ap.add_argument("--iterations", type=int, default=200000)
@@ -48,6 +48,10 @@ def main():
         "native": {w: measure([a.prog], native_env, w, n, r) for w in ("add", "nop", "callback")},
         "lorelei": {w: measure(lcmd, lenv, w, n, r) for w in ("add", "nop", "callback", "getpid")},
         "floor_plugin": {"floor": measure(fcmd, plain_env, "floor", n, r)},
+        # Not the product: an instruction callback answering a marker without
+        # leaving the CPU loop, to size a cheaper transport for leaf calls.
+        "inline_experiment": {"inline": measure([a.qemu, "-plugin", a.inline_plugin, a.prog],
+                                                plain_env, "inline", n, r)},
         "plain_qemu": {"getpid": measure(pcmd, plain_env, "getpid", n, r)},
     }
     hn = max(n // 10, 1000)
@@ -64,6 +68,7 @@ def main():
         "callback_roundtrip_over_trivial_call": (m("lorelei", "callback") - trivial) / trivial,
         "call_with_callback_over_trivial_call": m("lorelei", "callback") / trivial,
         "trivial_call_over_native": trivial / m("native", "add"),
+        "inline_experiment_over_floor": m("inline_experiment", "inline") / floor,
     }
     targets = {
         "trivial_call_over_floor": ("<=", 1.2),
@@ -77,6 +82,7 @@ def main():
     rows = [("trivial thunked call tl_add()", m("native", "add"), trivial, None, None),
             ("trivial call, no arguments tl_nop()", m("native", "nop"), m("lorelei", "nop"), None, None),
             ("bare filter answering at once (the floor)", None, None, floor, None),
+            ("experiment: marker insn + insn callback", None, None, m("inline_experiment", "inline"), None),
             ("emulated getpid syscall", None, m("lorelei", "getpid"), None, m("plain_qemu", "getpid")),
             ("call + same-thread callback tl_apply()", m("native", "callback"), m("lorelei", "callback"), None, None),
             ("host-thread callback round trip", m("native", "hostcb"), m("lorelei", "hostcb"), None, None)]

@@ -51,6 +51,10 @@ LORELEI_GUEST_API void lorelei_lib_open(uint32_t lib_id, uint32_t n_functions, u
                                         const uint64_t *invokers, uint32_t n_invokers,
                                         const char *name, const char *soname);
 
+/* A guest copy of a string the host library keeps (e.g. glGetString's):
+ * one per distinct content, never freed. NULL for NULL. */
+LORELEI_GUEST_API const char *lorelei_guest_string(const char *host);
+
 /* printf-style formatting into guest memory (free() the result). */
 LORELEI_GUEST_API char *lorelei_vformat(const char *fmt, va_list ap);
 

@@ -89,6 +89,44 @@ LORELEI_GUEST_API char *lorelei_vformat(const char *fmt, va_list ap)
     return s;
 }
 
+/* Strings a host library keeps and hands out (glGetString, eglQueryString):
+ * host memory, which guest code may read but QEMU refuses in syscalls
+ * (write(2) of such a string fails with EFAULT). The guest gets a copy, one
+ * per distinct content, kept for the life of the process: the pointer stays
+ * valid as long as the library's own would, and asking again is cheap. */
+LORELEI_GUEST_API const char *lorelei_guest_string(const char *host)
+{
+    struct copy {
+        struct copy *next;
+        uint64_t hash;
+        char text[];
+    };
+    enum { BUCKETS = 64 };
+    static struct copy *buckets[BUCKETS];
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    if (!host) {
+        return NULL;
+    }
+    uint64_t hash = 0xcbf29ce484222325ull; /* FNV-1a */
+    size_t len = 0;
+    for (; host[len]; len++) {
+        hash = (hash ^ (unsigned char)host[len]) * 0x100000001b3ull;
+    }
+    pthread_mutex_lock(&lock);
+    struct copy **bucket = &buckets[hash % BUCKETS], *c = *bucket;
+    while (c && (c->hash != hash || strcmp(c->text, host) != 0)) {
+        c = c->next;
+    }
+    if (!c && (c = malloc(sizeof(*c) + len + 1))) {
+        c->hash = hash;
+        memcpy(c->text, host, len + 1);
+        c->next = *bucket;
+        *bucket = c;
+    }
+    pthread_mutex_unlock(&lock);
+    return c ? c->text : host;
+}
+
 /* ---- service threads --------------------------------------------------------- */
 
 static void *service_main(void *arg)

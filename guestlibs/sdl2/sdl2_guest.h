@@ -9,19 +9,19 @@
 #define SDL_GUEST __attribute__((visibility("default")))
 
 /* The generated stubs of functions the guest side wraps (sdl2.toml: wrap). */
-__typeof__(SDL_Init) lorelei_host_SDL_Init;
-__typeof__(SDL_InitSubSystem) lorelei_host_SDL_InitSubSystem;
-__typeof__(SDL_setenv) lorelei_host_SDL_setenv;
-__typeof__(SDL_GetWindowWMInfo) lorelei_host_SDL_GetWindowWMInfo;
-__typeof__(SDL_GetPreferredLocales) lorelei_host_SDL_GetPreferredLocales;
-__typeof__(SDL_GetWindowICCProfile) lorelei_host_SDL_GetWindowICCProfile;
-__typeof__(SDL_GetDefaultAudioInfo) lorelei_host_SDL_GetDefaultAudioInfo;
-__typeof__(SDL_Quit) lorelei_host_SDL_Quit;
-__typeof__(SDL_QuitSubSystem) lorelei_host_SDL_QuitSubSystem;
-__typeof__(SDL_PumpEvents) lorelei_host_SDL_PumpEvents;
-__typeof__(SDL_PollEvent) lorelei_host_SDL_PollEvent;
-__typeof__(SDL_WaitEvent) lorelei_host_SDL_WaitEvent;
-__typeof__(SDL_WaitEventTimeout) lorelei_host_SDL_WaitEventTimeout;
+__typeof__(SDL_Init) lorelei_thunk_SDL_Init;
+__typeof__(SDL_InitSubSystem) lorelei_thunk_SDL_InitSubSystem;
+__typeof__(SDL_setenv) lorelei_thunk_SDL_setenv;
+__typeof__(SDL_GetWindowWMInfo) lorelei_thunk_SDL_GetWindowWMInfo;
+__typeof__(SDL_GetPreferredLocales) lorelei_thunk_SDL_GetPreferredLocales;
+__typeof__(SDL_GetWindowICCProfile) lorelei_thunk_SDL_GetWindowICCProfile;
+__typeof__(SDL_GetDefaultAudioInfo) lorelei_thunk_SDL_GetDefaultAudioInfo;
+__typeof__(SDL_Quit) lorelei_thunk_SDL_Quit;
+__typeof__(SDL_QuitSubSystem) lorelei_thunk_SDL_QuitSubSystem;
+__typeof__(SDL_PumpEvents) lorelei_thunk_SDL_PumpEvents;
+__typeof__(SDL_PollEvent) lorelei_thunk_SDL_PollEvent;
+__typeof__(SDL_WaitEvent) lorelei_thunk_SDL_WaitEvent;
+__typeof__(SDL_WaitEventTimeout) lorelei_thunk_SDL_WaitEventTimeout;
 
 /* sdl2_signals.c: SIGINT/SIGTERM as SDL_QUIT, as SDL does natively. */
 void lorelei_sdl2_install_quit_handlers(Uint32 flags);

@@ -198,7 +198,7 @@ static void sync_environment(void)
         }
         memcpy(name, *e, len);
         name[len] = '\0';
-        lorelei_host_SDL_setenv(name, eq + 1, 1);
+        lorelei_thunk_SDL_setenv(name, eq + 1, 1);
     }
 }
 
@@ -210,7 +210,7 @@ SDL_GUEST int SDL_Init(Uint32 flags)
 SDL_GUEST int SDL_InitSubSystem(Uint32 flags)
 {
     sync_environment();
-    int r = lorelei_host_SDL_InitSubSystem(flags);
+    int r = lorelei_thunk_SDL_InitSubSystem(flags);
     if (r == 0) {
         lorelei_sdl2_install_quit_handlers(flags);
     }
@@ -229,7 +229,7 @@ static void open_guest_display(void)
 
 SDL_GUEST SDL_bool SDL_GetWindowWMInfo(SDL_Window *window, SDL_SysWMinfo *info)
 {
-    if (!lorelei_host_SDL_GetWindowWMInfo(window, info)) {
+    if (!lorelei_thunk_SDL_GetWindowWMInfo(window, info)) {
         return SDL_FALSE;
     }
     if (info->subsystem == SDL_SYSWM_X11) {
@@ -253,7 +253,7 @@ SDL_GUEST SDL_bool SDL_GetWindowWMInfo(SDL_Window *window, SDL_SysWMinfo *info)
 
 SDL_GUEST SDL_Locale *SDL_GetPreferredLocales(void)
 {
-    SDL_Locale *host = lorelei_host_SDL_GetPreferredLocales();
+    SDL_Locale *host = lorelei_thunk_SDL_GetPreferredLocales();
     if (!host) {
         return NULL;
     }
@@ -286,7 +286,7 @@ SDL_GUEST SDL_Locale *SDL_GetPreferredLocales(void)
 SDL_GUEST void *SDL_GetWindowICCProfile(SDL_Window *window, size_t *size)
 {
     size_t n = 0;
-    void *host = lorelei_host_SDL_GetWindowICCProfile(window, &n);
+    void *host = lorelei_thunk_SDL_GetWindowICCProfile(window, &n);
     if (size) {
         *size = 0;
     }
@@ -309,7 +309,7 @@ SDL_GUEST void *SDL_GetWindowICCProfile(SDL_Window *window, size_t *size)
 SDL_GUEST int SDL_GetDefaultAudioInfo(char **name, SDL_AudioSpec *spec, int iscapture)
 {
     char *host_name = NULL;
-    int r = lorelei_host_SDL_GetDefaultAudioInfo(name ? &host_name : NULL, spec, iscapture);
+    int r = lorelei_thunk_SDL_GetDefaultAudioInfo(name ? &host_name : NULL, spec, iscapture);
     if (name) {
         *name = host_name ? SDL_strdup(host_name) : NULL;
         if (host_name) {

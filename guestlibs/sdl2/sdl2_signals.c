@@ -75,25 +75,25 @@ void lorelei_sdl2_remove_quit_handlers(Uint32 flags)
 SDL_GUEST void SDL_Quit(void)
 {
     lorelei_sdl2_remove_quit_handlers(SDL_INIT_EVERYTHING);
-    lorelei_host_SDL_Quit();
+    lorelei_thunk_SDL_Quit();
 }
 
 SDL_GUEST void SDL_QuitSubSystem(Uint32 flags)
 {
     lorelei_sdl2_remove_quit_handlers(flags);
-    lorelei_host_SDL_QuitSubSystem(flags);
+    lorelei_thunk_SDL_QuitSubSystem(flags);
 }
 
 SDL_GUEST void SDL_PumpEvents(void)
 {
     deliver_quit();
-    lorelei_host_SDL_PumpEvents();
+    lorelei_thunk_SDL_PumpEvents();
 }
 
 SDL_GUEST int SDL_PollEvent(SDL_Event *event)
 {
     deliver_quit();
-    return lorelei_host_SDL_PollEvent(event);
+    return lorelei_thunk_SDL_PollEvent(event);
 }
 
 SDL_GUEST int SDL_WaitEventTimeout(SDL_Event *event, int timeout)
@@ -111,7 +111,7 @@ SDL_GUEST int SDL_WaitEventTimeout(SDL_Event *event, int timeout)
                 slice = (int)(deadline - now);
             }
         }
-        int got = lorelei_host_SDL_WaitEventTimeout(event, slice);
+        int got = lorelei_thunk_SDL_WaitEventTimeout(event, slice);
         if (got || (timeout >= 0 && SDL_GetTicks64() >= deadline)) {
             return got;
         }

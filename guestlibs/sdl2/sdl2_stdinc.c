@@ -172,7 +172,7 @@ SDL_GUEST int SDL_setenv(const char *name, const char *value, int overwrite)
     }
     int r = setenv(name, value, overwrite);
     if (r == 0) {
-        lorelei_host_SDL_setenv(name, getenv(name), 1);
+        lorelei_thunk_SDL_setenv(name, getenv(name), 1);
     }
     return r;
 }

@@ -30,12 +30,16 @@ def base_env(extra=None):
     return env
 
 
-def lorelei(a, argv, env, guest_env=None, **kw):
+def lorelei(a, argv, env, guest_env=None, gl=False, **kw):
     """argv under QEMU + plugin; verbose so the run proves the stub was used.
     env reaches QEMU (and so the host's SDL) and the guest; guest_env only the
-    guest."""
+    guest. gl: the GL stub too."""
     extra = [x for k, v in (guest_env or {}).items() for x in ("-E", f"{k}={v}")]
-    cmd, full_env = from_args(a).command(argv, libs=["sdl2"], guest_lib_dirs=[a.stub_dir],
+    libs, dirs = ["sdl2"], [a.stub_dir]
+    if gl:
+        libs.append("gl")
+        dirs.append(a.gl_stub_dir)
+    cmd, full_env = from_args(a).command(argv, libs=libs, guest_lib_dirs=dirs,
                                          plugin_args=["verbose=on"], qemu_args=extra, **kw)
     full_env.update({k: v for k, v in env.items() if k not in ("LD_PRELOAD", "LD_LIBRARY_PATH")})
     return cmd, full_env
@@ -177,9 +181,22 @@ def drive_events(x, cmd, env):
     if p.stdout.readline().strip() != "ready":
         p.kill()
         return "", p.communicate()[1]
-    xd = lambda *args: subprocess.run(["xdotool", *args], env=env, check=False,  # noqa: E731
+    # xdotool gets a plain environment: not QEMU's preloads (ASan builds).
+    plain = x.env(base_env())
+    xd = lambda *args: subprocess.run(["xdotool", *args], env=plain, check=False,  # noqa: E731
                                       capture_output=True, text=True).stdout.strip()
-    win = xd("search", "--sync", "--name", "lorelei-events").split()[0]
+    # A search can fail while other windows come and go (X errors): retry.
+    win = None
+    for _ in range(50):
+        found = xd("search", "--onlyvisible", "--name", "lorelei-events").split()
+        if found:
+            win = found[0]
+            break
+        time.sleep(0.2)
+    if win is None:
+        p.kill()
+        out, err = p.communicate()
+        return "ready\n" + out, err + "\n(test: the window never appeared)"
     xd("windowactivate", "--sync", win)
     time.sleep(0.5)
     xd("mousemove", "--window", win, "50", "60", "click", "1")
@@ -199,8 +216,8 @@ def drive_events(x, cmd, env):
 
 def case_events(a):
     with Xvfb() as x:
-        n_out, n_err = drive_events(x, [a.events_prog], x.env(base_env()))
-        cmd, env = lorelei(a, [a.events_prog], x.env(base_env()))
+        n_out, n_err = drive_events(x, [a.events_prog, "poll"], x.env(base_env()))
+        cmd, env = lorelei(a, [a.events_prog, "poll"], x.env(base_env()))
         l_out, l_err = drive_events(x, cmd, env)
     print("--- native\n" + n_out + n_err[-500:] + "\n--- lorelei\n" + l_out + l_err[-1500:])
     c.check("key up Q" in n_out and "bye" in n_out, "the native run saw the input and quit")
@@ -241,6 +258,65 @@ def case_signals(a):
                     f"{s.name}: under Lorelei too: SDL_QUIT, clean shutdown, exit 0 (status {l[1]})")
 
 
+def run_until_sigterm(x, cmd, env, seconds, shot):
+    """Runs an SDL program for a while, takes a screenshot, ends it with
+    SIGTERM (which SDL turns into SDL_QUIT) and returns (status, output,
+    colours, still running when asked to stop)."""
+    print("$ " + " ".join(cmd))
+    p = subprocess.Popen(cmd, env=env, cwd=SDL_TESTS, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, errors="replace")
+    time.sleep(seconds)
+    alive = p.poll() is None
+    colours = x.screenshot(shot)
+    p.terminate()
+    try:
+        out, err = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        err += "\n(killed: SIGTERM did not end it within 30 s)"
+    print((out + err)[-2500:])
+    return p.returncode, out + err, colours, alive
+
+
+def case_gl_programs(a, tmp):
+    """SDL2 + OpenGL programs of libsdl2-tests: the window and context come
+    from the host's SDL, the GL calls go through the GL stub."""
+    for prog in ("testgl2", "testgles2"):
+        argv = [os.path.join(SDL_TESTS, prog)]
+        with Xvfb() as x:
+            env = x.env(base_env())
+            n = run_until_sigterm(x, argv, env, 3, os.path.join(tmp, f"{prog}-native.png"))
+            cmd, lenv = lorelei(a, argv, env, gl=True)
+            l = run_until_sigterm(x, cmd, lenv, 6, os.path.join(tmp, f"{prog}-lorelei.png"))
+        for mode, r in (("native", n), ("lorelei", l)):
+            c.check(r[3], f"{prog} {mode}: still drawing after several seconds")
+            c.check(r[2] > 2, f"{prog} {mode}: the screenshot is not blank ({r[2]} colours)")
+            c.check(r[0] == 0 and "frames per second" in r[1],
+                    f"{prog} {mode}: SIGTERM quits it cleanly with its FPS (status {r[0]})")
+        c.check("sdl2: loaded libSDL2-2.0.so.0" in l[1] and "gl: loaded" in l[1],
+                f"{prog}: the Lorelei run went through the SDL2 and GL stubs")
+        fps = [re.findall(r"([0-9.]+) frames per second", r[1]) for r in (n, l)]
+        print(f"{prog}: native {fps[0]} fps, lorelei {fps[1]} fps")
+
+
+def case_launcher(a):
+    """The product path: `qemu-lorelei run` starts an SDL2 program with the
+    real plugin, preload shim and stub, and the exit status is the game's."""
+    prog = os.path.join(SDL_TESTS, "testver")
+    env = base_env()
+    dry = run([a.launcher, "run", "--dry-run", prog], env=env)
+    c.check(dry.returncode == 0 and "lib=sdl2" in dry.stdout and "-U LD_PRELOAD" in dry.stdout,
+            "--dry-run prints a QEMU command with the plugin and lib=sdl2")
+    r = run([a.launcher, "run", "--verbose", prog], env=env)
+    c.check(r.returncode == 0 and "Linked version: 2." in r.stdout + r.stderr,
+            "qemu-lorelei run ran testver to completion")
+    n = run([prog], env=base_env())
+    c.check(n.returncode == r.returncode, "with the native exit status")
+    bad = run([a.launcher, "run", "/usr/libexec/installed-tests/SDL2/no-such-game"], env=env)
+    c.check(bad.returncode != 0 and "error:" in bad.stderr, "a missing game is a clear error")
+
+
 def case_bundled(a):
     """A statically linked SDL redirected to the stub through SDL_DYNAMIC_API."""
     stub = os.path.join(a.stub_dir, "libSDL2-2.0.so.0")
@@ -267,6 +343,8 @@ def main():
     ap.add_argument("--stub-dir", required=True)
     ap.add_argument("--events-prog")
     ap.add_argument("--bundled-prog")
+    ap.add_argument("--launcher")
+    ap.add_argument("--gl-stub-dir")
     ap.add_argument("--tmp", default="")
     a = ap.parse_args()
     tmp = a.tmp or os.path.join(os.getcwd(), "tests", "sdl2-out")
@@ -274,7 +352,8 @@ def main():
     {"coverage": lambda: case_coverage(a), "programs": lambda: case_programs(a),
      "automation": lambda: case_automation(a), "loopwave": lambda: case_loopwave(a, tmp),
      "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a),
-     "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a)}[a.case]()
+     "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a),
+     "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp)}[a.case]()
     c.finish()
 
 

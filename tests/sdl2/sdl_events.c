@@ -3,13 +3,18 @@
  * keyboard, mouse and window events it gets, one normalized line each, until
  * it sees the key 'q' (or 20 s pass). run_sdl2.py drives it with xdotool
  * natively and under qemu-lorelei and compares the two logs.
+ *
+ *   sdl_events        waits with SDL_WaitEventTimeout (the signal test)
+ *   sdl_events poll   polls: SDL 2.26's X11 wake-up of a waiting thread can
+ *                     hit the window after it is destroyed (BadWindow), natively
  */
 #include <stdio.h>
 
 #include <SDL2/SDL.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int poll = argc > 1 && SDL_strcmp(argv[1], "poll") == 0;
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr, "SDL_Init: %s\n", SDL_GetError());
@@ -25,7 +30,10 @@ int main(void)
     SDL_Event e;
     int done = 0;
     while (!done && !SDL_TICKS_PASSED(SDL_GetTicks(), deadline)) {
-        if (!SDL_WaitEventTimeout(&e, 100)) {
+        if (poll ? !SDL_PollEvent(&e) : !SDL_WaitEventTimeout(&e, 100)) {
+            if (poll) {
+                SDL_Delay(5);
+            }
             continue;
         }
         switch (e.type) {
