@@ -44,20 +44,21 @@ SDL_TESTS = "/usr/libexec/installed-tests/SDL2"
 
 class Guest:
     """A guest program run inside the sandbox: files copied into a games
-    folder the sandbox sees (the first is the program), its arguments, and
-    what a good run prints (a regex), or None for a window that must stay
-    up and draw something."""
+    folder the sandbox sees (the first is the program), its arguments, what
+    a good run prints (a regex) or None for a window that must stay up and
+    draw something, and the libraries whose stubs it must go through."""
 
-    def __init__(self, files, args=(), expect=None):
-        self.files, self.args, self.expect = files, list(args), expect
+    def __init__(self, files, args=(), expect=None, libs=("sdl2",)):
+        self.files, self.args, self.expect, self.libs = files, list(args), expect, libs
         self.name = os.path.basename(files[0])
 
 
-# One line per program. GL and Vulkan ones join when guestlibs/gl and
-# guestlibs/vulkan land (e.g. Guest([f"{SDL_TESTS}/testgl2"], ["--info", "all"], None)).
+# One line per program. Vulkan ones join when guestlibs/vulkan lands, e.g.
+# Guest([f"{SDL_TESTS}/testvulkan"], [], None, ("sdl2", "vulkan")).
 GUEST_PROGRAMS = [
     Guest([f"{SDL_TESTS}/testver"], [], r"Linked version: 2\.\d+\.\d+"),
-    Guest([f"{SDL_TESTS}/testsprite2", f"{SDL_TESTS}/icon.bmp"], ["--geometry", "640x480"], None),
+    Guest([f"{SDL_TESTS}/testsprite2", f"{SDL_TESTS}/icon.bmp"], ["--geometry", "640x480"]),
+    Guest([f"{SDL_TESTS}/testgl2"], [], None, ("sdl2", "gl")),
 ]
 
 # Libraries whose guest half is not in this tree yet: the launcher is told
@@ -238,6 +239,44 @@ def make_bundle(repo, work, cache):
     return bundle
 
 
+def qemu_command(env, game, args, no_thunk):
+    """`flatpak run` of the QEMU command the launcher would exec for game
+    (from run --dry-run --json), with the plugin's verbose=on: its log says
+    which stub libraries reached their host library."""
+    dry = flatpak_run(env, "run", "--dry-run", "--json", *no_thunk, game, *args)
+    try:
+        plan = json.loads(dry.stdout)
+        argv = [a + ",verbose=on" if "liblorelei-plugin.so" in a else a for a in plan["argv"]]
+        sets = [f"--env={k}={v}" for k, v in plan["env_set"].items()]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return ["flatpak", "run", f"--command={argv[0]}", *sets, APP_ID, *argv[1:]]
+
+
+def run_guest(env, g, game, no_thunk, work, x):
+    """g from ~/Games twice: through `qemu-lorelei run` (what users do), and as
+    the QEMU command it runs, with the plugin verbose (proof of forwarding)."""
+    by_hand = qemu_command(env, game, g.args, no_thunk)
+    c.check(by_hand is not None, f"{g.name}: run --dry-run --json gives the QEMU command")
+    ways = [("qemu-lorelei run", ["flatpak", "run", APP_ID, "run", *no_thunk, game, *g.args])]
+    ways += [("its QEMU command", by_hand)] if by_hand else []
+    for how, argv in ways:
+        if g.expect is not None:
+            p = run(argv, env=env, timeout=600)
+            err = p.stderr
+            c.check(p.returncode == 0 and re.search(g.expect, p.stdout + p.stderr),
+                    f"{g.name} ({how}) runs in the sandbox and prints /{g.expect}/")
+        else:
+            shot = os.path.join(work, f"{g.name}-{len(timings)}-{how.split()[0]}.png")
+            alive, colours, err = run_window(env, argv, shot, x)
+            c.check(alive and colours > 2,
+                    f"{g.name} ({how}) draws in the sandbox ({colours} colours on screen)")
+        if how != "qemu-lorelei run":
+            libs = [lib for lib in g.libs if lib not in PENDING_LIBS]
+            c.check(all(f"{lib}: loaded" in err for lib in libs),
+                    f"{g.name}: its {', '.join(libs)} calls went through the stubs to the runtime's libraries")
+
+
 def pending_explains(row):
     """Whether a failed doctor check is due only to PENDING_LIBS."""
     detail = row.get("detail") or ""
@@ -329,35 +368,12 @@ def check_in_sandbox(runtime_dir, bundle, work, src):
                 f"after `flatpak override --filesystem` the same game runs ({first.name})")
         c.check(sysroot in r.stderr, "the run used the sysroot made inside the sandbox")
 
-        # The exact command the launcher runs, by hand with the plugin verbose:
-        # proves the guest's SDL2 calls reached the host's through the stub.
-        dry = flatpak_run(xenv, "run", "--dry-run", "--json", *no_thunk, game)
-        try:
-            plan = json.loads(dry.stdout)
-            argv = [a + ",verbose=on" if "liblorelei-plugin.so" in a else a for a in plan["argv"]]
-            sets = [f"--env={k}={v}" for k, v in plan["env_set"].items()]
-        except (ValueError, KeyError, TypeError):
-            argv, sets = None, []
-        c.check(argv is not None, "run --dry-run --json gives the QEMU command")
-        if argv:
-            v = flatpak(xenv, "run", f"--command={argv[0]}", *sets, APP_ID, *argv[1:], timeout=600)
-            c.check(v.returncode == 0 and "sdl2: loaded libSDL2-2.0.so.0" in v.stderr,
-                    "the guest's SDL2 calls went through the stub to the runtime's libSDL2")
-
         for g in GUEST_PROGRAMS:
             folder = os.path.join(games, g.name)
             os.makedirs(folder)
             for f in g.files:
                 shutil.copy(f, folder)
-            argv = ["flatpak", "run", APP_ID, "run", *no_thunk, os.path.join(folder, g.name), *g.args]
-            if g.expect is not None:
-                p = run(argv, env=xenv, timeout=600)
-                c.check(p.returncode == 0 and re.search(g.expect, p.stdout + p.stderr),
-                        f"{g.name} from ~/Games runs in the sandbox and prints /{g.expect}/")
-            else:
-                alive, colours, _ = run_window(xenv, argv, os.path.join(work, f"{g.name}.png"), x)
-                c.check(alive and colours > 2,
-                        f"{g.name} from ~/Games draws in the sandbox ({colours} colours on screen)")
+            run_guest(xenv, g, os.path.join(folder, g.name), no_thunk, work, x)
 
     # Uninstall: the app goes, its data (sysroots, profiles) stays unless --delete-data.
     u = flatpak(env, "--user", "uninstall", "-y", "--noninteractive", APP_ID)
