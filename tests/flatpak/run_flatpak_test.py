@@ -379,7 +379,10 @@ def check_in_sandbox(runtime_dir, bundle, work, src):
     u = flatpak(env, "--user", "uninstall", "-y", "--noninteractive", APP_ID)
     c.check(u.returncode == 0 and os.path.isdir(sysroot), "uninstall keeps ~/.var/app/<id> (sysroots)")
     flatpak(env, "--user", "install", "-y", "--noninteractive", "--bundle", bundle, timeout=600)
-    u = flatpak(env, "--user", "uninstall", "-y", "--noninteractive", "--delete-data", APP_ID)
+    # --delete-data also resets the app's permissions in the permission store,
+    # over the session bus every desktop session has; here a private one.
+    u = run(["dbus-run-session", "--", "flatpak", "--user", "uninstall", "-y", "--noninteractive",
+             "--delete-data", APP_ID], env=env)
     c.check(u.returncode == 0 and not os.path.exists(os.path.join(home, ".var", "app", APP_ID)),
             "uninstall --delete-data removes ~/.var/app/<id> too")
 
@@ -391,7 +394,7 @@ def main():
     ok, why = bwrap_works()
     if not ok:
         skip(f"skipped: bubblewrap cannot create namespaces here ({why}); flatpak cannot run")
-    for tool in ("flatpak", "flatpak-builder", "Xvfb", "debootstrap"):
+    for tool in ("flatpak", "flatpak-builder", "Xvfb", "debootstrap", "dbus-run-session"):
         c.check(shutil.which(tool) is not None, f"{tool} is installed (scripts/deps.txt)")
     if c.failures:
         c.finish()
