@@ -21,6 +21,7 @@ ${LORELEI_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/qemu-lorelei}/flatpak.
 usage: run_flatpak_test.py --source-root DIR
 """
 import argparse
+import glob
 import json
 import os
 import re
@@ -188,8 +189,14 @@ def build(src, cache, runtime_dir, work):
     sources = os.path.join(cache, "sources")
     run([os.path.join(src, "packaging/flatpak/fetch-debian-sources.py"), os.path.join(src, MANIFEST),
          sources], check=True, timeout=1200)
-    key = os.path.basename(runtime_dir)
-    build_home = os.path.join(cache, "build-home-" + key.removeprefix("runtime-"))
+    key = os.path.basename(runtime_dir).removeprefix("runtime-")
+    build_home = os.path.join(cache, "build-home-" + key)
+    # A build HOME holds an installed copy of its runtime (~1 GiB): drop those
+    # whose runtime is gone (rebuilt under a new key, or deleted by hand).
+    for old in glob.glob(os.path.join(cache, "build-home-*")):
+        if not os.path.isdir(os.path.join(cache, "runtime-" + old.split("build-home-", 1)[1])):
+            print(f"removing {old} (its runtime is gone)")
+            shutil.rmtree(old, ignore_errors=True)
     env = home_env(build_home)
     install_runtime(env, runtime_dir, with_sdk=True)
     repo = os.path.join(work, "repo")
