@@ -313,7 +313,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         "\n"
         "The command is: qemu-x86_64 [-L SYSROOT] -cpu MODEL -plugin PLUGIN,lib=… -E "
         "LD_LIBRARY_PATH=…\n"
-        "  -E KEY=VALUE… -U LD_PRELOAD GAME [PROFILE ARGS] [ARGS]",
+        "  [-E SDL_DYNAMIC_API=…] -E KEY=VALUE… -U LD_PRELOAD GAME [PROFILE ARGS] [ARGS]",
         entries);
     /* Stop at GAME: its own options are the game's, not ours. */
     g_option_context_set_strict_posix(ctx, TRUE);

@@ -236,6 +236,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             return -1;
         }
     }
+    /* A thread that exits unwinds its stack, and glibc loads libgcc_s for
+     * that the first time it is needed. A guest fork() while some thread
+     * (a service thread leaving) is inside that dlopen gives the child a
+     * loader caught half-way (ld.so asserts RT_CONSISTENT on its next
+     * dlopen). Loading it now closes the window. */
+    dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
     pthread_atfork(NULL, NULL, after_fork_child);
     qemu_plugin_register_vcpu_syscall_filter_cb(id, filter, NULL);
     lorelei_register_atexit(id, on_exit_plugin);

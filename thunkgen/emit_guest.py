@@ -17,21 +17,106 @@ def fn_type(sig):
     return f"__typeof__({sig.key}) *"
 
 
+GCOPY = """/* Guest copies of host memory a callback receives (strings, arrays of
+ * structs holding strings): the game may hand them to a system call, and
+ * QEMU rejects host memory there (EFAULT). Freed when the callback returns. */
+struct lorelei_gcopy {
+    struct lorelei_gcopy *next;
+    _Alignas(16) char data[];
+};
+static void *gcopy_alloc(struct lorelei_gcopy **list, size_t size)
+{
+    struct lorelei_gcopy *b = malloc(sizeof(*b) + size);
+    if (!b) {
+        return NULL;
+    }
+    b->next = *list;
+    *list = b;
+    return b->data;
+}
+__attribute__((unused)) static const char *gcopy_string(const char *s, struct lorelei_gcopy **list)
+{
+    size_t n = s ? strlen(s) + 1 : 0;
+    char *d = n ? gcopy_alloc(list, n) : NULL;
+    return d ? memcpy(d, s, n) : s;
+}
+static void gcopy_free(struct lorelei_gcopy *list)
+{
+    while (list) {
+        struct lorelei_gcopy *next = list->next;
+        free(list);
+        list = next;
+    }
+}
+"""
+
+
+def guest_copies(lib):
+    """Every GuestCopy the invokers use, inner ones first."""
+    seen, order = set(), []
+
+    def visit(g):
+        if g.spelling in seen:
+            return
+        seen.add(g.spelling)
+        for _, t, _ in g.arrays:
+            visit(t)
+        order.append(g)
+    for sig in lib.sigs:
+        for p in sig.params:
+            if p.guest_copy and p.guest_copy != "string":
+                visit(p.guest_copy)
+    return order
+
+
+def gcopy_name(g):
+    return "gcopy_" + "".join(c if c.isalnum() else "_" for c in g.spelling)
+
+
+def emit_guest_copies(lib, out):
+    if not any(p.guest_copy for sig in lib.sigs for p in sig.params):
+        return
+    out.append(GCOPY)
+    for g in guest_copies(lib):
+        out.append(f"static const {g.spelling} *{gcopy_name(g)}(const {g.spelling} *src, size_t n, "
+                   "struct lorelei_gcopy **list)\n{")
+        out.append(f"    {g.spelling} *d = src && n ? gcopy_alloc(list, n * sizeof(*d)) : NULL;")
+        out.append("    if (!d) {\n        return src;\n    }")
+        out.append("    memcpy(d, src, n * sizeof(*d));")
+        out.append("    for (size_t i = 0; i < n; i++) {")
+        for field in g.strings:
+            out.append(f"        d[i].{field} = gcopy_string(d[i].{field}, list);")
+        for field, t, count in g.arrays:
+            c = f"d[i].{count}" if count else "1"
+            out.append(f"        d[i].{field} = {gcopy_name(t)}(d[i].{field}, {c}, list);")
+        out.append("    }\n    return d;\n}\n")
+
+
 def emit_invoker(sig, out):
     args = []
     slot = 0
+    copies = any(p.guest_copy for p in sig.params)
     for i, p in enumerate(sig.params):
-        args.append(f"LORELEI_GET(__typeof__({p.spelling}), f, {slot})")
+        get = f"LORELEI_GET(__typeof__({p.spelling}), f, {slot})"
+        if p.guest_copy == "string":
+            get = f"gcopy_string({get}, &copies)"
+        elif p.guest_copy:
+            get = f"{gcopy_name(p.guest_copy)}({get}, 1, &copies)"
+        args.append(get)
         slot += p.slots
     call = f"(({fn_type(sig)})(uintptr_t)fn)({', '.join(args)})"
     out.append(f"/* {sig.name}: {sig.key} */")
     out.append(f"static void lorelei_invoke_{sig.index}(uint64_t fn, uint64_t *f)\n{{")
+    if copies:
+        out.append("    struct lorelei_gcopy *copies = NULL;")
     if not sig.params and sig.ret.kind == "void":
         out.append("    (void)f;")
     if sig.ret.kind == "void":
         out.append(f"    {call};")
     else:
         out.append(f"    LORELEI_PUT(f, {slot}, ({sig.ret.spelling})({call}));")
+    if copies:
+        out.append("    gcopy_free(copies);")
     out.append("}\n")
 
 
@@ -43,8 +128,10 @@ def emit_stub(lib, f, out):
     if f.variadic:
         params.append("...")
     proto = f"{tdecl(f.ret, f.stub_name())}({', '.join(params) or 'void'})"
-    # A wrapped stub is called by the hand-written function of the real name.
-    visibility = "hidden" if f.guest_wrapper else "default"
+    # A wrapped stub is called by the hand-written function of the real name;
+    # functions the real library does not export are reachable only through
+    # the library's lookup (GetProcAddress), as natively.
+    visibility = "hidden" if f.guest_wrapper or not f.exported else "default"
     out.append(f"__attribute__((visibility(\"{visibility}\"))) {proto}\n{{")
     body = []
     if f.printf >= 0:
@@ -60,6 +147,13 @@ def emit_stub(lib, f, out):
         prep = (f.prepare or p.type.mapping.get("guest_prepare", "")) if p.type.mapping else ""
         if prep:
             body.append(f"    {prep}((void *)a{i});")
+        # Mapped members of a struct passed by pointer (e.g. the Display* of
+        # a surface create-info): the same preparation, one level deep.
+        s = p.type.callback_struct
+        for field, mapping in (s.mapped_fields if s else []):
+            prep = f.prepare or mapping.get("guest_prepare", "")
+            if prep:
+                body.append(f"    if (a{i}) {{\n        {prep}((void *)a{i}->{field});\n    }}")
     body.append(f"    lorelei_call(LORELEI_FN_ID({lib.id}, {f.index}), f);")
     for i, p in enumerate(f.params):
         if p.type.mapping and p.type.mapping.get("guest_after"):
@@ -99,7 +193,8 @@ def emit_stub(lib, f, out):
 
 
 def emit_lookup(lib, out):
-    """name -> the stub's own function, for guest-side GetProcAddress."""
+    """name -> the stub's own function, for guest-side GetProcAddress; also
+    the functions the stub does not export (reachable only this way)."""
     exports = [f for f in lib.functions if not f.name.startswith("__")]
     out.append("static const struct lorelei_export { const char *name; void *fn; } "
                "lorelei_exports[] = {")
@@ -112,12 +207,25 @@ def emit_lookup(lib, out):
     out.append("    const struct lorelei_export *e = bsearch(name, lorelei_exports, "
                f"{len(exports)}, sizeof(lorelei_exports[0]), lorelei_export_cmp);")
     out.append("    return e ? e->fn : NULL;\n}\n")
+    if lib.unsupported_extensions:
+        # [library] unsupported_extensions: for the guest-side filters of
+        # the extension lists the game enumerates.
+        out.append("static const char *const lorelei_unsupported[] = {")
+        out += [f"    \"{e}\"," for e in lib.unsupported_extensions]
+        out.append("};")
+        out.append(f"__attribute__((visibility(\"hidden\"))) int lorelei_{lib.cname}_unsupported"
+                   "_extension(const char *name)\n{")
+        out.append("    for (size_t i = 0; i < sizeof(lorelei_unsupported) / "
+                   "sizeof(lorelei_unsupported[0]); i++) {")
+        out.append("        if (strcmp(lorelei_unsupported[i], name) == 0) {\n"
+                   "            return 1;\n        }\n    }\n    return 0;\n}\n")
 
 
 def emit(lib, source_name, asm_names=frozenset()):
     """The C source; stubs named in asm_names are left to emit_guest_asm."""
-    out = [f"/* Generated by thunkgen from {source_name}: do not edit. */",
-           "/* Deprecated functions are part of the ABI too. */",
+    out = [f"/* Generated by thunkgen from {source_name}: do not edit. */"]
+    out += [f"#define {d}" for d in lib.defines]
+    out += ["/* Deprecated functions are part of the ABI too. */",
            "#pragma GCC diagnostic ignored \"-Wdeprecated-declarations\"",
            "#include <errno.h>", "#include <stdarg.h>", "#include <stdint.h>",
            "#include <stdlib.h>", "#include <string.h>"]
@@ -131,7 +239,11 @@ def emit(lib, source_name, asm_names=frozenset()):
               for ct in [p.type for p in f.params] if ct.mapping and "guest_prepare" in ct.mapping}
     preps |= {ct.mapping["guest_after"] for f in lib.functions
               for ct in [p.type for p in f.params] if ct.mapping and "guest_after" in ct.mapping}
+    preps |= {m["guest_prepare"] for f in lib.functions for p in f.params
+              if p.type.callback_struct for _, m in p.type.callback_struct.mapped_fields
+              if "guest_prepare" in m}
     out += [f"void {name}(void *value);" for name in sorted(preps)]
+    emit_guest_copies(lib, out)
     for sig in lib.sigs:
         emit_invoker(sig, out)
     if lib.sigs:

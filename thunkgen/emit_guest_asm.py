@@ -33,8 +33,10 @@ def suitable(f):
         return False
     if f.returns_owned_string or f.returns_static_string or f.returns_owned:
         return False
-    if f.name.startswith("__lorelei_"):
-        return False
+    if f.name.startswith("__lorelei_") or not f.exported:
+        return False  # internal, or hidden (reachable through the lookup only)
+    if any(p.type.callback_struct for p in f.params):
+        return False  # the guest prepares mapped members (emit_guest)
     types = [p.type for p in f.params]
     if any(t.mapping for t in types + [f.ret]):
         return False

@@ -66,6 +66,189 @@ def call_type(t):
     return f"__typeof__({t.spelling})"
 
 
+ARENA = """/* Scratch memory for one call's shadow copies: on the stack, growing
+ * into malloc'ed blocks for big structures; freed when the call returns. */
+struct lorelei_arena {
+    char *next, *end;
+    void *blocks;
+    _Alignas(16) char first[1024];
+};
+static void arena_init(struct lorelei_arena *a)
+{
+    a->next = a->first;
+    a->end = a->first + sizeof(a->first);
+    a->blocks = NULL;
+}
+static void *arena_alloc(struct lorelei_arena *a, size_t size)
+{
+    size = (size + 15) & ~(size_t)15;
+    if ((size_t)(a->end - a->next) < size) {
+        size_t n = size > 4096 ? size : 4096;
+        void **b = malloc(16 + n);
+        if (!b) {
+            fprintf(stderr, "qemu-lorelei: out of memory translating a structure for the host\\n");
+            abort();
+        }
+        b[0] = a->blocks;
+        a->blocks = b;
+        a->next = (char *)b + 16;
+        a->end = a->next + n;
+    }
+    void *p = a->next;
+    a->next += size;
+    return p;
+}
+static void arena_free(struct lorelei_arena *a)
+{
+    while (a->blocks) {
+        void **b = a->blocks;
+        a->blocks = b[0];
+        free(b);
+    }
+}
+"""
+
+
+def deep_structs(lib):
+    """Every deep StructInfo reachable from parameters and chains, once."""
+    seen, order = {}, []
+
+    def visit(s):
+        if s.spelling in seen:
+            return
+        seen[s.spelling] = s
+        for _, t, _ in s.struct_fields:
+            visit(t)
+        order.append(s)
+    for f in lib.thunked():
+        for p in f.params:
+            s = p.type.callback_struct
+            if s and s.deep:
+                visit(s)
+    for s in (lib.chain.translate if lib.chain else []):
+        visit(s)
+    return order
+
+
+def emit_deep(lib, out):
+    """copy_S(src, n, arena): a shadow copy of n structs S with every guest
+    value translated; fix_S translates one copy's own members; the chain
+    walker copies a chain up to its last node needing translation."""
+    structs = deep_structs(lib)
+    if not structs:
+        return
+    v, ch = lib.symbol, lib.chain
+    out.append(ARENA)
+    if ch:
+        out.append("static const void *shadow_chain(const void *head, struct lorelei_arena *a);")
+    for s in structs:
+        n = cname(s.spelling)
+        out.append(f"static void fix_{n}({s.spelling} *d, struct lorelei_arena *a);")
+        out.append(f"static const {s.spelling} *copy_{n}(const {s.spelling} *src, size_t n, "
+                   "struct lorelei_arena *a);")
+    out.append("")
+    for s in structs:
+        n = cname(s.spelling)
+        out.append(f"static void fix_{n}({s.spelling} *d, struct lorelei_arena *a)\n{{")
+        out.append("    (void)d, (void)a;")
+        for field, sig in s.fnptr_fields:
+            out.append(f"    d->{field} = (__typeof__(d->{field}))lorelei_host_callback(&{v}, "
+                       f"{sig.index}, (uint64_t)(uintptr_t)d->{field});")
+        for field, m in s.mapped_fields:
+            out.append(f"    d->{field} = (__typeof__(d->{field})){m['to_host']}("
+                       f"(uint64_t)(uintptr_t)d->{field});")
+        for field, t, count in s.struct_fields:
+            c = f"(size_t)d->{count}" if count else "1"
+            out.append(f"    d->{field} = copy_{cname(t.spelling)}(d->{field}, {c}, a);")
+        out.append("}")
+        # Chain nodes are copied by the chain walker: their copy_ may be unused.
+        out.append(f"__attribute__((unused)) static const {s.spelling} *copy_{n}("
+                   f"const {s.spelling} *src, size_t n, struct lorelei_arena *a)\n{{")
+        out.append("    if (!src || !n) {\n        return src;\n    }")
+        out.append(f"    {s.spelling} *d = arena_alloc(a, n * sizeof(*d));")
+        out.append("    memcpy(d, src, n * sizeof(*d));")
+        out.append("    for (size_t i = 0; i < n; i++) {")
+        out.append(f"        fix_{n}(&d[i], a);")
+        if s.chain_field:
+            out.append(f"        d[i].{s.chain_field} = (__typeof__(d[i].{s.chain_field}))"
+                       f"shadow_chain(d[i].{s.chain_field}, a);")
+        out.append("    }\n    return d;\n}\n")
+    if ch:
+        emit_chain(lib, ch, out)
+
+
+def emit_chain(lib, ch, out):
+    b, tag, nxt = ch.base, ch.tag_field, ch.next_field
+    out.append("enum { CHAIN_SHARE, CHAIN_FIX, CHAIN_DROP };")
+    out.append(f"static int chain_kind(int tag)\n{{\n    switch (tag) {{")
+    for s in ch.translate:
+        out.append(f"    case {s.tag}:")
+    if ch.translate:
+        out.append("        return CHAIN_FIX;")
+    for t, _ in ch.drop:
+        out.append(f"    case {t}:")
+    if ch.drop:
+        out.append("        return CHAIN_DROP;")
+    out.append("    default:\n        return CHAIN_SHARE;\n    }\n}")
+    out.append("static size_t chain_size(int tag)\n{\n    switch (tag) {")
+    for t, spelling in ch.sizes:
+        out.append(f"    case {t}:\n        return sizeof({spelling});")
+    out.append("    default:\n        return 0;\n    }\n}")
+    out.append("static void chain_fix(void *node, struct lorelei_arena *a)\n{")
+    out.append(f"    switch (((const {b} *)node)->{tag}) {{")
+    for s in ch.translate:
+        out.append(f"    case {s.tag}:\n        fix_{cname(s.spelling)}(node, a);\n        break;")
+    out.append("    default:\n        break;\n    }\n}")
+    out.append(f"""/* The chain as the host must see it: shared as it is when no node needs
+ * translating, else copied up to the last node that does. */
+static const void *shadow_chain(const void *head, struct lorelei_arena *a)
+{{
+    const {b} *last = NULL;
+    for (const {b} *p = head; p; p = p->{nxt}) {{
+        if (chain_kind(p->{tag}) != CHAIN_SHARE) {{
+            last = p;
+        }}
+    }}
+    if (!last) {{
+        return head;
+    }}
+    const void *out = NULL;
+    {b} *tail = NULL;
+    for (const {b} *p = head;; p = p->{nxt}) {{
+        int kind = chain_kind(p->{tag});
+        size_t size = chain_size(p->{tag});
+        if (kind == CHAIN_DROP || !size) {{
+            fprintf(stderr, "qemu-lorelei: %s: dropped a structure of type %d from an extension "
+                            "chain: qemu-lorelei %s\\n", "{lib.name}", (int)p->{tag},
+                    size ? "does not support its extension (docs/{lib.name}.md)"
+                         : "does not know it (newer than the registry it was built from)");
+        }} else {{
+            {b} *d = arena_alloc(a, size);
+            memcpy(d, p, size);
+            if (kind == CHAIN_FIX) {{
+                chain_fix(d, a);
+            }}
+            if (tail) {{
+                tail->{nxt} = d;
+            }} else {{
+                out = d;
+            }}
+            tail = d;
+        }}
+        if (p == last) {{
+            break;
+        }}
+    }}
+    if (tail) {{
+        tail->{nxt} = last->{nxt};
+    }} else {{
+        out = last->{nxt};
+    }}
+    return out;
+}}
+""")
+
+
 def thunk_body(lib, f):
     """The thunk's C text after its name: it depends on the signature's shape
     (and annotations), not on the function, so functions of one shape share
@@ -90,6 +273,9 @@ def thunk_body(lib, f):
                    f"({ret} (*)({', '.join(ptypes) or 'void'}))native;")
         target = "fn"
     args, after = [], []
+    deep = any(p.type.callback_struct and p.type.callback_struct.deep for p in f.params)
+    if deep:
+        out.append("    struct lorelei_arena arena;\n    arena_init(&arena);")
     if f.host_impl:
         args.append("native")
     for i, p in enumerate(f.params):
@@ -103,6 +289,16 @@ def thunk_body(lib, f):
         elif t.kind == "fnptr":
             args.append(f"(__typeof__({t.spelling}))lorelei_host_callback(&{v}, {t.sig.index}, "
                         f"LORELEI_GET(uint64_t, f, {slot}))")
+        elif t.callback_struct and t.callback_struct.deep:
+            s = t.callback_struct
+            if not t.pointee_const:
+                raise ValueError(f"{f.name}: parameter {i} points to a non-const {s.spelling}, "
+                                 "which needs a deep translation: only inputs are supported")
+            count = "1"
+            if p.count:
+                k = [q.name for q in f.params].index(p.count)
+                count = f"(size_t)LORELEI_GET(__typeof__({f.params[k].type.spelling}), f, {f.slot_of(k)})"
+            args.append(f"(void *)copy_{cname(s.spelling)}({get}, {count}, &arena)")
         elif t.callback_struct:
             # The host gets a shadow copy whose function pointers are host
             # trampolines (see ir.py for identity structs and out_params).
@@ -148,10 +344,11 @@ def thunk_body(lib, f):
         out.append("    errno = 0;")
     if f.ret.kind == "void":
         out.append(f"    {call};")
-    elif f.ret.kind == "fnptr":
+    elif f.ret.kind == "fnptr" and not f.host_impl:
         # A host address must never reach guest code: a trampoline goes back
         # to the guest function it stands for, anything else becomes NULL
-        # (implement such a function guest-side where the value matters).
+        # (implement such a function guest-side where the value matters; a
+        # host_impl answers for its own result).
         out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, lorelei_guest_callback(&{v}, {f.ret.sig.index}, "
                    f"(void *)({call})));")
     elif f.ret.mapping:
@@ -163,6 +360,8 @@ def thunk_body(lib, f):
     if f.errno:
         out.append(f"    f[{f.errno_slot()}] = (uint64_t)errno;")
     out.extend(after)
+    if deep:
+        out.append("    arena_free(&arena);")
     out.append("    return 0;\n}")
     return "\n".join(out)
 
@@ -192,17 +391,21 @@ def emit_impl_decls(lib, out):
 
 def emit(lib, source_name):
     v = lib.symbol
-    out = [f"/* Generated by thunkgen from {source_name}: do not edit. */",
-           "/* Deprecated functions are part of the ABI too. */",
+    out = [f"/* Generated by thunkgen from {source_name}: do not edit. */"]
+    out += [f"#define {d}" for d in lib.defines]
+    out += ["/* Deprecated functions are part of the ABI too. */",
            "#pragma GCC diagnostic ignored \"-Wdeprecated-declarations\"",
            "#include <errno.h>", "#include <stdatomic.h>", "#include <stdint.h>",
            "#include <string.h>"]
+    if deep_structs(lib):
+        out += ["#include <stdio.h>", "#include <stdlib.h>"]
     out += [f"#include <{h}>" for h in lib.includes]
     out += [p for p in lib.prototypes]
     out += ['#include "lorelei-host.h"', ""]
     emit_asserts(lib, out)
     mappings = [ct.mapping for f in lib.functions for ct in [f.ret] + [p.type for p in f.params]
                 if ct.mapping]
+    mappings += [m for s in deep_structs(lib) for _, m in s.mapped_fields]
     for name in sorted({m["to_host"] for m in mappings}):
         out.append(f"void *{name}(uint64_t guest_value);")
     for name in sorted({m["to_guest"] for m in mappings if "to_guest" in m}):
@@ -212,6 +415,7 @@ def emit(lib, source_name):
     emit_impl_decls(lib, out)
     for sig in lib.sigs:
         emit_trampolines(lib, sig, out)
+    emit_deep(lib, out)
     thunks = emit_thunks(lib, out)
     out.append(f"static const struct lorelei_host_fn fns[] = {{")
     for f in lib.thunked():

@@ -1,5 +1,6 @@
 """The generator's model of a library API, filled in by a frontend
-(frontend_clang.py from C headers, frontend_gl.py from Khronos registry XML)
+(frontend_clang.py from C headers, frontend_gl.py from the GL registry XML,
+frontend_vulkan.py from the Vulkan registry)
 and read by the emitters (emit_guest.py, emit_host.py).
 
 Every value crosses the magic syscall in a frame of 8-byte slots, copied bit
@@ -9,7 +10,10 @@ value need more than a copy, and the model marks them:
   - function pointers (kind "fnptr"): a guest function becomes a host
     trampoline on the way in, and back on the way out;
   - pointers to structs holding function pointers ("callback_struct"):
-    the host gets a translated shadow copy;
+    the host gets a translated shadow copy; "deep" structs (see StructInfo)
+    get a shadow copy of everything reachable that needs translating:
+    arrays of such structs, members of a [types] mapped type, and extension
+    chains (Vulkan's pNext) holding such structs;
   - pointers to function pointers ("fnptr_out"): the host's answer is
     translated back to the guest function it stands for; so is a function
     pointer result (a host function that is no trampoline becomes NULL).
@@ -31,6 +35,10 @@ class CType:
     canonical: str = ""                      # canonical spelling, for [types] matching
     mapping: "dict | None" = None            # [types."T"] entry of the override file
     param_decl: str = ""                     # as declared, if not spelling ("const T[16]")
+    # A callback parameter pointing to host memory the game may hand to a
+    # system call (QEMU rejects host memory there): the guest invoker passes
+    # a copy in guest memory. "string" (NUL-terminated) or a GuestCopy.
+    guest_copy: "GuestCopy | str | None" = None
 
     @property
     def slots(self):
@@ -60,6 +68,39 @@ class StructInfo:
     # shadow, callbacks get the guest's own pointer back, and nothing is
     # copied back (the object may even be freed during the call).
     identity: bool = False
+    # Deep translation (Vulkan): set by a frontend that knows array lengths
+    # and extension chains. A struct with none of these is translated by a
+    # flat shadow copy on the host stack (and copied back if not const).
+    struct_fields: list = field(default_factory=list)  # [(field, StructInfo, count field or "")]
+    mapped_fields: list = field(default_factory=list)  # [(field, [types] entry)]
+    chain_field: str = ""    # the extension-chain member (pNext) whose nodes may need translating
+    tag: str = ""            # the value of the chain's tag member (sType) naming this struct
+
+    @property
+    def deep(self):
+        return bool(self.struct_fields or self.mapped_fields or self.chain_field)
+
+
+@dataclass
+class GuestCopy:
+    """What a guest copy of a struct the host hands a callback must copy too,
+    so every string it reaches is guest memory (set by frontend_vulkan)."""
+    spelling: str
+    strings: list            # [field]: NUL-terminated strings
+    arrays: list             # [(field, GuestCopy, count field or "")]
+
+
+@dataclass
+class Chain:
+    """Extension chains (Vulkan's pNext): every node starts with a tag naming
+    its struct and a pointer to the next node. A chain is shadow-copied up to
+    its last node that needs translating; the rest is shared as it is."""
+    base: str                # a C type of the common node header (VkBaseInStructure)
+    tag_field: str           # its tag member (sType)
+    next_field: str          # its next-node member (pNext)
+    sizes: list              # [(tag, struct spelling)]: every struct a chain can hold
+    translate: list = field(default_factory=list)  # [StructInfo] nodes needing translation
+    drop: list = field(default_factory=list)       # [(tag, why)]: nodes removed from chains
 
 
 @dataclass
@@ -67,6 +108,7 @@ class Param:
     name: str
     type: CType
     out_only: bool = False   # override out_params: filled in by the host only
+    count: str = ""          # an array: the parameter holding its length (deep structs)
 
 
 @dataclass
@@ -87,6 +129,7 @@ class Function:
     result_fixup: str = ""   # guest C statement run on the copied result
     guest_wrapper: bool = False
     host_impl: str = ""      # hand-written host function the thunk calls
+    exported: bool = True    # a dynamic symbol of the stub (else reachable by lookup only)
     index: int = -1          # position in the thunk table (thunked functions only)
 
     def stub_name(self):
@@ -131,6 +174,9 @@ class Library:
     resolve: str = ""        # host resolver function name, "" for dlsym
     guest_includes: list = field(default_factory=list)
     unsupported: dict = field(default_factory=dict)  # name -> why it is left out
+    defines: list = field(default_factory=list)     # macros both halves define first
+    chain: "Chain | None" = None                    # extension chains, if the API has them
+    unsupported_extensions: list = field(default_factory=list)  # hidden from the game
 
     def thunked(self):
         return [f for f in self.functions if not f.guest]

@@ -18,9 +18,21 @@ of its description. The frontend derives everything else from the real API
   guest_sources = ["sdl2_guest.c"]  hand-written guest-side functions
   resolve = ""                   host resolver (hand-written) instead of dlsym
   frontend = "clang"             "clang": C headers (frontend_clang.py); "gl":
-                                 Khronos registry XML (frontend_gl.py)
+                                 Khronos registry XML (frontend_gl.py);
+                                 "vulkan": the Vulkan registry, its types and
+                                 layouts from vulkan.h (frontend_vulkan.py)
   registry = ["gl.xml"]          (frontend "gl") registry files whose every
-                                 <command> the library has
+                                 <command> the library has; (frontend
+                                 "vulkan") the one registry file, vk.xml
+  defines = ["VK_USE_PLATFORM_XCB_KHR"]  macros both halves (and the
+                                 header parser) define before the includes
+  platforms = ["xcb"]            (vulkan) registry platforms whose commands
+                                 are generated; commands of other platforms
+                                 are not (GetProcAddress answers NULL)
+  unsupported_extensions = []    (vulkan) registry extensions the stub hides:
+                                 removed from the extension lists the game
+                                 enumerates, their structs dropped from
+                                 pNext chains; say why in a comment
   header_prefixes = ["egl"]      (frontend "gl") also every function the
                                  headers declare with one of these prefixes
   guest_includes = ["x.h"]       headers only the guest stub includes: the
@@ -62,7 +74,9 @@ of its description. The frontend derives everything else from the real API
   host_impl = "fn"               the host thunk calls the hand-written host
                                  function fn(void *native, args...) instead of
                                  the native function (host half of a special
-                                 case; compiled into the plugin)
+                                 case; compiled into the plugin); a function
+                                 pointer it returns reaches the guest as it
+                                 is, so it must never be a host address
   unsupported = "why"            not generated: the reason goes into the
                                  library summary (and the docs)
   prepare = "fn"                 guest function called with each parameter of
@@ -71,7 +85,9 @@ of its description. The frontend derives everything else from the real API
                                  the host must see what the guest just created)
 
 [types."T"]                    values of type T (its spelling, e.g. "Display *")
-                               mean different objects on the two sides
+                               mean different objects on the two sides; also
+                               applies to struct members the vulkan frontend
+                               finds (the host translates a shadow copy)
   to_host = "fn"                 host: void *fn(uint64_t guest_value)
   to_guest = "fn"                host: uint64_t fn(void *host_value), for results
   guest_prepare = "fn"           guest: void fn(void *value), before each call
@@ -89,6 +105,7 @@ LIBRARY_KEYS = {
     "symbols": str, "prefix": str, "callback_if_armed": bool, "host_free": str,
     "guest_sources": list, "resolve": str, "include_dirs": list, "clang_args": list,
     "frontend": str, "registry": list, "header_prefixes": list, "guest_includes": list,
+    "defines": list, "platforms": list, "unsupported_extensions": list,
 }
 FUNCTION_KEYS = {
     "guest": bool, "may_callback": bool, "printf": int, "returns_owned_string": bool,
@@ -138,9 +155,10 @@ def load(path):
     return lib, functions, types
 
 
-def apply_types(functions, types, where):
-    """Marks every parameter and result whose type has a [types] mapping."""
-    used = set()
+def apply_types(functions, types, where, used_by_members=()):
+    """Marks every parameter and result whose type has a [types] mapping.
+    used_by_members: keys a frontend already applied to struct members."""
+    used = set(used_by_members)
     for f in functions:
         for ct in [f.ret] + [p.type for p in f.params]:
             for key in (ct.spelling, getattr(ct, "canonical", None)):

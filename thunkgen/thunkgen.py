@@ -45,7 +45,8 @@ def make_library(cfg, fn_overrides):
                   guest_soname=cfg["guest_soname"], includes=cfg["includes"],
                   callback_if_armed=cfg.get("callback_if_armed", False),
                   host_free=cfg.get("host_free", ""), guest_sources=cfg.get("guest_sources", []),
-                  resolve=cfg.get("resolve", ""), guest_includes=cfg.get("guest_includes", []))
+                  resolve=cfg.get("resolve", ""), guest_includes=cfg.get("guest_includes", []),
+                  defines=cfg.get("defines", []))
     lib.cname = emit_host.cname(lib.name)
     lib.symbol = "lorelei_lib_" + lib.cname
     lib.prototypes = [t["prototype"] for t in fn_overrides.values() if "prototype" in t]
@@ -75,11 +76,16 @@ def cmd_lib(args):
     elif frontend == "gl":
         import frontend_gl
         frontend_gl.build(lib, cfg, fn_overrides, args.registry_dir)
+    elif frontend == "vulkan":
+        import frontend_vulkan
+        frontend_vulkan.build(lib, cfg, fn_overrides, type_overrides, args.symbols_from,
+                              args.registry_dir)
     else:
         raise overrides.OverrideError(f"{args.overrides}: frontend = \"{frontend}\": "
-                                      "expected \"clang\" or \"gl\"")
+                                      "expected \"clang\", \"gl\" or \"vulkan\"")
     overrides.apply(lib.functions, fn_overrides, args.overrides)
-    overrides.apply_types(lib.functions, type_overrides, args.overrides)
+    overrides.apply_types(lib.functions, type_overrides, args.overrides,
+                          getattr(lib, "member_mapped_types", ()))
     unsupported = [f"{f.name} ({f.unsupported})" for f in lib.functions
                    if getattr(f, "unsupported", None) and f.name not in fn_overrides]
     if unsupported:
@@ -101,7 +107,8 @@ def cmd_lib(args):
     summary = {"name": lib.name, "id": lib.id, "symbol": lib.symbol,
                "n_functions": len(lib.thunked()), "n_sigs": len(lib.sigs),
                "api_hash": f"0x{lib.api_hash():016x}",
-               "exports": sorted(f.name for f in lib.functions if not f.name.startswith("__")),
+               "exports": sorted(f.name for f in lib.functions
+                                 if f.exported and not f.name.startswith("__")),
                "unsupported": {n: t["unsupported"] for n, t in sorted(fn_overrides.items())
                                if "unsupported" in t}}
     write_if_changed(args.summary_out, json.dumps(summary, indent=1) + "\n")
@@ -142,8 +149,8 @@ def main():
     p.add_argument("--overrides", required=True)
     p.add_argument("--symbols-from")
     p.add_argument("-I", "--include-dir", action="append", default=[])
-    p.add_argument("--registry-dir", help="where frontend \"gl\" finds the registry XML "
-                   "(default: /usr/share/khronos-api)")
+    p.add_argument("--registry-dir", help="where frontends \"gl\" and \"vulkan\" find the "
+                   "registry XML (gl default: /usr/share/khronos-api)")
     p.add_argument("--guest-out", required=True)
     p.add_argument("--guest-asm-out", help="also write the stubs that need no C as x86_64 "
                    "assembly (much faster to build for thousands of functions)")

@@ -70,6 +70,15 @@ LORELEI_GUEST_API void lorelei_call_slow(int64_t status, uint64_t fn_id)
     case LORELEI_ENOEXEC:
         return; /* the plugin said which function is missing; the result stays 0 */
     case LORELEI_ENOSYS:
+        if (active) {
+            /* The plugin answered before, so QEMU has unloaded it: the game
+             * is exiting (exit_group) and this thread will be gone in a
+             * moment. Ending the process here would replace the game's exit
+             * status with ours. */
+            for (;;) {
+                pause();
+            }
+        }
         fatal("%s called a host function (id %#llx) without the qemu-lorelei plugin",
               program, (unsigned long long)fn_id);
     case LORELEI_EPROTO:
@@ -135,6 +144,9 @@ static void *service_main(void *arg)
     for (;;) {
         int64_t r = lorelei_syscall3(LORELEI_OP_WAIT_CALLBACK, channel, 0);
         if (r <= 0) {
+            if (r == -LORELEI_ENOSYS) {
+                lorelei_call_slow(r, 0); /* the game is exiting: waits to be ended */
+            }
             fprintf(stderr, "qemu-lorelei: service thread %llu stops (error %lld)\n",
                     (unsigned long long)channel, (long long)-r);
             return NULL;
@@ -171,6 +183,9 @@ static void *manager_main(void *arg)
     for (;;) {
         int64_t r = lorelei_syscall3(LORELEI_OP_WAIT_CALLBACK, 0, 0);
         if (r <= 0) {
+            if (r == -LORELEI_ENOSYS) {
+                lorelei_call_slow(r, 0); /* the game is exiting: waits to be ended */
+            }
             fprintf(stderr, "qemu-lorelei: callback manager stops (error %lld)\n", (long long)-r);
             return NULL;
         }
