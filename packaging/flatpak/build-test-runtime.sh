@@ -39,12 +39,13 @@ readonly PLATFORM_PKGS=(libc6 libc-bin libglib2.0-0 libsdl2-2.0-0 libcjson1 liba
 # Pulled in by the closure but of no use without an init system or dpkg.
 readonly PLATFORM_SKIP='libelogind0|sysvinit-utils|lsb-base'
 # Build dependencies: QEMU's (packaging/qemu/build-qemu.sh BUILD_DEPS) and the
-# project's (scripts/deps.txt, build part), plus appstream-compose for flatpak-builder
+# project's (scripts/deps.txt's "host libraries" section, which
+# tests/flatpak/check_manifests.py holds this list to), plus appstream-compose for flatpak-builder
 # (appstream-util) and the SVG loader it reads the icon with (librsvg2-common).
 readonly SDK_PKGS=(gcc libc6-dev make patch xz-utils pkg-config ninja-build flex bison python3
     python3-venv python3-clang-14 binutils file libglib2.0-dev libsdl2-dev libcjson-dev libarchive-dev
-    libcurl4-openssl-dev libx11-dev libxcb1-dev libgl-dev libegl-dev libgles-dev libvulkan-dev
-    khronos-api appstream-util librsvg2-common ca-certificates)
+    libcurl4-openssl-dev libx11-dev libxcb1-dev libxrandr-dev libgl-dev libegl-dev libgles-dev
+    libvulkan-dev khronos-api appstream-util librsvg2-common ca-certificates)
 # The guest sysroot test's packages (x86_64 .debs; see tests/flatpak).
 readonly SYSROOT_PKGS=(libc6 libgcc-s1)
 

@@ -61,6 +61,16 @@ def main():
     c.check(dist.get("app-id") == APP_ID and dist.get("command") == "qemu-lorelei",
             "app id and command")
 
+    # --- the test Sdk has what the project builds with
+    deps = open(os.path.join(top, "scripts", "deps.txt")).read()
+    section = deps.split("# host libraries the plugin and launcher use\n", 1)[1].split("\n\n", 1)[0]
+    wanted = [l.split("#")[0].strip() for l in section.splitlines() if l.split("#")[0].strip()]
+    sdk_pkgs = bash_value(rt, "SDK_PKGS")
+    c.check(len(wanted) > 5 and not set(wanted) - set(sdk_pkgs),
+            f"the test Sdk has every library of scripts/deps.txt (missing: {sorted(set(wanted) - set(sdk_pkgs))})")
+    for p in ("gcc", "ninja-build", "pkg-config", "python3-clang-14"):
+        c.check(p in sdk_pkgs, f"the test Sdk has {p}")
+
     # --- the QEMU module is build-qemu.sh's build
     bq = open(os.path.join(top, "packaging", "qemu", "build-qemu.sh")).read()
     pinned = bash_value(bq, "PINNED_VERSION")[0].split(":", 1)[-1]
