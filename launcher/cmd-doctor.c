@@ -282,7 +282,8 @@ static void check_host(Report *rep)
     } else if ((renderer == NULL || is_software(renderer)) &&
                (device == NULL || is_software(device))) {
         add(rep, "GPU driver", CHECK_WARN,
-            "install the Mesa or vendor driver for your GPU for full speed",
+            lo_sandbox_fix("install the Mesa or vendor driver for your GPU for full speed",
+                           LO_FLATPAK_GL_FIX),
             "software rendering: %s%s%s", renderer != NULL ? renderer : "",
             device != NULL ? " / " : "", device != NULL ? device : "");
     } else {
