@@ -188,8 +188,14 @@ def build(src, cache, runtime_dir, work):
          sources], check=True, timeout=1200)
     key = os.path.basename(runtime_dir).removeprefix("runtime-")
     build_home = os.path.join(cache, "build-home-" + key)
-    # A build HOME holds an installed copy of its runtime (~1 GiB): drop those
-    # whose runtime is gone (rebuilt under a new key, or deleted by hand).
+    # Runtimes of this arch built from an older build-test-runtime.sh (~400 MiB
+    # each), and build HOMEs holding an installed copy of a runtime that is
+    # gone (~1 GiB each), are of no further use.
+    arch = key.split("-", 1)[0]
+    for old in glob.glob(os.path.join(cache, f"runtime-{arch}-*")):
+        if ".tmp." not in old and os.path.basename(old) != os.path.basename(runtime_dir):
+            print(f"removing {old} (an older test runtime)")
+            shutil.rmtree(old, ignore_errors=True)
     for old in glob.glob(os.path.join(cache, "build-home-*")):
         if not os.path.isdir(os.path.join(cache, "runtime-" + old.split("build-home-", 1)[1])):
             print(f"removing {old} (its runtime is gone)")
