@@ -13,6 +13,7 @@
 #include "host-probe.h"
 #include "json-util.h"
 #include "paths.h"
+#include "sandbox.h"
 #include "profile-store.h"
 #include "qemu-cmdline.h"
 #include "spawn.h"
@@ -251,16 +252,18 @@ static void check_host(Report *rep)
             lo_json_string(sdl2, "version"));
     } else {
         add(rep, "host SDL2", CHECK_FAIL,
-            "install the host's SDL2 (Debian/Ubuntu: apt install libsdl2-2.0-0)", "%s",
-            lo_json_string(sdl2, "error"));
+            lo_sandbox_fix("install the host's SDL2 (Debian/Ubuntu: apt install libsdl2-2.0-0)",
+                           LO_FLATPAK_RUNTIME_FIX),
+            "%s", lo_json_string(sdl2, "error"));
     }
     const char *renderer = lo_json_string(gl, "renderer");
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(gl, "ok"))) {
         add(rep, "host OpenGL", CHECK_OK, NULL, "%s", lo_json_string(gl, "version"));
     } else {
         add(rep, "host OpenGL", CHECK_FAIL,
-            "install the host's GL libraries and driver (Debian/Ubuntu: apt install libgl1 "
-            "libegl1 libgl1-mesa-dri)",
+            lo_sandbox_fix("install the host's GL libraries and driver (Debian/Ubuntu: apt install "
+                           "libgl1 libegl1 libgl1-mesa-dri)",
+                           LO_FLATPAK_GL_FIX),
             "%s", lo_json_string(gl, "error"));
     }
     const char *device = lo_json_string(vk, "device");
@@ -269,8 +272,9 @@ static void check_host(Report *rep)
             device, lo_json_string(vk, "device_type"));
     } else {
         add(rep, "host Vulkan", CHECK_FAIL,
-            "install the Vulkan loader and a driver (Debian/Ubuntu: apt install libvulkan1 "
-            "mesa-vulkan-drivers), or run games with --no-thunk vulkan",
+            lo_sandbox_fix("install the Vulkan loader and a driver (Debian/Ubuntu: apt install "
+                           "libvulkan1 mesa-vulkan-drivers), or run games with --no-thunk vulkan",
+                           LO_FLATPAK_GL_FIX ", or run games with --no-thunk vulkan"),
             "%s", lo_json_string(vk, "error"));
     }
     if (renderer == NULL && device == NULL) {
@@ -278,7 +282,8 @@ static void check_host(Report *rep)
     } else if ((renderer == NULL || is_software(renderer)) &&
                (device == NULL || is_software(device))) {
         add(rep, "GPU driver", CHECK_WARN,
-            "install the Mesa or vendor driver for your GPU for full speed",
+            lo_sandbox_fix("install the Mesa or vendor driver for your GPU for full speed",
+                           LO_FLATPAK_GL_FIX),
             "software rendering: %s%s%s", renderer != NULL ? renderer : "",
             device != NULL ? " / " : "", device != NULL ? device : "");
     } else {
@@ -290,8 +295,12 @@ static void check_host(Report *rep)
             lo_json_string(display, "name"));
     } else {
         add(rep, "display", CHECK_FAIL,
-            "start games from a desktop session (DISPLAY or WAYLAND_DISPLAY set), or under "
-            "xvfb-run for tests",
+            lo_sandbox_fix(
+                "start games from a desktop session (DISPLAY or WAYLAND_DISPLAY set), or "
+                "under xvfb-run for tests",
+                "start games from a desktop session, and check on the host that "
+                "`flatpak override --user --show` for this app does not remove the "
+                "x11 or wayland socket"),
             "%s", lo_json_string(display, "error"));
     }
 }

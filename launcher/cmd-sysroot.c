@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "json-util.h"
 #include "paths.h"
+#include "sandbox.h"
 #include "sysroot-store.h"
 #include "util.h"
 
@@ -123,6 +124,7 @@ static GPtrArray *debs_in(const char *dir, GError **error)
     if (d == NULL) {
         g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "--from-debs %s: no such folder", dir);
         lo_error_fix(error, "give the folder holding the .deb files");
+        lo_error_fix_sandbox_path(error, dir, TRUE);
         return NULL;
     }
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
@@ -418,6 +420,7 @@ gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error)
         if (!g_file_test(argv[i], G_FILE_TEST_IS_REGULAR)) {
             g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s: no such file", argv[i]);
             lo_error_fix(error, "give tar archives or .deb packages");
+            lo_error_fix_sandbox_path(error, argv[i], FALSE);
             return FALSE;
         }
     }

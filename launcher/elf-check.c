@@ -1,6 +1,7 @@
 #include "elf-check.h"
 
 #include "errors.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <elf.h>
@@ -30,6 +31,10 @@ char *lo_find_program(const char *name, GError **error)
         if (path == NULL) {
             g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "game '%s' not found in $PATH", shown);
             lo_error_fix(error, "give the path of the game's executable, e.g. ./%s", shown);
+            if (lo_flatpak_id() != NULL) {
+                lo_error_note(error, "(inside the Flatpak sandbox, $PATH holds only its own "
+                                     "programs: the host's are not visible)");
+            }
             return NULL;
         }
     }
@@ -39,6 +44,9 @@ char *lo_find_program(const char *name, GError **error)
         g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "game '%s' not found: %s", shown,
                     g_strerror(saved));
         lo_error_fix(error, "check the path of the game's executable");
+        if (saved == ENOENT || saved == EACCES) {
+            lo_error_fix_sandbox_path(error, path, FALSE);
+        }
         g_free(path);
         return NULL;
     }

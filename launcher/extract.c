@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "fsutil.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <archive.h>
@@ -497,6 +498,9 @@ static gboolean extract_archive(LoExtractor *x, const char *path, const void *da
             g_set_error(error, LO_ERROR, err == ENOENT ? LO_EXIT_NOT_FOUND : LO_EXIT_FAILURE,
                         "cannot read %s: %s", path, g_strerror(err));
             lo_error_fix(error, "check the archive's path");
+            if (err == ENOENT || err == EACCES) {
+                lo_error_fix_sandbox_path(error, path, FALSE);
+            }
             return FALSE;
         }
         head = source->head;
@@ -675,6 +679,7 @@ gboolean lo_extract_dir(LoExtractor *x, const char *dir, GError **error)
         }
         g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s is not a folder", dir);
         lo_error_fix(error, "give the folder holding the x86_64 root file system");
+        lo_error_fix_sandbox_path(error, dir, TRUE);
         return FALSE;
     }
     t.dev = st.st_dev;

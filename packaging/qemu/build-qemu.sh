@@ -5,6 +5,7 @@
 #   packaging/qemu/build-qemu.sh            build (or reuse) and print the qemu-x86_64 path
 #   packaging/qemu/build-qemu.sh --prefix   print the install prefix instead
 #   packaging/qemu/build-qemu.sh --apt-sources  only add the apt sources it needs
+#   packaging/qemu/build-qemu.sh --debian-uri   print the Debian archive URI apt uses
 #   packaging/qemu/build-qemu.sh --help
 #
 # Idempotent: a warm cache prints only the path (logs go to stderr) and takes
@@ -33,6 +34,7 @@ cache_root=${LORELEI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-lorelei}
 want_version=${LORELEI_QEMU_VERSION:-$PINNED_VERSION}
 print_prefix=0
 sources_only=0
+print_uri=0
 
 log() { printf 'build-qemu: %s\n' "$*" >&2; }
 # die WHAT WHY FIX: every failure says what happened, why, and what to do.
@@ -48,8 +50,9 @@ for arg in "$@"; do
     case $arg in
         --prefix) print_prefix=1 ;;
         --apt-sources) sources_only=1 ;;
+        --debian-uri) print_uri=1; sources_only=1 ;;
         -h | --help) usage; exit 0 ;;
-        *) die "unknown argument '$arg'" "build-qemu.sh takes only --prefix, --apt-sources or --help" \
+        *) die "unknown argument '$arg'" "build-qemu.sh takes only --prefix, --apt-sources, --debian-uri or --help" \
                "run 'packaging/qemu/build-qemu.sh --help'" ;;
     esac
 done
@@ -217,6 +220,14 @@ resolve_version() {
     echo "$best"
 }
 
+if [ "$print_uri" = 1 ]; then
+    uri=$(debian_uri)
+    [ -n "$uri" ] || die "no Debian archive found in the apt sources" \
+        "build-qemu.sh derives the mirror URI from /etc/apt/sources.list{,.d/*} and found none" \
+        "add a Debian 'deb' source for your release"
+    echo "$uri"
+    exit 0
+fi
 if ensure_apt_sources; then apt_update; fi
 [ "$sources_only" = 1 ] && exit 0
 ensure_build_deps
