@@ -15,11 +15,26 @@ scripts/install-deps.sh || extra_failed+=("scripts/install-deps.sh")
 suites=()
 for s in "$@"; do suites+=(--suite "$s"); done
 
+wants_suite() {
+    [ ${#suites[@]} -eq 0 ] || [[ " ${suites[*]} " == *" $1 "* ]]
+}
+runtime_job=""
+
 logs=()
 for tree in build build-san build-clang; do
     if ! scripts/build.sh "$tree"; then
         extra_failed+=("$tree compiles")
         continue
+    fi
+    # The Flatpak test's runtime (cold: minutes of downloads and unpacking,
+    # little CPU) is built in the background while the other trees compile and
+    # their tests run; the test waits on the script's lock and finds it cached.
+    # Started after build/ so that QEMU's build has set up apt first.
+    # Warm, the script returns at once.
+    if [ "$tree" = build ] && [ "$(id -u)" = 0 ] && wants_suite flatpak; then
+        echo "run.sh: the Flatpak test runtime is made in the background (log: build/flatpak-runtime.log)" >&2
+        packaging/flatpak/build-test-runtime.sh >build/flatpak-runtime.log 2>&1 &
+        runtime_job=$!
     fi
     # build-clang proves the code is warning-free under a second compiler and
     # runs the fuzz targets (suite fuzz, bounded time each); running the other
@@ -40,6 +55,10 @@ for tree in build build-san build-clang; do
         extra_failed+=("meson test in $tree (exit $status, no test log)")
     fi
 done
+
+# A runtime build nobody waited for (the flatpak test did not run) finishes
+# for the next run's cache rather than being killed half-way.
+[ -z "$runtime_job" ] || wait "$runtime_job" || true
 
 args=()
 for f in "${extra_failed[@]}"; do args+=(--extra-failed "$f"); done
