@@ -24,7 +24,7 @@ struct call_job {
     void *native;
     uint64_t *frame;
     int status;
-    struct lorelei_callback *pending; /* the callback the guest must run; NULL when done */
+    struct lorelei_callback *pending;  /* the callback the guest must run; NULL when done */
     struct lorelei_coro *parked_below; /* the next outer parked coroutine */
     struct lorelei_coro *next_free;
 };

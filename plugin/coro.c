@@ -38,7 +38,12 @@ void lorelei_ctx_start(void);
 enum { FRAME_WORDS = 9, SLOT_CORO = 3 /* r12 */, SLOT_BODY = 4 /* r13 */, SLOT_RET = 7 };
 #elif defined(__aarch64__)
 /* x19..x30 then d8..d15: 20 words (160 bytes, keeps sp 16-aligned) */
-enum { FRAME_WORDS = 20, SLOT_CORO = 0 /* x19 */, SLOT_BODY = 1 /* x20 */, SLOT_RET = 11 /* x30 */ };
+enum {
+    FRAME_WORDS = 20,
+    SLOT_CORO = 0 /* x19 */,
+    SLOT_BODY = 1 /* x20 */,
+    SLOT_RET = 11 /* x30 */
+};
 #elif defined(__riscv) && __riscv_xlen == 64
 /* ra s0..s11 fs0..fs11 + pad: 26 words (208 bytes) */
 enum { FRAME_WORDS = 26, SLOT_CORO = 2 /* s1 */, SLOT_BODY = 3 /* s2 */, SLOT_RET = 0 /* ra */ };
@@ -56,8 +61,8 @@ struct lorelei_coro *lorelei_coro_new(size_t stack_size, lorelei_coro_body body)
     }
     /* MAP_NORESERVE: untouched stack pages cost nothing. The lowest page is
      * the guard, so an overflow faults instead of corrupting the heap. */
-    void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                     -1, 0);
+    void *map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED) {
         free(c);
         return NULL;

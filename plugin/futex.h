@@ -10,12 +10,11 @@
 #include <unistd.h>
 
 /* Sleeps while *word == expected, at most timeout_ns (0: no limit). */
-static inline void lorelei_futex_wait(_Atomic uint32_t *word, uint32_t expected,
-                                      long timeout_ns)
+static inline void lorelei_futex_wait(_Atomic uint32_t *word, uint32_t expected, long timeout_ns)
 {
     struct timespec ts = {timeout_ns / 1000000000L, timeout_ns % 1000000000L};
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected,
-            timeout_ns ? &ts : NULL, NULL, 0);
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected, timeout_ns ? &ts : NULL,
+            NULL, 0);
 }
 
 static inline void lorelei_futex_wake_all(_Atomic uint32_t *word)

@@ -24,8 +24,8 @@
 
 struct lorelei_options {
     bool verbose;
-    size_t coro_stack_size;       /* bytes, without the guard page */
-    uint32_t enabled_libs;        /* bit per library id */
+    size_t coro_stack_size; /* bytes, without the guard page */
+    uint32_t enabled_libs;  /* bit per library id */
 };
 extern struct lorelei_options lorelei_opts;
 
@@ -47,7 +47,8 @@ struct lorelei_thread {
     uint64_t serving_cb;
 };
 
-extern __thread struct lorelei_thread *lorelei_tls_thread __attribute__((tls_model("initial-exec")));
+extern __thread struct lorelei_thread *lorelei_tls_thread
+    __attribute__((tls_model("initial-exec")));
 struct lorelei_thread *lorelei_thread_create(bool is_vcpu);
 
 /* NULL if the thread never ran Lorelei code. */

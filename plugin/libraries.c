@@ -20,7 +20,7 @@ struct lib_state {
     atomic_bool open;
     atomic_bool armed;
     bool tried;
-    int error;  /* -LORELEI_E* of a failed open, sticky */
+    int error; /* -LORELEI_E* of a failed open, sticky */
     void *handle;
     uint64_t *invokers; /* guest addresses, one per callback signature */
     char message[LORELEI_MESSAGE_SIZE];

@@ -39,9 +39,9 @@ struct lorelei_host_fn {
 #define LORELEI_CALLBACK_SLOTS 64
 
 struct lorelei_callback_sig {
-    const char *name;                         /* for messages */
-    void *const *trampolines;                 /* [LORELEI_CALLBACK_SLOTS] host functions */
-    _Atomic uint64_t *guest_fns;              /* [LORELEI_CALLBACK_SLOTS], 0 = free */
+    const char *name;            /* for messages */
+    void *const *trampolines;    /* [LORELEI_CALLBACK_SLOTS] host functions */
+    _Atomic uint64_t *guest_fns; /* [LORELEI_CALLBACK_SLOTS], 0 = free */
 };
 
 struct lorelei_host_lib;
@@ -52,16 +52,16 @@ typedef void *(*lorelei_resolve_fn)(const struct lorelei_host_lib *lib, void *ha
                                     const char *name);
 
 struct lorelei_host_lib {
-    uint32_t id;                 /* LORELEI_FN_LIB() of its function ids */
-    const char *name;            /* as in the plugin argument lib=NAME */
-    const char *const *sonames;  /* host libraries to try, in order; NULL-terminated */
-    uint64_t api_hash;           /* of the description; the guest stub must match */
+    uint32_t id;                /* LORELEI_FN_LIB() of its function ids */
+    const char *name;           /* as in the plugin argument lib=NAME */
+    const char *const *sonames; /* host libraries to try, in order; NULL-terminated */
+    uint64_t api_hash;          /* of the description; the guest stub must match */
     const struct lorelei_host_fn *fns;
     uint32_t n_fns;
-    void **natives;              /* [n_fns], filled at LIB_OPEN */
+    void **natives; /* [n_fns], filled at LIB_OPEN */
     const struct lorelei_callback_sig *sigs;
     uint32_t n_sigs;
-    lorelei_resolve_fn resolve;  /* NULL: dlsym */
+    lorelei_resolve_fn resolve; /* NULL: dlsym */
 };
 
 /* All libraries built into the plugin (a generated table). */

@@ -66,7 +66,8 @@ void lorelei_debug(const char *fmt, ...)
 
 /* ---- HELLO ------------------------------------------------------------------ */
 
-static void reply(struct lorelei_hello *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct lorelei_hello *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void reply(struct lorelei_hello *h, const char *fmt, ...)
 {
     va_list ap;
@@ -126,8 +127,8 @@ int64_t lorelei_op_hello(uint64_t guest_hello)
 /* ---- the filter --------------------------------------------------------------- */
 
 static bool filter(unsigned int vcpu, int64_t num, uint64_t op, uint64_t a2, uint64_t a3,
-                   uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8,
-                   int64_t *sysret, void *userdata)
+                   uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8, int64_t *sysret,
+                   void *userdata)
 {
     (void)vcpu, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8, (void)userdata;
     if (__builtin_expect(num != LORELEI_SYSCALL_NR, 1)) {
@@ -211,8 +212,8 @@ static bool parse_arg(const char *arg)
         errno = 0;
         unsigned long kib = strtoul(val, &end, 10);
         if (errno || end == val || *end || kib < MIN_STACK_KIB || kib > MAX_STACK_KIB) {
-            lorelei_log("stack_kib=%s: expected a number of KiB from %d to %d", val,
-                        MIN_STACK_KIB, MAX_STACK_KIB);
+            lorelei_log("stack_kib=%s: expected a number of KiB from %d to %d", val, MIN_STACK_KIB,
+                        MAX_STACK_KIB);
             return false;
         }
         lorelei_opts.coro_stack_size = (size_t)kib << 10;

@@ -11,13 +11,13 @@
 #include <qemu-plugin.h>
 
 #if QEMU_PLUGIN_VERSION >= 7
-#define LORELEI_ATEXIT_CB(name) void name(void *userdata)
-#define LORELEI_CB_UNUSED_ID ((void)userdata)
-#define lorelei_register_atexit(id, cb)      qemu_plugin_register_atexit_cb(id, cb, NULL)
+#define LORELEI_ATEXIT_CB(name)         void name(void *userdata)
+#define LORELEI_CB_UNUSED_ID            ((void)userdata)
+#define lorelei_register_atexit(id, cb) qemu_plugin_register_atexit_cb(id, cb, NULL)
 #elif QEMU_PLUGIN_VERSION >= 5
-#define LORELEI_ATEXIT_CB(name) void name(qemu_plugin_id_t id, void *userdata)
-#define LORELEI_CB_UNUSED_ID ((void)id)
-#define lorelei_register_atexit(id, cb)      qemu_plugin_register_atexit_cb(id, cb, NULL)
+#define LORELEI_ATEXIT_CB(name)         void name(qemu_plugin_id_t id, void *userdata)
+#define LORELEI_CB_UNUSED_ID            ((void)id)
+#define lorelei_register_atexit(id, cb) qemu_plugin_register_atexit_cb(id, cb, NULL)
 #else
 #error "qemu-lorelei needs QEMU's syscall-filter plugin API: QEMU >= 11.1, or packaging/qemu"
 #endif

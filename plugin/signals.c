@@ -125,8 +125,9 @@ void lorelei_signals_note_sigaction(uint64_t sig, uint64_t guest_act)
     if (!ok) {
         return; /* QEMU will fail the call with EFAULT: nothing changes */
     }
-    atomic_store(&guest_disposition[sig],
-                 handler == 0 ? DISP_DEFAULT : handler == 1 ? DISP_IGNORE : DISP_HANDLER);
+    atomic_store(&guest_disposition[sig], handler == 0   ? DISP_DEFAULT
+                                          : handler == 1 ? DISP_IGNORE
+                                                         : DISP_HANDLER);
     atomic_fetch_or(&changed, 1ull << (sig - 1));
     atomic_store(&lorelei_signals_dirty, true);
 }

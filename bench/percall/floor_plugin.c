@@ -9,8 +9,8 @@
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 static bool answer(unsigned int vcpu, int64_t num, uint64_t a1, uint64_t a2, uint64_t a3,
-                   uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8,
-                   int64_t *sysret, void *userdata)
+                   uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8, int64_t *sysret,
+                   void *userdata)
 {
     (void)vcpu, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7;
     (void)a8, (void)userdata;

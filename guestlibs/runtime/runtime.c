@@ -79,8 +79,8 @@ LORELEI_GUEST_API void lorelei_call_slow(int64_t status, uint64_t fn_id)
                 pause();
             }
         }
-        fatal("%s called a host function (id %#llx) without the qemu-lorelei plugin",
-              program, (unsigned long long)fn_id);
+        fatal("%s called a host function (id %#llx) without the qemu-lorelei plugin", program,
+              (unsigned long long)fn_id);
     case LORELEI_EPROTO:
         fatal("callbacks were left out of order (see the message above); cannot continue");
     default:
@@ -209,8 +209,9 @@ static void start_manager(void)
     atomic_store(&manager_tid, 0);
     int err = start_detached(manager_main, NULL);
     if (err) {
-        fprintf(stderr, "qemu-lorelei: cannot start the callback manager thread (%s); "
-                        "callbacks from host threads (audio, timers) will not run\n",
+        fprintf(stderr,
+                "qemu-lorelei: cannot start the callback manager thread (%s); "
+                "callbacks from host threads (audio, timers) will not run\n",
                 strerror(err));
     }
 }
@@ -247,8 +248,8 @@ __attribute__((constructor)) static void lorelei_runtime_init(void)
         fatal("QEMU does not map guest addresses 1:1 (guest_base != 0): do not pass -B or "
               "set QEMU_GUEST_BASE");
     default:
-        fatal("the plugin refused the handshake: %s", hello.message[0] ? hello.message
-                                                                        : "(no reason given)");
+        fatal("the plugin refused the handshake: %s",
+              hello.message[0] ? hello.message : "(no reason given)");
     }
     active = 1;
     start_manager();
@@ -264,8 +265,10 @@ static void *guest_symbol(const char *name)
 {
     void *sym = dlsym(RTLD_DEFAULT, name);
     if (!sym) {
-        fprintf(stderr, "qemu-lorelei: the game passed an X11 connection, but %s is not loaded in "
-                        "it\n", name);
+        fprintf(stderr,
+                "qemu-lorelei: the game passed an X11 connection, but %s is not loaded in "
+                "it\n",
+                name);
     }
     return sym;
 }

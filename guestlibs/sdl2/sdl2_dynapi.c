@@ -31,8 +31,9 @@ SDL_GUEST Sint32 SDL_DYNAPI_entry(Uint32 apiver, void *table, Uint32 tablesize)
     size_t entries = tablesize / sizeof(void *);
     if (entries > lorelei_sdl2_dynapi_count) {
         /* The game's SDL is newer than ours: it keeps using its own copy. */
-        fprintf(stderr, "qemu-lorelei: the game bundles a newer SDL2 (jump table of %zu entries, "
-                        "this one has %u); it runs emulated\n",
+        fprintf(stderr,
+                "qemu-lorelei: the game bundles a newer SDL2 (jump table of %zu entries, "
+                "this one has %u); it runs emulated\n",
                 entries, lorelei_sdl2_dynapi_count);
         return -1;
     }

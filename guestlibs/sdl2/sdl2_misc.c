@@ -73,17 +73,50 @@ static SDL_bool os_saves_ymm(void)
     return (lo & 6) == 6 ? SDL_TRUE : SDL_FALSE;
 }
 
-SDL_GUEST SDL_bool SDL_HasRDTSC(void) { return (cpuid_reg(1, EDX) & CPUID_TSC) != 0; }
-SDL_GUEST SDL_bool SDL_HasAltiVec(void) { return SDL_FALSE; }
-SDL_GUEST SDL_bool SDL_HasMMX(void) { return (cpuid_reg(1, EDX) & bit_MMX) != 0; }
-SDL_GUEST SDL_bool SDL_Has3DNow(void) { return (cpuid_reg(0x80000001u, EDX) & bit_3DNOW) != 0; }
-SDL_GUEST SDL_bool SDL_HasSSE(void) { return (cpuid_reg(1, EDX) & bit_SSE) != 0; }
-SDL_GUEST SDL_bool SDL_HasSSE2(void) { return (cpuid_reg(1, EDX) & bit_SSE2) != 0; }
-SDL_GUEST SDL_bool SDL_HasSSE3(void) { return (cpuid_reg(1, ECX) & bit_SSE3) != 0; }
-SDL_GUEST SDL_bool SDL_HasSSE41(void) { return (cpuid_reg(1, ECX) & bit_SSE4_1) != 0; }
-SDL_GUEST SDL_bool SDL_HasSSE42(void) { return (cpuid_reg(1, ECX) & bit_SSE4_2) != 0; }
-SDL_GUEST SDL_bool SDL_HasAVX(void) { return (cpuid_reg(1, ECX) & bit_AVX) && os_saves_ymm(); }
-SDL_GUEST SDL_bool SDL_HasAVX2(void) { return (cpuid_reg(7, EBX) & bit_AVX2) && os_saves_ymm(); }
+SDL_GUEST SDL_bool SDL_HasRDTSC(void)
+{
+    return (cpuid_reg(1, EDX) & CPUID_TSC) != 0;
+}
+SDL_GUEST SDL_bool SDL_HasAltiVec(void)
+{
+    return SDL_FALSE;
+}
+SDL_GUEST SDL_bool SDL_HasMMX(void)
+{
+    return (cpuid_reg(1, EDX) & bit_MMX) != 0;
+}
+SDL_GUEST SDL_bool SDL_Has3DNow(void)
+{
+    return (cpuid_reg(0x80000001u, EDX) & bit_3DNOW) != 0;
+}
+SDL_GUEST SDL_bool SDL_HasSSE(void)
+{
+    return (cpuid_reg(1, EDX) & bit_SSE) != 0;
+}
+SDL_GUEST SDL_bool SDL_HasSSE2(void)
+{
+    return (cpuid_reg(1, EDX) & bit_SSE2) != 0;
+}
+SDL_GUEST SDL_bool SDL_HasSSE3(void)
+{
+    return (cpuid_reg(1, ECX) & bit_SSE3) != 0;
+}
+SDL_GUEST SDL_bool SDL_HasSSE41(void)
+{
+    return (cpuid_reg(1, ECX) & bit_SSE4_1) != 0;
+}
+SDL_GUEST SDL_bool SDL_HasSSE42(void)
+{
+    return (cpuid_reg(1, ECX) & bit_SSE4_2) != 0;
+}
+SDL_GUEST SDL_bool SDL_HasAVX(void)
+{
+    return (cpuid_reg(1, ECX) & bit_AVX) && os_saves_ymm();
+}
+SDL_GUEST SDL_bool SDL_HasAVX2(void)
+{
+    return (cpuid_reg(7, EBX) & bit_AVX2) && os_saves_ymm();
+}
 SDL_GUEST SDL_bool SDL_HasAVX512F(void)
 {
     if (!(cpuid_reg(7, EBX) & bit_AVX512F) || !os_saves_ymm()) {
@@ -93,10 +126,22 @@ SDL_GUEST SDL_bool SDL_HasAVX512F(void)
     __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     return (lo & 0xe0) == 0xe0 ? SDL_TRUE : SDL_FALSE;
 }
-SDL_GUEST SDL_bool SDL_HasARMSIMD(void) { return SDL_FALSE; }
-SDL_GUEST SDL_bool SDL_HasNEON(void) { return SDL_FALSE; }
-SDL_GUEST SDL_bool SDL_HasLSX(void) { return SDL_FALSE; }
-SDL_GUEST SDL_bool SDL_HasLASX(void) { return SDL_FALSE; }
+SDL_GUEST SDL_bool SDL_HasARMSIMD(void)
+{
+    return SDL_FALSE;
+}
+SDL_GUEST SDL_bool SDL_HasNEON(void)
+{
+    return SDL_FALSE;
+}
+SDL_GUEST SDL_bool SDL_HasLSX(void)
+{
+    return SDL_FALSE;
+}
+SDL_GUEST SDL_bool SDL_HasLASX(void)
+{
+    return SDL_FALSE;
+}
 
 SDL_GUEST int SDL_GetCPUCacheLineSize(void)
 {

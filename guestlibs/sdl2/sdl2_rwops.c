@@ -148,13 +148,22 @@ static Sint64 SDLCALL mem_seek(SDL_RWops *ctx, Sint64 offset, int whence)
 {
     Uint8 *newpos;
     switch (whence) {
-    case RW_SEEK_SET: newpos = ctx->hidden.mem.base + offset; break;
-    case RW_SEEK_CUR: newpos = ctx->hidden.mem.here + offset; break;
-    case RW_SEEK_END: newpos = ctx->hidden.mem.stop + offset; break;
-    default: return SDL_SetError("Unknown value for 'whence'");
+    case RW_SEEK_SET:
+        newpos = ctx->hidden.mem.base + offset;
+        break;
+    case RW_SEEK_CUR:
+        newpos = ctx->hidden.mem.here + offset;
+        break;
+    case RW_SEEK_END:
+        newpos = ctx->hidden.mem.stop + offset;
+        break;
+    default:
+        return SDL_SetError("Unknown value for 'whence'");
     }
-    if (newpos < ctx->hidden.mem.base) newpos = ctx->hidden.mem.base;
-    if (newpos > ctx->hidden.mem.stop) newpos = ctx->hidden.mem.stop;
+    if (newpos < ctx->hidden.mem.base)
+        newpos = ctx->hidden.mem.base;
+    if (newpos > ctx->hidden.mem.stop)
+        newpos = ctx->hidden.mem.stop;
     ctx->hidden.mem.here = newpos;
     return (Sint64)(ctx->hidden.mem.here - ctx->hidden.mem.base);
 }
@@ -166,7 +175,8 @@ static size_t SDLCALL mem_read(SDL_RWops *ctx, void *ptr, size_t size, size_t ma
         return 0;
     }
     size_t avail = (size_t)(ctx->hidden.mem.stop - ctx->hidden.mem.here);
-    if (total > avail) total = avail;
+    if (total > avail)
+        total = avail;
     memcpy(ptr, ctx->hidden.mem.here, total);
     ctx->hidden.mem.here += total;
     return total / size;
@@ -247,12 +257,30 @@ SDL_GUEST void SDL_FreeRW(SDL_RWops *rw)
 
 /* ---- the generic entry points ---------------------------------------------------------- */
 
-SDL_GUEST Sint64 SDL_RWsize(SDL_RWops *ctx) { return ctx->size(ctx); }
-SDL_GUEST Sint64 SDL_RWseek(SDL_RWops *ctx, Sint64 offset, int whence) { return ctx->seek(ctx, offset, whence); }
-SDL_GUEST Sint64 SDL_RWtell(SDL_RWops *ctx) { return ctx->seek(ctx, 0, RW_SEEK_CUR); }
-SDL_GUEST size_t SDL_RWread(SDL_RWops *ctx, void *ptr, size_t size, size_t maxnum) { return ctx->read(ctx, ptr, size, maxnum); }
-SDL_GUEST size_t SDL_RWwrite(SDL_RWops *ctx, const void *ptr, size_t size, size_t num) { return ctx->write(ctx, ptr, size, num); }
-SDL_GUEST int SDL_RWclose(SDL_RWops *ctx) { return ctx->close(ctx); }
+SDL_GUEST Sint64 SDL_RWsize(SDL_RWops *ctx)
+{
+    return ctx->size(ctx);
+}
+SDL_GUEST Sint64 SDL_RWseek(SDL_RWops *ctx, Sint64 offset, int whence)
+{
+    return ctx->seek(ctx, offset, whence);
+}
+SDL_GUEST Sint64 SDL_RWtell(SDL_RWops *ctx)
+{
+    return ctx->seek(ctx, 0, RW_SEEK_CUR);
+}
+SDL_GUEST size_t SDL_RWread(SDL_RWops *ctx, void *ptr, size_t size, size_t maxnum)
+{
+    return ctx->read(ctx, ptr, size, maxnum);
+}
+SDL_GUEST size_t SDL_RWwrite(SDL_RWops *ctx, const void *ptr, size_t size, size_t num)
+{
+    return ctx->write(ctx, ptr, size, num);
+}
+SDL_GUEST int SDL_RWclose(SDL_RWops *ctx)
+{
+    return ctx->close(ctx);
+}
 
 SDL_GUEST void *SDL_LoadFile_RW(SDL_RWops *src, size_t *datasize, int freesrc)
 {
@@ -311,14 +339,14 @@ SDL_GUEST Uint8 SDL_ReadU8(SDL_RWops *src)
 }
 
 #define READ(name, type, swap)                                                                     \
-    SDL_GUEST type SDL_Read##name(SDL_RWops *src)                                                 \
+    SDL_GUEST type SDL_Read##name(SDL_RWops *src)                                                  \
     {                                                                                              \
         type v = 0;                                                                                \
         SDL_RWread(src, &v, sizeof(v), 1);                                                         \
         return swap(v);                                                                            \
     }
 #define WRITE(name, type, swap)                                                                    \
-    SDL_GUEST size_t SDL_Write##name(SDL_RWops *dst, type value)                                  \
+    SDL_GUEST size_t SDL_Write##name(SDL_RWops *dst, type value)                                   \
     {                                                                                              \
         type v = swap(value);                                                                      \
         return SDL_RWwrite(dst, &v, sizeof(v), 1);                                                 \

@@ -40,7 +40,8 @@ static void deliver_quit(void)
 
 void lorelei_sdl2_install_quit_handlers(Uint32 flags)
 {
-    if (!(flags & (SDL_INIT_EVENTS | SDL_INIT_VIDEO | SDL_INIT_JOYSTICK | SDL_INIT_GAMECONTROLLER)) ||
+    if (!(flags &
+          (SDL_INIT_EVENTS | SDL_INIT_VIDEO | SDL_INIT_JOYSTICK | SDL_INIT_GAMECONTROLLER)) ||
         SDL_GetHintBoolean(SDL_HINT_NO_SIGNAL_HANDLERS, SDL_FALSE) ||
         atomic_exchange(&handlers_installed, true)) {
         return;

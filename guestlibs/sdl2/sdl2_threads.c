@@ -46,8 +46,8 @@ static void *thread_main(void *arg)
 {
     SDL_Thread *t = arg;
     /* As SDL: asynchronous signals go to the main thread, not to SDL threads. */
-    static const int masked[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGCHLD,
-                                 SIGWINCH, SIGVTALRM, SIGPROF};
+    static const int masked[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGPIPE,   SIGALRM,
+                                 SIGTERM, SIGCHLD, SIGWINCH, SIGVTALRM, SIGPROF};
     sigset_t set;
     sigemptyset(&set);
     for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {

@@ -65,7 +65,7 @@ enum lorelei_error {
 };
 
 /* Function ids: library id in the high bits, index in the library's table. */
-#define LORELEI_FN_INDEX_BITS 20
+#define LORELEI_FN_INDEX_BITS     20
 #define LORELEI_FN_ID(lib, index) (((uint64_t)(lib) << LORELEI_FN_INDEX_BITS) | (uint64_t)(index))
 #define LORELEI_FN_LIB(id)        ((uint64_t)(id) >> LORELEI_FN_INDEX_BITS)
 #define LORELEI_FN_INDEX(id)      ((uint64_t)(id) & ((1u << LORELEI_FN_INDEX_BITS) - 1))
@@ -73,19 +73,19 @@ enum lorelei_error {
 #define LORELEI_MESSAGE_SIZE 512
 
 struct lorelei_hello {
-    uint32_t abi_version;  /* in: the guest runtime's; out: the plugin's */
-    uint32_t flags;        /* reserved, 0 */
-    uint64_t probe_addr;   /* in: guest address of probe_value */
-    uint64_t probe_value;  /* in: a value the plugin reads both ways to check guest_base */
+    uint32_t abi_version; /* in: the guest runtime's; out: the plugin's */
+    uint32_t flags;       /* reserved, 0 */
+    uint64_t probe_addr;  /* in: guest address of probe_value */
+    uint64_t probe_value; /* in: a value the plugin reads both ways to check guest_base */
     char message[LORELEI_MESSAGE_SIZE]; /* out: why the plugin refused */
 };
 
 struct lorelei_lib_open {
-    uint32_t lib_id;       /* in: the library's id in the generated tables */
-    uint32_t n_functions;  /* in: entries in the guest stub's table */
-    uint64_t api_hash;     /* in: hash of the description the stub was made from */
-    uint64_t invokers;     /* in: guest address of the stub's invoker table */
-    uint32_t n_invokers;   /* in: entries in it, one per callback signature */
+    uint32_t lib_id;      /* in: the library's id in the generated tables */
+    uint32_t n_functions; /* in: entries in the guest stub's table */
+    uint64_t api_hash;    /* in: hash of the description the stub was made from */
+    uint64_t invokers;    /* in: guest address of the stub's invoker table */
+    uint32_t n_invokers;  /* in: entries in it, one per callback signature */
     uint32_t reserved;
     char message[LORELEI_MESSAGE_SIZE]; /* out: why the library is unavailable */
 };

@@ -85,9 +85,8 @@ static bool starts_with_marker(uint64_t guest_addr, uint64_t len)
     return ok;
 }
 
-static void on_entry(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint64_t a1,
-                     uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7,
-                     uint64_t a8)
+static void on_entry(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint64_t a1, uint64_t a2,
+                     uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
 {
     (void)id, (void)vcpu, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6;
     (void)a7, (void)a8;

@@ -15,16 +15,46 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-EXPORT int8_t tl_i8(int8_t a) { return (int8_t)(a * 3); }
-EXPORT uint8_t tl_u8(uint8_t a) { return (uint8_t)(a * 3); }
-EXPORT int16_t tl_i16(int16_t a) { return (int16_t)(a * 3); }
-EXPORT uint16_t tl_u16(uint16_t a) { return (uint16_t)(a * 3); }
-EXPORT int32_t tl_i32(int32_t a) { return (int32_t)((uint32_t)a * 3u); }
-EXPORT uint32_t tl_u32(uint32_t a) { return a * 3u; }
-EXPORT int64_t tl_i64(int64_t a) { return (int64_t)((uint64_t)a * 3u); }
-EXPORT uint64_t tl_u64(uint64_t a) { return a * 3u; }
-EXPORT float tl_f32(float a, float b) { return a * b + 0.5f; }
-EXPORT double tl_f64(double a, float b, int c, double d) { return a * b + c - d; }
+EXPORT int8_t tl_i8(int8_t a)
+{
+    return (int8_t)(a * 3);
+}
+EXPORT uint8_t tl_u8(uint8_t a)
+{
+    return (uint8_t)(a * 3);
+}
+EXPORT int16_t tl_i16(int16_t a)
+{
+    return (int16_t)(a * 3);
+}
+EXPORT uint16_t tl_u16(uint16_t a)
+{
+    return (uint16_t)(a * 3);
+}
+EXPORT int32_t tl_i32(int32_t a)
+{
+    return (int32_t)((uint32_t)a * 3u);
+}
+EXPORT uint32_t tl_u32(uint32_t a)
+{
+    return a * 3u;
+}
+EXPORT int64_t tl_i64(int64_t a)
+{
+    return (int64_t)((uint64_t)a * 3u);
+}
+EXPORT uint64_t tl_u64(uint64_t a)
+{
+    return a * 3u;
+}
+EXPORT float tl_f32(float a, float b)
+{
+    return a * b + 0.5f;
+}
+EXPORT double tl_f64(double a, float b, int c, double d)
+{
+    return a * b + c - d;
+}
 
 EXPORT double tl_many(int a1, int64_t a2, int a3, int64_t a4, int a5, int64_t a6, int a7,
                       int64_t a8, double d1, float d2, double d3, float d4, double d5, float d6,
@@ -32,16 +62,30 @@ EXPORT double tl_many(int a1, int64_t a2, int a3, int64_t a4, int a5, int64_t a6
 {
     /* Weighted, so an argument in the wrong place changes the result. */
     return a1 + 2.0 * a2 + 3.0 * a3 + 4.0 * a4 + 5.0 * a5 + 6.0 * a6 + 7.0 * a7 + 8.0 * a8 +
-           11 * d1 + 12 * d2 + 13 * d3 + 14 * d4 + 15 * d5 + 16 * d6 + 17 * d7 + 18 * d8 +
-           19 * d9 + 20 * d10;
+           11 * d1 + 12 * d2 + 13 * d3 + 14 * d4 + 15 * d5 + 16 * d6 + 17 * d7 + 18 * d8 + 19 * d9 +
+           20 * d10;
 }
 
-EXPORT int tl_add(int a, int b) { return a + b; }
-EXPORT void tl_nop(void) {}
+EXPORT int tl_add(int a, int b)
+{
+    return a + b;
+}
+EXPORT void tl_nop(void)
+{
+}
 
-EXPORT tl_point tl_point_add(tl_point a, tl_point b) { return (tl_point){a.x + b.x, a.y + b.y}; }
-EXPORT tl_vec2 tl_vec2_scale(tl_vec2 v, float s) { return (tl_vec2){v.x * s, v.y * s}; }
-EXPORT tl_mixed tl_mixed_make(float f, double d, int8_t c) { return (tl_mixed){f, d, c}; }
+EXPORT tl_point tl_point_add(tl_point a, tl_point b)
+{
+    return (tl_point){a.x + b.x, a.y + b.y};
+}
+EXPORT tl_vec2 tl_vec2_scale(tl_vec2 v, float s)
+{
+    return (tl_vec2){v.x * s, v.y * s};
+}
+EXPORT tl_mixed tl_mixed_make(float f, double d, int8_t c)
+{
+    return (tl_mixed){f, d, c};
+}
 
 EXPORT tl_big tl_big_make(int64_t n, const char *name)
 {
@@ -72,8 +116,14 @@ EXPORT int tl_divmod(int a, int b, int *quotient, int *remainder)
     return 0;
 }
 
-EXPORT size_t tl_strlen(const char *s) { return strlen(s); }
-EXPORT const char *tl_greeting(void) { return "hello from the host library"; }
+EXPORT size_t tl_strlen(const char *s)
+{
+    return strlen(s);
+}
+EXPORT const char *tl_greeting(void)
+{
+    return "hello from the host library";
+}
 
 EXPORT char *tl_strdup_upper(const char *s)
 {
@@ -84,7 +134,10 @@ EXPORT char *tl_strdup_upper(const char *s)
     return r;
 }
 
-EXPORT void tl_free(void *p) { free(p); }
+EXPORT void tl_free(void *p)
+{
+    free(p);
+}
 
 EXPORT int64_t tl_sum_array(const int32_t *values, size_t n)
 {
@@ -102,7 +155,10 @@ EXPORT void tl_fill_array(int32_t *values, size_t n, int32_t start)
     }
 }
 
-EXPORT int tl_apply(tl_binop op, int a, int b, void *user) { return op(a, b, user); }
+EXPORT int tl_apply(tl_binop op, int a, int b, void *user)
+{
+    return op(a, b, user);
+}
 
 EXPORT int tl_fold(const int *values, size_t n, tl_binop op, void *user)
 {
@@ -113,9 +169,15 @@ EXPORT int tl_fold(const int *values, size_t n, tl_binop op, void *user)
     return acc;
 }
 
-EXPORT double tl_apply_d(tl_dfn fn, double x) { return fn(x, (float)x * 0.25f, (int64_t)x * 7); }
+EXPORT double tl_apply_d(tl_dfn fn, double x)
+{
+    return fn(x, (float)x * 0.25f, (int64_t)x * 7);
+}
 
-EXPORT int tl_nest(tl_nest_fn fn, int depth, void *user) { return 100 + fn(depth, user); }
+EXPORT int tl_nest(tl_nest_fn fn, int depth, void *user)
+{
+    return 100 + fn(depth, user);
+}
 
 static tl_log_fn logger;
 static void *logger_user;
@@ -135,7 +197,10 @@ EXPORT void tl_log(const char *message)
         logger(message, logger_user);
     }
 }
-EXPORT void tl_log_unannotated(const char *message) { tl_log(message); }
+EXPORT void tl_log_unannotated(const char *message)
+{
+    tl_log(message);
+}
 
 EXPORT int tl_ops_roundtrip(tl_ops *ops, int delta)
 {
@@ -214,7 +279,10 @@ EXPORT tl_handle *tl_handle_new(int value)
     h->magic = 0x7e57u;
     return h;
 }
-EXPORT int tl_handle_get(const tl_handle *h) { return h->magic == 0x7e57u ? h->value : -1; }
+EXPORT int tl_handle_get(const tl_handle *h)
+{
+    return h->magic == 0x7e57u ? h->value : -1;
+}
 EXPORT void tl_handle_free(tl_handle *h)
 {
     h->magic = 0;
@@ -226,8 +294,8 @@ EXPORT void *tl_get_proc(const char *name)
     static const struct {
         const char *name;
         void *fn;
-    } table[] = {{"tl_add", (void *)tl_add}, {"tl_nop", (void *)tl_nop},
-                 {"tl_strlen", (void *)tl_strlen}};
+    } table[] = {
+        {"tl_add", (void *)tl_add}, {"tl_nop", (void *)tl_nop}, {"tl_strlen", (void *)tl_strlen}};
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (strcmp(table[i].name, name) == 0) {
             return table[i].fn;
@@ -251,7 +319,10 @@ EXPORT int tl_logf(const char *fmt, ...)
     va_end(ap);
     return n;
 }
-EXPORT const char *tl_last_message(void) { return last_message; }
+EXPORT const char *tl_last_message(void)
+{
+    return last_message;
+}
 
 EXPORT void tl_block_forever(void)
 {

@@ -11,11 +11,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct tl_point { int32_t x, y; } tl_point;          /* by value, INTEGER class */
-typedef struct tl_vec2 { float x, y; } tl_vec2;              /* by value, SSE class */
-typedef struct tl_mixed { float f; double d; int8_t c; } tl_mixed;
-typedef struct tl_big { double d[4]; int64_t n; char name[24]; } tl_big; /* in memory */
-typedef struct tl_handle tl_handle;                           /* opaque */
+typedef struct tl_point {
+    int32_t x, y;
+} tl_point; /* by value, INTEGER class */
+typedef struct tl_vec2 {
+    float x, y;
+} tl_vec2; /* by value, SSE class */
+typedef struct tl_mixed {
+    float f;
+    double d;
+    int8_t c;
+} tl_mixed;
+typedef struct tl_big {
+    double d[4];
+    int64_t n;
+    char name[24];
+} tl_big;                           /* in memory */
+typedef struct tl_handle tl_handle; /* opaque */
 
 typedef int (*tl_binop)(int a, int b, void *user);
 typedef double (*tl_dfn)(double x, float y, int64_t z);

@@ -127,8 +127,8 @@ static int all(void)
     printf("i64=%lld u64=%llu\n", (long long)tl_i64(-3000000000000000007LL),
            (unsigned long long)tl_u64(18000000000000000000ull));
     printf("f32=%.6f f64=%.9f\n", tl_f32(1.25f, -3.5f), tl_f64(2.5, 0.75f, -9, 1e-3));
-    printf("many=%.6f\n", tl_many(1, 2, 3, 4, 5, 6, 7, 8, 1.5, 2.5f, 3.5, 4.5f, 5.5, 6.5f, 7.5,
-                                  8.5f, 9.5, 10.5f));
+    printf("many=%.6f\n",
+           tl_many(1, 2, 3, 4, 5, 6, 7, 8, 1.5, 2.5f, 3.5, 4.5f, 5.5, 6.5f, 7.5, 8.5f, 9.5, 10.5f));
     printf("add=%d\n", tl_add(40, 2));
     tl_nop();
 
@@ -260,8 +260,7 @@ static int threads(int n, int iterations)
 static int badcalls(void)
 {
     uint64_t frame[4] = {0};
-    printf("bad_index=%ld\n", raw_lorelei(LORELEI_OP_CALL, LORELEI_FN_ID(1, 99999),
-                                          (long)frame));
+    printf("bad_index=%ld\n", raw_lorelei(LORELEI_OP_CALL, LORELEI_FN_ID(1, 99999), (long)frame));
     printf("bad_lib=%ld\n", raw_lorelei(LORELEI_OP_CALL, LORELEI_FN_ID(29, 0), (long)frame));
     printf("huge_id=%ld\n", raw_lorelei(LORELEI_OP_CALL, -1L, (long)frame));
     printf("bad_op=%ld\n", raw_lorelei(77, 0, 0));
@@ -408,8 +407,8 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     main_under_lorelei = under_lorelei();
-    fprintf(stderr, "testlib_prog: running %s\n", main_under_lorelei ? "under qemu-lorelei"
-                                                                     : "natively");
+    fprintf(stderr, "testlib_prog: running %s\n",
+            main_under_lorelei ? "under qemu-lorelei" : "natively");
     const char *mode = argc > 1 ? argv[1] : "all";
     if (strcmp(mode, "all") == 0) {
         return all();
