@@ -25,6 +25,7 @@
 #include "lorelei/abi.h"
 #include "triangle_frag.h"
 #include "triangle_vert.h"
+#include "vk_check.h"
 
 #define SIZE 64
 
@@ -235,15 +236,6 @@ static void *submit_thread(void *arg)
 }
 
 /* ---- rendering --------------------------------------------------------------------- */
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        VkResult r_ = (call);                                                                      \
-        if (r_ != VK_SUCCESS) {                                                                    \
-            printf("FAILED: %s = %d\n", #call, r_);                                                \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static uint32_t memory_type(VkPhysicalDevice pd, uint32_t bits, VkMemoryPropertyFlags want)
 {

@@ -16,17 +16,10 @@
 #include <time.h>
 #include <vulkan/vulkan.h>
 
+#include "vk_check.h"
+
 #define W 96
 #define H 64
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        VkResult r_ = (call);                                                                      \
-        if (r_ != VK_SUCCESS) {                                                                    \
-            printf("FAILED: %s = %d\n", #call, r_);                                                \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
 
 int main(void)
 {
