@@ -3,6 +3,7 @@ patched qemu-x86_64 with qemu-lorelei's plugin, the way the launcher does
 (preload shim into QEMU only, stub folders first in the guest's library path),
 and small checking helpers that print what they check."""
 import os
+import signal
 import subprocess
 import sys
 
@@ -51,6 +52,21 @@ class Lorelei:
             cmd += ["-plugin", ",".join([self.plugin] + [f"lib={l}" for l in libs] +
                                         list(plugin_args))]
         return cmd + list(qemu_args) + list(argv), env
+
+
+def end_process(p, sig=signal.SIGTERM, timeout=30):
+    """Sends sig to p (None: sends nothing, it is expected to end by itself)
+    and collects its output, killing it if it is still there after timeout
+    seconds. Returns (stdout, stderr, killed)."""
+    if sig is not None:
+        p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=timeout)
+        return out, err, False
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        return out, err, True
 
 
 def run(cmd, env=None, timeout=120, **kw):

@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from lorelei import Checks, add_common_args, from_args, run  # noqa: E402
+from lorelei import Checks, add_common_args, end_process, from_args, run  # noqa: E402
 from xvfb import Xvfb, run_x_program  # noqa: E402
 
 SDL_TESTS = "/usr/libexec/installed-tests/SDL2"
@@ -134,12 +134,7 @@ def case_loopwave(a, tmp):
         p = subprocess.Popen(cmd, env=env, cwd=SDL_TESTS, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         time.sleep(4)
-        p.terminate()
-        try:
-            _, err = p.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            _, err = p.communicate()
+        _, err, _ = end_process(p, timeout=20)
         print(err[-2000:])
         if mode == "lorelei":
             c.check(went_through_plugin(err), "the Lorelei run used the SDL2 stub")
@@ -206,11 +201,7 @@ def drive_events(x, cmd, env):
     xd("mousemove", "--window", win, "70", "80", "click", "3")
     time.sleep(0.3)
     xd("key", "--window", win, "q")
-    try:
-        out, err = p.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
+    out, err, _ = end_process(p, sig=None)
     return "ready\n" + out, err
 
 
@@ -233,12 +224,8 @@ def quit_by_signal(cmd, env, sig):
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ready = p.stdout.readline().strip() == "ready"
     time.sleep(1)
-    p.send_signal(sig)
-    try:
-        out, err = p.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
+    out, err, killed = end_process(p, sig=sig, timeout=15)
+    if killed:
         err += "\n(killed: it did not quit within 15 s)"
     print(out + err[-800:])
     return ready, p.returncode, out
@@ -268,12 +255,8 @@ def run_until_sigterm(x, cmd, env, seconds, shot):
     time.sleep(seconds)
     alive = p.poll() is None
     colours = x.screenshot(shot)
-    p.terminate()
-    try:
-        out, err = p.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
+    out, err, killed = end_process(p)
+    if killed:
         err += "\n(killed: SIGTERM did not end it within 30 s)"
     print((out + err)[-2500:])
     return p.returncode, out + err, colours, alive

@@ -23,7 +23,7 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from lorelei import Checks, add_common_args, from_args, run  # noqa: E402
+from lorelei import Checks, add_common_args, end_process, from_args, run  # noqa: E402
 from xvfb import Xvfb, run_x_program  # noqa: E402
 
 VALIDATION_LAYER = "/usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json"
@@ -183,12 +183,7 @@ def screenshot_while_running(x, cmd, env, want_colours, timeout=60):
     while time.monotonic() < deadline and p.poll() is None and best < want_colours:
         time.sleep(0.5)
         best = max(best, x.screenshot(path))
-    p.terminate()
-    try:
-        out, err = p.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
+    out, err, _ = end_process(p)
     print("--- stdout\n" + out[-3000:] + "\n--- stderr\n" + err[-3000:])
     print(f"--- exit status {p.returncode}; best screenshot {best} colours ({path})", flush=True)
     return best, p.returncode, out + err
