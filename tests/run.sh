@@ -41,7 +41,7 @@ for tree in build build-san build-clang; do
     # suites a third time would add minutes and no coverage.
     tree_suites=("${suites[@]}")
     if [ "$tree" = build-clang ]; then
-        [ ${#suites[@]} -eq 0 ] || [[ " $* " == *" fuzz "* ]] || continue
+        wants_suite fuzz || continue
         tree_suites=(--suite fuzz)
     fi
     rm -f "$tree/meson-logs/testlog.json"
