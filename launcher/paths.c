@@ -40,7 +40,7 @@ static const ArtifactInfo artifacts[LO_N_ARTIFACTS] = {
                              "build it (scripts/build.sh build) or set LORELEI_PRELOAD to "
                              "liblorelei-preload.so"},
     [LO_ARTIFACT_GUESTLIBS] = {"LORELEI_GUESTLIBS", "the guest stub libraries",
-                               LO_BUILD_DIR "/../guestlibs", LO_ABS_LIBDIR "/guest",
+                               LO_BUILD_DIR "/../thunklibs", LO_ABS_LIBDIR "/guest",
                                LO_ABS_LIBDIR "/guest", NULL, TRUE,
                                "build them (scripts/build.sh build) or set LORELEI_GUESTLIBS to "
                                "the folder holding sdl2/, gl/ and vulkan/"},

@@ -6,7 +6,7 @@
  *   1. the environment variable (LORELEI_QEMU, ...): used as given, never
  *      second-guessed; a missing path is an error;
  *   2. relative to the running executable, build-tree layout
- *      (build/launcher/qemu-lorelei -> build/plugin/..., build/guestlibs/;
+ *      (build/launcher/qemu-lorelei -> build/plugin/..., build/thunklibs/;
  *      the built-in profiles are the source tree's profiles/ folder);
  *   3. relative to the running executable, install layout
  *      ($bindir -> $libdir/qemu-lorelei, $libexecdir/qemu-lorelei, $datadir/qemu-lorelei);

@@ -2,7 +2,7 @@
  * liblorelei-plugin.so - the host half of qemu-lorelei.
  *
  * A TCG plugin that filters one magic syscall (include/lorelei/abi.h,
- * docs/abi.md): the guest's stub libraries (guestlibs/) issue it to call
+ * docs/abi.md): the guest's stub libraries (thunklibs/) issue it to call
  * SDL2, OpenGL and Vulkan on the host. Every other syscall passes through.
  *
  * Arguments (key=value, comma-separated after the plugin path):

@@ -1,6 +1,6 @@
 /*
  * The Lorelei wire protocol: the one magic syscall between the x86_64 guest
- * runtime and the host plugin. Shared by plugin/, guestlibs/runtime/ and the
+ * runtime and the host plugin. Shared by plugin/, thunklibs/runtime/ and the
  * code thunkgen/ writes; docs/abi.md explains it in prose.
  *
  * Trust: the guest is the user's own program (qemu-user is no sandbox), but

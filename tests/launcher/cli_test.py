@@ -278,7 +278,7 @@ def layouts(s):
     check(plan["profile"]["id"] == "installed-only", plan)
 
     # A build tree: build/launcher/qemu-lorelei next to build/plugin and
-    # build/guestlibs, with the source tree's profiles.
+    # build/thunklibs, with the source tree's profiles.
     tree = s.path("tree")
     cli = place(tree, os.path.join(lay["build_rel"], "launcher", "qemu-lorelei"))
     shutil.copy(s.cli, cli)
@@ -286,7 +286,7 @@ def layouts(s):
     plugin = place(build, "plugin/liblorelei-plugin.so")
     preload = place(build, "plugin/liblorelei-preload.so")
     for t in ("sdl2", "gl", "vulkan"):
-        os.makedirs(os.path.join(build, "guestlibs", t))
+        os.makedirs(os.path.join(build, "thunklibs", t))
     place(tree, "profiles/source-only.json",
           '{"schema": 1, "id": "source-only", "match": {"exe": ["game"]}}')
     plan = json.loads(s.ok("run", "--dry-run", "--json", game, env=env, cli=cli).stdout)

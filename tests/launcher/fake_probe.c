@@ -1,5 +1,5 @@
 /*
- * Stands in for guestlibs/bin/lorelei-probe in the doctor tests (the real
+ * Stands in for thunklibs/bin/lorelei-probe in the doctor tests (the real
  * probe comes with the guest libraries). It prints the JSON line the real
  * one would after a successful handshake, or FAKE_PROBE_OUTPUT when that is
  * set, and exits with FAKE_PROBE_EXIT (default 0).

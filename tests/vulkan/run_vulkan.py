@@ -39,7 +39,7 @@ def unsupported_extensions():
     """[library] unsupported_extensions of the stub's description."""
     import tomllib
     here = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(here, "..", "..", "guestlibs", "vulkan", "vulkan.toml"), "rb") as f:
+    with open(os.path.join(here, "..", "..", "thunklibs", "vulkan", "vulkan.toml"), "rb") as f:
         return tomllib.load(f)["library"]["unsupported_extensions"]
 
 
@@ -270,7 +270,7 @@ def case_testvulkan(a):
     SDL creates the surface for the VkInstance the game got from the stub."""
     if not a.sdl2_stub_dir or not os.path.exists(os.path.join(a.sdl2_stub_dir,
                                                               "libSDL2-2.0.so.0")):
-        print("skipped: the SDL2 stub (guestlibs/sdl2) is not part of this build yet; this test "
+        print("skipped: the SDL2 stub (thunklibs/sdl2) is not part of this build yet; this test "
               "runs once it is")
         sys.exit(SKIP)
     testvulkan(a, [a.stub_dir, a.sdl2_stub_dir], ("vulkan", "sdl2"))

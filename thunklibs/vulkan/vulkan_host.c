@@ -114,7 +114,7 @@ void lorelei_vk_destroy_instance(void *native, VkInstance instance,
 
 /* The guest learns only whether the host has the command: a host function
  * pointer must never reach guest code. The guest stub then hands the game
- * its own function (guestlibs/vulkan/vulkan_guest.c). */
+ * its own function (thunklibs/vulkan/vulkan_guest.c). */
 #define HOST_HAS_IT ((PFN_vkVoidFunction)(uintptr_t)1)
 PFN_vkVoidFunction lorelei_vk_get_instance_proc_addr(void *native, VkInstance instance,
                                                      const char *name);
