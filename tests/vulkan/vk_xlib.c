@@ -4,7 +4,7 @@
  * Natively the loader gets the program's Display*; under qemu-lorelei the
  * guest's Display* - in vkGetPhysicalDeviceXlibPresentationSupportKHR's
  * parameters and inside VkXlibSurfaceCreateInfoKHR - must become a host
- * connection to the same server (plugin/x11.c), after the guest's requests
+ * connection to the same server (thunklibs/x11/x11_host.c), after the guest's requests
  * (the window it just created) reached the server. Prints what it sees;
  * both runs must print the same.
  */

@@ -5,7 +5,7 @@
  *   and every GLX extension function are only reachable through
  *   glXGetProcAddressARB, EGL extensions through eglGetProcAddress;
  * - eglGetPlatformDisplay[EXT] with the guest's X11 connection get the host
- *   connection standing for it (plugin/x11.c);
+ *   connection standing for it (thunklibs/x11/x11_host.c);
  * - X errors on those host connections are queued for the guest's error
  *   handler instead of ending the game in the host's default handler;
  * - glGetPointerv(GL_DEBUG_CALLBACK_FUNCTION) answers with the guest's

@@ -257,7 +257,7 @@ __attribute__((constructor)) static void lorelei_runtime_init(void)
 
 /* ---- X11 ------------------------------------------------------------------------ */
 
-/* The host opens its own connection to the same X server (plugin/x11.c), so
+/* The host opens its own connection to the same X server (thunklibs/x11/x11_host.c), so
  * what the guest has buffered on its connection must reach the server
  * before the host refers to it. The guest's libX11/libxcb are already loaded
  * when the game has a connection to hand over; found by name, not linked. */
