@@ -7,7 +7,12 @@
       available
   check_builds.py cross OBJECT...
       the host halves compiled for aarch64 (their layout static asserts held)
+  check_builds.py shipped-libs QEMU PLUGIN GUEST_PROG SUMMARY.json...
+      the shipped plugin holds exactly the libraries of these summaries (the
+      product's thunk libraries), never the test library
 """
+import json
+import re
 import subprocess
 import sys
 
@@ -32,5 +37,19 @@ if mode == "cross":
     print(out)
     ok = len(objs) > 0 and out.count("ARM aarch64") == len(objs)
     print(("ok" if ok else "FAIL") + f": {len(objs)} host half(s) compiled for aarch64 with their layout asserts")
+    sys.exit(0 if ok else 1)
+if mode == "shipped-libs":
+    qemu, plugin, prog, summaries = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+    want = sorted(json.load(open(p))["name"] for p in summaries)
+    # An unknown lib= makes the plugin refuse to install, naming what it has.
+    r = subprocess.run([qemu, "-plugin", f"{plugin},lib=no-such-library", prog],
+                       capture_output=True, text=True, timeout=60)
+    m = re.search(r"this plugin has: ([^)]*)\)", r.stderr)
+    if not m:
+        print(f"FAIL: the plugin did not list its libraries; stderr:\n{r.stderr}")
+        sys.exit(1)
+    have = sorted(n.strip() for n in m.group(1).split(","))
+    ok = have == want and "testlib" not in have
+    print(("ok" if ok else "FAIL") + f": {plugin} has {have}; the product's libraries are {want}")
     sys.exit(0 if ok else 1)
 sys.exit(f"unknown mode {mode}")
