@@ -22,9 +22,9 @@ fi
 echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Only refresh the package lists when apt cannot find a package.
-if ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
-    "${sudo[@]}" apt-get update -qq >&2
-    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
+if ! "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq >&2
+    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
         echo "install-deps: error: apt-get could not install: ${missing[*]}" >&2
         echo "  fix: check the apt sources and network, then run scripts/install-deps.sh again" >&2
         exit 1
