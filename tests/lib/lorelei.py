@@ -26,6 +26,31 @@ class Checks:
         sys.exit(0)
 
 
+# Names every shared library defines that are no API (linker-defined).
+LINKER_SYMBOLS = {"__bss_start", "_edata", "_end", "_init", "_fini"}
+
+
+def exported_symbols(path):
+    """The symbols a shared library exports (nm -D), without linker-defined names."""
+    out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True,
+                         check=True).stdout
+    return {p[2] for p in (line.split() for line in out.splitlines())
+            if len(p) == 3 and p[2] not in LINKER_SYMBOLS}
+
+
+def check_exports(c, what, stub, required, allowed=None):
+    """A stub exports every symbol in `required` and nothing outside `allowed`
+    (default: `required`): a missing symbol breaks games at load time, an extra
+    one leaks an internal name that a game's own symbol could collide with."""
+    allowed = required if allowed is None else allowed
+    missing, extra = sorted(required - stub), sorted(stub - allowed)
+    c.check(not missing, f"{what}: every one of the {len(required)} symbols is exported" +
+            (f"; missing: {', '.join(missing[:20])}" if missing else ""))
+    c.check(not extra, f"{what}: nothing else is exported" +
+            (f"; extra: {', '.join(extra[:20])}" if extra else ""))
+    return len(missing)
+
+
 class Lorelei:
     def __init__(self, qemu, plugin, preload, asan_runtime=""):
         # Absolute: tests may run programs from another working directory.
