@@ -18,7 +18,7 @@
 # load (glib, SDL2, cJSON, libarchive, libcurl, X11, GL/EGL/Vulkan with Mesa's
 # software drivers). Sdk: debootstrap (minbase) with the build dependencies,
 # plus meson >= 1.5 from bookworm-backports (QEMU 10.0 needs it).
-# The recipe this follows: ../shared/recipes/flatpak-offline.sh. Cold: a few
+# Nothing comes from Flathub: only Debian's archive is reachable. Cold: a few
 # minutes, mostly downloads; warm: instant. Needs root (debootstrap) only when
 # it builds.
 #

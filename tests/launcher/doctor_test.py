@@ -30,7 +30,7 @@ def setup(s):
 
 def doctor(s, env, expect_status, xvfb=False):
     """Runs doctor --json; returns {check: row}. Retries once when Xvfb could
-    not be reached (DESIGN.md: it now and then refuses a connection)."""
+    not be reached (Xvfb now and then refuses a connection: docs/architecture.md)."""
     for attempt in range(2):
         e = dict(s.env)
         for k, v in env.items():
