@@ -201,7 +201,7 @@ def apply(functions, overrides, where):
                 "(variadic arguments cannot be forwarded as they are)")
         if f.printf >= 0 and not (f.variadic and f.printf < len(f.params)):
             raise OverrideError(f"{where}: {f.name}: printf = {f.printf} needs a variadic "
-                                "function whose parameter {f.printf} is the format")
+                                f"function whose parameter {f.printf} is the format")
         results = [k for k in ("returns_owned_string", "returns_static_string", "returns_owned")
                    if getattr(f, k)]
         if len(results) > 1:

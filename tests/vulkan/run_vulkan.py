@@ -31,7 +31,6 @@ VALIDATION_LAYER = "/usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validatio
 NO_GUEST_DRIVER = ["-E", "VK_ICD_FILENAMES=/nonexistent/lorelei-guest-has-no-driver.json",
                    "-E", "VK_DRIVER_FILES=/nonexistent/lorelei-guest-has-no-driver.json"]
 LOADED = "vulkan: loaded libvulkan.so.1"
-SKIP = 77  # meson: the test was skipped
 
 c = Checks()
 
@@ -263,11 +262,9 @@ def case_testvulkan_guest_sdl(a):
 def case_testvulkan(a):
     """Host SDL2 through the SDL2 stub, Vulkan through this one: the host
     SDL creates the surface for the VkInstance the game got from the stub."""
-    if not a.sdl2_stub_dir or not os.path.exists(os.path.join(a.sdl2_stub_dir,
-                                                              "libSDL2-2.0.so.0")):
-        print("skipped: the SDL2 stub (thunklibs/sdl2) is not part of this build yet; this test "
-              "runs once it is")
-        sys.exit(SKIP)
+    stub = os.path.join(a.sdl2_stub_dir, "libSDL2-2.0.so.0")
+    if not c.check(os.path.exists(stub), f"the SDL2 stub exists ({stub})"):
+        c.finish()
     testvulkan(a, [a.stub_dir, a.sdl2_stub_dir], ("vulkan", "sdl2"))
 
 
@@ -282,7 +279,7 @@ def main():
     add_common_args(ap)
     ap.add_argument("--stub-dir", required=True)
     ap.add_argument("--prog", default="")
-    ap.add_argument("--sdl2-stub-dir", default="")
+    ap.add_argument("--sdl2-stub-dir", required=True)
     ap.add_argument("--host-loader", required=True, help="the host's libvulkan.so.1")
     ap.add_argument("--registry", required=True, help="vk.xml")
     a = ap.parse_args()
