@@ -1,0 +1,381 @@
+/*
+ * liblorelei-profile.so - where a game's time goes under qemu-lorelei.
+ *
+ * A second TCG plugin, loaded beside liblorelei-plugin.so by
+ * `qemu-lorelei run --profile-libs`. It answers two questions: which guest
+ * libraries the emulated instructions belong to ("35% in libvorbisfile"),
+ * and how much time the forwarded host calls and other system calls take.
+ *
+ * - Instructions: every translated block adds its instruction count, inline
+ *   (no helper call), to a per-vCPU counter of the guest file it lies in;
+ *   the file is found in QEMU's own /proc/self/maps, which with
+ *   guest_base == 0 lists the guest's mappings at the guest's addresses.
+ * - Time: a vCPU's life is split into time inside system calls (the magic
+ *   Lorelei syscall per forwarded library, its waits for host-thread
+ *   callbacks, and every other syscall) and the rest, which is emulation
+ *   (running and translating guest code). Emulated time is attributed to
+ *   libraries in proportion to their instructions: an estimate, since not
+ *   every instruction costs the same.
+ *
+ * Arguments: out=FILE writes the report as JSON too (the table always goes
+ * to stderr at exit). Costs: one inline add per executed block.
+ *
+ * Locking: counters live in per-vCPU scoreboard entries, touched only by
+ * their vCPU (and summed at exit). The file table is extended under a mutex
+ * at translation time, never at execution time.
+ */
+#include <errno.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <qemu-plugin.h>
+
+#include "lorelei-libs.h"
+#include "lorelei/abi.h"
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+
+#if QEMU_PLUGIN_VERSION != 5
+#error "liblorelei-profile.so is written against the patched QEMU's plugin API (version 5)"
+#endif
+
+enum {
+    MAX_FILES = 512,    /* guest files told apart; the rest count as "other" */
+    MAX_FORWARDED = 32, /* library ids of the magic syscall (1..31) */
+    FILE_ANON = 0,      /* code outside any file: a JIT, the vDSO */
+    FILE_OTHER = 1,     /* more files than MAX_FILES */
+    FIRST_FILE = 2,
+    BUCKET_NONE = -1, /* not inside a syscall */
+    BUCKET_OTHER_SYSCALL = MAX_FORWARDED,
+    BUCKET_WAIT = MAX_FORWARDED + 1, /* service threads waiting for host-thread callbacks */
+    N_BUCKETS = MAX_FORWARDED + 2,
+};
+
+struct vcpu_counts {
+    uint64_t insns[MAX_FILES];
+    uint64_t ns[N_BUCKETS]; /* time inside syscalls, per bucket */
+    uint64_t calls[N_BUCKETS];
+    uint64_t born_ns, dead_ns;
+    uint64_t entered_ns; /* when the current syscall started */
+    int64_t bucket;      /* of the current syscall, or BUCKET_NONE */
+    int64_t last_lib;    /* a CALLBACK_RETURN continues this library's call */
+};
+
+struct region {
+    uint64_t start, end;
+    int file;
+};
+
+static struct qemu_plugin_scoreboard *score;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static char *file_names[MAX_FILES];
+static int n_files = FIRST_FILE;
+static struct region *regions;
+static size_t n_regions;
+static const char *out_path;
+static uint64_t started_ns;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct vcpu_counts *counts(unsigned int vcpu)
+{
+    return qemu_plugin_scoreboard_find(score, vcpu);
+}
+
+/* ---- guest files ------------------------------------------------------------ */
+
+static int intern_file(const char *path)
+{
+    for (int i = FIRST_FILE; i < n_files; i++) {
+        if (strcmp(file_names[i], path) == 0) {
+            return i;
+        }
+    }
+    if (n_files == MAX_FILES) {
+        return FILE_OTHER;
+    }
+    file_names[n_files] = g_strdup(path);
+    return n_files++;
+}
+
+/* Re-reads the file-backed mappings. Called under lock when a block lies in
+ * no known region: libraries appear as the guest loads them. */
+static void read_maps(void)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f) {
+        return;
+    }
+    GArray *found = g_array_new(FALSE, FALSE, sizeof(struct region));
+    char line[4096];
+    while (fgets(line, sizeof(line), f)) {
+        uint64_t start, end;
+        int path_at = 0;
+        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %*s %*s %*s %n", &start, &end, &path_at) <
+                2 ||
+            path_at == 0 || line[path_at] != '/') {
+            continue;
+        }
+        line[strcspn(line, "\n")] = '\0';
+        struct region r = {start, end, intern_file(line + path_at)};
+        g_array_append_val(found, r);
+    }
+    fclose(f);
+    g_free(regions);
+    n_regions = found->len;
+    regions = (struct region *)g_array_free(found, FALSE);
+}
+
+static int find_file(uint64_t pc)
+{
+    size_t lo = 0, hi = n_regions;
+    while (lo < hi) { /* /proc/self/maps is sorted by address */
+        size_t mid = (lo + hi) / 2;
+        if (pc < regions[mid].start) {
+            hi = mid;
+        } else if (pc >= regions[mid].end) {
+            lo = mid + 1;
+        } else {
+            return regions[mid].file;
+        }
+    }
+    return -1;
+}
+
+static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+    (void)id;
+    uint64_t pc = qemu_plugin_tb_vaddr(tb);
+    pthread_mutex_lock(&lock);
+    int file = find_file(pc);
+    if (file < 0) {
+        read_maps();
+        file = find_file(pc);
+    }
+    pthread_mutex_unlock(&lock);
+    if (file < 0) {
+        file = FILE_ANON;
+    }
+    qemu_plugin_u64 entry = {score, offsetof(struct vcpu_counts, insns) + file * sizeof(uint64_t)};
+    qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, entry,
+                                                      qemu_plugin_tb_n_insns(tb));
+}
+
+/* ---- time ------------------------------------------------------------------- */
+
+static void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
+{
+    (void)id;
+    struct vcpu_counts *c = counts(vcpu);
+    /* vCPU indices are reused for new threads: keep what the old one counted. */
+    if (!c->born_ns || c->dead_ns) {
+        uint64_t lived = c->dead_ns - c->born_ns;
+        c->born_ns = now_ns() - lived;
+        c->dead_ns = 0;
+    }
+    c->bucket = BUCKET_NONE;
+    c->last_lib = 0;
+}
+
+static void on_vcpu_exit(qemu_plugin_id_t id, unsigned int vcpu)
+{
+    (void)id;
+    counts(vcpu)->dead_ns = now_ns();
+}
+
+static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint64_t op,
+                       uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7,
+                       uint64_t a8)
+{
+    (void)id, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8;
+    struct vcpu_counts *c = counts(vcpu);
+    int64_t bucket = BUCKET_OTHER_SYSCALL;
+    if (num == LORELEI_SYSCALL_NR) {
+        if (op == LORELEI_OP_CALL && LORELEI_FN_LIB(a2) < MAX_FORWARDED) {
+            bucket = c->last_lib = (int64_t)LORELEI_FN_LIB(a2);
+        } else if (op == LORELEI_OP_CALLBACK_RETURN) {
+            bucket = c->last_lib; /* the host call resumes */
+        } else if (op == LORELEI_OP_WAIT_CALLBACK) {
+            bucket = BUCKET_WAIT;
+        } else {
+            bucket = 0; /* handshakes and library loading */
+        }
+    }
+    c->bucket = bucket;
+    c->entered_ns = now_ns();
+}
+
+static void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t ret)
+{
+    (void)id, (void)num, (void)ret;
+    struct vcpu_counts *c = counts(vcpu);
+    if (c->bucket != BUCKET_NONE) {
+        c->ns[c->bucket] += now_ns() - c->entered_ns;
+        c->calls[c->bucket]++;
+        c->bucket = BUCKET_NONE;
+    }
+}
+
+/* ---- the report ---------------------------------------------------------------- */
+
+static const char *bucket_name(int b, char *buf, size_t len)
+{
+    if (b == BUCKET_OTHER_SYSCALL) {
+        return "other system calls";
+    }
+    if (b == BUCKET_WAIT) {
+        return "waiting for host-thread callbacks";
+    }
+    if (b == 0) {
+        return "Lorelei set-up (handshake, library loading)";
+    }
+    for (int i = 0; i < LORELEI_N_LIBS; i++) {
+        if (lorelei_libs[i].id == (uint32_t)b) {
+            snprintf(buf, len, "forwarded calls: %s", lorelei_libs[i].name);
+            return buf;
+        }
+    }
+    snprintf(buf, len, "forwarded calls: library id %d", b);
+    return buf;
+}
+
+static int by_count_desc(const void *a, const void *b, void *data)
+{
+    const uint64_t *n = data;
+    int x = *(const int *)a, y = *(const int *)b;
+    return n[y] > n[x] ? 1 : n[y] < n[x] ? -1 : 0;
+}
+
+static void report(qemu_plugin_id_t id, void *userdata)
+{
+    (void)id, (void)userdata;
+    uint64_t end = now_ns();
+    uint64_t insns[MAX_FILES] = {0}, ns[N_BUCKETS] = {0}, calls[N_BUCKETS] = {0};
+    uint64_t total_insns = 0, lived = 0, in_syscalls = 0;
+    int n_vcpus = qemu_plugin_num_vcpus();
+    for (int v = 0; v < n_vcpus; v++) {
+        struct vcpu_counts *c = counts(v);
+        if (!c->born_ns) {
+            continue;
+        }
+        lived += (c->dead_ns ? c->dead_ns : end) - c->born_ns;
+        if (c->bucket != BUCKET_NONE) { /* parked in a syscall as the game exits */
+            c->ns[c->bucket] += end - c->entered_ns;
+        }
+        for (int i = 0; i < MAX_FILES; i++) {
+            insns[i] += c->insns[i];
+            total_insns += c->insns[i];
+        }
+        for (int b = 0; b < N_BUCKETS; b++) {
+            ns[b] += c->ns[b];
+            calls[b] += c->calls[b];
+            in_syscalls += c->ns[b];
+        }
+    }
+    uint64_t emulated = lived > in_syscalls ? lived - in_syscalls : 0;
+    int order[MAX_FILES];
+    for (int i = 0; i < MAX_FILES; i++) {
+        order[i] = i;
+    }
+    g_qsort_with_data(order, MAX_FILES, sizeof(int), by_count_desc, insns);
+
+    FILE *json = out_path ? fopen(out_path, "we") : NULL;
+    if (out_path && !json) {
+        fprintf(stderr, "qemu-lorelei profile: cannot write %s: %s\n", out_path, strerror(errno));
+    }
+    fprintf(stderr,
+            "\nqemu-lorelei profile: %.2f s wall clock, %d guest thread(s) alive %.2f s in all, "
+            "%" PRIu64 " guest instructions\n"
+            "  emulated code (%.2f s, split by instructions):\n",
+            (end - started_ns) / 1e9, n_vcpus, lived / 1e9, total_insns, emulated / 1e9);
+    if (json) {
+        fprintf(json,
+                "{\"wall_s\": %.6f, \"threads_alive_s\": %.6f, \"instructions\": %" PRIu64
+                ", \"emulated_s\": %.6f,\n \"files\": [",
+                (end - started_ns) / 1e9, lived / 1e9, total_insns, emulated / 1e9);
+    }
+    bool first = true;
+    for (int k = 0; k < MAX_FILES; k++) {
+        int i = order[k];
+        if (!insns[i]) {
+            break;
+        }
+        const char *name = i == FILE_ANON    ? "(code in no file: JIT, vDSO)"
+                           : i == FILE_OTHER ? "(other files)"
+                                             : file_names[i];
+        double share = total_insns ? (double)insns[i] / (double)total_insns : 0;
+        if (share >= 0.001) {
+            fprintf(stderr, "  %6.1f%%  %8.3f s  %s\n", share * 100, share * emulated / 1e9, name);
+        }
+        if (json) {
+            gchar *quoted = g_strescape(name, NULL);
+            fprintf(json,
+                    "%s\n  {\"file\": \"%s\", \"instructions\": %" PRIu64 ", \"share\": %.6f}",
+                    first ? "" : ",", quoted, insns[i], share);
+            g_free(quoted);
+            first = false;
+        }
+    }
+    fprintf(stderr, "  inside system calls (%.2f s):\n", in_syscalls / 1e9);
+    if (json) {
+        fprintf(json, "],\n \"syscalls\": [");
+    }
+    first = true;
+    for (int b = 0; b < N_BUCKETS; b++) {
+        if (!calls[b] && !ns[b]) {
+            continue;
+        }
+        char buf[64];
+        const char *name = bucket_name(b, buf, sizeof(buf));
+        fprintf(stderr, "  %10" PRIu64 " calls %8.3f s  %s\n", calls[b], ns[b] / 1e9, name);
+        if (json) {
+            fprintf(json,
+                    "%s\n  {\"what\": \"%s\", \"lib_id\": %d, \"calls\": %" PRIu64
+                    ", \"seconds\": %.6f}",
+                    first ? "" : ",", name, b < MAX_FORWARDED ? b : -1, calls[b], ns[b] / 1e9);
+            first = false;
+        }
+    }
+    if (json) {
+        fprintf(json, "]}\n");
+        fclose(json);
+    }
+    fflush(stderr);
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
+                                           char **argv)
+{
+    if (info->system_emulation) {
+        fprintf(stderr, "liblorelei-profile.so works with qemu-x86_64 (user mode) only\n");
+        return -1;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "out=", 4) == 0 && argv[i][4]) {
+            out_path = argv[i] + 4;
+        } else {
+            fprintf(stderr, "liblorelei-profile.so: unknown argument '%s' (known: out=FILE)\n",
+                    argv[i]);
+            return -1;
+        }
+    }
+    started_ns = now_ns();
+    score = qemu_plugin_scoreboard_new(sizeof(struct vcpu_counts));
+    qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
+    qemu_plugin_register_vcpu_exit_cb(id, on_vcpu_exit);
+    qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb);
+    qemu_plugin_register_vcpu_syscall_cb(id, on_syscall);
+    qemu_plugin_register_vcpu_syscall_ret_cb(id, on_syscall_ret);
+    qemu_plugin_register_atexit_cb(id, report, NULL);
+    return 0;
+}

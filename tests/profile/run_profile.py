@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""liblorelei-profile.so on a guest program of known proportions
+(profile_prog.c): the library that runs four times the program's loop gets
+about four times its share of instructions, both are named by path, and the
+forwarded calls are counted under their library.
+
+usage: run_profile.py --qemu Q --plugin P --preload S --profile-plugin PP
+                      --prog PROG --stub-dir D [--asan-runtime R]
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from lorelei import Checks, add_common_args, from_args, run  # noqa: E402
+
+ROUNDS, CALLS, TESTLIB_ID = 2_000_000, 5000, 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    add_common_args(ap)
+    ap.add_argument("--profile-plugin", required=True)
+    ap.add_argument("--prog", required=True)
+    ap.add_argument("--stub-dir", required=True)
+    a = ap.parse_args()
+    c = Checks()
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "profile.json")
+        cmd, env = from_args(a).command(
+            [a.prog, str(ROUNDS), str(CALLS)], libs=["testlib"],
+            guest_lib_dirs=[a.stub_dir, os.path.dirname(os.path.abspath(a.prog))],
+            qemu_args=["-plugin", f"{os.path.abspath(a.profile_plugin)},out={out}"])
+        p = run(cmd, env=env, timeout=240)
+        c.check(p.returncode == 0, "the program ran under both plugins")
+        c.check("qemu-lorelei profile:" in p.stderr, "the report was printed at exit")
+        if not c.check(os.path.exists(out), f"the JSON report was written ({out})"):
+            c.finish()
+        with open(out) as f:
+            report = json.load(f)
+    share = {os.path.basename(e["file"]): e["share"] for e in report["files"]}
+    lib, prog = share.get("libprofile-spin.so", 0), share.get("profile_prog", 0)
+    print(f"shares: library {lib:.3f}, program {prog:.3f}")
+    c.check(lib > 0.3, f"the library's loop is the largest part ({lib:.1%} of instructions)")
+    c.check(prog > 0.05, f"the program's own loop is counted under its file ({prog:.1%})")
+    c.check(3.0 < lib / max(prog, 1e-9) < 5.0,
+            f"four times the rounds give about four times the instructions ({lib / max(prog, 1e-9):.2f}x)")
+    calls = {e["lib_id"]: e["calls"] for e in report["syscalls"]}
+    c.check(calls.get(TESTLIB_ID, 0) >= CALLS,
+            f"the {CALLS} forwarded calls are counted under library id {TESTLIB_ID} "
+            f"({calls.get(TESTLIB_ID, 0)})")
+    c.check(report["emulated_s"] > 0 and report["instructions"] > 5 * ROUNDS,
+            f"emulated time {report['emulated_s']:.3f} s, {report['instructions']} instructions")
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
