@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "errors.h"
 #include "host-probe.h"
+#include "host-vm.h"
 #include "json-util.h"
 #include "paths.h"
 #include "sandbox.h"
@@ -91,7 +92,8 @@ static char *check_artifact(Report *rep, const char *name, LoArtifact which)
     return NULL;
 }
 
-static gboolean check_qemu(Report *rep, const char *qemu)
+/* Fills *version ("10.0.2") when QEMU answered. */
+static gboolean check_qemu(Report *rep, const char *qemu, char **version)
 {
     const char *argv[] = {qemu, "--version", NULL};
     LoSpawnResult r;
@@ -104,8 +106,8 @@ static gboolean check_qemu(Report *rep, const char *qemu)
     const char *v = r.out != NULL ? strstr(r.out, "version ") : NULL;
     gboolean ok = r.exit_status == 0 && r.signal == 0 && !r.timed_out && v != NULL;
     if (ok) {
-        g_autofree char *version = g_strndup(v + 8, strcspn(v + 8, " \n("));
-        add(rep, "qemu version", CHECK_OK, NULL, "QEMU %s", version);
+        *version = g_strndup(v + 8, strcspn(v + 8, " \n("));
+        add(rep, "qemu version", CHECK_OK, NULL, "QEMU %s", *version);
     } else {
         g_autofree char *how = lo_spawn_describe(&r, QEMU_VERSION_TIMEOUT);
         add(rep, "qemu version", CHECK_FAIL,
@@ -114,6 +116,26 @@ static gboolean check_qemu(Report *rep, const char *qemu)
     }
     lo_spawn_result_clear(&r);
     return ok;
+}
+
+static CheckStatus status_of(LoVerdict v)
+{
+    return v == LO_VERDICT_OK     ? CHECK_OK
+           : v == LO_VERDICT_WARN ? CHECK_WARN
+           : v == LO_VERDICT_FAIL ? CHECK_FAIL
+                                  : CHECK_SKIP;
+}
+
+/* The page size and address space the guest gets (host-vm.h). */
+static void check_memory(Report *rep, const LoHostVm *vm, const char *qemu_version)
+{
+    g_autofree char *detail = NULL, *fix = NULL;
+    LoVerdict v = lo_page_size_verdict(vm->page_size, qemu_version, &detail, &fix);
+    add(rep, "page size", status_of(v), fix, "%s", detail);
+    g_clear_pointer(&detail, g_free);
+    g_clear_pointer(&fix, g_free);
+    v = lo_va_bits_verdict(vm->va_bits, &detail, &fix);
+    add(rep, "address space", status_of(v), fix, "%s", detail);
 }
 
 static void check_guestlibs(Report *rep, const char *guestlibs, char **probe)
@@ -142,7 +164,7 @@ static void check_guestlibs(Report *rep, const char *guestlibs, char **probe)
 
 /* Runs the probe under QEMU with the plugin, exactly as `run` would. */
 static void check_probe(Report *rep, const char *qemu, const char *plugin, const char *preload,
-                        const char *guestlibs, const char *probe)
+                        const char *guestlibs, const char *probe, const LoHostVm *vm)
 {
     g_autoptr(cJSON) empty = cJSON_CreateObject();
     g_autoptr(LoRunSettings) settings = lo_run_settings_from_profile(empty);
@@ -211,9 +233,14 @@ static void check_probe(Report *rep, const char *qemu, const char *plugin, const
     if (cJSON_IsTrue(gb)) {
         add(rep, names[2], CHECK_OK, NULL, "guest and host share addresses");
     } else {
-        add(rep, names[2], CHECK_FAIL,
-            "unset QEMU_GUEST_BASE/QEMU_RESERVED_VA; if it persists, the host's address space "
-            "layout (vm.mmap_min_addr, a 39-bit VA kernel) keeps QEMU from guest_base 0",
+        g_autofree char *fix = g_strdup_printf(
+            "do not run QEMU with -B/-R or QEMU_GUEST_BASE/QEMU_RESERVED_VA (qemu-lorelei run "
+            "never does); otherwise the probe's fixed load addresses were taken%s: see the "
+            "plugin's message (qemu-lorelei run --verbose GUESTLIBS/bin/lorelei-probe)",
+            vm->va_bits > 30 && vm->va_bits < 47 ? " or beyond this host's smaller address "
+                                                   "space (see 'address space')"
+                                                 : "");
+        add(rep, names[2], CHECK_FAIL, fix,
             "QEMU did not place the guest at guest_base 0, so host pointers are not guest "
             "pointers");
     }
@@ -398,10 +425,11 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
         "",
-        "Check what running a game needs: QEMU, the plugin (it loads, the syscall-filter API is\n"
-        "there, guest_base is 0), the guest libraries, the host's SDL2, OpenGL and Vulkan and\n"
-        "their versions, the GPU driver, the display, sysroots and profiles. Prints a table and\n"
-        "a fix for every check that failed; the exit status is 6 when one did.",
+        "Check what running a game needs: QEMU, the host's page size and address space, the\n"
+        "plugin (it loads, the syscall-filter API is there, guest_base is 0), the guest\n"
+        "libraries, the host's SDL2, OpenGL and Vulkan and their versions, the GPU driver, the\n"
+        "display, sysroots and profiles. Prints a table and a fix for every check that failed\n"
+        "or warns; the exit status is 6 when one failed.",
         "Examples:\n  qemu-lorelei doctor\n  qemu-lorelei doctor --json | jq '.checks[] | "
         "select(.status == \"fail\")'",
         entries);
@@ -410,7 +438,10 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
     }
     Report rep = {g_ptr_array_new_with_free_func(row_free)};
     g_autofree char *qemu = check_artifact(&rep, "qemu", LO_ARTIFACT_QEMU);
-    gboolean qemu_ok = qemu != NULL && check_qemu(&rep, qemu);
+    g_autofree char *qemu_version = NULL;
+    gboolean qemu_ok = qemu != NULL && check_qemu(&rep, qemu, &qemu_version);
+    LoHostVm vm = lo_host_vm();
+    check_memory(&rep, &vm, qemu_version);
     g_autofree char *plugin = check_artifact(&rep, "plugin", LO_ARTIFACT_PLUGIN);
     g_autofree char *preload = check_artifact(&rep, "preload shim", LO_ARTIFACT_PRELOAD);
     g_autofree char *guestlibs = check_artifact(&rep, "guest libraries", LO_ARTIFACT_GUESTLIBS);
@@ -419,7 +450,7 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
         check_guestlibs(&rep, guestlibs, &probe);
     }
     if (qemu_ok && plugin != NULL && preload != NULL && probe != NULL) {
-        check_probe(&rep, qemu, plugin, preload, guestlibs, probe);
+        check_probe(&rep, qemu, plugin, preload, guestlibs, probe, &vm);
     } else {
         add(&rep, "plugin loads", CHECK_SKIP, NULL,
             "needs QEMU, the plugin, the preload shim and the guest libraries (above)");
