@@ -9,6 +9,7 @@
  *   {"abi":1,"guest_base_ok":true,"libs":{"sdl2":"ok","gl":"ok","vulkan":"unavailable: …"}}
  */
 #include "commands.h"
+#include "elf-check.h"
 #include "errors.h"
 #include "host-probe.h"
 #include "host-vm.h"
@@ -77,10 +78,26 @@ static char *first_line(const char *text)
     return g_strndup(text, strcspn(text, "\n"));
 }
 
+static const char *const artifact_vars[] = {
+    [LO_ARTIFACT_QEMU] = "LORELEI_QEMU",
+    [LO_ARTIFACT_PLUGIN] = "LORELEI_PLUGIN",
+    [LO_ARTIFACT_PRELOAD] = "LORELEI_PRELOAD",
+    [LO_ARTIFACT_GUESTLIBS] = "LORELEI_GUESTLIBS",
+};
+
 static char *check_artifact(Report *rep, const char *name, LoArtifact which)
 {
     g_autoptr(GError) error = NULL;
     char *path = lo_artifact_find(which, &error);
+    /* QEMU, the plugin and the shim run or load on the host: its machine. */
+    if (path != NULL && which != LO_ARTIFACT_GUESTLIBS &&
+        !lo_elf_check_host_part(path, name, artifact_vars[which], &error)) {
+        g_autofree char *what = first_line(error->message);
+        const char *fix = strstr(error->message, "fix: ");
+        add(rep, name, CHECK_FAIL, fix + 5, "%s", what);
+        g_free(path);
+        return NULL;
+    }
     if (path != NULL) {
         add(rep, name, CHECK_OK, NULL, "%s", path);
         return path;
@@ -332,6 +349,29 @@ static void check_host(Report *rep)
     }
 }
 
+/* One row per sysroot that is not x86_64 or has no C library to judge by. */
+static void check_sysroot_arch(Report *rep, const LoSysrootInfo *info)
+{
+    g_autofree char *evidence = NULL;
+    g_autofree char *row = g_strdup_printf("sysroot %s", info->name);
+    LoSysrootArch arch = lo_sysroot_arch(info->path, &evidence);
+    if (arch == LO_SYSROOT_ARCH_OTHER) {
+        g_autoptr(GError) error = NULL;
+        lo_sysroot_check_arch(info->name, info->path, &error);
+        g_autofree char *what = first_line(error->message);
+        add(rep, row, CHECK_FAIL, strstr(error->message, "fix: ") + 5, "%s", what);
+    } else if (arch == LO_SYSROOT_ARCH_UNKNOWN) {
+        g_autofree char *fix = g_strdup_printf(
+            "if games using it fail to find libraries, recreate it from a complete x86_64 "
+            "(amd64) root file system: qemu-lorelei sysroot remove %s; qemu-lorelei sysroot "
+            "create %s --from-archive ROOTFS.tar.xz",
+            info->name, info->name);
+        add(rep, row, CHECK_WARN, fix,
+            "no C library found to check its architecture by (lib64/ld-linux-x86-64.so.2, "
+            "usr/lib/x86_64-linux-gnu/libc.so.6, ...)");
+    }
+}
+
 static void check_sysroots(Report *rep)
 {
     g_autoptr(GPtrArray) all = lo_sysroot_list();
@@ -342,6 +382,9 @@ static void check_sysroots(Report *rep)
                                    ((LoSysrootInfo *)all->pdata[i])->name);
         }
         add(rep, "sysroots", CHECK_OK, NULL, "%u: %s", all->len, names->str);
+        for (guint i = 0; i < all->len; i++) {
+            check_sysroot_arch(rep, all->pdata[i]);
+        }
     } else if (lo_effective_host_is_x86_64()) {
         add(rep, "sysroots", CHECK_OK, NULL, "none (this x86_64 host's libraries serve games)");
     } else {

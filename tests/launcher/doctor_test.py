@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 
-from testlib import check, check_in, run_main
+from testlib import check, check_in, make_elf, run_main
 
 STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1"}
 OK_PROBE = '{"abi":1,"guest_base_ok":true,"libs":{"sdl2":"ok","gl":"ok","vulkan":"ok"}}'
@@ -159,6 +159,42 @@ exec "$REAL_QEMU" "$@"
                "packaging/qemu/build-qemu.sh")
 
 
+def parts_for_another_host(s):
+    """An aarch64 plugin and a riscv64 preload shim on this host, and
+    sysroots made from arm64 files, from x86_64 files and from neither."""
+    env = setup(s)
+    host = os.uname().machine
+    os.makedirs(s.path("other"))
+    env["LORELEI_PLUGIN"] = make_elf(s.path("other", "liblorelei-plugin.so"), machine=183,
+                                     etype=3)
+    env["LORELEI_PRELOAD"] = make_elf(s.path("other", "liblorelei-preload.so"), machine=243,
+                                      etype=3)
+    for name, tree, files in [
+            ("arm", "arm-tree", [("lib/ld-linux-aarch64.so.1", 183),
+                                 ("usr/lib/aarch64-linux-gnu/libc.so.6", 183)]),
+            ("amd64", "x86-tree", [("lib64/ld-linux-x86-64.so.2", 62)]),
+            ("bare", "bare-tree", [])]:
+        os.makedirs(s.path(tree, "etc"))
+        for rel, machine in files:
+            os.makedirs(os.path.dirname(s.path(tree, rel)), exist_ok=True)
+            make_elf(s.path(tree, rel), machine=machine, etype=3)
+        s.ok("sysroot", "create", name, "--from-dir", s.path(tree))
+    rows = doctor(s, env, 6)
+    expect_row(rows, "plugin", "fail", "is built for aarch64, but this host is " + host,
+               "scripts/build.sh build", "unset LORELEI_PLUGIN")
+    expect_row(rows, "preload shim", "fail", "is built for riscv64, but this host is " + host,
+               "unset LORELEI_PRELOAD")
+    expect_row(rows, "plugin loads", "skip")
+    expect_row(rows, "sysroots", "ok", "3: amd64, arm, bare")
+    expect_row(rows, "sysroot arm", "fail",
+               "sysroot 'arm' is not an x86_64 root file system (lib/ld-linux-aarch64.so.1 is "
+               "aarch64)", "qemu-lorelei sysroot create NAME --from-archive",
+               "qemu-lorelei sysroot remove arm")
+    check("sysroot amd64" not in rows, rows.get("sysroot amd64"))
+    expect_row(rows, "sysroot bare", "warn", "no C library found to check its architecture by",
+               "qemu-lorelei sysroot create bare --from-archive")
+
+
 def plugin_does_not_load(s):
     env = setup(s)
     env["LORELEI_PLUGIN"] = s.opts.preload  # a shared object, but no QEMU plugin
@@ -208,7 +244,7 @@ def host_rules(s):
 
 
 CASES = {f.__name__: f for f in [all_ok, probe_reports_problems, host_memory_layout,
-                                 plugin_does_not_load,
+                                 parts_for_another_host, plugin_does_not_load,
                                  qemu_without_filter_api, parts_missing, host_rules]}
 
 if __name__ == "__main__":
