@@ -137,13 +137,14 @@ gboolean lo_elf_check_x86_64(const char *path, GError **error)
     if (h[EI_CLASS] != ELFCLASS64 || h[EI_DATA] != ELFDATA2LSB) {
         unsigned machine = n >= 20 ? (unsigned)(h[18] | h[19] << 8) : 0;
         const char *what = lo_elf_machine_name(machine);
-        g_set_error(error, LO_ERROR, LO_EXIT_NOT_X86_64, "'%s' is a %s ELF program, not x86_64",
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_X86_64,
+                    "'%s' is a %s ELF program, not x86_64: qemu-lorelei runs games under "
+                    "qemu-x86_64 with 64-bit x86_64 stand-ins for their libraries",
                     shown,
                     what != NULL                ? what
                     : h[EI_CLASS] == ELFCLASS32 ? "32-bit"
                                                 : "non-x86_64");
-        lo_error_fix(error, "qemu-lorelei runs 64-bit x86_64 programs only; look for the game's "
-                            "x86_64 (amd64) build");
+        lo_error_fix(error, "look for the game's 64-bit x86_64 (amd64) build");
         return FALSE;
     }
     Elf64_Ehdr eh;
