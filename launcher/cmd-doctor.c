@@ -9,8 +9,10 @@
  *   {"abi":1,"guest_base_ok":true,"libs":{"sdl2":"ok","gl":"ok","vulkan":"unavailable: …"}}
  */
 #include "commands.h"
+#include "elf-check.h"
 #include "errors.h"
 #include "host-probe.h"
+#include "host-vm.h"
 #include "json-util.h"
 #include "paths.h"
 #include "sandbox.h"
@@ -76,10 +78,26 @@ static char *first_line(const char *text)
     return g_strndup(text, strcspn(text, "\n"));
 }
 
+static const char *const artifact_vars[] = {
+    [LO_ARTIFACT_QEMU] = "LORELEI_QEMU",
+    [LO_ARTIFACT_PLUGIN] = "LORELEI_PLUGIN",
+    [LO_ARTIFACT_PRELOAD] = "LORELEI_PRELOAD",
+    [LO_ARTIFACT_GUESTLIBS] = "LORELEI_GUESTLIBS",
+};
+
 static char *check_artifact(Report *rep, const char *name, LoArtifact which)
 {
     g_autoptr(GError) error = NULL;
     char *path = lo_artifact_find(which, &error);
+    /* QEMU, the plugin and the shim run or load on the host: its machine. */
+    if (path != NULL && which != LO_ARTIFACT_GUESTLIBS &&
+        !lo_elf_check_host_part(path, name, artifact_vars[which], &error)) {
+        g_autofree char *what = first_line(error->message);
+        const char *fix = strstr(error->message, "fix: ");
+        add(rep, name, CHECK_FAIL, fix + 5, "%s", what);
+        g_free(path);
+        return NULL;
+    }
     if (path != NULL) {
         add(rep, name, CHECK_OK, NULL, "%s", path);
         return path;
@@ -91,7 +109,8 @@ static char *check_artifact(Report *rep, const char *name, LoArtifact which)
     return NULL;
 }
 
-static gboolean check_qemu(Report *rep, const char *qemu)
+/* Fills *version ("10.0.2") when QEMU answered. */
+static gboolean check_qemu(Report *rep, const char *qemu, char **version)
 {
     const char *argv[] = {qemu, "--version", NULL};
     LoSpawnResult r;
@@ -104,8 +123,8 @@ static gboolean check_qemu(Report *rep, const char *qemu)
     const char *v = r.out != NULL ? strstr(r.out, "version ") : NULL;
     gboolean ok = r.exit_status == 0 && r.signal == 0 && !r.timed_out && v != NULL;
     if (ok) {
-        g_autofree char *version = g_strndup(v + 8, strcspn(v + 8, " \n("));
-        add(rep, "qemu version", CHECK_OK, NULL, "QEMU %s", version);
+        *version = g_strndup(v + 8, strcspn(v + 8, " \n("));
+        add(rep, "qemu version", CHECK_OK, NULL, "QEMU %s", *version);
     } else {
         g_autofree char *how = lo_spawn_describe(&r, QEMU_VERSION_TIMEOUT);
         add(rep, "qemu version", CHECK_FAIL,
@@ -114,6 +133,26 @@ static gboolean check_qemu(Report *rep, const char *qemu)
     }
     lo_spawn_result_clear(&r);
     return ok;
+}
+
+static CheckStatus status_of(LoVerdict v)
+{
+    return v == LO_VERDICT_OK     ? CHECK_OK
+           : v == LO_VERDICT_WARN ? CHECK_WARN
+           : v == LO_VERDICT_FAIL ? CHECK_FAIL
+                                  : CHECK_SKIP;
+}
+
+/* The page size and address space the guest gets (host-vm.h). */
+static void check_memory(Report *rep, const LoHostVm *vm, const char *qemu_version)
+{
+    g_autofree char *detail = NULL, *fix = NULL;
+    LoVerdict v = lo_page_size_verdict(vm->page_size, qemu_version, &detail, &fix);
+    add(rep, "page size", status_of(v), fix, "%s", detail);
+    g_clear_pointer(&detail, g_free);
+    g_clear_pointer(&fix, g_free);
+    v = lo_va_bits_verdict(vm->va_bits, &detail, &fix);
+    add(rep, "address space", status_of(v), fix, "%s", detail);
 }
 
 static void check_guestlibs(Report *rep, const char *guestlibs, char **probe)
@@ -142,7 +181,7 @@ static void check_guestlibs(Report *rep, const char *guestlibs, char **probe)
 
 /* Runs the probe under QEMU with the plugin, exactly as `run` would. */
 static void check_probe(Report *rep, const char *qemu, const char *plugin, const char *preload,
-                        const char *guestlibs, const char *probe)
+                        const char *guestlibs, const char *probe, const LoHostVm *vm)
 {
     g_autoptr(cJSON) empty = cJSON_CreateObject();
     g_autoptr(LoRunSettings) settings = lo_run_settings_from_profile(empty);
@@ -211,9 +250,14 @@ static void check_probe(Report *rep, const char *qemu, const char *plugin, const
     if (cJSON_IsTrue(gb)) {
         add(rep, names[2], CHECK_OK, NULL, "guest and host share addresses");
     } else {
-        add(rep, names[2], CHECK_FAIL,
-            "unset QEMU_GUEST_BASE/QEMU_RESERVED_VA; if it persists, the host's address space "
-            "layout (vm.mmap_min_addr, a 39-bit VA kernel) keeps QEMU from guest_base 0",
+        g_autofree char *fix = g_strdup_printf(
+            "do not run QEMU with -B/-R or QEMU_GUEST_BASE/QEMU_RESERVED_VA (qemu-lorelei run "
+            "never does); otherwise the probe's fixed load addresses were taken%s: see the "
+            "plugin's message (qemu-lorelei run --verbose GUESTLIBS/bin/lorelei-probe)",
+            vm->va_bits > 30 && vm->va_bits < 47 ? " or beyond this host's smaller address "
+                                                   "space (see 'address space')"
+                                                 : "");
+        add(rep, names[2], CHECK_FAIL, fix,
             "QEMU did not place the guest at guest_base 0, so host pointers are not guest "
             "pointers");
     }
@@ -305,6 +349,29 @@ static void check_host(Report *rep)
     }
 }
 
+/* One row per sysroot that is not x86_64 or has no C library to judge by. */
+static void check_sysroot_arch(Report *rep, const LoSysrootInfo *info)
+{
+    g_autofree char *evidence = NULL;
+    g_autofree char *row = g_strdup_printf("sysroot %s", info->name);
+    LoSysrootArch arch = lo_sysroot_arch(info->path, &evidence);
+    if (arch == LO_SYSROOT_ARCH_OTHER) {
+        g_autoptr(GError) error = NULL;
+        lo_sysroot_check_arch(info->name, info->path, &error);
+        g_autofree char *what = first_line(error->message);
+        add(rep, row, CHECK_FAIL, strstr(error->message, "fix: ") + 5, "%s", what);
+    } else if (arch == LO_SYSROOT_ARCH_UNKNOWN) {
+        g_autofree char *fix = g_strdup_printf(
+            "if games using it fail to find libraries, recreate it from a complete x86_64 "
+            "(amd64) root file system: qemu-lorelei sysroot remove %s; qemu-lorelei sysroot "
+            "create %s --from-archive ROOTFS.tar.xz",
+            info->name, info->name);
+        add(rep, row, CHECK_WARN, fix,
+            "no C library found to check its architecture by (lib64/ld-linux-x86-64.so.2, "
+            "usr/lib/x86_64-linux-gnu/libc.so.6, ...)");
+    }
+}
+
 static void check_sysroots(Report *rep)
 {
     g_autoptr(GPtrArray) all = lo_sysroot_list();
@@ -315,6 +382,9 @@ static void check_sysroots(Report *rep)
                                    ((LoSysrootInfo *)all->pdata[i])->name);
         }
         add(rep, "sysroots", CHECK_OK, NULL, "%u: %s", all->len, names->str);
+        for (guint i = 0; i < all->len; i++) {
+            check_sysroot_arch(rep, all->pdata[i]);
+        }
     } else if (lo_effective_host_is_x86_64()) {
         add(rep, "sysroots", CHECK_OK, NULL, "none (this x86_64 host's libraries serve games)");
     } else {
@@ -398,10 +468,11 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
         "",
-        "Check what running a game needs: QEMU, the plugin (it loads, the syscall-filter API is\n"
-        "there, guest_base is 0), the guest libraries, the host's SDL2, OpenGL and Vulkan and\n"
-        "their versions, the GPU driver, the display, sysroots and profiles. Prints a table and\n"
-        "a fix for every check that failed; the exit status is 6 when one did.",
+        "Check what running a game needs: QEMU, the host's page size and address space, the\n"
+        "plugin (it loads, the syscall-filter API is there, guest_base is 0), the guest\n"
+        "libraries, the host's SDL2, OpenGL and Vulkan and their versions, the GPU driver, the\n"
+        "display, sysroots and profiles. Prints a table and a fix for every check that failed\n"
+        "or warns; the exit status is 6 when one failed.",
         "Examples:\n  qemu-lorelei doctor\n  qemu-lorelei doctor --json | jq '.checks[] | "
         "select(.status == \"fail\")'",
         entries);
@@ -410,7 +481,10 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
     }
     Report rep = {g_ptr_array_new_with_free_func(row_free)};
     g_autofree char *qemu = check_artifact(&rep, "qemu", LO_ARTIFACT_QEMU);
-    gboolean qemu_ok = qemu != NULL && check_qemu(&rep, qemu);
+    g_autofree char *qemu_version = NULL;
+    gboolean qemu_ok = qemu != NULL && check_qemu(&rep, qemu, &qemu_version);
+    LoHostVm vm = lo_host_vm();
+    check_memory(&rep, &vm, qemu_version);
     g_autofree char *plugin = check_artifact(&rep, "plugin", LO_ARTIFACT_PLUGIN);
     g_autofree char *preload = check_artifact(&rep, "preload shim", LO_ARTIFACT_PRELOAD);
     g_autofree char *guestlibs = check_artifact(&rep, "guest libraries", LO_ARTIFACT_GUESTLIBS);
@@ -419,7 +493,7 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
         check_guestlibs(&rep, guestlibs, &probe);
     }
     if (qemu_ok && plugin != NULL && preload != NULL && probe != NULL) {
-        check_probe(&rep, qemu, plugin, preload, guestlibs, probe);
+        check_probe(&rep, qemu, plugin, preload, guestlibs, probe, &vm);
     } else {
         add(&rep, "plugin loads", CHECK_SKIP, NULL,
             "needs QEMU, the plugin, the preload shim and the guest libraries (above)");

@@ -210,6 +210,12 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     if (!choose_sysroot(o, settings, resolved, &sysroot, error)) {
         return FALSE;
     }
+    if (sysroot != NULL) {
+        g_autofree char *sysroot_name = g_path_get_basename(sysroot);
+        if (!lo_sysroot_check_arch(sysroot_name, sysroot, error)) {
+            return FALSE;
+        }
+    }
     gboolean thunks = FALSE;
     for (int i = 0; i < LO_N_THUNKS; i++) {
         thunks |= settings->thunks[i];
@@ -232,6 +238,14 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         note(o, "no thunk enabled: plain qemu-user, without plugin and preload shim");
     }
     note(o, "qemu: %s", qemu);
+    /* Refuse now what would fail inside QEMU, before the game starts. */
+    if (!lo_elf_check_host_part(qemu, "QEMU", "LORELEI_QEMU", error) ||
+        (thunks &&
+         (!lo_elf_check_host_part(plugin, "the lorelei plugin", "LORELEI_PLUGIN", error) ||
+          !lo_elf_check_host_part(preload, "the preload shim", "LORELEI_PRELOAD", error) ||
+          !lo_qemu_check_filter_api(qemu, error)))) {
+        return FALSE;
+    }
     const char *old_preload = g_getenv("LD_PRELOAD");
     if (thunks && old_preload != NULL && old_preload[0] != '\0') {
         note(o, "your LD_PRELOAD (%s) is replaced by the preload shim for QEMU", old_preload);

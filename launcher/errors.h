@@ -14,12 +14,13 @@ typedef enum {
     LO_EXIT_OK = 0,
     LO_EXIT_FAILURE = 1,       /* anything not covered below (I/O errors, ...) */
     LO_EXIT_USAGE = 2,         /* unknown command or option, wrong arguments */
-    LO_EXIT_INVALID = 3,       /* a profile, index or archive failed validation */
+    LO_EXIT_INVALID = 3,       /* a profile, index, archive or sysroot failed validation */
     LO_EXIT_NOT_FOUND = 4,     /* profile, sysroot, game, QEMU, plugin or guest libraries missing */
     LO_EXIT_DOWNLOAD = 5,      /* profile sync: download failed or was refused */
     LO_EXIT_CHECKS_FAILED = 6, /* doctor: at least one check failed */
     LO_EXIT_NOT_X86_64 = 7,    /* the game is not an x86_64 ELF program */
-    LO_EXIT_UNSUPPORTED = 8,   /* not possible on this host (e.g. --from-host off x86_64) */
+    LO_EXIT_UNSUPPORTED = 8,   /* not possible on this host (--from-host off x86_64, parts */
+                               /* for another machine, a QEMU without the filter API) */
     LO_EXIT_EXISTS = 9,        /* the thing to create already exists */
     LO_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM during an import or sync */
 } LoExit;

@@ -1,11 +1,15 @@
 #include "sysroot-store.h"
 
+#include "elf-check.h"
+#include <elf.h>
+
 #include "errors.h"
 #include "json-util.h"
 #include "paths.h"
 #include "profile-rules.h"
 #include "util.h"
 
+#include <elf.h>
 #include <string.h>
 
 void lo_sysroot_info_free(LoSysrootInfo *info)
@@ -136,4 +140,65 @@ gboolean lo_sysroot_write_meta(const char *dir, const char *origin, guint64 size
         return FALSE;
     }
     return TRUE;
+}
+
+LoSysrootArch lo_sysroot_arch(const char *path, char **evidence)
+{
+    /* The x86_64 loader and libc first, then other machines' (Debian
+     * multiarch, merged /usr, and the lib64/lib layouts of other distributions). */
+    static const char *const candidates[] = {
+        "lib64/ld-linux-x86-64.so.2",
+        "lib/x86_64-linux-gnu/libc.so.6",
+        "usr/lib/x86_64-linux-gnu/libc.so.6",
+        "usr/lib64/libc.so.6",
+        "lib64/libc.so.6",
+        "lib/ld-linux-aarch64.so.1",
+        "usr/lib/aarch64-linux-gnu/libc.so.6",
+        "lib/ld-linux-riscv64-lp64d.so.1",
+        "usr/lib/riscv64-linux-gnu/libc.so.6",
+        "lib/ld-linux-armhf.so.3",
+        "usr/lib/arm-linux-gnueabihf/libc.so.6",
+        "lib/ld-linux.so.2",
+        "usr/lib/i386-linux-gnu/libc.so.6",
+        "lib/libc.so.6",
+        "usr/lib/libc.so.6",
+    };
+    *evidence = NULL;
+    LoSysrootArch verdict = LO_SYSROOT_ARCH_UNKNOWN;
+    for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        g_autofree char *file = g_build_filename(path, candidates[i], NULL);
+        unsigned machine = 0;
+        if (!lo_elf_machine(file, &machine)) {
+            continue;
+        }
+        if (machine == EM_X86_64) {
+            g_free(*evidence);
+            *evidence = g_strdup_printf("%s is x86_64", candidates[i]);
+            return LO_SYSROOT_ARCH_X86_64;
+        }
+        if (verdict == LO_SYSROOT_ARCH_UNKNOWN) {
+            const char *name = lo_elf_machine_name(machine);
+            *evidence = g_strdup_printf("%s is %s", candidates[i],
+                                        name != NULL ? name : "for another architecture");
+            verdict = LO_SYSROOT_ARCH_OTHER;
+        }
+    }
+    return verdict;
+}
+
+gboolean lo_sysroot_check_arch(const char *name, const char *path, GError **error)
+{
+    g_autofree char *evidence = NULL;
+    if (lo_sysroot_arch(path, &evidence) != LO_SYSROOT_ARCH_OTHER) {
+        return TRUE;
+    }
+    g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                "sysroot '%s' is not an x86_64 root file system (%s): QEMU would hand its "
+                "libraries to the x86_64 game, which cannot load them",
+                name, evidence);
+    lo_error_fix(error,
+                 "make one from x86_64 (amd64) files: qemu-lorelei sysroot create NAME "
+                 "--from-archive ROOTFS.tar.xz, then qemu-lorelei sysroot remove %s",
+                 name);
+    return FALSE;
 }

@@ -41,3 +41,19 @@ gboolean lo_sysroot_write_meta(const char *dir, const char *origin, guint64 size
 
 /* The commands that create sysroot name, for "fix:" lines. */
 void lo_sysroot_add_create_fix(GError **error, const char *name);
+
+typedef enum {
+    LO_SYSROOT_ARCH_X86_64,  /* its C library is x86_64 */
+    LO_SYSROOT_ARCH_OTHER,   /* its C library is built for another machine */
+    LO_SYSROOT_ARCH_UNKNOWN, /* no C library found where Linux distributions put it */
+} LoSysrootArch;
+
+/* Which machine the sysroot at path is for, judged by the ELF machine of its
+ * dynamic loader and libc.so.6 (e.g. lib64/ld-linux-x86-64.so.2,
+ * usr/lib/aarch64-linux-gnu/libc.so.6). *evidence: the file that decided
+ * (relative to path) and what it is, for messages; NULL when unknown. */
+LoSysrootArch lo_sysroot_arch(const char *path, char **evidence);
+
+/* FALSE (LO_EXIT_INVALID, with the fix) when sysroot name at path is
+ * certainly not an x86_64 one: QEMU would hand its libraries to the game. */
+gboolean lo_sysroot_check_arch(const char *name, const char *path, GError **error);

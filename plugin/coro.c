@@ -2,8 +2,13 @@
  * Coroutine stacks and the portable half of the switch. The register switch
  * itself is in coro_switch_<arch>.S:
  *   void lorelei_ctx_switch(void **save_sp, void *load_sp);
- * saves the callee-saved registers on the current stack, stores the stack
- * pointer in *save_sp, loads load_sp and pops the same registers from there.
+ * saves the callee-saved registers and the FP control state (x86: MXCSR and
+ * the x87 control word; aarch64: FPCR; riscv64: fcsr) on the current stack,
+ * stores the stack pointer in *save_sp, loads load_sp and pops the same
+ * from there. The FP control state is per context because host code on a
+ * coroutine may change the rounding mode and then call back into the guest:
+ * QEMU's own code must not run with it. A fresh coroutine starts with the
+ * default FP environment.
  * A fresh stack is laid out so that its first "return" lands in
  * lorelei_ctx_start, which calls body(coro) with the two values below.
  */
@@ -37,15 +42,17 @@ void lorelei_ctx_start(void);
  * lorelei_ctx_start begins with the stack aligned as after a call. */
 enum { FRAME_WORDS = 9, SLOT_CORO = 3 /* r12 */, SLOT_BODY = 4 /* r13 */, SLOT_RET = 7 };
 #elif defined(__aarch64__)
-/* x19..x30 then d8..d15: 20 words (160 bytes, keeps sp 16-aligned) */
+/* x19..x30, d8..d15, FPCR, pad: 22 words (176 bytes, keeps sp 16-aligned);
+ * FPCR 0 is the default environment a new thread starts with. */
 enum {
-    FRAME_WORDS = 20,
+    FRAME_WORDS = 22,
     SLOT_CORO = 0 /* x19 */,
     SLOT_BODY = 1 /* x20 */,
     SLOT_RET = 11 /* x30 */
 };
 #elif defined(__riscv) && __riscv_xlen == 64
-/* ra s0..s11 fs0..fs11 + pad: 26 words (208 bytes) */
+/* ra s0..s11 fs0..fs11 fcsr: 26 words (208 bytes); fcsr 0 is the default
+ * environment (round to nearest, no flags). */
 enum { FRAME_WORDS = 26, SLOT_CORO = 2 /* s1 */, SLOT_BODY = 3 /* s2 */, SLOT_RET = 0 /* ra */ };
 #else
 #error "qemu-lorelei's plugin has no coroutine switch for this host architecture"

@@ -1,11 +1,14 @@
 /* void lorelei_ctx_switch(void **save_sp, void *load_sp)  -- see coro.c
- * AAPCS64 callee-saved: x19..x28, fp (x29), lr (x30), d8..d15. */
+ * AAPCS64 callee-saved: x19..x28, fp (x29), lr (x30), d8..d15, and FPCR
+ * (rounding mode, flush-to-zero, default NaN: the control half of the FP
+ * state, as on x86 MXCSR/x87 CW). FPCR is written only when it differs, as
+ * a write can stall the pipeline on some cores. */
     .text
     .globl lorelei_ctx_switch
     .hidden lorelei_ctx_switch
     .type lorelei_ctx_switch, %function
 lorelei_ctx_switch:
-    sub sp, sp, #160
+    sub sp, sp, #176
     stp x19, x20, [sp, #0]
     stp x21, x22, [sp, #16]
     stp x23, x24, [sp, #32]
@@ -16,6 +19,8 @@ lorelei_ctx_switch:
     stp d10, d11, [sp, #112]
     stp d12, d13, [sp, #128]
     stp d14, d15, [sp, #144]
+    mrs x10, fpcr
+    str x10, [sp, #160]
     mov x9, sp
     str x9, [x0]
     mov sp, x1
@@ -29,7 +34,11 @@ lorelei_ctx_switch:
     ldp d10, d11, [sp, #112]
     ldp d12, d13, [sp, #128]
     ldp d14, d15, [sp, #144]
-    add sp, sp, #160
+    ldr x9, [sp, #160]
+    cmp x9, x10
+    b.eq 1f
+    msr fpcr, x9
+1:  add sp, sp, #176
     ret
     .size lorelei_ctx_switch, .-lorelei_ctx_switch
 

@@ -1,5 +1,6 @@
 /* void lorelei_ctx_switch(void **save_sp, void *load_sp)  -- see coro.c
- * RISC-V LP64D callee-saved: ra, s0..s11, fs0..fs11. */
+ * RISC-V LP64D callee-saved: ra, s0..s11, fs0..fs11; and fcsr (rounding
+ * mode and accrued flags), which is per context like x86's MXCSR. */
     .text
     .globl lorelei_ctx_switch
     .hidden lorelei_ctx_switch
@@ -31,6 +32,8 @@ lorelei_ctx_switch:
     fsd fs9, 176(sp)
     fsd fs10, 184(sp)
     fsd fs11, 192(sp)
+    frcsr t0
+    sd t0, 200(sp)
     sd sp, 0(a0)
     mv sp, a1
     ld ra, 0(sp)
@@ -58,6 +61,8 @@ lorelei_ctx_switch:
     fld fs9, 176(sp)
     fld fs10, 184(sp)
     fld fs11, 192(sp)
+    ld t0, 200(sp)
+    fscsr t0
     addi sp, sp, 208
     ret
     .size lorelei_ctx_switch, .-lorelei_ctx_switch

@@ -28,7 +28,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "guest-base.h"
 #include "internal.h"
+#include "lorelei/host-va.h"
 #include "qemu_compat.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
@@ -84,6 +86,52 @@ static bool host_read(uint64_t addr, void *out, size_t len)
     return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
 }
 
+/* QEMU's own options that take no value (linux-user/main.c); every other
+ * option takes one, and the first argument that is not an option is the
+ * guest program, after which the arguments are the game's. */
+static bool qemu_flag_without_value(const char *opt)
+{
+    static const char *const flags[] = {
+        "-h", "-help", "-version", "-strace", "-singlestep", "-one-insn-per-tb", NULL};
+    for (const char *const *f = flags; *f != NULL; f++) {
+        if (strcmp(opt, *f) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether QEMU was told where to put the guest: -B/-R among its own options,
+ * or the environment variables that stand for them. */
+static bool guest_base_was_chosen(void)
+{
+    if (getenv("QEMU_GUEST_BASE") != NULL || getenv("QEMU_RESERVED_VA") != NULL) {
+        return true;
+    }
+    gchar *cmdline = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents("/proc/self/cmdline", &cmdline, &len, NULL)) {
+        return false;
+    }
+    bool chosen = false, value_next = false;
+    const char *end = cmdline + len;
+    const char *arg = cmdline + strnlen(cmdline, len) + 1; /* skip argv[0], QEMU */
+    for (; arg < end; arg += strnlen(arg, (size_t)(end - arg)) + 1) {
+        if (value_next) {
+            value_next = false;
+            continue;
+        }
+        if (arg[0] != '-' || strcmp(arg, "--") == 0) {
+            break; /* the guest program */
+        }
+        const char *opt = arg[1] == '-' ? arg + 1 : arg; /* QEMU takes --opt for -opt */
+        chosen |= strcmp(opt, "-B") == 0 || strcmp(opt, "-R") == 0;
+        value_next = !qemu_flag_without_value(opt);
+    }
+    g_free(cmdline);
+    return chosen;
+}
+
 int64_t lorelei_op_hello(uint64_t guest_hello)
 {
     /* Prove guest_base == 0 before touching guest memory directly: read the
@@ -99,9 +147,10 @@ int64_t lorelei_op_hello(uint64_t guest_hello)
     uint64_t direct = 0;
     if (!ok || !host_read(via_qemu.probe_addr, &direct, sizeof(direct)) ||
         direct != via_qemu.probe_value) {
-        lorelei_log("QEMU does not map guest addresses 1:1 to host addresses (guest_base != 0), "
-                    "so pointers cannot be shared with host libraries. Do not pass -B or set "
-                    "QEMU_GUEST_BASE; qemu-x86_64 picks guest_base 0 by default");
+        char advice[LORELEI_MESSAGE_SIZE * 2];
+        lorelei_guest_base_advice(guest_base_was_chosen(), lorelei_host_va_bits(), advice,
+                                  sizeof(advice));
+        lorelei_log("%s", advice);
         return -LORELEI_EFAULT;
     }
     struct lorelei_hello *h = (struct lorelei_hello *)(uintptr_t)guest_hello;

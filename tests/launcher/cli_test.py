@@ -60,7 +60,9 @@ def run_game_errors(s):
     arm = make_elf(s.path("arm-game"), machine=183)
     s.error(7, ["is an ELF program for aarch64, not x86_64", "x86_64 (amd64) build"], "run", arm)
     i386 = make_elf(s.path("old-game"), machine=3, cls=1)
-    s.error(7, ["32-bit x86 (i386) ELF program"], "run", i386)
+    s.error(7, ["32-bit x86 (i386) ELF program, not x86_64: qemu-lorelei runs games under "
+                "qemu-x86_64 with 64-bit x86_64 stand-ins", "fix: look for the game's 64-bit "
+                "x86_64 (amd64) build"], "run", i386)
     plain = s.write("data.bin", "not a program", 0o755)
     s.error(7, ["is not an ELF program"], "run", plain)
     noexec = make_elf(s.path("noexec"))

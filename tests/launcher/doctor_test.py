@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 
-from testlib import check, check_in, run_main
+from testlib import check, check_in, make_elf, run_main
 
 STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1"}
 OK_PROBE = '{"abi":1,"guest_base_ok":true,"libs":{"sdl2":"ok","gl":"ok","vulkan":"ok"}}'
@@ -69,6 +69,8 @@ def all_ok(s):
     rows = doctor(s, env, 0, xvfb=True)
     expect_row(rows, "qemu", "ok", s.opts.qemu)
     expect_row(rows, "qemu version", "ok", "QEMU ")
+    expect_row(rows, "page size", "ok", "4 KiB, as the x86_64 guest's")
+    expect_row(rows, "address space", "ok", "-bit user address space", "as large as x86_64's")
     expect_row(rows, "plugin", "ok", s.opts.plugin)
     expect_row(rows, "preload shim", "ok", s.opts.preload)
     expect_row(rows, "guest library set", "ok")
@@ -105,6 +107,10 @@ def probe_reports_problems(s):
                "QEMU_GUEST_BASE")
     expect_row(rows, "thunk vulkan", "fail", "unavailable: no ICD", "--no-thunk vulkan")
     expect_row(rows, "thunk gl", "ok")
+    # On a host with a smaller address space, the fix points at it too.
+    rows = doctor(s, {**env, "LORELEI_HOST_VA_BITS": "39"}, 6)
+    expect_row(rows, "guest_base 0", "fail", "beyond this host's smaller address space",
+               "see 'address space'")
     env["FAKE_PROBE_OUTPUT"] = '{"abi":2,"guest_base_ok":true,"libs":{}}'
     rows = doctor(s, env, 6)
     expect_row(rows, "filter API", "fail", "the probe speaks ABI 2, this launcher expects 1",
@@ -118,6 +124,75 @@ def probe_reports_problems(s):
     expect_row(rows, "plugin loads", "fail", "printed no JSON (exit status 3)",
                "qemu-lorelei run --verbose")
     expect_row(rows, "filter API", "skip")
+
+
+def host_memory_layout(s):
+    """A 16 KiB-page host with a 39-bit address space (Raspberry Pi 5's
+    default kernel; Apple Silicon has the pages), presented through the
+    overrides: both rows warn and say what to do, and nothing fails."""
+    env = setup(s)
+    env.update({"LORELEI_HOST_PAGE_SIZE": "16384", "LORELEI_HOST_VA_BITS": "39"})
+    rows = doctor(s, env, 6)  # 6: no display here
+    expect_row(rows, "page size", "warn", "16 KiB host pages, 4 KiB guest pages: QEMU 10.",
+               "share its protection", "not 16 KiB-aligned are copied (MAP_SHARED ones fail)",
+               "fix: most games run", "kernel with 4 KiB pages", "kernel=kernel8.img")
+    expect_row(rows, "address space", "warn", "39-bit user address space (512 GiB)",
+               "guest_base stays 0", "fixed mappings above 512 GiB fail (ENOMEM)",
+               "CONFIG_ARM64_VA_BITS_48", "sv48")
+    failed = [r["check"] for r in rows.values() if r["status"] == "fail"]
+    check(failed == ["display"], f"only the display should fail: {failed}")
+    # riscv64 sv39: 38 bits for user space.
+    rows = doctor(s, {**env, "LORELEI_HOST_VA_BITS": "38"}, 6)
+    expect_row(rows, "address space", "warn", "38-bit user address space (256 GiB)")
+    # The table lists the warnings' fixes too.
+    p = s.run("doctor", env=env)
+    check_in("page size          warn   16 KiB host pages", p.stdout)
+    check_in("  address space    most games run", p.stdout)
+    # A QEMU older than 9.0 cannot run 4 KiB guest pages on 16 KiB host pages.
+    env["LORELEI_QEMU"] = s.write("old-qemu", """#!/bin/sh
+if [ "$1" = --version ]; then echo "qemu-x86_64 version 8.2.2 (Debian 1:8.2.2+ds-0ubuntu1)"; exit 0; fi
+exec "$REAL_QEMU" "$@"
+""", 0o755)
+    env["REAL_QEMU"] = s.opts.qemu
+    rows = doctor(s, env, 6)
+    expect_row(rows, "page size", "fail", "QEMU 8.2.2 cannot run a 4 KiB-page guest",
+               "packaging/qemu/build-qemu.sh")
+
+
+def parts_for_another_host(s):
+    """An aarch64 plugin and a riscv64 preload shim on this host, and
+    sysroots made from arm64 files, from x86_64 files and from neither."""
+    env = setup(s)
+    host = os.uname().machine
+    os.makedirs(s.path("other"))
+    env["LORELEI_PLUGIN"] = make_elf(s.path("other", "liblorelei-plugin.so"), machine=183,
+                                     etype=3)
+    env["LORELEI_PRELOAD"] = make_elf(s.path("other", "liblorelei-preload.so"), machine=243,
+                                      etype=3)
+    for name, tree, files in [
+            ("arm", "arm-tree", [("lib/ld-linux-aarch64.so.1", 183),
+                                 ("usr/lib/aarch64-linux-gnu/libc.so.6", 183)]),
+            ("amd64", "x86-tree", [("lib64/ld-linux-x86-64.so.2", 62)]),
+            ("bare", "bare-tree", [])]:
+        os.makedirs(s.path(tree, "etc"))
+        for rel, machine in files:
+            os.makedirs(os.path.dirname(s.path(tree, rel)), exist_ok=True)
+            make_elf(s.path(tree, rel), machine=machine, etype=3)
+        s.ok("sysroot", "create", name, "--from-dir", s.path(tree))
+    rows = doctor(s, env, 6)
+    expect_row(rows, "plugin", "fail", "is built for aarch64, but this host is " + host,
+               "scripts/build.sh build", "unset LORELEI_PLUGIN")
+    expect_row(rows, "preload shim", "fail", "is built for riscv64, but this host is " + host,
+               "unset LORELEI_PRELOAD")
+    expect_row(rows, "plugin loads", "skip")
+    expect_row(rows, "sysroots", "ok", "3: amd64, arm, bare")
+    expect_row(rows, "sysroot arm", "fail",
+               "sysroot 'arm' is not an x86_64 root file system (lib/ld-linux-aarch64.so.1 is "
+               "aarch64)", "qemu-lorelei sysroot create NAME --from-archive",
+               "qemu-lorelei sysroot remove arm")
+    check("sysroot amd64" not in rows, rows.get("sysroot amd64"))
+    expect_row(rows, "sysroot bare", "warn", "no C library found to check its architecture by",
+               "qemu-lorelei sysroot create bare --from-archive")
 
 
 def plugin_does_not_load(s):
@@ -168,7 +243,8 @@ def host_rules(s):
     expect_row(rows, "display", "fail", "neither DISPLAY nor WAYLAND_DISPLAY", "xvfb-run")
 
 
-CASES = {f.__name__: f for f in [all_ok, probe_reports_problems, plugin_does_not_load,
+CASES = {f.__name__: f for f in [all_ok, probe_reports_problems, host_memory_layout,
+                                 parts_for_another_host, plugin_does_not_load,
                                  qemu_without_filter_api, parts_missing, host_rules]}
 
 if __name__ == "__main__":

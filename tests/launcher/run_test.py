@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 
-from testlib import Skip, check, check_in, check_not_in, run_main
+from testlib import Skip, check, check_in, check_not_in, make_elf, run_main
 
 STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1"}
 
@@ -215,8 +215,118 @@ def run_with_sysroot(s):
     check(p.returncode == 6, p.stderr)
 
 
+def run_refuses_parts_for_another_host(s):
+    """A plugin, preload shim or QEMU built for another machine (an aarch64
+    build copied to an x86_64 host) is refused before QEMU starts, naming the
+    part, both machines and the variable that pointed at it."""
+    t = Setup(s)
+    host = os.uname().machine
+    os.makedirs(s.path("aarch64"))
+    arm_so = make_elf(s.path("aarch64", "liblorelei-plugin.so"), machine=183, etype=3)
+    rv_so = make_elf(s.path("aarch64", "liblorelei-preload.so"), machine=243, etype=3)
+    for args in (("--dry-run", t.game), (t.game,)):
+        p = t.run(*args, env={"LORELEI_PLUGIN": arm_so})
+        check(p.returncode == 8, f"exit {p.returncode}: {p.stderr}")
+        check_in(f"error: the lorelei plugin ({arm_so}) is built for aarch64, but this host is "
+                 f"{host}: it cannot be loaded here", p.stderr)
+        check_in("fix: build qemu-lorelei on this machine (scripts/build.sh build)", p.stderr)
+        check_in("unset LORELEI_PLUGIN", p.stderr)
+        check(t.logged(t.preload_log) is None, "QEMU was started anyway")
+    p = t.run(t.game, env={"LORELEI_PRELOAD": rv_so})
+    check(p.returncode == 8, p.stderr)
+    check_in(f"the preload shim ({rv_so}) is built for riscv64, but this host is {host}",
+             p.stderr)
+    # Presented as an aarch64 host, this host's own builds are the wrong ones.
+    tree = s.path("amd64-tree")
+    os.makedirs(os.path.join(tree, "lib64"))
+    make_elf(os.path.join(tree, "lib64", "ld-linux-x86-64.so.2"), etype=3)
+    s.ok("sysroot", "create", "amd64", "--from-dir", tree)
+    if host == "x86_64":
+        p = t.run("--dry-run", "--sysroot", "amd64", t.game, env={"LORELEI_HOST_ARCH": "aarch64"})
+        check(p.returncode == 8, p.stderr)
+        check_in(f"error: QEMU ({s.opts.qemu}) is built for x86_64, but this host is aarch64",
+                 p.stderr)
+    # Without thunks the plugin is not loaded, so it is not checked.
+    p = t.run("--dry-run", "--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
+              t.game, env={"LORELEI_PLUGIN": arm_so})
+    check(p.returncode == 0, p.stderr)
+
+
+def run_refuses_qemu_without_filter_api(s):
+    """doctor's 'qemu-without-filter-api' for run: a QEMU that cannot load
+    the plugin, or lacks the syscall filter, is refused before the game runs."""
+    t = Setup(s)
+    # Debian's qemu-user-static: static, so it cannot load plugins at all.
+    static = shutil.which("qemu-x86_64-static")
+    if static is None:
+        check(False, "qemu-x86_64-static is missing: scripts/install-deps.sh installs "
+                     "qemu-user-static (scripts/deps.txt)")
+    p = t.run(t.game, env={"LORELEI_QEMU": static})
+    check(p.returncode == 8, f"exit {p.returncode}: {p.stderr}")
+    check_in(f"error: the QEMU at {static} cannot load plugins at all (it exports no plugin "
+             "API", p.stderr)
+    check_in("fix: use the patched QEMU (packaging/qemu/build-qemu.sh; unset LORELEI_QEMU) or "
+             "QEMU >= 11.1, or run the game fully emulated with --no-thunk", p.stderr)
+    check(t.logged(t.preload_log) is None, "QEMU was started anyway")
+    # A QEMU with plugins but an older API: made here, exporting one plugin
+    # function but not the filter; if it ran, it would say so.
+    src = s.write("old-qemu.c", """#include <stdio.h>
+void qemu_plugin_register_vcpu_syscall_cb(void) {}
+int main(void) { puts("FAKE QEMU STARTED"); return 0; }
+""")
+    old = s.path("old-qemu")
+    subprocess.run(["cc", "-rdynamic", "-o", old, src], check=True)
+    for args in (("--dry-run", t.game), (t.game, "--exit=3")):
+        p = t.run(*args, env={"LORELEI_QEMU": old})
+        check(p.returncode == 8, f"exit {p.returncode}: {p.stderr}")
+        check_in(f"error: the QEMU at {old} lacks the syscall-filter plugin API "
+                 "(qemu_plugin_register_vcpu_syscall_filter_cb)", p.stderr)
+        check_not_in("FAKE QEMU STARTED", p.stdout)
+    # Fully emulated, that QEMU is fine.
+    p = t.run("--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan", t.game,
+              env={"LORELEI_QEMU": old})
+    check(p.returncode == 0 and "FAKE QEMU STARTED" in p.stdout, p.stderr)
+    # The real patched QEMU has the API (run_end_to_end runs games with it).
+    p = t.run("--dry-run", t.game)
+    check(p.returncode == 0, p.stderr)
+
+
+def run_refuses_sysroot_of_another_arch(s):
+    """A sysroot made from arm64 files is refused at run (its loader and libc
+    are aarch64 ELF files); an x86_64 one and one without a recognizable C
+    library are not."""
+    t = Setup(s)
+    arm = s.path("arm-tree")
+    os.makedirs(os.path.join(arm, "lib"))
+    os.makedirs(os.path.join(arm, "usr", "lib", "aarch64-linux-gnu"))
+    make_elf(os.path.join(arm, "lib", "ld-linux-aarch64.so.1"), machine=183, etype=3)
+    make_elf(os.path.join(arm, "usr", "lib", "aarch64-linux-gnu", "libc.so.6"), machine=183,
+             etype=3)
+    s.ok("sysroot", "create", "arm", "--from-dir", arm)
+    p = t.run("--dry-run", "--sysroot", "arm", t.game)
+    check(p.returncode == 3, f"exit {p.returncode}: {p.stderr}")
+    check_in("error: sysroot 'arm' is not an x86_64 root file system (lib/ld-linux-aarch64.so.1 "
+             "is aarch64): QEMU would hand its libraries to the x86_64 game", p.stderr)
+    check_in("fix: make one from x86_64 (amd64) files: qemu-lorelei sysroot create NAME "
+             "--from-archive ROOTFS.tar.xz, then qemu-lorelei sysroot remove arm", p.stderr)
+    x86 = s.path("x86-tree")
+    os.makedirs(os.path.join(x86, "lib64"))
+    make_elf(os.path.join(x86, "lib64", "ld-linux-x86-64.so.2"), etype=3)
+    s.ok("sysroot", "create", "amd64", "--from-dir", x86)
+    p = t.run("--dry-run", "--sysroot", "amd64", t.game)
+    check(p.returncode == 0, p.stderr)
+    bare = s.path("bare-tree")
+    os.makedirs(os.path.join(bare, "etc"))
+    s.ok("sysroot", "create", "bare", "--from-dir", bare)
+    p = t.run("--dry-run", "--sysroot", "bare", t.game)
+    check(p.returncode == 0, p.stderr)
+
+
 CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, run_args_and_status,
-                                 run_dry_run_is_what_runs, run_with_sysroot]}
+                                 run_dry_run_is_what_runs, run_with_sysroot,
+                                 run_refuses_parts_for_another_host,
+                                 run_refuses_qemu_without_filter_api,
+                                 run_refuses_sysroot_of_another_arch]}
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",

@@ -63,7 +63,7 @@ static void test_refuses_the_rest(void)
     g_autofree char *arm = make_elf("arm", ELFCLASS64, EM_AARCH64, ET_EXEC);
     expect(arm, LO_EXIT_NOT_X86_64, "is an ELF program for aarch64, not x86_64");
     g_autofree char *rv = make_elf("rv", ELFCLASS64, EM_RISCV, ET_DYN);
-    expect(rv, LO_EXIT_NOT_X86_64, "for riscv, not x86_64");
+    expect(rv, LO_EXIT_NOT_X86_64, "for riscv64, not x86_64");
     g_autofree char *i386 = make_elf("i386", ELFCLASS32, EM_386, ET_EXEC);
     expect(i386, LO_EXIT_NOT_X86_64, "is a 32-bit x86 (i386) ELF program, not x86_64");
     g_autofree char *obj = make_elf("obj", ELFCLASS64, EM_X86_64, ET_REL);
@@ -86,12 +86,50 @@ static void test_refuses_the_rest(void)
     expect("", LO_EXIT_USAGE, "empty");
 }
 
+static void test_host_parts(void)
+{
+    g_assert_cmpstr(lo_elf_machine_name(EM_X86_64), ==, "x86_64");
+    g_assert_cmpstr(lo_elf_machine_name(EM_RISCV), ==, "riscv64");
+    g_setenv("LORELEI_HOST_ARCH", "aarch64", TRUE);
+    g_assert_cmpuint(lo_host_elf_machine(), ==, EM_AARCH64);
+    g_autofree char *x86 = make_elf("host-x86.so", ELFCLASS64, EM_X86_64, ET_DYN);
+    g_autoptr(GError) error = NULL;
+    g_assert_false(lo_elf_check_host_part(x86, "the lorelei plugin", "LORELEI_PLUGIN", &error));
+    g_assert_error(error, LO_ERROR, LO_EXIT_UNSUPPORTED);
+    g_assert_nonnull(strstr(error->message, "is built for x86_64, but this host is aarch64"));
+    g_assert_nonnull(strstr(error->message, "unset LORELEI_PLUGIN"));
+    g_clear_error(&error);
+    g_setenv("LORELEI_HOST_ARCH", "x86_64", TRUE);
+    g_assert_true(lo_elf_check_host_part(x86, "the lorelei plugin", "LORELEI_PLUGIN", &error));
+    /* A script standing in for QEMU cannot be judged, so it passes. */
+    g_autofree char *script = make("qemu.sh", "#!/bin/sh\n", 10, 0755);
+    g_assert_true(lo_elf_check_host_part(script, "QEMU", "LORELEI_QEMU", &error));
+    g_unsetenv("LORELEI_HOST_ARCH");
+}
+
+static void test_qemu_plugin_api(void)
+{
+    g_autofree char *script = make("qemu2.sh", "#!/bin/sh\n", 10, 0755);
+    g_assert_cmpint(lo_qemu_plugin_api(script), ==, LO_QEMU_API_UNKNOWN);
+    /* Only a header, no section table: cannot tell either. */
+    g_autofree char *bare = make_elf("bare-qemu", ELFCLASS64, EM_X86_64, ET_EXEC);
+    g_assert_cmpint(lo_qemu_plugin_api(bare), ==, LO_QEMU_API_UNKNOWN);
+    /* This test program has dynamic symbols but no plugin API. */
+    g_assert_cmpint(lo_qemu_plugin_api("/proc/self/exe"), ==, LO_QEMU_API_NO_PLUGINS);
+    g_autoptr(GError) error = NULL;
+    g_assert_false(lo_qemu_check_filter_api("/proc/self/exe", &error));
+    g_assert_error(error, LO_ERROR, LO_EXIT_UNSUPPORTED);
+    g_assert_nonnull(strstr(error->message, "cannot load plugins at all"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     dir = test_tmpdir();
     g_test_add_func("/elf/accepts-x86_64", test_accepts_x86_64);
     g_test_add_func("/elf/refuses-the-rest", test_refuses_the_rest);
+    g_test_add_func("/elf/host-parts", test_host_parts);
+    g_test_add_func("/elf/qemu-plugin-api", test_qemu_plugin_api);
     int r = g_test_run();
     test_tmpdir_free(dir);
     return r;

@@ -160,8 +160,24 @@ def case_not_enabled(a):
 
 def case_guest_base(a):
     l = under_lorelei(a, "all", qemu_args=["-B", "0x300000000000"])
-    c.check(l.returncode != 0 and "guest_base" in l.stderr,
-            "guest_base != 0 is refused at the handshake with the fix")
+    c.check(l.returncode != 0 and "guest_base != 0" in l.stderr,
+            "guest_base != 0 is refused at the handshake")
+    c.check("QEMU was told where to put the guest (-B or -R" in l.stderr and
+            "'qemu-lorelei run' never sets them" in l.stderr,
+            "the plugin names -B as the cause and says to drop it")
+    c.check("the plugin's message above says why" in l.stderr and
+            "beyond a host address space smaller than x86_64's" in l.stderr,
+            "the guest runtime's message points at the plugin's and at doctor")
+    # The same through the environment; a "-B" among the game's own
+    # arguments is the game's, not QEMU's.
+    cmd, env = lorelei_cmd(a, "all", "-B")
+    env["QEMU_GUEST_BASE"] = "0x300000000000"
+    l = run(cmd, env=env, timeout=120)
+    c.check(l.returncode != 0 and "QEMU was told where to put the guest" in l.stderr,
+            "QEMU_GUEST_BASE is named as the cause too")
+    cmd, env = lorelei_cmd(a, "all", "-B")
+    l = run(cmd, env=env, timeout=120)
+    c.check("guest_base != 0" not in l.stderr, "the game's own '-B' argument moves nothing")
 
 
 CASES = {

@@ -245,8 +245,13 @@ __attribute__((constructor)) static void lorelei_runtime_init(void)
               "qemu-lorelei run %s",
               program, program);
     case LORELEI_EFAULT:
-        fatal("QEMU does not map guest addresses 1:1 (guest_base != 0): do not pass -B or "
-              "set QEMU_GUEST_BASE");
+        fatal("QEMU does not map guest addresses 1:1 (guest_base != 0), so %s's pointers "
+              "cannot be handed to host libraries; the plugin's message above says why. QEMU "
+              "moves the guest when given -B/-R or QEMU_GUEST_BASE/QEMU_RESERVED_VA (drop "
+              "them: 'qemu-lorelei run' never sets them), or when the game is linked at fixed "
+              "addresses that are taken or lie beyond a host address space smaller than "
+              "x86_64's; 'qemu-lorelei doctor' shows the host's",
+              program);
     default:
         fatal("the plugin refused the handshake: %s",
               hello.message[0] ? hello.message : "(no reason given)");
