@@ -46,10 +46,14 @@ struct lorelei_channel {
     _Atomic uint32_t service_sleeping, host_sleeping;
     _Atomic bool closed;
     _Atomic bool broken; /* the guest could not start its service thread */
-    /* Two owners: the manager, until it has reported the spawn, and the
-     * service thread, until it has acknowledged its exit. The service thread
-     * can start, serve and exit before the manager reports, so whichever
-     * finishes last frees the channel. */
+    /* Three owners, each dropping its reference when done with the channel:
+     * - the host thread, until it exits (lorelei_service_thread_exit), or
+     *   until it sees the channel broken and asks for a new one;
+     * - the manager, until it has reported the spawn;
+     * - the service thread, until it has acknowledged its exit; the manager
+     *   drops this one for it when the spawn failed.
+     * The service thread can start, serve and exit before the manager
+     * reports, so whichever finishes last frees the channel. */
     _Atomic int refs;
     struct lorelei_callback *request;
     struct lorelei_callback spawn_cb, exit_cb;
@@ -93,7 +97,7 @@ static struct lorelei_channel *channel_new(void)
         abort();
     }
     ch->id = id;
-    ch->refs = 2;
+    ch->refs = 3;
     ch->spawn_cb = (struct lorelei_callback){.kind = LORELEI_CB_SPAWN_SERVICE,
                                              .fn = id,
                                              .frame = (uint64_t)(uintptr_t)&ch->spawn_status};
@@ -109,15 +113,25 @@ static struct lorelei_channel *channel_new(void)
     return ch;
 }
 
+static void channel_unref(struct lorelei_channel *ch)
+{
+    if (atomic_fetch_sub(&ch->refs, 1) == 1) {
+        free(ch);
+    }
+}
+
 void lorelei_service_call(struct lorelei_thread *t, struct lorelei_callback *cb)
 {
+    if (t->channel && atomic_load(&t->channel->broken)) {
+        /* The guest could not start a service thread for it: ask again, a
+         * thread limit the game hit may have passed. */
+        channel_unref(t->channel);
+        t->channel = NULL;
+    }
     if (!t->channel) {
         t->channel = channel_new();
     }
     struct lorelei_channel *ch = t->channel;
-    if (atomic_load(&ch->broken)) {
-        return; /* reported once when it broke; the result stays zeroed */
-    }
     cb->token = ch->id;
     ch->request = cb;
     atomic_store_explicit(&ch->done, 0, memory_order_relaxed);
@@ -126,14 +140,16 @@ void lorelei_service_call(struct lorelei_thread *t, struct lorelei_callback *cb)
         lorelei_futex_wake_all(&ch->state);
     }
 
+    /* broken: the spawn failed, possibly before `done` was cleared above;
+     * the callback is skipped and its result stays zeroed. */
     uint64_t spin_until = now_ns() + SPIN_NS;
-    while (!atomic_load_explicit(&ch->done, memory_order_acquire)) {
+    while (!atomic_load_explicit(&ch->done, memory_order_acquire) && !atomic_load(&ch->broken)) {
         if (now_ns() < spin_until) {
             lorelei_cpu_relax();
             continue;
         }
         atomic_store(&ch->host_sleeping, 1);
-        if (!atomic_load(&ch->done)) {
+        if (!atomic_load(&ch->done) && !atomic_load(&ch->broken)) {
             lorelei_futex_wait(&ch->done, 0, WAIT_SLICE_NS);
         }
         atomic_store(&ch->host_sleeping, 0);
@@ -205,13 +221,6 @@ int64_t lorelei_op_wait_callback(struct lorelei_thread *t, uint64_t channel_id)
     }
 }
 
-static void channel_unref(struct lorelei_channel *ch)
-{
-    if (atomic_fetch_sub(&ch->refs, 1) == 1) {
-        free(ch);
-    }
-}
-
 bool lorelei_service_complete(uint64_t cb, int64_t *status)
 {
     struct lorelei_thread *t = lorelei_thread_peek();
@@ -224,19 +233,26 @@ bool lorelei_service_complete(uint64_t cb, int64_t *status)
     *status = 0;
     if (cb == (uint64_t)(uintptr_t)&ch->spawn_cb) {
         if (ch->spawn_status != 0) {
-            lorelei_log("the guest could not start a service thread for host callbacks "
-                        "(pthread_create failed with %d); a host thread's callback is skipped",
-                        (int)ch->spawn_status);
+            static atomic_bool said;
+            if (!atomic_exchange(&said, true)) {
+                lorelei_log("the guest could not start a thread to run a host thread's callbacks "
+                            "(pthread_create failed with error %d: the game may be at its thread "
+                            "limit); such callbacks are skipped (they return 0) until a later one "
+                            "can start it",
+                            (int)ch->spawn_status);
+            }
+            lorelei_debug("channel %u: the guest could not start its service thread (error %d)",
+                          ch->id, (int)ch->spawn_status);
+            atomic_store(&channels[ch->id], NULL);
             atomic_store(&ch->broken, true);
             atomic_store(&ch->done, 1);
             lorelei_futex_wake_all(&ch->done);
-            atomic_store(&channels[ch->id], NULL);
             channel_unref(ch); /* no service thread will ever acknowledge an exit */
         }
-        channel_unref(ch);
+        channel_unref(ch); /* the manager's */
     } else if (cb == (uint64_t)(uintptr_t)&ch->exit_cb) {
         atomic_store(&channels[ch->id], NULL);
-        channel_unref(ch);
+        channel_unref(ch); /* the service thread's */
     } else {
         atomic_store(&ch->done, 1);
         if (atomic_load(&ch->host_sleeping)) {
@@ -253,6 +269,7 @@ void lorelei_service_thread_exit(struct lorelei_thread *t)
         t->channel = NULL;
         atomic_store(&ch->closed, true);
         lorelei_futex_wake_all(&ch->state);
+        channel_unref(ch); /* the host thread's */
     }
 }
 

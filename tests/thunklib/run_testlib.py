@@ -135,6 +135,27 @@ def case_unwind(a):
             "with a message saying the guest left a callback without returning")
 
 
+def case_spawn_fail(a):
+    """The guest cannot start the service threads for a host thread's
+    callbacks (fail_threads.so refuses the first two): those callbacks are
+    skipped with one message, the host thread tries again on its next
+    callback, and nothing touches a freed channel (the san suite runs this
+    under ASan)."""
+    n = native(a, "spawn-fail")
+    fail = ["-E", f"LD_PRELOAD={os.path.abspath(a.fail_threads)}", "-E", "LORELEI_TEST_FAIL_SERVICE_THREADS=2"]
+    l = under_lorelei(a, "spawn-fail", qemu_args=fail, timeout=60)
+    c.check(n.returncode == 0 and "spawn_fail_sum=100 ran=5" in n.stdout,
+            "natively all five callbacks run")
+    c.check(l.returncode == 0, f"under Lorelei the game exits 0 (status {l.returncode})")
+    c.check("spawn_fail_sum=90 ran=3" in l.stdout,
+            "the two callbacks without a service thread are skipped, the host thread's later "
+            "callbacks run (a new service thread)")
+    c.check("thread_after=12" in l.stdout, "a new host thread's callback runs afterwards")
+    said = l.stderr.count("could not start a thread to run a host thread's callbacks")
+    c.check(said == 1, f"the failure is reported once ({said} times)")
+    c.check("AddressSanitizer" not in l.stderr, "no use of freed memory")
+
+
 def case_no_plugin(a):
     n = run([a.prog, "all"], env=dict(os.environ, LD_LIBRARY_PATH=a.stub_dir))
     c.check(n.returncode == 127, "the stub run natively exits 127")
@@ -169,7 +190,7 @@ CASES = {
     "signal-wait": case_signal_wait, "sigint": lambda a: case_block(a, signal.SIGINT),
     "sigterm": lambda a: case_block(a, signal.SIGTERM), "busy-signals": case_busy_signals,
     "exit-while-waiting": case_exit_while_waiting, "fork": case_fork, "unwind": case_unwind,
-    "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
+    "spawn-fail": case_spawn_fail, "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
 }
 
 
@@ -180,6 +201,7 @@ def main():
     ap.add_argument("--prog", required=True)
     ap.add_argument("--native-dir", required=True)
     ap.add_argument("--stub-dir", required=True)
+    ap.add_argument("--fail-threads", required=True)
     a = ap.parse_args()
     CASES[a.case](a)
     c.finish()

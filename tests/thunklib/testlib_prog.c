@@ -12,6 +12,8 @@
  *   testlib_prog exit-while-waiting  exit() while a host thread waits for a callback
  *   testlib_prog fork                host-thread callbacks before and after fork()
  *   testlib_prog unwind              longjmp out of a nested callback (Lorelei only)
+ *   testlib_prog spawn-fail          host-thread callbacks while the guest cannot start
+ *                                    service threads (with fail_threads.so preloaded)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -403,6 +405,19 @@ static int unwind(void)
     return 0;
 }
 
+/* Under fail_threads.so refusing the first two service threads: one host
+ * thread calls back five times (add_cb(i, 0) = 10 * i, i = 0..4); the two
+ * calls whose service thread could not start are skipped (0), later ones
+ * run. Natively every call runs. Then a new host thread calls back. */
+static int spawn_fail(void)
+{
+    atomic_int ran = 0;
+    long long sum = (long long)tl_run_in_threads(add_cb, 1, 5, &ran);
+    printf("spawn_fail_sum=%lld ran=%d\n", sum, atomic_load(&ran));
+    printf("thread_after=%d\n", tl_run_in_thread(add_cb, 1, 2, NULL));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -437,6 +452,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "unwind") == 0) {
         return unwind();
+    }
+    if (strcmp(mode, "spawn-fail") == 0) {
+        return spawn_fail();
     }
     fprintf(stderr, "usage: see the comment at the top of testlib_prog.c\n");
     return 2;
