@@ -42,9 +42,11 @@ struct lorelei_thread {
     /* A CALL put off until the guest has started its manager (after fork). */
     bool deferred;
     uint64_t deferred_fn, deferred_frame;
-    /* A service thread: the channel and callback it is running right now. */
+    /* A service thread: the channel and callback it is running right now,
+     * and the channel it waits on. */
     struct lorelei_channel *serving;
     uint64_t serving_cb;
+    struct lorelei_channel *waits_on;
 };
 
 extern __thread struct lorelei_thread *lorelei_tls_thread

@@ -7,6 +7,7 @@ usage: run_testlib.py CASE --qemu Q --plugin P --preload S --prog PROG
 """
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -137,13 +138,12 @@ def case_unwind(a):
 
 def case_spawn_fail(a):
     """The guest cannot start the service threads for a host thread's
-    callbacks (fail_threads.so refuses the first two): those callbacks are
+    callbacks (service_spy.so refuses the first two): those callbacks are
     skipped with one message, the host thread tries again on its next
     callback, and nothing touches a freed channel (the san suite runs this
     under ASan)."""
     n = native(a, "spawn-fail")
-    fail = ["-E", f"LD_PRELOAD={os.path.abspath(a.fail_threads)}", "-E", "LORELEI_TEST_FAIL_SERVICE_THREADS=2"]
-    l = under_lorelei(a, "spawn-fail", qemu_args=fail, timeout=60)
+    l = under_lorelei(a, "spawn-fail", qemu_args=spy(a, fail=2), timeout=60)
     c.check(n.returncode == 0 and "spawn_fail_sum=100 ran=5" in n.stdout,
             "natively all five callbacks run")
     c.check(l.returncode == 0, f"under Lorelei the game exits 0 (status {l.returncode})")
@@ -154,6 +154,47 @@ def case_spawn_fail(a):
     said = l.stderr.count("could not start a thread to run a host thread's callbacks")
     c.check(said == 1, f"the failure is reported once ({said} times)")
     c.check("AddressSanitizer" not in l.stderr, "no use of freed memory")
+
+
+def spy(a, fail=0):
+    return ["-E", f"LD_PRELOAD={os.path.abspath(a.service_spy)}",
+            "-E", f"LORELEI_TEST_FAIL_SERVICE_THREADS={fail}"]
+
+
+HOST_THREADS = 3000
+
+
+def case_host_threads(a):
+    """3000 host threads in turn, each calling back once: each needs a
+    channel and a service thread. Channel ids are reused, so no number of
+    them is too many; the table never holds more than are alive at once."""
+    n = native(a, "host-threads", str(HOST_THREADS), timeout=300)
+    start = time.monotonic()
+    l = under_lorelei(a, "host-threads", str(HOST_THREADS), timeout=600,
+                      plugin_args=["verbose=on"])
+    took = time.monotonic() - start
+    want = f"host_threads={HOST_THREADS} correct={HOST_THREADS} ran={HOST_THREADS}"
+    c.check(n.returncode == 0 and want in n.stdout, "natively every callback runs")
+    c.check(l.returncode == 0, f"under Lorelei the game exits 0 (status {l.returncode})")
+    c.check(want in l.stdout, f"under Lorelei all {HOST_THREADS} callbacks ran, with the right "
+                              f"results ({took:.1f} s)")
+    asked = re.findall(r"channel (\d+) \(generation (\d+)\): asking", l.stderr)
+    slots = {int(s) for s, _ in asked}
+    c.check(len(asked) == HOST_THREADS, f"one service thread per host thread ({len(asked)})")
+    c.check(0 < len(slots) <= 64, f"channel slots are reused ({len(slots)} slots for "
+                                  f"{len(asked)} channels)")
+
+
+def case_stale_channel(a):
+    """An id a service thread kept after it exited does not reach the
+    channel that reuses its slot (ids carry a generation)."""
+    l = under_lorelei(a, "stale-channel", qemu_args=spy(a), timeout=60)
+    c.check(l.returncode == 0, f"exit 0 (status {l.returncode})")
+    c.check("old_ids=3 slot_reused=1" in l.stdout,
+            "a live channel reuses the slot of an exited service thread (the check is meaningful)")
+    c.check("stale_id_reached_a_channel=0" in l.stdout,
+            "WAIT_CALLBACK with the old id is refused (ENOENT)")
+    c.check("still_ticking=1" in l.stdout, "the live channel's callbacks keep running")
 
 
 def case_no_plugin(a):
@@ -190,7 +231,8 @@ CASES = {
     "signal-wait": case_signal_wait, "sigint": lambda a: case_block(a, signal.SIGINT),
     "sigterm": lambda a: case_block(a, signal.SIGTERM), "busy-signals": case_busy_signals,
     "exit-while-waiting": case_exit_while_waiting, "fork": case_fork, "unwind": case_unwind,
-    "spawn-fail": case_spawn_fail, "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
+    "spawn-fail": case_spawn_fail, "host-threads": case_host_threads,
+    "stale-channel": case_stale_channel, "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
 }
 
 
@@ -201,7 +243,7 @@ def main():
     ap.add_argument("--prog", required=True)
     ap.add_argument("--native-dir", required=True)
     ap.add_argument("--stub-dir", required=True)
-    ap.add_argument("--fail-threads", required=True)
+    ap.add_argument("--service-spy", required=True)
     a = ap.parse_args()
     CASES[a.case](a)
     c.finish()

@@ -13,7 +13,10 @@
  *   testlib_prog fork                host-thread callbacks before and after fork()
  *   testlib_prog unwind              longjmp out of a nested callback (Lorelei only)
  *   testlib_prog spawn-fail          host-thread callbacks while the guest cannot start
- *                                    service threads (with fail_threads.so preloaded)
+ *                                    service threads (with service_spy.so preloaded)
+ *   testlib_prog host-threads N      N host threads in turn, each calls back once and exits
+ *   testlib_prog stale-channel       a service thread's old channel id, once its slot is
+ *                                    reused, reaches nothing (with service_spy.so)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -405,7 +408,7 @@ static int unwind(void)
     return 0;
 }
 
-/* Under fail_threads.so refusing the first two service threads: one host
+/* Under service_spy.so refusing the first two service threads: one host
  * thread calls back five times (add_cb(i, 0) = 10 * i, i = 0..4); the two
  * calls whose service thread could not start are skipped (0), later ones
  * run. Natively every call runs. Then a new host thread calls back. */
@@ -415,6 +418,63 @@ static int spawn_fail(void)
     long long sum = (long long)tl_run_in_threads(add_cb, 1, 5, &ran);
     printf("spawn_fail_sum=%lld ran=%d\n", sum, atomic_load(&ran));
     printf("thread_after=%d\n", tl_run_in_thread(add_cb, 1, 2, NULL));
+    return 0;
+}
+
+/* Like a game that opens and closes its audio device for hours: every host
+ * thread needs its own service thread, and there must be no ceiling. */
+static int host_threads(int n)
+{
+    atomic_int ran = 0;
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        correct += tl_run_in_thread(add_cb, i % 100, 3, &ran) == (i % 100) * 10 + 3;
+    }
+    printf("host_threads=%d correct=%d ran=%d\n", n, correct, atomic_load(&ran));
+    return 0;
+}
+
+static int count_cb(int a, int b, void *user)
+{
+    atomic_fetch_add((atomic_int *)user, 1);
+    return a + b;
+}
+
+static int stale_channel(void)
+{
+    int (*seen)(uint64_t *, int) =
+        (int (*)(uint64_t *, int))dlsym(RTLD_DEFAULT, "lorelei_test_service_ids");
+    if (!seen) {
+        printf("service_spy.so is not preloaded\n");
+        return 1;
+    }
+    for (int i = 0; i < 3; i++) {
+        tl_run_in_thread(add_cb, i, 1, NULL);
+    }
+    usleep(200000); /* the three service threads acknowledge their exit */
+    uint64_t old[3];
+    int n_old = seen(old, 3);
+    atomic_int ticks = 0;
+    tl_start_callback_thread(count_cb, &ticks); /* a fourth host thread, for good */
+    if (!wait_for(&ticks, 3, 5000)) {
+        printf("the callback thread never called back\n");
+        return 1;
+    }
+    uint64_t all[4];
+    int n_all = seen(all, 4);
+    uint64_t live = n_all == 4 ? all[3] : 0;
+    /* Channel ids are generation << 32 | slot (plugin/service.c). */
+    int reused = 0, reached = 0;
+    for (int i = 0; i < n_old; i++) {
+        if ((uint32_t)old[i] == (uint32_t)live) {
+            reused++;
+            reached += raw_lorelei(LORELEI_OP_WAIT_CALLBACK, (long)old[i], 0) != -LORELEI_ENOENT;
+        }
+    }
+    int before = atomic_load(&ticks);
+    int still_ticking = wait_for(&ticks, before + 3, 5000);
+    printf("old_ids=%d slot_reused=%d stale_id_reached_a_channel=%d still_ticking=%d\n", n_old,
+           reused > 0, reached, still_ticking);
     return 0;
 }
 
@@ -455,6 +515,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "spawn-fail") == 0) {
         return spawn_fail();
+    }
+    if (strcmp(mode, "host-threads") == 0 && argc == 3) {
+        return host_threads(atoi(argv[2]));
+    }
+    if (strcmp(mode, "stale-channel") == 0) {
+        return stale_channel();
     }
     fprintf(stderr, "usage: see the comment at the top of testlib_prog.c\n");
     return 2;
