@@ -113,6 +113,10 @@ void lorelei_signals_note_sigaction(uint64_t sig, uint64_t guest_act);
 void lorelei_signals_refresh(void);
 extern atomic_bool lorelei_signals_dirty;
 
+/* Reads `len` bytes at host address `addr` (a guest address, guest_base
+ * being 0) without faulting if it is unmapped. */
+bool lorelei_host_read(uint64_t addr, void *out, size_t len);
+
 /* ---- messages ---------------------------------------------------------------- */
 void lorelei_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lorelei_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -4,6 +4,12 @@
  * stub was generated from the same description, dlopens the host library
  * under one of the sonames its manifest lists - never a name or path the
  * guest chose - and resolves every function of the table once.
+ *
+ * The stub's invoker table (guest functions that run callbacks) is copied at
+ * every LIB_OPEN, not only the first: stubs are linked -z nodelete, so the
+ * copy in use stays valid, but a stub built otherwise, or a second copy of
+ * it from another file, can be loaded at another address, and the plugin
+ * must call the invokers of a copy that is still there.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -16,13 +22,20 @@
 
 enum { MAX_LIBS = 32 }; /* library ids are 1..31 (thunkgen/overrides.py) */
 
+/* A copy of a stub's invoker table. Replaced tables are kept, never freed:
+ * a host thread may be reading one (at most one per stub load). */
+struct invoker_table {
+    struct invoker_table *older;
+    uint64_t fns[]; /* guest addresses, one per callback signature */
+};
+
 struct lib_state {
     atomic_bool open;
     atomic_bool armed;
     bool tried;
     int error; /* -LORELEI_E* of a failed open, sticky */
     void *handle;
-    uint64_t *invokers; /* guest addresses, one per callback signature */
+    _Atomic(struct invoker_table *) invokers;
     char message[LORELEI_MESSAGE_SIZE];
 };
 
@@ -92,8 +105,8 @@ void lorelei_lib_arm(const struct lorelei_host_lib *lib)
 
 uint64_t lorelei_lib_invoker(const struct lorelei_host_lib *lib, uint32_t sig)
 {
-    struct lib_state *st = state_of(lib);
-    return sig < lib->n_sigs && st->invokers ? st->invokers[sig] : 0;
+    struct invoker_table *t = atomic_load_explicit(&state_of(lib)->invokers, memory_order_acquire);
+    return sig < lib->n_sigs && t ? t->fns[sig] : 0;
 }
 
 int lorelei_missing_native(const struct lorelei_host_lib *lib, uint32_t index)
@@ -138,8 +151,7 @@ static int fail(struct lib_state *st, int error, const char *fmt, ...)
 }
 
 /* Load the host library and resolve its table. Called once, under open_lock. */
-static int load(const struct lorelei_host_lib *lib, struct lib_state *st, uint64_t invokers,
-                uint32_t n_invokers)
+static int load(const struct lorelei_host_lib *lib, struct lib_state *st)
 {
     char errors[LORELEI_MESSAGE_SIZE / 2] = "";
     for (const char *const *so = lib->sonames; *so && !st->handle; so++) {
@@ -154,12 +166,6 @@ static int load(const struct lorelei_host_lib *lib, struct lib_state *st, uint64
                     "or run the game with this thunk off (qemu-lorelei run --no-thunk %s)",
                     lib->name, lib->sonames[0], errors, lib->sonames[0], lib->name);
     }
-    st->invokers = calloc(lib->n_sigs ? lib->n_sigs : 1, sizeof(uint64_t));
-    if (!st->invokers) {
-        return fail(st, -LORELEI_ENOLINK, "%s: out of memory", lib->name);
-    }
-    /* guest_base == 0 (checked by HELLO): the guest's table is readable here. */
-    memcpy(st->invokers, (const void *)(uintptr_t)invokers, n_invokers * sizeof(uint64_t));
     uint32_t missing = 0;
     for (uint32_t i = 0; i < lib->n_fns; i++) {
         lib->natives[i] = lib->resolve ? lib->resolve(lib, st->handle, lib->fns[i].name)
@@ -169,6 +175,39 @@ static int load(const struct lorelei_host_lib *lib, struct lib_state *st, uint64
     lorelei_debug("%s: loaded %s, %u of %u functions resolved", lib->name, lib->sonames[0],
                   lib->n_fns - missing, lib->n_fns);
     atomic_store_explicit(&st->open, true, memory_order_release);
+    return 0;
+}
+
+/* Installs the invoker table of the stub that is asking, unless the one in
+ * use is the same. Under open_lock. */
+static int take_invokers(const struct lorelei_host_lib *lib, struct lib_state *st,
+                         struct lorelei_lib_open *req)
+{
+    size_t size = sizeof(struct invoker_table) + (size_t)lib->n_sigs * sizeof(uint64_t);
+    struct invoker_table *t = calloc(1, size);
+    if (!t) {
+        snprintf(req->message, sizeof(req->message), "%s: out of memory", lib->name);
+        return -LORELEI_ENOLINK;
+    }
+    if (lib->n_sigs && !lorelei_host_read(req->invokers, t->fns, lib->n_sigs * sizeof(uint64_t))) {
+        free(t);
+        snprintf(req->message, sizeof(req->message),
+                 "%s: the stub's invoker table at %#llx is not readable", lib->name,
+                 (unsigned long long)req->invokers);
+        return -LORELEI_EFAULT;
+    }
+    struct invoker_table *cur = atomic_load(&st->invokers);
+    if (cur && memcmp(cur->fns, t->fns, lib->n_sigs * sizeof(uint64_t)) == 0) {
+        free(t);
+        return 0;
+    }
+    if (cur) {
+        lorelei_debug("%s: the stub was loaded again at another address; its callbacks go to "
+                      "the new copy",
+                      lib->name);
+    }
+    t->older = cur;
+    atomic_store_explicit(&st->invokers, t, memory_order_release);
     return 0;
 }
 
@@ -202,16 +241,16 @@ int64_t lorelei_op_lib_open(uint64_t guest_request)
                  "qemu-lorelei",
                  lib->name, req->n_functions, (unsigned long long)req->api_hash, lib->n_fns,
                  (unsigned long long)lib->api_hash);
-    } else if (atomic_load(&st->open)) {
-        status = 0;
     } else {
         if (!st->tried) {
             st->tried = true;
-            st->error = load(lib, st, req->invokers, req->n_invokers);
+            st->error = load(lib, st);
         }
         status = st->error;
         if (status) {
             snprintf(req->message, sizeof(req->message), "%s", st->message);
+        } else {
+            status = take_invokers(lib, st, req);
         }
     }
     pthread_mutex_unlock(&open_lock);

@@ -77,8 +77,7 @@ static void reply(struct lorelei_hello *h, const char *fmt, ...)
     lorelei_log("%s", h->message);
 }
 
-/* Reads `len` bytes at host address `addr` without faulting if unmapped. */
-static bool host_read(uint64_t addr, void *out, size_t len)
+bool lorelei_host_read(uint64_t addr, void *out, size_t len)
 {
     struct iovec local = {out, len}, remote = {(void *)(uintptr_t)addr, len};
     return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
@@ -97,7 +96,7 @@ int64_t lorelei_op_hello(uint64_t guest_hello)
     }
     g_byte_array_unref(buf);
     uint64_t direct = 0;
-    if (!ok || !host_read(via_qemu.probe_addr, &direct, sizeof(direct)) ||
+    if (!ok || !lorelei_host_read(via_qemu.probe_addr, &direct, sizeof(direct)) ||
         direct != via_qemu.probe_value) {
         lorelei_log("QEMU does not map guest addresses 1:1 to host addresses (guest_base != 0), "
                     "so pointers cannot be shared with host libraries. Do not pass -B or set "

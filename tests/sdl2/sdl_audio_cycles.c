@@ -29,8 +29,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "SDL_Init: %s\n", SDL_GetError());
         return 1;
     }
-    SDL_AudioSpec want = {.freq = 48000, .format = AUDIO_S16SYS, .channels = 2, .samples = 256,
-                          .callback = fill};
+    SDL_AudioSpec want = {
+        .freq = 48000, .format = AUDIO_S16SYS, .channels = 2, .samples = 256, .callback = fill};
     int ok = 0;
     for (int i = 0; i < n; i++) {
         SDL_AudioSpec have;

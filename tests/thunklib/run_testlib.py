@@ -19,17 +19,17 @@ from lorelei import Checks, add_common_args, from_args, run  # noqa: E402
 c = Checks()
 
 
-def native(a, *args, timeout=120, **popen):
+def native(a, *args, timeout=120, prog=None, **popen):
     env = dict(os.environ, LD_LIBRARY_PATH=a.native_dir)
     env.pop("LD_PRELOAD", None)
-    return run([a.prog, *args], env=env, timeout=timeout, **popen)
+    return run([prog or a.prog, *args], env=env, timeout=timeout, **popen)
 
 
-def lorelei_cmd(a, *args, **kw):
+def lorelei_cmd(a, *args, prog=None, **kw):
     kw.setdefault("libs", ["testlib"])
     kw.setdefault("guest_lib_dirs", [a.stub_dir])
     kw.setdefault("host_lib_dirs", [a.native_dir])
-    return from_args(a).command([a.prog, *args], **kw)
+    return from_args(a).command([prog or a.prog, *args], **kw)
 
 
 def under_lorelei(a, *args, timeout=120, preexec_fn=None, **kw):
@@ -197,6 +197,21 @@ def case_stale_channel(a):
     c.check("still_ticking=1" in l.stdout, "the live channel's callbacks keep running")
 
 
+def case_reload(a):
+    """dlopen the library, call back (same thread, host thread), dlclose, five
+    times. With a stub built without -z nodelete, each dlopen maps it again,
+    elsewhere: the plugin must call the invokers of the copy now loaded."""
+    native_lib = os.path.join(a.native_dir, "liblorelei-testlib.so.1")
+    n = native(a, native_lib, "5", prog=a.reload_prog)
+    l = under_lorelei(a, os.path.abspath(a.deletable_stub), "5", prog=a.reload_prog)
+    c.check(n.returncode == 0 and "cycles=5 of 5" in n.stdout, "natively every cycle's callbacks run")
+    c.check(l.returncode == 0 and "cycles=5 of 5" in l.stdout,
+            f"under Lorelei too, exit 0 (status {l.returncode})")
+    reserved = re.search(r"info reserved=(\d+)", l.stdout)
+    c.check(reserved is not None and int(reserved.group(1)) > 0,
+            "the stub was unloaded and loaded elsewhere (the check is meaningful)")
+
+
 def case_no_plugin(a):
     n = run([a.prog, "all"], env=dict(os.environ, LD_LIBRARY_PATH=a.stub_dir))
     c.check(n.returncode == 127, "the stub run natively exits 127")
@@ -232,7 +247,7 @@ CASES = {
     "sigterm": lambda a: case_block(a, signal.SIGTERM), "busy-signals": case_busy_signals,
     "exit-while-waiting": case_exit_while_waiting, "fork": case_fork, "unwind": case_unwind,
     "spawn-fail": case_spawn_fail, "host-threads": case_host_threads,
-    "stale-channel": case_stale_channel, "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
+    "stale-channel": case_stale_channel, "reload": case_reload, "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
 }
 
 
@@ -244,6 +259,8 @@ def main():
     ap.add_argument("--native-dir", required=True)
     ap.add_argument("--stub-dir", required=True)
     ap.add_argument("--service-spy", required=True)
+    ap.add_argument("--reload-prog", required=True)
+    ap.add_argument("--deletable-stub", required=True)
     a = ap.parse_args()
     CASES[a.case](a)
     c.finish()
