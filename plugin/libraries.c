@@ -44,6 +44,8 @@ static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Indexed by library id; filled once at install (read-only afterwards). */
 static const struct lorelei_host_lib *libs_by_id[MAX_LIBS];
+/* A bit per function of each library: its absence was reported. */
+static _Atomic uint32_t *reported_missing[MAX_LIBS];
 
 void lorelei_libs_init(void)
 {
@@ -51,6 +53,7 @@ void lorelei_libs_init(void)
         const struct lorelei_host_lib *lib = lorelei_all_libs[i];
         if (lib->id < MAX_LIBS) {
             libs_by_id[lib->id] = lib;
+            reported_missing[lib->id] = calloc(lib->n_fns / 32 + 1, sizeof(uint32_t));
         }
     }
 }
@@ -111,9 +114,10 @@ uint64_t lorelei_lib_invoker(const struct lorelei_host_lib *lib, uint32_t sig)
 
 int lorelei_missing_native(const struct lorelei_host_lib *lib, uint32_t index)
 {
-    static _Atomic uint32_t reported[MAX_LIBS][64];
-    uint32_t bit = 1u << (index % 32), word = (index / 32) % 64;
-    if (!(atomic_fetch_or(&reported[lib->id][word], bit) & bit)) {
+    /* Without its bitmap (out of memory at install) every call says it. */
+    _Atomic uint32_t *reported = reported_missing[lib->id];
+    uint32_t bit = 1u << (index % 32);
+    if (!reported || !(atomic_fetch_or(&reported[index / 32], bit) & bit)) {
         lorelei_log("%s: the game called %s, which the host's %s does not provide; "
                     "the call returns 0",
                     lib->name, lib->fns[index].name, lib->sonames[0]);
