@@ -152,13 +152,11 @@ EXPORT __GLXextFuncPtr __glXGLLoadGLXFunction(const char *name, __GLXextFuncPtr 
 
 void lorelei_glx_guest_visuals(XVisualInfo *visuals, size_t n, Display *dpy)
 {
-    static XVisualInfo *(*get_visual_info)(Display *, long, XVisualInfo *, int *);
-    static int (*xfree)(void *);
-    if (!get_visual_info) {
-        xfree = (int (*)(void *))guest_x11("XFree");
-        get_visual_info =
-            (XVisualInfo * (*)(Display *, long, XVisualInfo *, int *)) guest_x11("XGetVisualInfo");
-    }
+    static _Atomic(void *) xfree_cache, get_visual_info_cache;
+    int (*xfree)(void *) = (int (*)(void *))lorelei_cached_symbol(&xfree_cache, guest_x11, "XFree");
+    XVisualInfo *(*get_visual_info)(Display *, long, XVisualInfo *, int *) =
+        (XVisualInfo * (*)(Display *, long, XVisualInfo *, int *))
+            lorelei_cached_symbol(&get_visual_info_cache, guest_x11, "XGetVisualInfo");
     for (size_t i = 0; i < n; i++) {
         XVisualInfo want = {.visualid = visuals[i].visualid, .screen = visuals[i].screen};
         int count = 0;
@@ -178,11 +176,13 @@ void lorelei_glx_guest_visuals(XVisualInfo *visuals, size_t n, Display *dpy)
 void lorelei_glx_x_errors(void *display)
 {
     (void)display; /* errors name their own Display */
-    static XErrorHandler (*set_handler)(XErrorHandler);
+    static _Atomic(void *) cache;
     XErrorEvent event;
     while (lorelei_thunk___lorelei_gl_take_x_error(&event)) {
-        if (!set_handler &&
-            !(set_handler = (XErrorHandler(*)(XErrorHandler))guest_x11("XSetErrorHandler"))) {
+        XErrorHandler (*set_handler)(XErrorHandler) =
+            (XErrorHandler(*)(XErrorHandler))lorelei_cached_symbol(&cache, guest_x11,
+                                                                   "XSetErrorHandler");
+        if (!set_handler) {
             continue;
         }
         /* The handler the game installed (or Xlib's default, which prints
