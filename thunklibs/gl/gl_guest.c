@@ -173,22 +173,30 @@ void lorelei_glx_guest_visuals(XVisualInfo *visuals, size_t n, Display *dpy)
     }
 }
 
+/* The handler the game installed with XSetErrorHandler (or Xlib's default,
+ * which prints the error and exits, as natively). Read, not asked for:
+ * XSetErrorHandler reports the old handler only by installing another, and
+ * an X error another thread got meanwhile would go to that one (with NULL:
+ * Xlib's default, which ends the game). libX11 keeps the handler in
+ * _XErrorFunction, NULL until the game installs one, and XSetErrorHandler
+ * reports NULL as _XDefaultError; both are exported (Xlibint.h). */
+static XErrorHandler game_error_handler(void)
+{
+    static _Atomic(void *) function_cache, default_cache;
+    XErrorHandler *current =
+        (XErrorHandler *)lorelei_cached_symbol(&function_cache, guest_x11, "_XErrorFunction");
+    XErrorHandler handler = current ? __atomic_load_n(current, __ATOMIC_ACQUIRE) : NULL;
+    return handler
+               ? handler
+               : (XErrorHandler)lorelei_cached_symbol(&default_cache, guest_x11, "_XDefaultError");
+}
+
 void lorelei_glx_x_errors(void *display)
 {
     (void)display; /* errors name their own Display */
-    static _Atomic(void *) cache;
     XErrorEvent event;
     while (lorelei_thunk___lorelei_gl_take_x_error(&event)) {
-        XErrorHandler (*set_handler)(XErrorHandler) =
-            (XErrorHandler(*)(XErrorHandler))lorelei_cached_symbol(&cache, guest_x11,
-                                                                   "XSetErrorHandler");
-        if (!set_handler) {
-            continue;
-        }
-        /* The handler the game installed (or Xlib's default, which prints
-         * the error and exits, as natively). */
-        XErrorHandler handler = set_handler(NULL);
-        set_handler(handler);
+        XErrorHandler handler = game_error_handler();
         if (handler && event.display) {
             handler(event.display, &event);
         }
