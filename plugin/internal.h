@@ -6,6 +6,12 @@
  * opened under libraries.c's mutex and read lock-free afterwards (the opened
  * flag is published with release/acquire). Callback slots and channels use
  * atomics; see callbacks.c and service.c.
+ *
+ * fork(): every file with a mutex (libraries.c, service.c, and the host
+ * halves x11_host.c and gl_host.c) registers pthread_atfork handlers that
+ * hold it across the fork, so the child gets it free and what it protects
+ * consistent; state that belongs to threads the child does not have (service
+ * channels, other threads' shadows) is dropped in the child.
  */
 #ifndef LORELEI_PLUGIN_INTERNAL_H
 #define LORELEI_PLUGIN_INTERNAL_H
@@ -94,7 +100,6 @@ void lorelei_service_call(struct lorelei_thread *t, struct lorelei_callback *cb)
 int64_t lorelei_service_wait(struct lorelei_thread *t, uint64_t channel_id);
 /* CALLBACK_RETURN for a callback a service thread ran; false if cb is not one. */
 bool lorelei_service_complete(uint64_t cb, int64_t *status);
-void lorelei_service_after_fork_child(void);
 /* Set in a fork() child until a guest thread has restarted the manager. */
 extern atomic_bool lorelei_manager_wanted;
 extern struct lorelei_callback lorelei_start_manager_cb;

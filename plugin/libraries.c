@@ -42,6 +42,23 @@ struct lib_state {
 static struct lib_state states[MAX_LIBS];
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* fork() with another thread inside LIB_OPEN would give the child this lock
+ * held by a thread it does not have: the fork waits for the open instead. */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&open_lock);
+}
+
+static void fork_done(void)
+{
+    pthread_mutex_unlock(&open_lock);
+}
+
+__attribute__((constructor)) static void register_fork_handlers(void)
+{
+    pthread_atfork(fork_prepare, fork_done, fork_done);
+}
+
 /* Indexed by library id; filled once at install (read-only afterwards). */
 static const struct lorelei_host_lib *libs_by_id[MAX_LIBS];
 /* A bit per function of each library: its absence was reported. */

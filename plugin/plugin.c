@@ -163,11 +163,6 @@ static bool filter(unsigned int vcpu, int64_t num, uint64_t op, uint64_t a2, uin
     return true;
 }
 
-static void after_fork_child(void)
-{
-    lorelei_service_after_fork_child();
-}
-
 /* Threads may still be parked in the filter while this runs (they are
  * killed by exit_group right after): take no lock they could hold and wait
  * for nothing. */
@@ -242,7 +237,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
      * loader caught half-way (ld.so asserts RT_CONSISTENT on its next
      * dlopen). Loading it now closes the window. */
     dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
-    pthread_atfork(NULL, NULL, after_fork_child);
     qemu_plugin_register_vcpu_syscall_filter_cb(id, filter, NULL);
     lorelei_register_atexit(id, on_exit_plugin);
     return 0;

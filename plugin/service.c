@@ -395,13 +395,24 @@ void lorelei_service_thread_exit(struct lorelei_thread *t)
     t->waits_on = NULL;
 }
 
-void lorelei_service_after_fork_child(void)
+/* fork(): the table and queue are taken consistent (prepare holds the
+ * lock across the fork), then the child empties them. */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+static void fork_parent(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+static void fork_child(void)
 {
     /* Host threads do not survive fork(), and neither do the guest's service
      * threads: start from an empty table. Old channels are dropped, not
      * freed: other threads' state may still point at them. Generations
      * are kept, so no id from before the fork addresses a new channel. */
-    pthread_mutex_init(&lock, NULL);
     free_head = 0;
     for (uint32_t i = n_slots; i-- > 1;) {
         slots[i].ch = NULL;
@@ -416,4 +427,10 @@ void lorelei_service_after_fork_child(void)
         t->serving = NULL;
         t->waits_on = NULL;
     }
+    pthread_mutex_unlock(&lock);
+}
+
+__attribute__((constructor)) static void register_fork_handlers(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
 }

@@ -202,14 +202,43 @@ def case_reload(a):
     times. With a stub built without -z nodelete, each dlopen maps it again,
     elsewhere: the plugin must call the invokers of the copy now loaded."""
     native_lib = os.path.join(a.native_dir, "liblorelei-testlib.so.1")
-    n = native(a, native_lib, "5", prog=a.reload_prog)
-    l = under_lorelei(a, os.path.abspath(a.deletable_stub), "5", prog=a.reload_prog)
+    n = native(a, "reload", native_lib, "5", prog=a.dlopen_prog)
+    l = under_lorelei(a, "reload", os.path.abspath(a.deletable_stub), "5", prog=a.dlopen_prog)
     c.check(n.returncode == 0 and "cycles=5 of 5" in n.stdout, "natively every cycle's callbacks run")
     c.check(l.returncode == 0 and "cycles=5 of 5" in l.stdout,
             f"under Lorelei too, exit 0 (status {l.returncode})")
     reserved = re.search(r"info reserved=(\d+)", l.stdout)
     c.check(reserved is not None and int(reserved.group(1)) > 0,
             "the stub was unloaded and loaded elsewhere (the check is meaningful)")
+
+
+def case_fork_while_loading(a):
+    """fork() while another thread is inside the plugin's LIB_OPEN, holding
+    its library lock (the host library takes 2 s to load: TL_SLOW_LOAD_MS):
+    the child must not inherit that lock held by a thread it does not have."""
+    stub = os.path.join(os.path.abspath(a.stub_dir), "liblorelei-testlib.so.1")
+    cmd, env = lorelei_cmd(a, "fork-while-loading", stub, prog=a.dlopen_prog)
+    env["TL_SLOW_LOAD_MS"] = "2000"
+    l = run(cmd, env=env, timeout=60)
+    c.check(l.returncode == 0, f"exit 0 (status {l.returncode})")
+    c.check("child_hung=1" not in l.stdout, "the child did not hang on the plugin's library lock")
+    c.check(f"child_lib_open={-71}" in l.stdout,
+            "the child's LIB_OPEN was answered (EPROTO: the description hash is wrong on purpose)")
+    c.check("loaded=1" in l.stdout, "the parent's load completed")
+
+
+def case_fork_in_calls(a):
+    """fork() while 64 threads are inside host calls with callback objects
+    (shadowed on the host): the child has none of those calls, so it must
+    not keep their shadows (they would fill the table, and the child's own
+    call's callbacks would get a host copy instead of their object)."""
+    n = native(a, "fork-in-calls", timeout=120)
+    l = under_lorelei(a, "fork-in-calls", timeout=120)
+    want = ["threads_in_calls=64", "child_stream=18", "child_status=0"]
+    c.check(n.returncode == 0 and all(w in n.stdout for w in want), "natively as expected")
+    c.check(l.returncode == 0, f"under Lorelei exit 0 (status {l.returncode})")
+    for w in want:
+        c.check(w in l.stdout, f"under Lorelei: {w}")
 
 
 def case_no_plugin(a):
@@ -247,7 +276,9 @@ CASES = {
     "sigterm": lambda a: case_block(a, signal.SIGTERM), "busy-signals": case_busy_signals,
     "exit-while-waiting": case_exit_while_waiting, "fork": case_fork, "unwind": case_unwind,
     "spawn-fail": case_spawn_fail, "host-threads": case_host_threads,
-    "stale-channel": case_stale_channel, "reload": case_reload, "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
+    "stale-channel": case_stale_channel, "reload": case_reload,
+    "fork-while-loading": case_fork_while_loading, "fork-in-calls": case_fork_in_calls,
+    "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
 }
 
 
@@ -259,7 +290,7 @@ def main():
     ap.add_argument("--native-dir", required=True)
     ap.add_argument("--stub-dir", required=True)
     ap.add_argument("--service-spy", required=True)
-    ap.add_argument("--reload-prog", required=True)
+    ap.add_argument("--dlopen-prog", required=True)
     ap.add_argument("--deletable-stub", required=True)
     a = ap.parse_args()
     CASES[a.case](a)

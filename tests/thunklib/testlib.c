@@ -15,6 +15,17 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+/* For tests that need the library to be slow to load (the plugin's
+ * LIB_OPEN holds its lock meanwhile): TL_SLOW_LOAD_MS. */
+__attribute__((constructor)) static void slow_load(void)
+{
+    const char *ms = getenv("TL_SLOW_LOAD_MS");
+    if (ms) {
+        struct timespec ts = {atoi(ms) / 1000, (atoi(ms) % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 EXPORT int8_t tl_i8(int8_t a)
 {
     return (int8_t)(a * 3);

@@ -17,6 +17,8 @@
  *   testlib_prog host-threads N      N host threads in turn, each calls back once and exits
  *   testlib_prog stale-channel       a service thread's old channel id, once its slot is
  *                                    reused, reaches nothing (with service_spy.so)
+ *   testlib_prog fork-in-calls       fork() while 64 threads are inside host calls with
+ *                                    callback objects; the child makes such a call
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -478,6 +480,58 @@ static int stale_channel(void)
     return 0;
 }
 
+/* A stream whose first read waits until released: its thread stays inside
+ * the host call (tl_stream_drain), with its object shadowed on the host. */
+enum { STUCK_THREADS = 64 };
+static atomic_int stuck, release_stuck;
+
+static int stuck_read(tl_stream *self, char *buf, int n)
+{
+    (void)self, (void)buf, (void)n;
+    atomic_fetch_add(&stuck, 1);
+    while (!atomic_load(&release_stuck)) {
+        usleep(1000);
+    }
+    return 0;
+}
+
+static void *drain_stuck(void *arg)
+{
+    tl_stream_drain(arg, 0);
+    return NULL;
+}
+
+static int fork_in_calls(void)
+{
+    static tl_stream streams[STUCK_THREADS];
+    pthread_t threads[STUCK_THREADS];
+    for (int i = 0; i < STUCK_THREADS; i++) {
+        streams[i] = (tl_stream){stuck_read, NULL, 0};
+        pthread_create(&threads[i], NULL, drain_stuck, &streams[i]);
+    }
+    wait_for(&stuck, STUCK_THREADS, 20000);
+    printf("threads_in_calls=%d\n", atomic_load(&stuck));
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The threads whose calls made those shadows are not in the child. */
+        struct my_stream *ms = malloc(sizeof(*ms));
+        int closed = 0;
+        *ms = (struct my_stream){{stream_read, stream_close, 0}, "eighteen bytes....", &closed};
+        printf("child_stream=%d\n", tl_stream_drain(&ms->base, 1));
+        fflush(stdout);
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf("child_status=%d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    atomic_store(&release_stuck, 1);
+    for (int i = 0; i < STUCK_THREADS; i++) {
+        pthread_join(threads[i], NULL);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -521,6 +575,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "stale-channel") == 0) {
         return stale_channel();
+    }
+    if (strcmp(mode, "fork-in-calls") == 0) {
+        return fork_in_calls();
     }
     fprintf(stderr, "usage: see the comment at the top of testlib_prog.c\n");
     return 2;

@@ -115,6 +115,23 @@ static unsigned n_x_errors, first_x_error;
 static pthread_mutex_t x_error_lock = PTHREAD_MUTEX_INITIALIZER;
 static XErrorHandler previous_handler;
 
+/* fork(): the child must not inherit the queue's lock held by a thread it
+ * does not have. */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&x_error_lock);
+}
+
+static void fork_done(void)
+{
+    pthread_mutex_unlock(&x_error_lock);
+}
+
+__attribute__((constructor)) static void register_fork_handlers(void)
+{
+    pthread_atfork(fork_prepare, fork_done, fork_done);
+}
+
 static int on_x_error(Display *dpy, XErrorEvent *event)
 {
     uint64_t guest = lorelei_x11_guest_display(dpy);

@@ -46,6 +46,23 @@ struct table {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct table displays = {.what = "X11 Display"}, xcbs = {.what = "xcb connection"};
 
+/* fork() while another thread opens a host connection: the fork waits, so
+ * the child does not inherit the lock held by a thread it does not have. */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+static void fork_done(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+__attribute__((constructor)) static void register_fork_handlers(void)
+{
+    pthread_atfork(fork_prepare, fork_done, fork_done);
+}
+
 static bool same_string(const char *a, const char *b)
 {
     return a == b || (a && b && strcmp(a, b) == 0);
