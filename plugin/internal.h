@@ -121,6 +121,10 @@ extern atomic_bool lorelei_signals_dirty;
 /* Reads `len` bytes at host address `addr` (a guest address, guest_base
  * being 0) without faulting if it is unmapped. */
 bool lorelei_host_read(uint64_t addr, void *out, size_t len);
+bool lorelei_host_write(uint64_t addr, const void *data, size_t len);
+/* Set once a HELLO succeeded: guest_base == 0 is proven, guest pointers are
+ * host pointers. Operations that read guest memory wait for it. */
+extern atomic_bool lorelei_handshake_ok;
 
 /* ---- messages ---------------------------------------------------------------- */
 void lorelei_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,9 +233,8 @@ static int take_invokers(const struct lorelei_host_lib *lib, struct lib_state *s
     return 0;
 }
 
-int64_t lorelei_op_lib_open(uint64_t guest_request)
+static int open_library(struct lorelei_lib_open *req)
 {
-    struct lorelei_lib_open *req = (struct lorelei_lib_open *)(uintptr_t)guest_request;
     const struct lorelei_host_lib *lib = lorelei_lib_by_id(req->lib_id);
     if (!lib) {
         snprintf(req->message, sizeof(req->message),
@@ -275,5 +275,31 @@ int64_t lorelei_op_lib_open(uint64_t guest_request)
         }
     }
     pthread_mutex_unlock(&open_lock);
+    return status;
+}
+
+int64_t lorelei_op_lib_open(uint64_t guest_request)
+{
+    /* Before the handshake nothing says guest addresses are host addresses
+     * (guest_base == 0): touch no guest memory. */
+    if (!atomic_load_explicit(&lorelei_handshake_ok, memory_order_acquire)) {
+        lorelei_log("the guest asked to open a thunk library before the handshake (HELLO) "
+                    "succeeded, so its pointers cannot be used; refused. The stub libraries "
+                    "do the handshake first (liblorelei-guest.so); a program issuing the "
+                    "magic syscall itself must send HELLO first");
+        return -LORELEI_EPROTO;
+    }
+    struct lorelei_lib_open req;
+    if (!lorelei_host_read(guest_request, &req, sizeof(req))) {
+        lorelei_log("LIB_OPEN with a request at %#llx the guest cannot read; refused",
+                    (unsigned long long)guest_request);
+        return -LORELEI_EFAULT;
+    }
+    req.message[0] = '\0';
+    int status = open_library(&req);
+    if (req.message[0]) {
+        lorelei_host_write(guest_request + offsetof(struct lorelei_lib_open, message), req.message,
+                           strlen(req.message) + 1);
+    }
     return status;
 }

@@ -83,6 +83,14 @@ bool lorelei_host_read(uint64_t addr, void *out, size_t len)
     return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
 }
 
+bool lorelei_host_write(uint64_t addr, const void *data, size_t len)
+{
+    struct iovec local = {(void *)data, len}, remote = {(void *)(uintptr_t)addr, len};
+    return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+atomic_bool lorelei_handshake_ok;
+
 int64_t lorelei_op_hello(uint64_t guest_hello)
 {
     /* Prove guest_base == 0 before touching guest memory directly: read the
@@ -114,6 +122,7 @@ int64_t lorelei_op_hello(uint64_t guest_hello)
         return -LORELEI_EPROTO;
     }
     lorelei_signals_init();
+    atomic_store_explicit(&lorelei_handshake_ok, true, memory_order_release);
     static atomic_bool warned;
     if (!dlsym(RTLD_DEFAULT, "lorelei_preload_active") && !atomic_exchange(&warned, true)) {
         lorelei_log("warning: liblorelei-preload.so is not preloaded into QEMU, so a signal that "

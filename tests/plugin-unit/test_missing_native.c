@@ -44,6 +44,12 @@ bool lorelei_host_read(uint64_t addr, void *out, size_t len)
     memcpy(out, (const void *)(uintptr_t)addr, len);
     return true;
 }
+bool lorelei_host_write(uint64_t addr, const void *data, size_t len)
+{
+    memcpy((void *)(uintptr_t)addr, data, len);
+    return true;
+}
+atomic_bool lorelei_handshake_ok;
 
 int main(void)
 {

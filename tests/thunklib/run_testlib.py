@@ -241,6 +241,27 @@ def case_fork_in_calls(a):
         c.check(w in l.stdout, f"under Lorelei: {w}")
 
 
+def case_lib_open_first(a):
+    """LIB_OPEN before the handshake: refused without touching guest memory
+    (before HELLO nothing says guest pointers are host pointers); after it,
+    answered; a request the plugin cannot read gets EFAULT, not a crash. The
+    same with guest_base != 0, where the handshake itself is refused."""
+    l = under_lorelei(a, "lib-open-first", prog=a.dlopen_prog)
+    got = dict(line.split("=", 1) for line in l.stdout.splitlines() if "=" in line)
+    c.check(l.returncode == 0, f"exit 0 (status {l.returncode})")
+    c.check(got.get("before_hello") == "-71", f"LIB_OPEN before HELLO: EPROTO ({got.get('before_hello')})")
+    c.check("before the handshake (HELLO) succeeded" in l.stderr, "with a message saying why")
+    c.check(got.get("hello") == "0" and got.get("after_hello") == "0",
+            f"after HELLO it is answered ({got.get('hello')}, {got.get('after_hello')})")
+    c.check(got.get("unreadable") == "-14", f"an unreadable request: EFAULT ({got.get('unreadable')})")
+    b = under_lorelei(a, "lib-open-first", prog=a.dlopen_prog, qemu_args=["-B", "0x300000000000"])
+    got = dict(line.split("=", 1) for line in b.stdout.splitlines() if "=" in line)
+    c.check(b.returncode == 0, f"guest_base != 0: QEMU survives (status {b.returncode})")
+    c.check(got.get("before_hello") == "-71" and got.get("hello") == "-14" and
+            got.get("after_hello") == "-71",
+            f"guest_base != 0: LIB_OPEN refused before and after the refused HELLO ({got})")
+
+
 def case_no_plugin(a):
     n = run([a.prog, "all"], env=dict(os.environ, LD_LIBRARY_PATH=a.stub_dir))
     c.check(n.returncode == 127, "the stub run natively exits 127")
@@ -278,6 +299,7 @@ CASES = {
     "spawn-fail": case_spawn_fail, "host-threads": case_host_threads,
     "stale-channel": case_stale_channel, "reload": case_reload,
     "fork-while-loading": case_fork_while_loading, "fork-in-calls": case_fork_in_calls,
+    "lib-open-first": case_lib_open_first,
     "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
 }
 

@@ -14,6 +14,11 @@
  *       LIB_OPEN; the test makes the host library slow to load); the child
  *       then asks the plugin for a library itself. Prints "child_lib_open=R"
  *       (the child's LIB_OPEN result) or "child_hung=1".
+ *   testlib_dlopen lib-open-first
+ *       issues LIB_OPEN itself before any handshake (the plugin must refuse
+ *       it: nothing has checked that guest pointers are host pointers), then
+ *       HELLO, then LIB_OPEN again, and one with an unreadable request.
+ *       Prints one "name=result" line for each.
  */
 #include <dlfcn.h>
 #include <link.h>
@@ -27,6 +32,7 @@
 #include <unistd.h>
 
 #include "lorelei-guest.h" /* only its inline syscall */
+#include "lorelei-libs.h"  /* generated: the test plugin's libraries */
 #include "testlib.h"
 
 static int add_cb(int a, int b, void *user)
@@ -137,6 +143,33 @@ static int fork_while_loading(const char *path)
     return 0;
 }
 
+static long lib_open(const struct lorelei_lib_info *lib, struct lorelei_lib_open *req)
+{
+    static uint64_t invokers[64];
+    *req = (struct lorelei_lib_open){.lib_id = lib->id,
+                                     .n_functions = lib->n_functions,
+                                     .api_hash = lib->api_hash,
+                                     .invokers = (uint64_t)(uintptr_t)invokers,
+                                     .n_invokers = lib->n_sigs};
+    return (long)lorelei_syscall3(LORELEI_OP_LIB_OPEN, (uint64_t)(uintptr_t)req, 0);
+}
+
+static int lib_open_first(void)
+{
+    const struct lorelei_lib_info *testlib = &lorelei_libs[0];
+    static struct lorelei_lib_open req;
+    printf("before_hello=%ld\n", lib_open(testlib, &req));
+    static struct lorelei_hello hello;
+    static volatile uint64_t probe = 0x746573746c6962ull;
+    hello.abi_version = LORELEI_ABI_VERSION;
+    hello.probe_addr = (uint64_t)(uintptr_t)&probe;
+    hello.probe_value = probe;
+    printf("hello=%ld\n", (long)lorelei_syscall3(LORELEI_OP_HELLO, (uint64_t)(uintptr_t)&hello, 0));
+    printf("after_hello=%ld\n", lib_open(testlib, &req));
+    printf("unreadable=%ld\n", (long)lorelei_syscall3(LORELEI_OP_LIB_OPEN, 16, 0));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -145,6 +178,9 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strcmp(argv[1], "fork-while-loading") == 0) {
         return fork_while_loading(argv[2]);
+    }
+    if (argc == 2 && strcmp(argv[1], "lib-open-first") == 0) {
+        return lib_open_first();
     }
     fprintf(stderr, "usage: see the comment at the top of testlib_dlopen.c\n");
     return 2;
