@@ -134,6 +134,8 @@ def case_unwind(a):
     c.check(l.returncode == 127, f"longjmp out of a nested callback stops the game (status {l.returncode})")
     c.check("left a callback without returning" in l.stderr,
             "with a message saying the guest left a callback without returning")
+    c.check("callback #1 returned while callback #2, 1 level deeper, has not" in l.stderr,
+            "naming which callback was abandoned, and how deep")
 
 
 def case_spawn_fail(a):
@@ -262,6 +264,20 @@ def case_lib_open_first(a):
             f"guest_base != 0: LIB_OPEN refused before and after the refused HELLO ({got})")
 
 
+def case_exit_in_callback(a):
+    """A guest thread that ends (pthread_exit) inside a callback: on its own
+    thread the host call it interrupted is abandoned, with a message; on a
+    service thread the host thread it served stops waiting. The game goes
+    on, as natively."""
+    n = native(a, "exit-in-callback")
+    l = under_lorelei(a, "exit-in-callback", timeout=60)
+    c.check(n.returncode == 0, f"native exit 0 ({n.returncode})")
+    c.check(l.returncode == 0, f"under Lorelei exit 0 (status {l.returncode})")
+    c.check(n.stdout != "" and n.stdout == l.stdout, "the same output as natively")
+    c.check("ended inside a callback" in l.stderr,
+            "the abandoned host call is reported")
+
+
 def case_no_plugin(a):
     n = run([a.prog, "all"], env=dict(os.environ, LD_LIBRARY_PATH=a.stub_dir))
     c.check(n.returncode == 127, "the stub run natively exits 127")
@@ -299,7 +315,7 @@ CASES = {
     "spawn-fail": case_spawn_fail, "host-threads": case_host_threads,
     "stale-channel": case_stale_channel, "reload": case_reload,
     "fork-while-loading": case_fork_while_loading, "fork-in-calls": case_fork_in_calls,
-    "lib-open-first": case_lib_open_first,
+    "lib-open-first": case_lib_open_first, "exit-in-callback": case_exit_in_callback,
     "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
 }
 

@@ -19,6 +19,8 @@
  *                                    reused, reaches nothing (with service_spy.so)
  *   testlib_prog fork-in-calls       fork() while 64 threads are inside host calls with
  *                                    callback objects; the child makes such a call
+ *   testlib_prog exit-in-callback    guest threads that pthread_exit inside callbacks, on
+ *                                    their own thread and on a host thread's behalf
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -532,6 +534,33 @@ static int fork_in_calls(void)
     return 0;
 }
 
+static int exiting_cb(int a, int b, void *user)
+{
+    (void)a, (void)b, (void)user;
+    pthread_exit(NULL);
+}
+
+static void *apply_exiting(void *arg)
+{
+    (void)arg;
+    tl_apply(exiting_cb, 1, 2, NULL); /* the callback ends this thread */
+    return (void *)1;
+}
+
+static int exit_in_callback(void)
+{
+    pthread_t t;
+    void *ret = NULL;
+    pthread_create(&t, NULL, apply_exiting, NULL);
+    pthread_join(t, &ret);
+    printf("same_thread_exited=%d\n", ret == PTHREAD_CANCELED || ret == NULL);
+    /* Natively the host thread itself ends; under Lorelei the guest thread
+     * running the callback for it does, and the host thread's wait ends. */
+    printf("host_thread_result=%d\n", tl_run_in_thread(exiting_cb, 1, 2, NULL));
+    printf("after=%d thread_after=%d\n", tl_add(1, 2), tl_run_in_thread(add_cb, 1, 2, NULL));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -578,6 +607,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "fork-in-calls") == 0) {
         return fork_in_calls();
+    }
+    if (strcmp(mode, "exit-in-callback") == 0) {
+        return exit_in_callback();
     }
     fprintf(stderr, "usage: see the comment at the top of testlib_prog.c\n");
     return 2;
