@@ -41,23 +41,36 @@ struct lib_state {
 };
 
 static struct lib_state states[MAX_LIBS];
-static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Error-checking: see fork_prepare. */
+static pthread_mutex_t open_lock = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+static bool open_lock_held_for_fork;
 
 /* fork() with another thread inside LIB_OPEN would give the child this lock
  * held by a thread it does not have: the fork waits for the open instead. */
 static void fork_prepare(void)
 {
-    pthread_mutex_lock(&open_lock);
+    /* Fails (EDEADLK) instead of waiting forever if the forking thread holds
+     * it itself: a host library forking in code run under it. */
+    open_lock_held_for_fork = pthread_mutex_lock(&open_lock) == 0;
 }
 
-static void fork_done(void)
+static void fork_parent(void)
 {
-    pthread_mutex_unlock(&open_lock);
+    if (open_lock_held_for_fork) {
+        pthread_mutex_unlock(&open_lock);
+    }
+}
+
+/* The child's thread has another thread id than the one that took it, and
+ * an error-checking mutex knows its owner by id: made anew, not unlocked. */
+static void fork_child(void)
+{
+    open_lock = (pthread_mutex_t)PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 }
 
 __attribute__((constructor)) static void register_fork_handlers(void)
 {
-    pthread_atfork(fork_prepare, fork_done, fork_done);
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 /* Indexed by library id; filled once at install (read-only afterwards). */

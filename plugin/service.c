@@ -83,7 +83,9 @@ struct slot {
     uint32_t generation;
     uint32_t next_free;
 };
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* Error-checking: see fork_prepare. */
+static pthread_mutex_t lock = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+static bool lock_held_for_fork;
 static struct slot *slots;
 static uint32_t n_slots = 1, cap_slots, free_head;
 static struct lorelei_channel *spawn_head, *spawn_tail;
@@ -399,12 +401,16 @@ void lorelei_service_thread_exit(struct lorelei_thread *t)
  * lock across the fork), then the child empties them. */
 static void fork_prepare(void)
 {
-    pthread_mutex_lock(&lock);
+    /* Fails (EDEADLK) instead of waiting forever if the forking thread holds
+     * it itself: a host library forking in code run under it. */
+    lock_held_for_fork = pthread_mutex_lock(&lock) == 0;
 }
 
 static void fork_parent(void)
 {
-    pthread_mutex_unlock(&lock);
+    if (lock_held_for_fork) {
+        pthread_mutex_unlock(&lock);
+    }
 }
 
 static void fork_child(void)
@@ -427,7 +433,9 @@ static void fork_child(void)
         t->serving = NULL;
         t->waits_on = NULL;
     }
-    pthread_mutex_unlock(&lock);
+    /* Made anew, not unlocked: the child's thread has another thread id than
+     * the one that took it, and an error-checking mutex checks. */
+    lock = (pthread_mutex_t)PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 }
 
 __attribute__((constructor)) static void register_fork_handlers(void)

@@ -229,6 +229,21 @@ def case_fork_while_loading(a):
     c.check("loaded=1" in l.stdout, "the parent's load completed")
 
 
+def case_host_lib_forks(a):
+    """The host library forks while the plugin loads it (its constructor runs
+    under the plugin's library lock): the fork handlers that hold that lock
+    across a fork must not wait for the forking thread itself."""
+    cmd, env = lorelei_cmd(a, "host-threads", "3")
+    env["TL_FORK_WHILE_LOADING"] = "1"
+    try:
+        l = run(cmd, env=env, timeout=30)
+    except subprocess.TimeoutExpired:
+        c.check(False, "the game started within 30 s (it hung in the fork)")
+        return
+    c.check(l.returncode == 0 and "host_threads=3 correct=3" in l.stdout,
+            f"the game runs (status {l.returncode})")
+
+
 def case_fork_in_calls(a):
     """fork() while 64 threads are inside host calls with callback objects
     (shadowed on the host): the child has none of those calls, so it must
@@ -315,7 +330,7 @@ CASES = {
     "spawn-fail": case_spawn_fail, "host-threads": case_host_threads,
     "stale-channel": case_stale_channel, "reload": case_reload,
     "fork-while-loading": case_fork_while_loading, "fork-in-calls": case_fork_in_calls,
-    "lib-open-first": case_lib_open_first, "exit-in-callback": case_exit_in_callback,
+    "lib-open-first": case_lib_open_first, "host-lib-forks": case_host_lib_forks, "exit-in-callback": case_exit_in_callback,
     "no-plugin": case_no_plugin, "not-enabled": case_not_enabled, "guest-base": case_guest_base,
 }
 

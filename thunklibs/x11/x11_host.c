@@ -43,24 +43,37 @@ struct table {
     size_t n, cap;
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* Error-checking: see fork_prepare. */
+static pthread_mutex_t lock = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+static bool lock_held_for_fork;
 static struct table displays = {.what = "X11 Display"}, xcbs = {.what = "xcb connection"};
 
 /* fork() while another thread opens a host connection: the fork waits, so
  * the child does not inherit the lock held by a thread it does not have. */
 static void fork_prepare(void)
 {
-    pthread_mutex_lock(&lock);
+    /* Fails (EDEADLK) instead of waiting forever if the forking thread holds
+     * it itself: a host library forking in code run under it. */
+    lock_held_for_fork = pthread_mutex_lock(&lock) == 0;
 }
 
-static void fork_done(void)
+static void fork_parent(void)
 {
-    pthread_mutex_unlock(&lock);
+    if (lock_held_for_fork) {
+        pthread_mutex_unlock(&lock);
+    }
+}
+
+/* The child's thread has another thread id than the one that took it, and
+ * an error-checking mutex knows its owner by id: made anew, not unlocked. */
+static void fork_child(void)
+{
+    lock = (pthread_mutex_t)PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 }
 
 __attribute__((constructor)) static void register_fork_handlers(void)
 {
-    pthread_atfork(fork_prepare, fork_done, fork_done);
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 static bool same_string(const char *a, const char *b)
