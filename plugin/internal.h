@@ -6,6 +6,12 @@
  * opened under libraries.c's mutex and read lock-free afterwards (the opened
  * flag is published with release/acquire). Callback slots and channels use
  * atomics; see callbacks.c and service.c.
+ *
+ * fork(): every file with a mutex (libraries.c, service.c, and the host
+ * halves x11_host.c and gl_host.c) registers pthread_atfork handlers that
+ * hold it across the fork, so the child gets it free and what it protects
+ * consistent; state that belongs to threads the child does not have (service
+ * channels, other threads' shadows) is dropped in the child.
  */
 #ifndef LORELEI_PLUGIN_INTERNAL_H
 #define LORELEI_PLUGIN_INTERNAL_H
@@ -42,9 +48,11 @@ struct lorelei_thread {
     /* A CALL put off until the guest has started its manager (after fork). */
     bool deferred;
     uint64_t deferred_fn, deferred_frame;
-    /* A service thread: the channel and callback it is running right now. */
+    /* A service thread: the channel and callback it is running right now,
+     * and the channel it waits on. */
     struct lorelei_channel *serving;
     uint64_t serving_cb;
+    struct lorelei_channel *waits_on;
 };
 
 extern __thread struct lorelei_thread *lorelei_tls_thread
@@ -92,7 +100,6 @@ void lorelei_service_call(struct lorelei_thread *t, struct lorelei_callback *cb)
 int64_t lorelei_service_wait(struct lorelei_thread *t, uint64_t channel_id);
 /* CALLBACK_RETURN for a callback a service thread ran; false if cb is not one. */
 bool lorelei_service_complete(uint64_t cb, int64_t *status);
-void lorelei_service_after_fork_child(void);
 /* Set in a fork() child until a guest thread has restarted the manager. */
 extern atomic_bool lorelei_manager_wanted;
 extern struct lorelei_callback lorelei_start_manager_cb;
@@ -110,6 +117,14 @@ void lorelei_signals_init(void);
 void lorelei_signals_note_sigaction(uint64_t sig, uint64_t guest_act);
 void lorelei_signals_refresh(void);
 extern atomic_bool lorelei_signals_dirty;
+
+/* Reads `len` bytes at host address `addr` (a guest address, guest_base
+ * being 0) without faulting if it is unmapped. */
+bool lorelei_host_read(uint64_t addr, void *out, size_t len);
+bool lorelei_host_write(uint64_t addr, const void *data, size_t len);
+/* Set once a HELLO succeeded: guest_base == 0 is proven, guest pointers are
+ * host pointers. Operations that read guest memory wait for it. */
+extern atomic_bool lorelei_handshake_ok;
 
 /* ---- messages ---------------------------------------------------------------- */
 void lorelei_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -24,6 +24,23 @@
 #include <string.h>
 #include <unistd.h>
 
+/* XSetErrorHandler as the stub finds it (dlsym; this program is linked
+ * -rdynamic): counts how often Xlib's default handler is installed while
+ * the game has its own. To hand an X error to the game's handler, the GL
+ * stub must read that handler without installing another meanwhile: Xlib's
+ * default one exits the game when another thread's X error arrives in that
+ * moment. (XOpenDisplay installs the default when there is none.) */
+static int default_handler_installs, watching;
+XErrorHandler XSetErrorHandler(XErrorHandler handler)
+{
+    static XErrorHandler (*real)(XErrorHandler);
+    if (!real) {
+        real = (XErrorHandler(*)(XErrorHandler))dlsym(RTLD_NEXT, "XSetErrorHandler");
+    }
+    default_handler_installs += watching && handler == NULL;
+    return real(handler);
+}
+
 static int x_errors, last_x_error;
 static int on_x_error(Display *dpy, XErrorEvent *e)
 {
@@ -194,13 +211,16 @@ static void glx_part(void)
         (PFNGLXCREATECONTEXTATTRIBSARBPROC)glXGetProcAddressARB(
             (const GLubyte *)"glXCreateContextAttribsARB");
     XErrorHandler old = XSetErrorHandler(on_x_error);
+    watching = 1;
     int bad_version[] = {GLX_CONTEXT_MAJOR_VERSION_ARB, 9, GLX_CONTEXT_MINOR_VERSION_ARB, 9, None};
     GLXContext bad =
         create_attribs && configs ? create_attribs(dpy, configs[0], NULL, True, bad_version) : NULL;
     XSync(dpy, False);
+    watching = 0;
     XSetErrorHandler(old);
     printf("bad_context=%p x_errors=%d\n", (void *)bad, x_errors > 0);
     printf("info x_error_code=%d\n", last_x_error);
+    printf("default_handler_installs=%d\n", default_handler_installs);
     XFree(configs);
 
     glXMakeCurrent(dpy, None, NULL);

@@ -314,6 +314,52 @@ def case_bundled(a):
             "without SDL_DYNAMIC_API the static SDL runs emulated (the check above can fail)")
 
 
+AUDIO_CYCLES = 1100
+
+
+def case_audio_cycles(a):
+    """A game that opens and closes its audio device 1100 times: SDL starts a
+    new audio thread on the host each time, and its callback runs in the
+    guest. Each such host thread gets a channel to a guest service thread;
+    channels are reused, so there is no number of them a game can reach."""
+    argv = [a.audio_cycles_prog, str(AUDIO_CYCLES)]
+    want = f"cycles={AUDIO_CYCLES} of {AUDIO_CYCLES}"
+    n = run(argv, env=base_env(), timeout=300)
+    c.check(n.returncode == 0 and want in n.stdout, "natively every cycle's callback runs")
+    cmd, env = lorelei(a, argv, base_env())
+    start = time.monotonic()
+    l = run(cmd, env=env, timeout=600)
+    took = time.monotonic() - start
+    c.check(went_through_plugin(l.stderr), "the Lorelei run used the SDL2 stub")
+    c.check(l.returncode == 0 and want in l.stdout,
+            f"under Lorelei too: {want}, exit 0 (status {l.returncode}, {took:.0f} s)")
+    slots = set(re.findall(r"channel (\d+) \(generation \d+\): asking", l.stderr))
+    c.check(0 < len(slots) <= 64, f"the host threads' channels reuse a few slots ({len(slots)})")
+
+
+RELOAD_CYCLES = 10
+
+
+def case_reload(a):
+    """dlopen SDL2, audio callbacks from SDL's host thread, SDL_Quit, dlclose,
+    ten times. The stub and the guest runtime behind it stay loaded (linked
+    -z nodelete): the runtime's threads are parked in the plugin and return
+    into its code, and the plugin calls the stub's invokers. The program maps
+    inaccessible memory over anything dlclose did unload, so code still used
+    from an unloaded copy faults every time, not one run in ten."""
+    argv = [a.reload_prog, str(RELOAD_CYCLES)]
+    want = f"cycles={RELOAD_CYCLES} of {RELOAD_CYCLES}"
+    n = run(argv, env=base_env(), timeout=300)
+    c.check(n.returncode == 0 and want in n.stdout, "natively every cycle's callbacks run")
+    cmd, env = lorelei(a, argv, base_env())
+    l = run(cmd, env=env, timeout=300)
+    c.check(went_through_plugin(l.stderr), "the Lorelei run used the SDL2 stub")
+    c.check(l.returncode == 0 and want in l.stdout,
+            f"under Lorelei too: {want}, exit 0 (status {l.returncode})")
+    c.check("info reserved=0" in l.stdout,
+            "dlclose unloaded neither the stub nor the guest runtime")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
@@ -321,6 +367,8 @@ def main():
     ap.add_argument("--stub-dir", required=True)
     ap.add_argument("--events-prog")
     ap.add_argument("--bundled-prog")
+    ap.add_argument("--audio-cycles-prog")
+    ap.add_argument("--reload-prog")
     ap.add_argument("--launcher")
     ap.add_argument("--gl-stub-dir")
     ap.add_argument("--tmp", default="")
@@ -331,7 +379,8 @@ def main():
      "automation": lambda: case_automation(a), "loopwave": lambda: case_loopwave(a, tmp),
      "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a),
      "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a),
-     "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp)}[a.case]()
+     "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp),
+     "audio-cycles": lambda: case_audio_cycles(a), "reload": lambda: case_reload(a)}[a.case]()
     c.finish()
 
 

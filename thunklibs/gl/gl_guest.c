@@ -152,13 +152,11 @@ EXPORT __GLXextFuncPtr __glXGLLoadGLXFunction(const char *name, __GLXextFuncPtr 
 
 void lorelei_glx_guest_visuals(XVisualInfo *visuals, size_t n, Display *dpy)
 {
-    static XVisualInfo *(*get_visual_info)(Display *, long, XVisualInfo *, int *);
-    static int (*xfree)(void *);
-    if (!get_visual_info) {
-        xfree = (int (*)(void *))guest_x11("XFree");
-        get_visual_info =
-            (XVisualInfo * (*)(Display *, long, XVisualInfo *, int *)) guest_x11("XGetVisualInfo");
-    }
+    static _Atomic(void *) xfree_cache, get_visual_info_cache;
+    int (*xfree)(void *) = (int (*)(void *))lorelei_cached_symbol(&xfree_cache, guest_x11, "XFree");
+    XVisualInfo *(*get_visual_info)(Display *, long, XVisualInfo *, int *) =
+        (XVisualInfo * (*)(Display *, long, XVisualInfo *, int *))
+            lorelei_cached_symbol(&get_visual_info_cache, guest_x11, "XGetVisualInfo");
     for (size_t i = 0; i < n; i++) {
         XVisualInfo want = {.visualid = visuals[i].visualid, .screen = visuals[i].screen};
         int count = 0;
@@ -175,20 +173,30 @@ void lorelei_glx_guest_visuals(XVisualInfo *visuals, size_t n, Display *dpy)
     }
 }
 
+/* The handler the game installed with XSetErrorHandler (or Xlib's default,
+ * which prints the error and exits, as natively). Read, not asked for:
+ * XSetErrorHandler reports the old handler only by installing another, and
+ * an X error another thread got meanwhile would go to that one (with NULL:
+ * Xlib's default, which ends the game). libX11 keeps the handler in
+ * _XErrorFunction, NULL until the game installs one, and XSetErrorHandler
+ * reports NULL as _XDefaultError; both are exported (Xlibint.h). */
+static XErrorHandler game_error_handler(void)
+{
+    static _Atomic(void *) function_cache, default_cache;
+    XErrorHandler *current =
+        (XErrorHandler *)lorelei_cached_symbol(&function_cache, guest_x11, "_XErrorFunction");
+    XErrorHandler handler = current ? __atomic_load_n(current, __ATOMIC_ACQUIRE) : NULL;
+    return handler
+               ? handler
+               : (XErrorHandler)lorelei_cached_symbol(&default_cache, guest_x11, "_XDefaultError");
+}
+
 void lorelei_glx_x_errors(void *display)
 {
     (void)display; /* errors name their own Display */
-    static XErrorHandler (*set_handler)(XErrorHandler);
     XErrorEvent event;
     while (lorelei_thunk___lorelei_gl_take_x_error(&event)) {
-        if (!set_handler &&
-            !(set_handler = (XErrorHandler(*)(XErrorHandler))guest_x11("XSetErrorHandler"))) {
-            continue;
-        }
-        /* The handler the game installed (or Xlib's default, which prints
-         * the error and exits, as natively). */
-        XErrorHandler handler = set_handler(NULL);
-        set_handler(handler);
+        XErrorHandler handler = game_error_handler();
         if (handler && event.display) {
             handler(event.display, &event);
         }

@@ -112,8 +112,38 @@ EGLDisplay lorelei_egl_get_platform_display_ext(void *native, EGLenum platform,
 enum { MAX_X_ERRORS = 32 };
 static XErrorEvent x_errors[MAX_X_ERRORS];
 static unsigned n_x_errors, first_x_error;
-static pthread_mutex_t x_error_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Error-checking: see fork_prepare. */
+static pthread_mutex_t x_error_lock = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+static bool x_error_lock_held_for_fork;
 static XErrorHandler previous_handler;
+
+/* fork(): the child must not inherit the queue's lock held by a thread it
+ * does not have. */
+static void fork_prepare(void)
+{
+    /* Fails (EDEADLK) instead of waiting forever if the forking thread holds
+     * it itself: a host library forking in code run under it. */
+    x_error_lock_held_for_fork = pthread_mutex_lock(&x_error_lock) == 0;
+}
+
+static void fork_parent(void)
+{
+    if (x_error_lock_held_for_fork) {
+        pthread_mutex_unlock(&x_error_lock);
+    }
+}
+
+/* The child's thread has another thread id than the one that took it, and
+ * an error-checking mutex knows its owner by id: made anew, not unlocked. */
+static void fork_child(void)
+{
+    x_error_lock = (pthread_mutex_t)PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+}
+
+__attribute__((constructor)) static void register_fork_handlers(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
 
 static int on_x_error(Display *dpy, XErrorEvent *event)
 {
