@@ -8,6 +8,7 @@ usage: run_sdl2.py CASE --qemu Q --plugin P --preload S --stub-dir D
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -319,6 +320,45 @@ def case_bundled(a):
             "without SDL_DYNAMIC_API the static SDL runs emulated (the check above can fail)")
 
 
+def case_guestside(a, tmp):
+    """Every guest-side SDL function on the same inputs, natively (the real
+    libSDL2) and under Lorelei (the stub): the outputs must agree line by
+    line. "info" lines describe the CPU, which is the emulated one under
+    Lorelei: shown side by side, not compared."""
+    runs = {}
+    for mode in ("native", "lorelei"):
+        work = os.path.join(tmp, f"guestside-{mode}")
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        argv = [os.path.abspath(a.guestside_prog), work]
+        cmd, env = (argv, base_env()) if mode == "native" else lorelei(a, argv, base_env())
+        print("$ " + " ".join(cmd), flush=True)
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace",
+                           timeout=600)
+        print(f"--- {mode}: exit status {p.returncode}, {len(p.stdout.splitlines())} lines")
+        print(p.stderr[-3000:])
+        runs[mode] = p
+    n, l = runs["native"], runs["lorelei"]
+    split = lambda p: ([x for x in p.stdout.splitlines() if not x.startswith("info ")],  # noqa: E731
+                       [x for x in p.stdout.splitlines() if x.startswith("info ")])
+    (n_lines, n_info), (l_lines, l_info) = split(n), split(l)
+    for x, y in zip(n_info, l_info):
+        print(f"   native  {x}\n   lorelei {y}")
+    c.check(n.returncode == 0 and n_lines[-1:] == ["end: all sections ran"],
+            f"the native run ran every section ({len(n_lines)} lines)")
+    c.check(went_through_plugin(l.stderr), "the Lorelei run used the SDL2 stub")
+    c.check(l.returncode == 0, f"the Lorelei run exited normally (status {l.returncode})")
+    differ = [(i, x, y) for i, (x, y) in enumerate(zip(n_lines, l_lines)) if x != y]
+    for i, x, y in differ[:60]:
+        print(f"   line {i + 1}\n     native  {x}\n     lorelei {y}")
+    if len(l_lines) < len(n_lines):
+        print(f"   the Lorelei output stops after line {len(l_lines)}; native goes on with:")
+        for x in n_lines[len(l_lines):len(l_lines) + 5]:
+            print(f"     native  {x}")
+    c.check(len(l_lines) == len(n_lines), f"the same number of lines ({len(n_lines)}, {len(l_lines)})")
+    c.check(not differ, f"every line agrees ({len(differ)} differ)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
@@ -326,6 +366,7 @@ def main():
     ap.add_argument("--stub-dir", required=True)
     ap.add_argument("--events-prog")
     ap.add_argument("--bundled-prog")
+    ap.add_argument("--guestside-prog")
     ap.add_argument("--launcher")
     ap.add_argument("--gl-stub-dir")
     ap.add_argument("--tmp", default="")
@@ -336,7 +377,8 @@ def main():
      "automation": lambda: case_automation(a), "loopwave": lambda: case_loopwave(a, tmp),
      "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a),
      "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a),
-     "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp)}[a.case]()
+     "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp),
+     "guestside": lambda: case_guestside(a, tmp)}[a.case]()
     c.finish()
 
 
