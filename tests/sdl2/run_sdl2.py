@@ -97,8 +97,15 @@ def suite_summaries(text):
                       text)
 
 
+# testautomation draws its inputs from a seed, random per run unless given.
+# SDL 2.26's SDLTest_RandomAsciiString returns NULL for a zero length (1 in
+# 256), which its clipboard tests hand to SDL_strdup: a crash, natively too.
+# One fixed seed for both runs: the same inputs, compared like for like.
+AUTOMATION_SEED = "LORELEI2026SEED0"
+
+
 def case_automation(a):
-    argv = [os.path.join(SDL_TESTS, "testautomation")]
+    argv = [os.path.join(SDL_TESTS, "testautomation"), "--seed", AUTOMATION_SEED]
     with Xvfb() as x:
         env = x.env(base_env())
         n = run_x_program(argv, env, timeout=600, cwd=SDL_TESTS)
