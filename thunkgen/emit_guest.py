@@ -166,7 +166,9 @@ def emit_stub(lib, f, out):
                  f"        lorelei_call(LORELEI_FN_ID({lib.id}, {lib.host_free_index}), g);"]
     if f.returns_owned_string:
         body.append(f"    char *host = LORELEI_GET(char *, f, {f.ret_slot()});")
-        body.append("    char *copy = host ? strdup(host) : NULL;")
+        body.append("    size_t len = host ? strlen(host) + 1 : 0;")
+        body.append(f"    char *copy = len ? {lib.guest_alloc}(len) : NULL;")
+        body.append("    if (copy) {\n        memcpy(copy, host, len);\n    }")
         body.append("    if (host) {")
         body += host_free
         body.append("    }")
@@ -176,7 +178,7 @@ def emit_stub(lib, f, out):
         body.append(f"    {t} host = LORELEI_GET({t}, f, {f.ret_slot()});")
         body.append("    if (!host) {\n        return host;\n    }")
         body.append(f"    size_t n = (size_t)({f.returns_owned});")
-        body.append(f"    {t} r = n ? malloc(n * sizeof(*host)) : NULL;")
+        body.append(f"    {t} r = n ? {lib.guest_alloc}(n * sizeof(*host)) : NULL;")
         body.append("    if (r) {\n        memcpy(r, host, n * sizeof(*host));")
         if f.result_fixup:
             body.append(f"        {f.result_fixup};")

@@ -170,6 +170,7 @@ class Library:
     records: list = field(default_factory=list)     # [Record]
     callback_if_armed: bool = False
     host_free: str = ""      # host function freeing what the library returns
+    guest_alloc: str = "malloc"  # allocates the guest copies of what it returns
     guest_sources: list = field(default_factory=list)
     resolve: str = ""        # host resolver function name, "" for dlsym
     guest_includes: list = field(default_factory=list)

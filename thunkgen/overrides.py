@@ -15,6 +15,9 @@ of its description. The frontend derives everything else from the real API
   callback_if_armed = false      true: every function may call back once a
                                  guest callback was handed over (GL debug output)
   host_free = "SDL_free"         host function freeing returned memory
+  guest_alloc = "SDL_malloc"     guest allocator of the guest copies of
+                                 returned memory (returns_owned...), the one
+                                 whose free the game calls (default malloc)
   guest_sources = ["sdl2_guest.c"]  hand-written guest-side functions
   resolve = ""                   host resolver (hand-written) instead of dlsym
   frontend = "clang"             "clang": C headers (frontend_clang.py); "gl":
@@ -102,7 +105,7 @@ import tomllib
 
 LIBRARY_KEYS = {
     "name": str, "id": int, "sonames": list, "guest_soname": str, "includes": list,
-    "symbols": str, "prefix": str, "callback_if_armed": bool, "host_free": str,
+    "symbols": str, "prefix": str, "callback_if_armed": bool, "host_free": str, "guest_alloc": str,
     "guest_sources": list, "resolve": str, "include_dirs": list, "clang_args": list,
     "frontend": str, "registry": list, "header_prefixes": list, "guest_includes": list,
     "defines": list, "platforms": list, "unsupported_extensions": list,

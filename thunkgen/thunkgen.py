@@ -46,6 +46,7 @@ def make_library(cfg, fn_overrides):
                   guest_soname=cfg["guest_soname"], includes=cfg["includes"],
                   callback_if_armed=cfg.get("callback_if_armed", False),
                   host_free=cfg.get("host_free", ""), guest_sources=cfg.get("guest_sources", []),
+                  guest_alloc=cfg.get("guest_alloc", "malloc"),
                   resolve=cfg.get("resolve", ""), guest_includes=cfg.get("guest_includes", []),
                   defines=cfg.get("defines", []))
     lib.cname = emit_host.cname(lib.name)

@@ -1,6 +1,9 @@
-/* Shared by the hand-written guest-side parts of the SDL2 stub. */
+/* Shared by the hand-written guest-side parts of the SDL2 stub (the rest of
+ * the guest side is SDL's own code, see meson.build). */
 #ifndef LORELEI_SDL2_GUEST_H
 #define LORELEI_SDL2_GUEST_H
+
+#include <stdio.h>
 
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_syswm.h>
@@ -22,6 +25,15 @@ __typeof__(SDL_PumpEvents) lorelei_thunk_SDL_PumpEvents;
 __typeof__(SDL_PollEvent) lorelei_thunk_SDL_PollEvent;
 __typeof__(SDL_WaitEvent) lorelei_thunk_SDL_WaitEvent;
 __typeof__(SDL_WaitEventTimeout) lorelei_thunk_SDL_WaitEventTimeout;
+
+/* sdl2_env.c: the game's SDL_* variables for the host's SDL, before SDL_Init. */
+void lorelei_sdl2_sync_environment(void);
+
+/* What SDL's own code calls instead of setenv, fread and fwrite
+ * (merge_sdl_objects.py --redirect): sdl2_env.c, sdl2_rwops.c. */
+int lorelei_sdl2_setenv(const char *name, const char *value, int overwrite);
+size_t lorelei_sdl2_fread(void *ptr, size_t size, size_t n, FILE *fp);
+size_t lorelei_sdl2_fwrite(const void *ptr, size_t size, size_t n, FILE *fp);
 
 /* sdl2_signals.c: SIGINT/SIGTERM as SDL_QUIT, as SDL does natively. */
 void lorelei_sdl2_install_quit_handlers(Uint32 flags);
