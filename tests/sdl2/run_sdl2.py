@@ -319,6 +319,33 @@ def case_bundled(a):
             "without SDL_DYNAMIC_API the static SDL runs emulated (the check above can fail)")
 
 
+def compare_runs(a, name, argv, gl=False, expect=()):
+    """A test program natively and under Lorelei: both must exit 0, print
+    the lines in expect, and print the same thing."""
+    with Xvfb() as x:
+        n = run_x_program(argv, x.env(base_env()))
+        cmd, env = lorelei(a, argv, x.env(base_env()), gl=gl)
+        l = run_x_program(cmd, env)
+    c.check(n.returncode == 0, f"{name}: works natively")
+    c.check(went_through_plugin(l.stderr) and (not gl or "gl: loaded" in l.stderr),
+            f"{name}: the Lorelei run went through the stubs")
+    for line in expect:
+        c.check(line in n.stdout.splitlines(), f"{name} native: {line}")
+        c.check(line in l.stdout.splitlines(), f"{name} under Lorelei: {line}")
+    c.check(l.returncode == 0 and n.stdout == l.stdout,
+            f"{name}: under Lorelei the same output and status 0 (status {l.returncode})")
+
+
+def case_glew(a):
+    """GLEW initialised on a context SDL created, as trigger-rally and
+    megaglest do: glewInit needs glXGetCurrentDisplay, whose context the
+    host's SDL made current on its own X connection."""
+    for ctx in ("compat", "3.0"):
+        compare_runs(a, f"sdl_glew {ctx}", [a.prog["glew"], ctx], gl=True,
+                     expect=("glXGetCurrentDisplay set", "glewInit 0 (No error)",
+                             "glXQueryVersion 1.3+", "pixel 0 255 0", "done"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
@@ -329,14 +356,18 @@ def main():
     ap.add_argument("--launcher")
     ap.add_argument("--gl-stub-dir")
     ap.add_argument("--tmp", default="")
+    ap.add_argument("--prog", action="append", default=[],
+                    help="NAME=PATH: a test program built for a case")
     a = ap.parse_args()
+    a.prog = dict(p.split("=", 1) for p in a.prog)
     tmp = a.tmp or os.path.join(os.getcwd(), "tests", "sdl2-out")
     os.makedirs(tmp, exist_ok=True)
     {"coverage": lambda: case_coverage(a), "programs": lambda: case_programs(a),
      "automation": lambda: case_automation(a), "loopwave": lambda: case_loopwave(a, tmp),
      "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a),
      "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a),
-     "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp)}[a.case]()
+     "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp),
+     "glew": lambda: case_glew(a)}[a.case]()
     c.finish()
 
 
