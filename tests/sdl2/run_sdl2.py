@@ -346,6 +346,35 @@ def case_glew(a):
                              "glXQueryVersion 1.3+", "pixel 0 255 0", "done"))
 
 
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # fonts-dejavu-core
+
+
+def case_ownership(a):
+    """Memory one side allocates and the other frees, keeps or reallocates
+    (docs/ownership.md). The program's own allocator (SDL_SetMemoryFunctions)
+    counts its blocks and refuses foreign ones, so a host block reaching the
+    game's SDL_free, or guest pixels freed by nobody, show in the output;
+    guest pixels freed by the host's SDL crash (glibc abort or QEMU fault)."""
+    cases = {
+        "ttf": ([FONT], ["ttf: 150 text surfaces drawn", "ttf: 0 blocks leaked, 0 foreign blocks freed"]),
+        "qoi": ([], ["qoi: 20 of 20 images right", "qoi: 0 blocks leaked, 0 foreign blocks freed"]),
+        "surfaces": ([], ["plain: 0 blocks leaked, 0 foreign blocks freed",
+                          "simd: 0 blocks leaked, 0 foreign blocks freed",
+                          "rle: 20 of 20 blits right", "rle: 0 blocks leaked, 0 foreign blocks freed"]),
+        "results": ([], ["SDL_GetPrefPath + SDL_free: 0 blocks leaked, 0 foreign blocks freed",
+                         "SDL_LoadWAV_RW + SDL_free: 0 blocks leaked, 0 foreign blocks freed",
+                         "SDL_LoadWAV_RW + SDL_FreeWAV: 0 blocks leaked, 0 foreign blocks freed"]),
+        "rwops": ([], ["freesrc=1: mappings added 1, BMP saved 0, SDL closed 3 of 3",
+                       "freesrc=1: 0 of the game's RWops left, 0 foreign blocks freed",
+                       "freesrc=0: mappings added 0, BMP saved 0, SDL closed 0 of 3",
+                       "freesrc=0: 0 of the game's RWops left, 0 foreign blocks freed"]),
+        "window": ([], ["window: icon set, cursor made", "window: 0 foreign blocks freed"]),
+    }
+    for name, (args, expect) in cases.items():
+        compare_runs(a, f"sdl_ownership {name}", [a.prog["ownership"], name] + args,
+                     expect=expect + ["done"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
@@ -367,7 +396,7 @@ def main():
      "sprite": lambda: case_sprite(a, tmp), "events": lambda: case_events(a),
      "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a),
      "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp),
-     "glew": lambda: case_glew(a)}[a.case]()
+     "glew": lambda: case_glew(a), "ownership": lambda: case_ownership(a)}[a.case]()
     c.finish()
 
 

@@ -15,7 +15,6 @@ __typeof__(SDL_setenv) lorelei_thunk_SDL_setenv;
 __typeof__(SDL_GetWindowWMInfo) lorelei_thunk_SDL_GetWindowWMInfo;
 __typeof__(SDL_GetPreferredLocales) lorelei_thunk_SDL_GetPreferredLocales;
 __typeof__(SDL_GetWindowICCProfile) lorelei_thunk_SDL_GetWindowICCProfile;
-__typeof__(SDL_GetDefaultAudioInfo) lorelei_thunk_SDL_GetDefaultAudioInfo;
 __typeof__(SDL_Quit) lorelei_thunk_SDL_Quit;
 __typeof__(SDL_QuitSubSystem) lorelei_thunk_SDL_QuitSubSystem;
 __typeof__(SDL_PumpEvents) lorelei_thunk_SDL_PumpEvents;
