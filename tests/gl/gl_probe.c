@@ -92,6 +92,9 @@ static void glx_part(void)
     XVisualInfo *same = XGetVisualInfo(dpy, VisualIDMask | VisualScreenMask, &want, &n);
     printf("visual_is_the_displays=%d\n", same && n > 0 && same[0].visual == vi->visual);
     printf("visual_depth_matches=%d\n", same && n > 0 && same[0].depth == vi->depth);
+    /* The game frees GLX results with XFree (free): they must be guest
+     * memory, which a syscall accepts (docs/ownership.md). */
+    printf("visual_guest_memory=%d\n", writable_to_pipe(vi, sizeof(*vi)));
     XFree(same);
 
     int nconfigs = 0;
@@ -100,6 +103,9 @@ static void glx_part(void)
     printf("fbconfigs_found=%d\n", configs != NULL && nconfigs > 0);
     XVisualInfo *fbvi = configs ? glXGetVisualFromFBConfig(dpy, configs[0]) : NULL;
     printf("fbconfig_visual=%d\n", fbvi != NULL && fbvi->visual != NULL);
+    printf("fbconfigs_guest_memory=%d\n",
+           configs && writable_to_pipe(configs, (size_t)nconfigs * sizeof(*configs)));
+    printf("fbconfig_visual_guest_memory=%d\n", fbvi && writable_to_pipe(fbvi, sizeof(*fbvi)));
     XFree(fbvi);
 
     XSetWindowAttributes swa = {
