@@ -369,6 +369,10 @@ def case_ownership(a):
                        "freesrc=0: mappings added 0, BMP saved 0, SDL closed 0 of 3",
                        "freesrc=0: 0 of the game's RWops left, 0 foreign blocks freed"]),
         "window": ([], ["window: icon set, cursor made", "window: 0 foreign blocks freed"]),
+        "drop": ([], ["dropped: /tmp/lorelei-dropped.txt",
+                      "SDL_DROPFILE + SDL_free: 0 blocks leaked, 0 foreign blocks freed",
+                      "pushed: the game's own, same pointer: yes",
+                      "pushed SDL_DROPTEXT + SDL_free: 0 blocks leaked, 0 foreign blocks freed"]),
     }
     for name, (args, expect) in cases.items():
         compare_runs(a, f"sdl_ownership {name}", [a.prog["ownership"], name] + args,

@@ -14,6 +14,9 @@
  *                            SDL_FreeWAV: results the game frees
  *   sdl_ownership rwops      freesrc: SDL closes the game's RWops once
  *   sdl_ownership window     SDL_SetWindowIcon / SDL_CreateColorCursor copy
+ *   sdl_ownership drop       a file dropped on the window (XDND, played by this
+ *                            program on its own X connection): SDL_DROPFILE's
+ *                            file, which the game SDL_frees; and a pushed one
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +25,10 @@
 
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_image.h>
+#include <SDL2/SDL_syswm.h>
 #include <SDL2/SDL_ttf.h>
+#include <X11/Xatom.h>
+#include <X11/Xlib.h>
 
 /* ---- the game's allocator ------------------------------------------------------- */
 
@@ -395,6 +401,114 @@ static int case_window(void)
     return 0;
 }
 
+/* ---- XDND: this program drags a file onto its own SDL window ---------------------- */
+
+static void xdnd_send(Display *dpy, Window to, Atom type, long l0, long l1, long l2, long l3,
+                      long l4)
+{
+    XEvent e = {0};
+    e.xclient.type = ClientMessage;
+    e.xclient.window = to;
+    e.xclient.message_type = type;
+    e.xclient.format = 32;
+    long l[5] = {l0, l1, l2, l3, l4};
+    memcpy(e.xclient.data.l, l, sizeof(l));
+    XSendEvent(dpy, to, False, NoEventMask, &e);
+    XFlush(dpy);
+}
+
+/* Answers SDL's request for the dropped data (text/uri-list). */
+static void xdnd_serve(Display *dpy, const char *uri)
+{
+    while (XPending(dpy)) {
+        XEvent e;
+        XNextEvent(dpy, &e);
+        if (e.type != SelectionRequest) {
+            continue;
+        }
+        XSelectionRequestEvent *r = &e.xselectionrequest;
+        XChangeProperty(dpy, r->requestor, r->property, r->target, 8, PropModeReplace,
+                        (const unsigned char *)uri, (int)strlen(uri));
+        XEvent n = {0};
+        n.xselection.type = SelectionNotify;
+        n.xselection.requestor = r->requestor;
+        n.xselection.selection = r->selection;
+        n.xselection.target = r->target;
+        n.xselection.property = r->property;
+        n.xselection.time = r->time;
+        XSendEvent(dpy, r->requestor, False, NoEventMask, &n);
+        XFlush(dpy);
+    }
+}
+
+static int case_drop(void)
+{
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        printf("SDL_InitSubSystem: %s\n", SDL_GetError());
+        return 1;
+    }
+    SDL_Window *w = SDL_CreateWindow("lorelei-drop", 0, 0, 200, 200, SDL_WINDOW_SHOWN);
+    SDL_SysWMinfo info;
+    SDL_VERSION(&info.version);
+    Display *dpy = XOpenDisplay(NULL);
+    if (!w || !SDL_GetWindowWMInfo(w, &info) || info.subsystem != SDL_SYSWM_X11 || !dpy) {
+        printf("no X11 window: %s\n", SDL_GetError());
+        return 1;
+    }
+    Window target = info.info.x11.window;
+    Window source = XCreateSimpleWindow(dpy, DefaultRootWindow(dpy), 0, 0, 1, 1, 0, 0, 0);
+    Atom enter = XInternAtom(dpy, "XdndEnter", False);
+    Atom position = XInternAtom(dpy, "XdndPosition", False);
+    Atom drop = XInternAtom(dpy, "XdndDrop", False);
+    Atom selection = XInternAtom(dpy, "XdndSelection", False);
+    Atom copy = XInternAtom(dpy, "XdndActionCopy", False);
+    Atom uri_list = XInternAtom(dpy, "text/uri-list", False);
+    XSetSelectionOwner(dpy, selection, source, CurrentTime);
+    SDL_Event e;
+    for (int i = 0; i < 20; i++) { /* the window is up and SDL saw it mapped */
+        SDL_PumpEvents();
+        SDL_Delay(10);
+    }
+    while (SDL_PollEvent(&e)) {
+    }
+
+    long before = blocks;
+    xdnd_send(dpy, target, enter, (long)source, 5L << 24, (long)uri_list, None, None);
+    xdnd_send(dpy, target, position, (long)source, 0, (50L << 16) | 50, CurrentTime, (long)copy);
+    xdnd_send(dpy, target, drop, (long)source, 0, CurrentTime, 0, 0);
+    int files = 0;
+    Uint32 deadline = SDL_GetTicks() + 10000;
+    while (!files && !SDL_TICKS_PASSED(SDL_GetTicks(), deadline)) {
+        xdnd_serve(dpy, "file:///tmp/lorelei-dropped.txt\r\n");
+        while (SDL_PollEvent(&e)) {
+            if (e.type == SDL_DROPFILE) {
+                printf("dropped: %s\n", e.drop.file);
+                SDL_free(e.drop.file); /* as SDL asks */
+                files++;
+            }
+        }
+        SDL_Delay(5);
+    }
+    report("SDL_DROPFILE + SDL_free", before);
+
+    /* An event the game pushes with a string of its own comes back as it is. */
+    before = blocks;
+    SDL_Event mine = {.drop = {.type = SDL_DROPTEXT, .file = SDL_strdup("the game's own")}};
+    SDL_PushEvent(&mine);
+    while (SDL_PollEvent(&e)) {
+        if (e.type == SDL_DROPTEXT) {
+            printf("pushed: %s, same pointer: %s\n", e.drop.file,
+                   e.drop.file == mine.drop.file ? "yes" : "no");
+            SDL_free(e.drop.file);
+        }
+    }
+    report("pushed SDL_DROPTEXT + SDL_free", before);
+    XDestroyWindow(dpy, source);
+    XCloseDisplay(dpy);
+    SDL_DestroyWindow(w);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -414,6 +528,7 @@ int main(int argc, char **argv)
             : !strcmp(c, "results")       ? case_results()
             : !strcmp(c, "rwops")         ? case_rwops()
             : !strcmp(c, "window")        ? case_window()
+            : !strcmp(c, "drop")          ? case_drop()
                                           : (printf("unknown case '%s'\n", c), 2);
     SDL_Quit();
     printf("done\n");

@@ -21,10 +21,17 @@ __typeof__(SDL_PumpEvents) lorelei_thunk_SDL_PumpEvents;
 __typeof__(SDL_PollEvent) lorelei_thunk_SDL_PollEvent;
 __typeof__(SDL_WaitEvent) lorelei_thunk_SDL_WaitEvent;
 __typeof__(SDL_WaitEventTimeout) lorelei_thunk_SDL_WaitEventTimeout;
+__typeof__(SDL_PeepEvents) lorelei_thunk_SDL_PeepEvents;
+__typeof__(SDL_PushEvent) lorelei_thunk_SDL_PushEvent;
 
 /* sdl2_signals.c: SIGINT/SIGTERM as SDL_QUIT, as SDL does natively. */
 void lorelei_sdl2_install_quit_handlers(Uint32 flags);
 void lorelei_sdl2_remove_quit_handlers(Uint32 flags);
+
+/* sdl2_events.c: strings in events the game frees (drop.file...) become
+ * guest copies when the game takes the events; its own pushed ones stay. */
+void lorelei_sdl2_events_from_game(SDL_Event *events, int n);
+void lorelei_sdl2_events_to_game(SDL_Event *events, int n);
 
 /* Frees host memory (the host's SDL_free) after copying it into the guest. */
 void lorelei_sdl2_host_free(void *p);
