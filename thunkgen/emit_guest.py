@@ -155,12 +155,12 @@ def emit_stub(lib, f, out):
             if prep:
                 body.append(f"    if (a{i}) {{\n        {prep}((void *)a{i}->{field});\n    }}")
     # Ownership (overrides.py): take guest memory out of the host's hands
-    # before a call that may free it; start out-parameters the host fills
-    # with memory to copy from NULL.
+    # before a call that may free it; note what out-parameters the host may
+    # fill held before, so only a block the host put there is copied.
     for i, hook in f.releases:
         body.append(f"    void *lorelei_release{i} = {hook}((void *)a{i});")
     for i, _ in f.out_owned:
-        body.append(f"    if (a{i}) {{\n        *a{i} = NULL;\n    }}")
+        body.append(f"    void *lorelei_before{i} = a{i} ? (void *)*a{i} : NULL;")
     body.append(f"    lorelei_call(LORELEI_FN_ID({lib.id}, {f.index}), f);")
     for i, p in enumerate(f.params):
         if p.type.mapping and p.type.mapping.get("guest_after"):
@@ -171,7 +171,7 @@ def emit_stub(lib, f, out):
         body.append(f"    if (lorelei_release{i}) {{\n        {lib.guest_free}(lorelei_release{i});"
                     "\n    }")
     for i, count in f.out_owned:
-        body.append(f"    if (a{i} && *a{i}) {{")
+        body.append(f"    if (a{i} && *a{i} && (void *)*a{i} != lorelei_before{i}) {{")
         body.append(f"        __typeof__(*a{i}) host = *a{i};")
         body.append(f"        size_t n = (size_t)({count}) * sizeof(*host);")
         body.append(f"        __typeof__(*a{i}) copy = {lib.guest_alloc}(n ? n : 1);")

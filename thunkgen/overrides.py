@@ -95,8 +95,9 @@ of its description. The frontend derives everything else from the real API
                                  evaluated after the call: "*a4") that the
                                  caller frees: the stub hands the game a copy
                                  made with guest_alloc and frees the host's
-                                 with host_free (*p is NULLed before the call,
-                                 so an early failure leaves nothing to copy)
+                                 with host_free (only if the call changed *p:
+                                 a failing call may leave it as it was, even
+                                 uninitialized)
   frees = "p"                    the function only frees p, memory this stub
                                  gave the game as a guest copy (out_owned,
                                  returns_owned*): generated as a guest
