@@ -228,6 +228,13 @@ static void egl_part(void)
     const char *vendor = eglQueryString(dpy, EGL_VENDOR);
     printf("egl_vendor=%s writable=%d\n", vendor,
            vendor && writable_to_pipe(vendor, strlen(vendor)));
+    /* EGL_MESA_query_driver: a string the caller frees with free(). */
+    char *(*driver_config)(EGLDisplay) =
+        (char *(*)(EGLDisplay))eglGetProcAddress("eglGetDisplayDriverConfig");
+    char *config_xml = driver_config ? driver_config(dpy) : NULL;
+    printf("egl_driver_config=%d guest_memory=%d\n", config_xml != NULL,
+           config_xml && writable_to_pipe(config_xml, strnlen(config_xml, 4096)));
+    free(config_xml);
     eglBindAPI(EGL_OPENGL_ES_API);
     EGLint cfg_attribs[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_ES2_BIT, EGL_SURFACE_TYPE,
                             EGL_PBUFFER_BIT, EGL_NONE};
