@@ -154,10 +154,31 @@ def emit_stub(lib, f, out):
             prep = f.prepare or mapping.get("guest_prepare", "")
             if prep:
                 body.append(f"    if (a{i}) {{\n        {prep}((void *)a{i}->{field});\n    }}")
+    # Ownership (overrides.py): take guest memory out of the host's hands
+    # before a call that may free it; note what out-parameters the host may
+    # fill held before, so only a block the host put there is copied.
+    for i, hook in f.releases:
+        body.append(f"    void *lorelei_release{i} = {hook}((void *)a{i});")
+    for i, _ in f.out_owned:
+        body.append(f"    void *lorelei_before{i} = a{i} ? (void *)*a{i} : NULL;")
     body.append(f"    lorelei_call(LORELEI_FN_ID({lib.id}, {f.index}), f);")
     for i, p in enumerate(f.params):
         if p.type.mapping and p.type.mapping.get("guest_after"):
             body.append(f"    {p.type.mapping['guest_after']}((void *)a{i});")
+    for i, hook in f.keeps:
+        body.append(f"    {hook}(LORELEI_GET(void *, f, {f.ret_slot()}), (void *)a{i});")
+    for i, _ in f.releases:
+        body.append(f"    if (lorelei_release{i}) {{\n        {lib.guest_free}(lorelei_release{i});"
+                    "\n    }")
+    for i, count in f.out_owned:
+        body.append(f"    if (a{i} && *a{i} && (void *)*a{i} != lorelei_before{i}) {{")
+        body.append(f"        __typeof__(*a{i}) host = *a{i};")
+        body.append(f"        size_t n = (size_t)({count}) * sizeof(*host);")
+        body.append(f"        __typeof__(*a{i}) copy = {lib.guest_alloc}(n ? n : 1);")
+        body.append("        if (copy) {\n            memcpy(copy, host, n);\n        }")
+        body.append(f"        *a{i} = copy;")
+        body.append(f"        lorelei_{lib.cname}_host_free((void *)host);")
+        body.append("    }")
     if f.printf >= 0:
         body.append("    free(lorelei_msg);")
     if f.errno:
@@ -166,10 +187,11 @@ def emit_stub(lib, f, out):
                  f"        lorelei_call(LORELEI_FN_ID({lib.id}, {lib.host_free_index}), g);"]
     if f.returns_owned_string:
         body.append(f"    char *host = LORELEI_GET(char *, f, {f.ret_slot()});")
-        body.append("    size_t len = host ? strlen(host) + 1 : 0;")
-        body.append(f"    char *copy = len ? {lib.guest_alloc}(len) : NULL;")
-        body.append("    if (copy) {\n        memcpy(copy, host, len);\n    }")
+        body.append("    char *copy = NULL;")
         body.append("    if (host) {")
+        body.append("        size_t len = strlen(host) + 1;")
+        body.append(f"        if ((copy = {lib.guest_alloc}(len))) {{")
+        body.append("            memcpy(copy, host, len);\n        }")
         body += host_free
         body.append("    }")
         body.append(f"    return ({f.ret.spelling})copy;")
@@ -249,6 +271,12 @@ def emit(lib, source_name, abi, asm_names=frozenset()):
               if p.type.callback_struct for _, m in p.type.callback_struct.mapped_fields
               if "guest_prepare" in m}
     out += [f"void {name}(void *value);" for name in sorted(preps)]
+    out += [f"void {h}(void *result, void *kept);" for h in sorted({h for f in lib.functions
+                                                                      for _, h in f.keeps})]
+    out += [f"void *{h}(void *value);" for h in sorted({h for f in lib.functions
+                                                          for _, h in f.releases})]
+    if any(f.out_owned for f in lib.functions):
+        out.append(f"void lorelei_{lib.cname}_host_free(void *p);")
     emit_guest_copies(lib, out)
     for sig in lib.sigs:
         emit_invoker(sig, out)
@@ -262,6 +290,13 @@ def emit(lib, source_name, abi, asm_names=frozenset()):
         # __lorelei_host_free is internal: called by index only.
         if f.name != "__lorelei_host_free" and f.name not in asm_names:
             emit_stub(lib, f, out)
+    for f in lib.functions:
+        if f.frees >= 0:
+            # frees: the block is a guest copy this stub made (overrides.py).
+            p = f.params[f.frees]
+            out.append(f"__attribute__((visibility(\"default\"))) void {f.name}"
+                       f"({tdecl(p.type, 'a0')})\n{{")
+            out.append(f"    {lib.guest_free}((void *)a0);\n}}\n")
     emit_lookup(lib, out)
     if lib.host_free_index >= 0:
         out.append(f"/* Frees host memory with the library's {lib.host_free}, for guest code that")

@@ -33,6 +33,8 @@ def suitable(f):
         return False
     if f.returns_owned_string or f.returns_static_string or f.returns_owned:
         return False
+    if f.out_owned or f.keeps or f.releases:
+        return False  # ownership hooks and copies around the call (emit_guest)
     if f.name.startswith("__lorelei_") or not f.exported:
         return False  # internal, or hidden (reachable through the lookup only)
     if any(p.type.callback_struct for p in f.params):

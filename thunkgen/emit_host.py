@@ -54,12 +54,18 @@ BUILTIN = {"char", "signed char", "unsigned char", "short", "unsigned short", "i
            "float", "double"}
 
 
+def host_mapped(t):
+    """The value stands for a different object on the host ([types] to_host);
+    an entry with only guest-side hooks leaves the value as it is."""
+    return bool(t.mapping and "to_host" in t.mapping)
+
+
 def call_type(t):
     """The type a thunk passes a value as: plain data pointers as void *,
     builtin scalars by their canonical name, anything else as declared."""
-    if t.kind == "ptr" and not t.mapping:
+    if t.kind == "ptr" and not host_mapped(t):
         return "void *"
-    if t.kind in ("int", "float") and t.canonical in BUILTIN and not t.mapping:
+    if t.kind in ("int", "float") and t.canonical in BUILTIN and not host_mapped(t):
         return t.canonical
     return f"__typeof__({t.spelling})"
 
@@ -281,7 +287,7 @@ def thunk_body(lib, f):
         get = f"LORELEI_GET(__typeof__({t.spelling}), f, {slot})"
         if i == f.printf:
             args += ['"%s"', f"LORELEI_GET(const char *, f, {slot})"]
-        elif t.mapping:
+        elif host_mapped(t):
             args.append(f"(__typeof__({t.spelling})){t.mapping['to_host']}("
                         f"LORELEI_GET(uint64_t, f, {slot}))")
         elif t.kind == "fnptr":
@@ -349,7 +355,7 @@ def thunk_body(lib, f):
         # host_impl answers for its own result).
         out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, lorelei_guest_callback(&{v}, {f.ret.sig.index}, "
                    f"(void *)({call})));")
-    elif f.ret.mapping:
+    elif host_mapped(f.ret):
         if "to_guest" not in f.ret.mapping:
             raise ValueError(f"{f.name} returns {f.ret.spelling}: its [types] entry needs to_guest")
         out.append(f"    LORELEI_PUT(f, {f.ret_slot()}, {f.ret.mapping['to_guest']}((void *)({call})));")
@@ -407,7 +413,7 @@ def emit(lib, source_name, abi):
     mappings = [ct.mapping for f in lib.functions for ct in [f.ret] + [p.type for p in f.params]
                 if ct.mapping]
     mappings += [m for s in deep_structs(lib) for _, m in s.mapped_fields]
-    for name in sorted({m["to_host"] for m in mappings}):
+    for name in sorted({m["to_host"] for m in mappings if "to_host" in m}):
         out.append(f"void *{name}(uint64_t guest_value);")
     for name in sorted({m["to_guest"] for m in mappings if "to_guest" in m}):
         out.append(f"uint64_t {name}(void *host_value);")

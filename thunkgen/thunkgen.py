@@ -48,7 +48,8 @@ def make_library(cfg, fn_overrides):
                   host_free=cfg.get("host_free", ""), guest_sources=cfg.get("guest_sources", []),
                   guest_alloc=cfg.get("guest_alloc", "malloc"),
                   resolve=cfg.get("resolve", ""), guest_includes=cfg.get("guest_includes", []),
-                  defines=cfg.get("defines", []))
+                  defines=cfg.get("defines", []), guest_alloc=cfg.get("guest_alloc", "malloc"),
+                  guest_free=cfg.get("guest_free", "free"))
     lib.cname = emit_host.cname(lib.name)
     lib.symbol = "lorelei_lib_" + lib.cname
     lib.prototypes = [t["prototype"] for t in fn_overrides.values() if "prototype" in t]
@@ -57,10 +58,11 @@ def make_library(cfg, fn_overrides):
 
 def add_host_free(lib, where):
     """A hidden thunk the guest uses to free host memory it copied out."""
-    if not any(f.returns_owned_string or f.returns_owned for f in lib.functions):
+    if not any(f.returns_owned_string or f.returns_owned or f.out_owned for f in lib.functions):
         return
     if not lib.host_free:
-        raise overrides.OverrideError(f"{where}: returns_owned[_string] needs [library] host_free")
+        raise overrides.OverrideError(f"{where}: returns_owned[_string] and out_owned need "
+                                      "[library] host_free")
     ptr = CType("void *", "ptr", 8, 8)
     lib.functions.append(Function("__lorelei_host_free", CType("void", "void"),
                                   [Param("p", ptr)]))

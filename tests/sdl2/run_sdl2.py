@@ -407,6 +407,66 @@ def case_guestside(a, tmp):
     c.check(not differ, f"every line agrees ({len(differ)} differ)")
 
 
+def compare_runs(a, name, argv, gl=False, expect=()):
+    """A test program natively and under Lorelei: both must exit 0, print
+    the lines in expect, and print the same thing."""
+    with Xvfb() as x:
+        n = run_x_program(argv, x.env(base_env()))
+        cmd, env = lorelei(a, argv, x.env(base_env()), gl=gl)
+        l = run_x_program(cmd, env)
+    c.check(n.returncode == 0, f"{name}: works natively")
+    c.check(went_through_plugin(l.stderr) and (not gl or "gl: loaded" in l.stderr),
+            f"{name}: the Lorelei run went through the stubs")
+    for line in expect:
+        c.check(line in n.stdout.splitlines(), f"{name} native: {line}")
+        c.check(line in l.stdout.splitlines(), f"{name} under Lorelei: {line}")
+    c.check(l.returncode == 0 and n.stdout == l.stdout,
+            f"{name}: under Lorelei the same output and status 0 (status {l.returncode})")
+
+
+def case_glew(a):
+    """GLEW initialised on a context SDL created, as trigger-rally and
+    megaglest do: glewInit needs glXGetCurrentDisplay, whose context the
+    host's SDL made current on its own X connection."""
+    for ctx in ("compat", "3.0"):
+        compare_runs(a, f"sdl_glew {ctx}", [a.prog["glew"], ctx], gl=True,
+                     expect=("glXGetCurrentDisplay set", "glewInit 0 (No error)",
+                             "glXQueryVersion 1.3+", "pixel 0 255 0", "done"))
+
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # fonts-dejavu-core
+
+
+def case_ownership(a):
+    """Memory one side allocates and the other frees, keeps or reallocates
+    (docs/ownership.md). The program's own allocator (SDL_SetMemoryFunctions)
+    counts its blocks and refuses foreign ones, so a host block reaching the
+    game's SDL_free, or guest pixels freed by nobody, show in the output;
+    guest pixels freed by the host's SDL crash (glibc abort or QEMU fault)."""
+    cases = {
+        "ttf": ([FONT], ["ttf: 150 text surfaces drawn", "ttf: 0 blocks leaked, 0 foreign blocks freed"]),
+        "qoi": ([], ["qoi: 20 of 20 images right", "qoi: 0 blocks leaked, 0 foreign blocks freed"]),
+        "surfaces": ([], ["plain: 0 blocks leaked, 0 foreign blocks freed",
+                          "simd: 0 blocks leaked, 0 foreign blocks freed",
+                          "rle: 20 of 20 blits right", "rle: 0 blocks leaked, 0 foreign blocks freed"]),
+        "results": ([], ["SDL_GetPrefPath + SDL_free: 0 blocks leaked, 0 foreign blocks freed",
+                         "SDL_LoadWAV_RW + SDL_free: 0 blocks leaked, 0 foreign blocks freed",
+                         "SDL_LoadWAV_RW + SDL_FreeWAV: 0 blocks leaked, 0 foreign blocks freed"]),
+        "rwops": ([], ["freesrc=1: mappings added 1, BMP saved 0, SDL closed 3 of 3",
+                       "freesrc=1: 0 of the game's RWops left, 0 foreign blocks freed",
+                       "freesrc=0: mappings added 0, BMP saved 0, SDL closed 0 of 3",
+                       "freesrc=0: 0 of the game's RWops left, 0 foreign blocks freed"]),
+        "window": ([], ["window: icon set, cursor made", "window: 0 foreign blocks freed"]),
+        "drop": ([], ["dropped: /tmp/lorelei-dropped.txt",
+                      "SDL_DROPFILE + SDL_free: 0 blocks leaked, 0 foreign blocks freed",
+                      "pushed: the game's own, same pointer: yes",
+                      "pushed SDL_DROPTEXT + SDL_free: 0 blocks leaked, 0 foreign blocks freed"]),
+    }
+    for name, (args, expect) in cases.items():
+        compare_runs(a, f"sdl_ownership {name}", [a.prog["ownership"], name] + args,
+                     expect=expect + ["done"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
@@ -421,7 +481,10 @@ def main():
     ap.add_argument("--launcher")
     ap.add_argument("--gl-stub-dir")
     ap.add_argument("--tmp", default="")
+    ap.add_argument("--prog", action="append", default=[],
+                    help="NAME=PATH: a test program built for a case")
     a = ap.parse_args()
+    a.prog = dict(p.split("=", 1) for p in a.prog)
     tmp = a.tmp or os.path.join(os.getcwd(), "tests", "sdl2-out")
     os.makedirs(tmp, exist_ok=True)
     {"coverage": lambda: case_coverage(a), "programs": lambda: case_programs(a),
@@ -430,7 +493,8 @@ def main():
      "bundled": lambda: case_bundled(a), "signals": lambda: case_signals(a),
      "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp),
      "audio-cycles": lambda: case_audio_cycles(a), "reload": lambda: case_reload(a),
-     "guestside": lambda: case_guestside(a, tmp)}[a.case]()
+     "guestside": lambda: case_guestside(a, tmp),
+     "glew": lambda: case_glew(a), "ownership": lambda: case_ownership(a)}[a.case]()
     c.finish()
 
 

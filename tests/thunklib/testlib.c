@@ -157,6 +157,16 @@ EXPORT char *tl_strdup_upper(const char *s)
     return r;
 }
 
+EXPORT int tl_dup_bytes(const void *data, size_t n, void **out, size_t *out_len)
+{
+    if (!data || !n || !(*out = malloc(n))) {
+        return -1;
+    }
+    memcpy(*out, data, n);
+    *out_len = n;
+    return 0;
+}
+
 EXPORT void tl_free(void *p)
 {
     free(p);

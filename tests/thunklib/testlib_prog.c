@@ -161,6 +161,14 @@ static int all(void)
     long written = write(STDOUT_FILENO, upper, strlen(upper));
     printf("\nupper_written=%ld\n", written);
     tl_free(upper);
+    void *dup = (void *)0x1; /* stays as it is when the call fails */
+    size_t dup_len = 0;
+    int dup_none = tl_dup_bytes(NULL, 0, &dup, &dup_len);
+    printf("dup_none=%d untouched=%d\n", dup_none, dup == (void *)0x1);
+    tl_dup_bytes("copied across\n", 14, &dup, &dup_len);
+    written = write(STDOUT_FILENO, dup, dup_len);
+    printf("dup_written=%ld\n", written);
+    tl_free(dup);
     int32_t arr[5] = {3, 1, 4, 1, 5}, filled[6];
     tl_fill_array(filled, 6, 100);
     printf("sum_array=%lld fill=%d,%d,%d\n", (long long)tl_sum_array(arr, 5), filled[0], filled[3],

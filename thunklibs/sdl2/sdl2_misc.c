@@ -165,16 +165,3 @@ SDL_GUEST void *SDL_GetWindowICCProfile(SDL_Window *window, size_t *size)
     lorelei_sdl2_host_free(host);
     return copy;
 }
-
-SDL_GUEST int SDL_GetDefaultAudioInfo(char **name, SDL_AudioSpec *spec, int iscapture)
-{
-    char *host_name = NULL;
-    int r = lorelei_thunk_SDL_GetDefaultAudioInfo(name ? &host_name : NULL, spec, iscapture);
-    if (name) {
-        *name = host_name ? SDL_strdup(host_name) : NULL;
-        if (host_name) {
-            lorelei_sdl2_host_free(host_name);
-        }
-    }
-    return r;
-}

@@ -193,6 +193,24 @@ uint64_t lorelei_x11_guest_display(void *host)
     return host ? lookup_guest(&displays, host) : 0;
 }
 
+/* The other way round: a connection a host library opened itself (the
+ * host's SDL, for its GL context) gets a guest connection standing for it,
+ * which the guest opened for that purpose. Returns 1 once they are paired,
+ * 0 if that guest connection already stands for another host one. */
+int lorelei_x11_stand_in(uint64_t guest, void *host);
+int lorelei_x11_stand_in(uint64_t guest, void *host)
+{
+    pthread_mutex_lock(&lock);
+    void *paired = lookup_host(&displays, guest);
+    if (!paired) {
+        remember(&displays, guest, host);
+        lorelei_debug("guest Display %#llx stands for a host library's Display %p",
+                      (unsigned long long)guest, host);
+    }
+    pthread_mutex_unlock(&lock);
+    return !paired || paired == host;
+}
+
 void *lorelei_xcb_host_connection(uint64_t guest);
 void *lorelei_xcb_host_connection(uint64_t guest)
 {
