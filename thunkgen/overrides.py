@@ -146,7 +146,7 @@ import tomllib
 
 LIBRARY_KEYS = {
     "name": str, "id": int, "sonames": list, "guest_soname": str, "includes": list,
-    "symbols": str, "prefix": str, "callback_if_armed": bool, "host_free": str, "guest_alloc": str,
+    "symbols": str, "prefix": str, "callback_if_armed": bool, "host_free": str,
     "guest_sources": list, "resolve": str, "include_dirs": list, "clang_args": list,
     "frontend": str, "registry": list, "header_prefixes": list, "guest_includes": list,
     "defines": list, "platforms": list, "unsupported_extensions": list,

@@ -46,7 +46,6 @@ def make_library(cfg, fn_overrides):
                   guest_soname=cfg["guest_soname"], includes=cfg["includes"],
                   callback_if_armed=cfg.get("callback_if_armed", False),
                   host_free=cfg.get("host_free", ""), guest_sources=cfg.get("guest_sources", []),
-                  guest_alloc=cfg.get("guest_alloc", "malloc"),
                   resolve=cfg.get("resolve", ""), guest_includes=cfg.get("guest_includes", []),
                   defines=cfg.get("defines", []), guest_alloc=cfg.get("guest_alloc", "malloc"),
                   guest_free=cfg.get("guest_free", "free"))

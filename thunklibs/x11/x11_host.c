@@ -200,10 +200,16 @@ uint64_t lorelei_x11_guest_display(void *host)
 int lorelei_x11_stand_in(uint64_t guest, void *host);
 int lorelei_x11_stand_in(uint64_t guest, void *host)
 {
+    /* guest_base == 0: the guest's Display is readable here. Its name and
+     * socket identify the connection as for any other guest Display. */
+    const _XPrivDisplay dpy = (_XPrivDisplay)(uintptr_t)guest;
     pthread_mutex_lock(&lock);
-    void *paired = lookup_host(&displays, guest);
+    void *paired = lookup_host(&displays, guest, dpy->display_name, dpy->fd);
+    if (!paired && !remember(&displays, guest, host, dpy->display_name, dpy->fd)) {
+        lorelei_log("out of memory for the game's X11 connections");
+        abort();
+    }
     if (!paired) {
-        remember(&displays, guest, host);
         lorelei_debug("guest Display %#llx stands for a host library's Display %p",
                       (unsigned long long)guest, host);
     }
