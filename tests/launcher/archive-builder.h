@@ -82,8 +82,8 @@ static inline GBytes *test_build_tar(int filter, const TestEntry *entries)
  * entries (no data member when entries is NULL). */
 static inline GBytes *test_build_deb(const TestEntry *entries)
 {
-    static const TestEntry control[] = {{"./control", 'f', "Package: test\n", 0},
-                                        {NULL, 0, NULL, 0}};
+    static const TestEntry control[] = {
+        {"./control", 'f', "Package: test\nArchitecture: amd64\n", 0}, {NULL, 0, NULL, 0}};
     g_autoptr(GBytes) control_tar = test_build_tar(ARCHIVE_FILTER_XZ, control);
     g_autoptr(GBytes) data_tar =
         entries != NULL ? test_build_tar(ARCHIVE_FILTER_XZ, entries) : NULL;

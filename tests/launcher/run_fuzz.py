@@ -50,7 +50,7 @@ def archive_seeds():
         seeds["rootfs." + ext] = tar_bytes(rootfs, mode)
         seeds["hostile." + ext] = tar_bytes(hostile, mode)
     data = tar_bytes(rootfs, "w:gz")
-    control = tar_bytes([("./control", "file", b"Package: x\n")], "w:gz")
+    control = tar_bytes([("./control", "file", b"Package: x\nArchitecture: amd64\n")], "w:gz")
     seeds["pkg.deb"] = ar_bytes([("debian-binary", b"2.0\n"), ("control.tar.gz", control),
                                  ("data.tar.gz", data)])
     seeds["nodata.deb"] = ar_bytes([("debian-binary", b"2.0\n"), ("control.tar.gz", control)])

@@ -79,7 +79,7 @@ def create_and_list(s):
     check(leftovers(s) == [], leftovers(s))
     p = s.ok("sysroot", "list", env={"XDG_DATA_HOME": s.path("empty")})
     check_in("no sysroots in", p.stdout)
-    check_in("qemu-lorelei sysroot create NAME --from-archive", p.stdout)
+    check_in("qemu-lorelei sysroot create NAME --from-debian ", p.stdout)
 
 
 def make_deb(s, name, files):
