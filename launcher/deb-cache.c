@@ -162,8 +162,10 @@ char *lo_cache_get(const char *dir, const LoCacheItem *item, const LoDownload *n
     for (int round = 0; ok; round++) {
         ok = complete(fd, item, net, how, error);
         struct stat st;
-        if (!ok && fstat(fd, &st) == 0 && (guint64)st.st_size >= item->size) {
-            unlink(partial); /* the server sent more than there should be */
+        /* Nothing to resume, or more than there should be. */
+        if (!ok && fstat(fd, &st) == 0 &&
+            (st.st_size == 0 || (guint64)st.st_size >= item->size)) {
+            unlink(partial);
         }
         if (!ok || matches(partial, item)) {
             break;

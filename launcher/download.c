@@ -11,19 +11,32 @@
 
 typedef struct {
     const LoDownload *d;
+    CURL *curl;
     GByteArray *memory; /* either into memory */
     int fd;             /* or appended to a file */
     guint64 offset;     /* bytes the file had before */
     guint64 limit;      /* total bytes allowed (offset included) */
     guint64 received;
     gboolean too_big;
+    gboolean range_ignored; /* asked to resume, got the whole file (200) */
     int write_errno;
 } Sink;
+
+static gboolean whole_file_instead_of_range(Sink *s)
+{
+    long status = 0;
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+    return s->offset > 0 && status == 200;
+}
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     Sink *s = userdata;
     size_t n = size * nmemb;
+    if (s->received == 0 && whole_file_instead_of_range(s)) {
+        s->range_ignored = TRUE; /* never append a whole file to a part of it */
+        return 0;
+    }
     if (s->offset + s->received + n > s->limit) {
         s->too_big = TRUE;
         return 0; /* makes curl fail with CURLE_WRITE_ERROR */
@@ -63,6 +76,7 @@ static gboolean perform(Sink *s, gboolean *restart, GError **error)
 {
     const LoDownload *d = s->d;
     CURL *c = curl_easy_init();
+    s->curl = c;
     char errbuf[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(c, CURLOPT_URL, d->url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, d->protocols);
@@ -88,7 +102,9 @@ static gboolean perform(Sink *s, gboolean *restart, GError **error)
     CURLcode r = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    gboolean range_ignored = s->range_ignored || whole_file_instead_of_range(s);
     curl_easy_cleanup(c);
+    s->curl = NULL;
     if (r == CURLE_OK) {
         return TRUE;
     }
@@ -96,7 +112,8 @@ static gboolean perform(Sink *s, gboolean *restart, GError **error)
     g_autofree char *detail = lo_printable(errbuf[0] ? errbuf : curl_easy_strerror(r), 200);
     const char *what = d->what;
     if (s->offset > 0 && restart != NULL &&
-        (r == CURLE_RANGE_ERROR || (r == CURLE_HTTP_RETURNED_ERROR && status == 416))) {
+        (range_ignored || r == CURLE_RANGE_ERROR ||
+         (r == CURLE_HTTP_RETURNED_ERROR && status == 416))) {
         *restart = TRUE;
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): the server cannot resume", what,
                     shown);
