@@ -145,8 +145,8 @@ static GArray *collect_files(Plan *pl, GStringChunk *strings, guint64 *bytes, GE
     }
     /* /lib, /bin, ... are folders in every package; only the /usr merge
      * of the host made them links. */
-    static const char *const merged[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-                                         NULL};
+    static const char *const merged[] = {"/bin",   "/sbin",   "/lib", "/lib32",
+                                         "/lib64", "/libx32", NULL};
     for (guint i = 0; i < files->len; i++) {
         LoHostFile *f = &g_array_index(files, LoHostFile, i);
         f->as_dir = g_hash_table_contains(parents, f->path) || g_strv_contains(merged, f->path);

@@ -163,8 +163,7 @@ char *lo_cache_get(const char *dir, const LoCacheItem *item, const LoDownload *n
         ok = complete(fd, item, net, how, error);
         struct stat st;
         /* Nothing to resume, or more than there should be. */
-        if (!ok && fstat(fd, &st) == 0 &&
-            (st.st_size == 0 || (guint64)st.st_size >= item->size)) {
+        if (!ok && fstat(fd, &st) == 0 && (st.st_size == 0 || (guint64)st.st_size >= item->size)) {
             unlink(partial);
         }
         if (!ok || matches(partial, item)) {

@@ -156,6 +156,12 @@ def dry_run(s):
         check_in("left out: debconf 1.5.82 (needed by libpulse0; only used while installing "
                  "packages)", p.stdout)
         check_in("--dry-run: nothing was downloaded or created", p.stdout)
+        # The same mirror as a folder (file://): the same closure.
+        doc2 = s.json("sysroot", "create", "game", "--from-debian", "bookworm", "--mirror",
+                      "file://" + m.root, "--keyring", m.keyring, "--package", "libextra1",
+                      "--dry-run", "--json")
+        check([x["name"] for x in doc2["packages"]] == EXPECTED_CLOSURE, doc2["packages"])
+        check(doc2["source"]["mirror"] == "file://" + m.root + "/", doc2["source"])
         check(not os.path.exists(sysroots(s)) or os.listdir(sysroots(s)) == [],
               "--dry-run created something")
 
