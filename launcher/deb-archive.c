@@ -7,6 +7,7 @@
 #include "fsutil.h"
 #include "json-util.h"
 #include "profile-rules.h"
+#include "sandbox.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -182,7 +183,11 @@ GBytes *lo_gpgv_verify(const void *data, gsize len, const char *keyring, const c
     if (gpgv == NULL) {
         g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND,
                     "gpgv not found: it checks the signature of the Debian archive");
-        lo_error_fix(error, "install it: sudo apt-get install gpgv");
+        lo_error_fix(error, "%s",
+                     lo_sandbox_fix("install it: sudo apt-get install gpgv",
+                                    "the Flatpak runtime has no gpgv: make the sysroot from .deb "
+                                    "files in ~/Games with --from-debs DIR, or run qemu-lorelei "
+                                    "outside the Flatpak"));
         return NULL;
     }
     if (!g_file_test(keyring, G_FILE_TEST_IS_REGULAR)) {

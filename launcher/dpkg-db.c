@@ -6,6 +6,7 @@
 #include "json-util.h"
 #include "paths.h"
 #include "profile-rules.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <string.h>
@@ -134,7 +135,11 @@ LoDpkgDb *lo_dpkg_db_open(const char *admindir, GError **error)
         g_set_error(error, LO_ERROR, LO_EXIT_UNSUPPORTED,
                     "%s does not exist: --from-multiarch needs a Debian-based system with dpkg",
                     status_path);
-        lo_error_fix(error, "use --from-debian SUITE instead, which downloads the packages");
+        lo_error_fix(error, "%s",
+                     lo_sandbox_fix("use --from-debian SUITE instead, which downloads the "
+                                    "packages",
+                                    "the Flatpak sandbox does not see the host's dpkg database: "
+                                    "use --from-debs DIR with .deb files in ~/Games"));
         return NULL;
     }
     if (!lo_read_file_limited(status_path, STATUS_MAX_BYTES, &text, &len, error)) {

@@ -212,6 +212,9 @@ def refused_signatures(s):
         s.error(4, ["keyring " + s.path("nowhere.gpg") + " not found"],
                 "sysroot", "create", "x", "--from-debian", "bookworm", "--mirror", m.url,
                 "--keyring", s.path("nowhere.gpg"))
+        # No gpgv: nothing can be trusted.
+        s.error(4, ["gpgv not found", "sudo apt-get install gpgv"],
+                "sysroot", "create", "x", *m.args(), env={"PATH": s.path("no-bin")})
         nothing_left(s, "x")
 
 
