@@ -258,10 +258,10 @@ static gboolean plan(Plan *pl, GError **error)
         return FALSE;
     }
     const LoRelease *r = pl->index->release;
-    g_printerr("qemu-lorelei: %s: %s %s of %s, signed by %s; %u amd64 packages\n", pl->o->debian,
-               r->origin != NULL ? r->origin : "?", r->version != NULL ? r->version : "?",
-               r->date != NULL ? r->date : "?", pl->index->signer,
-               lo_deb_universe_size(pl->index->universe));
+    g_printerr("qemu-lorelei: %s: %s %s of %s, signed by %s; %u packages for amd64\n",
+               pl->o->debian, r->origin != NULL ? r->origin : "?",
+               r->version != NULL ? r->version : "?", r->date != NULL ? r->date : "?",
+               pl->index->signer, lo_deb_universe_size(pl->index->universe));
     if (pl->index->skipped > 0) {
         g_printerr("qemu-lorelei: warning: %u malformed entries of %s were skipped (first: %s)\n",
                    pl->index->skipped, pl->index->packages_path, pl->index->first_skipped);
