@@ -378,8 +378,17 @@ static void check_sysroots(Report *rep)
     if (all->len > 0) {
         g_autoptr(GString) names = g_string_new(NULL);
         for (guint i = 0; i < all->len; i++) {
-            g_string_append_printf(names, "%s%s", i ? ", " : "",
-                                   ((LoSysrootInfo *)all->pdata[i])->name);
+            const LoSysrootInfo *info = all->pdata[i];
+            g_string_append_printf(names, "%s%s", i ? ", " : "", info->name);
+            /* Made from packages: say which, so an old suite stands out. */
+            const char *kind = lo_json_string(info->source, "kind");
+            const cJSON *packages = cJSON_GetObjectItemCaseSensitive(info->source, "packages");
+            if (kind != NULL && cJSON_IsArray(packages)) {
+                const char *suite = lo_json_string(info->source, "suite");
+                g_string_append_printf(names, " (%s%s%s, %d packages)", kind,
+                                       suite != NULL ? " " : "", suite != NULL ? suite : "",
+                                       cJSON_GetArraySize(packages));
+            }
         }
         add(rep, "sysroots", CHECK_OK, NULL, "%u: %s", all->len, names->str);
         for (guint i = 0; i < all->len; i++) {
@@ -388,10 +397,13 @@ static void check_sysroots(Report *rep)
     } else if (lo_effective_host_is_x86_64()) {
         add(rep, "sysroots", CHECK_OK, NULL, "none (this x86_64 host's libraries serve games)");
     } else {
-        add(rep, "sysroots", CHECK_FAIL,
-            "qemu-lorelei sysroot create default --from-archive ROOTFS.tar.xz (an x86_64 root "
-            "file system)",
-            "none, and this %s host needs an x86_64 one", lo_effective_host_arch());
+        g_autofree char *suite = lo_sysroot_suggested_suite();
+        g_autofree char *fix = g_strdup_printf(
+            "qemu-lorelei sysroot create default --from-debian %s (downloads the x86_64 "
+            "libraries games use; --from-multiarch takes installed amd64 packages instead)",
+            suite);
+        add(rep, "sysroots", CHECK_FAIL, fix, "none, and this %s host needs an x86_64 one",
+            lo_effective_host_arch());
     }
 }
 

@@ -103,12 +103,11 @@ static gboolean choose_sysroot(const RunOptions *o, const LoRunSettings *s, cons
                 "no sysroot: this host is %s, so the game needs an x86_64 sysroot for its "
                 "libraries, and neither the profile nor --sysroot names one",
                 lo_effective_host_arch());
-    lo_error_fix(error,
-                 "create a default one: qemu-lorelei sysroot create %s --from-archive "
-                 "ROOTFS.tar.xz",
-                 LO_DEFAULT_SYSROOT);
-    lo_error_note(error, "     (an x86_64 root file system, e.g. a Debian amd64 rootfs; or "
-                         "--from-debs DIR, --from-dir DIR)");
+    g_autofree char *suite = lo_sysroot_suggested_suite();
+    lo_error_fix(error, "create a default one: qemu-lorelei sysroot create %s --from-debian %s",
+                 LO_DEFAULT_SYSROOT, suite);
+    lo_error_note(error, "     (downloads the x86_64 libraries games use from Debian; or "
+                         "--from-multiarch, --from-archive ROOTFS.tar.xz, --from-debs DIR)");
     return FALSE;
 }
 

@@ -56,7 +56,9 @@ gboolean lo_read_file_limited(const char *path, gsize max_bytes, char **contents
         }
     }
     close(fd);
-    *length = buf->len;
+    if (length != NULL) {
+        *length = buf->len;
+    }
     *contents = g_string_free(buf, FALSE);
     return TRUE;
 }

@@ -19,7 +19,7 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
 
 /* Reads a whole regular file of at most max_bytes; larger files are refused
- * with a message naming the limit (LO_EXIT_INVALID). */
+ * with a message naming the limit (LO_EXIT_INVALID). length may be NULL. */
 gboolean lo_read_file_limited(const char *path, gsize max_bytes, char **contents, gsize *length,
                               GError **error);
 

@@ -28,7 +28,7 @@ static const LoSubcommand profile_commands[] = {
 
 static const LoSubcommand sysroot_commands[] = {
     {"create", lo_cmd_sysroot_create, NULL,
-     "Create an x86_64 sysroot from archives, debs or a folder"},
+     "Create an x86_64 sysroot from Debian, installed packages, archives or a folder"},
     {"import", lo_cmd_sysroot_import, NULL, "Add archives or .deb packages to a sysroot"},
     {"list", lo_cmd_sysroot_list, NULL, "List the sysroots with size, origin and date"},
     {"remove", lo_cmd_sysroot_remove, NULL, "Delete a sysroot"},
@@ -132,7 +132,7 @@ static void print_usage(FILE *out, const char *prefix, const LoSubcommand *table
         fprintf(out, "\nExamples:\n"
                      "  qemu-lorelei doctor\n"
                      "  qemu-lorelei run ./game --fullscreen\n"
-                     "  qemu-lorelei sysroot create debian12 --from-archive rootfs.tar.xz\n"
+                     "  qemu-lorelei sysroot create default --from-debian bookworm\n"
                      "  qemu-lorelei profile show --resolved glxgears\n");
     }
     fprintf(out,

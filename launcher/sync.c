@@ -1,10 +1,10 @@
 #include "sync.h"
 
+#include "download.h"
 #include "errors.h"
 #include "fsutil.h"
 #include "index.h"
 #include "json-util.h"
-#include "lorelei-config.h"
 #include "profile-rules.h"
 #include "profile-validate.h"
 #include "util.h"
@@ -64,89 +64,21 @@ char *lo_sync_index_url(const char *url, GError **error)
     return g_strconcat(url, g_str_has_suffix(url, "/") ? "" : "/", "index.json", NULL);
 }
 
-typedef struct {
-    GByteArray *data;
-    gsize limit;
-    gboolean too_big;
-} Sink;
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    Sink *s = userdata;
-    size_t n = size * nmemb;
-    if (s->data->len + n > s->limit) {
-        s->too_big = TRUE;
-        return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-    }
-    g_byte_array_append(s->data, (const guint8 *)ptr, n);
-    return n;
-}
-
-static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
-{
-    (void)p, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-    return lo_interrupted() ? 1 : 0;
-}
-
 /* Downloads url into memory, refusing more than limit bytes. */
 static GByteArray *fetch(const char *url, gsize limit, const char *what, const LoSyncOptions *o,
                          GError **error)
 {
-    CURL *c = curl_easy_init();
-    Sink sink = {g_byte_array_new(), limit, FALSE};
-    char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http,file");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "qemu-lorelei/" LO_VERSION);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)limit);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)o->connect_seconds);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)o->total_seconds);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)o->stall_seconds);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    CURLcode r = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    if (r == CURLE_OK) {
-        return sink.data;
-    }
-    g_byte_array_unref(sink.data);
-    g_autofree char *shown = lo_printable(url, 200);
-    g_autofree char *detail = lo_printable(errbuf[0] ? errbuf : curl_easy_strerror(r), 200);
-    if (r == CURLE_ABORTED_BY_CALLBACK && lo_interrupted()) {
-        lo_set_interrupted_error(error, "the previous profiles were kept");
-    } else if (sink.too_big || r == CURLE_FILESIZE_EXCEEDED) {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
-                    "%s (%s) is larger than %" G_GSIZE_FORMAT " bytes, the limit", what, shown,
-                    limit);
-    } else if (r == CURLE_PARTIAL_FILE) {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
-                    "%s (%s): the download was cut off before the end (%s)", what, shown, detail);
-    } else if (r == CURLE_OPERATION_TIMEDOUT) {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): timed out (%s)", what, shown,
-                    detail);
-    } else if (r == CURLE_HTTP_RETURNED_ERROR) {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): the server answered HTTP %ld",
-                    what, shown, status);
-    } else if (r == CURLE_UNSUPPORTED_PROTOCOL) {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
-                    "%s (%s): refused a redirect to a URL that is not https:// (%s)", what, shown,
-                    detail);
-    } else {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): %s", what, shown, detail);
-    }
-    return NULL;
+    const LoDownload d = {
+        .url = url,
+        .what = what,
+        .protocols = "https,http,file",
+        .redirect_protocols = "https",
+        .connect_seconds = o->connect_seconds,
+        .stall_seconds = o->stall_seconds,
+        .total_seconds = o->total_seconds,
+        .interrupted_note = "the previous profiles were kept",
+    };
+    return lo_download_memory(&d, limit, error);
 }
 
 static gboolean write_file(const char *dir, const char *name, const void *data, gsize len,

@@ -80,7 +80,8 @@ def run_option_errors(s):
     s.error(2, ["'../etc' is not a valid sysroot name", "letters, digits"],
             "run", "--sysroot", "../etc", game)
     s.error(4, ["--sysroot: sysroot 'debian12' does not exist",
-                "fix: create it: qemu-lorelei sysroot create debian12 --from-archive ROOTFS.tar.xz"],
+                "fix: create it: qemu-lorelei sysroot create debian12 --from-debian ",
+                "--from-archive ROOTFS.tar.xz"],
             "run", "--sysroot", "debian12", game)
     s.error(4, ["no profile with id 'glxgear'", "did you mean 'glxgears'?"],
             "run", "--profile", "glxgear", game)
@@ -91,7 +92,7 @@ def run_sysroot_named_by_profile(s):
     s.write("config/qemu-lorelei/profiles/game.json",
             '{"schema": 1, "id": "game", "match": {"exe": ["game"]}, "sysroot": "steamrt"}')
     p = s.error(4, ["user (", "game.json): sysroot 'steamrt' does not exist",
-                    "qemu-lorelei sysroot create steamrt --from-archive ROOTFS.tar.xz"],
+                    "qemu-lorelei sysroot create steamrt --from-debian "],
                 "run", "--dry-run", game)
     check_in("profile 'game' (matched by file name only", p.stderr)
 
@@ -99,7 +100,8 @@ def run_sysroot_named_by_profile(s):
 def run_needs_sysroot_off_x86_64(s):
     game = make_elf(s.path("game"))
     s.error(4, ["no sysroot: this host is aarch64, so the game needs an x86_64 sysroot",
-                "fix: create a default one: qemu-lorelei sysroot create default --from-archive"],
+                "fix: create a default one: qemu-lorelei sysroot create default --from-debian ",
+                "--from-multiarch"],
             "run", "--dry-run", game, env={"LORELEI_HOST_ARCH": "aarch64"})
 
 
@@ -206,7 +208,8 @@ def profile_errors(s):
 
 def sysroot_errors(s):
     s.error(2, ["no sysroot name given"], "sysroot", "create", "--from-host")
-    s.error(2, ["give exactly one of --from-archive, --from-debs, --from-dir, --from-host"],
+    s.error(2, ["give exactly one of --from-debian, --from-multiarch, --from-archive, "
+                "--from-debs, --from-dir, --from-host"],
             "sysroot", "create", "x")
     s.error(2, ["give exactly one of"], "sysroot", "create", "x", "--from-host", "--from-dir", "/")
     s.error(2, ["'../x' is not a valid sysroot name"], "sysroot", "create", "../x", "--from-host")

@@ -46,6 +46,20 @@ def manual_page(s):
         check_in(c, man, "the manual")
 
 
+def every_option(s):
+    """Every long option of every command's --help is in the manual."""
+    man = man_text(s.opts.source_root)
+    commands = re.findall(r"^  ((?:profile |sysroot )?[a-z]+) ", s.ok("--help").stdout, re.M)
+    checked = 0
+    for c in commands:
+        helptext = s.ok(*c.split(), "--help").stdout
+        for option in sorted(set(re.findall(r"^ +(?:-\w, )?(--[a-z][a-z-]*)", helptext, re.M))):
+            if option != "--help":
+                check_in(option, man, f"the manual (`{c} {option}`)")
+                checked += 1
+    check(checked > 30, f"only {checked} options found")
+
+
 def stripped_variables(s):
     root = s.opts.source_root
     code = read(root, "launcher", "qemu-cmdline.c")
@@ -74,7 +88,8 @@ def allow_list(s):
         check_in(model, doc, "docs/profiles.md")
 
 
-CASES = {"manual-page": manual_page, "stripped-variables": stripped_variables,
+CASES = {"manual-page": manual_page, "every-option": every_option,
+         "stripped-variables": stripped_variables,
          "allow-list": allow_list}
 
 if __name__ == "__main__":

@@ -238,7 +238,7 @@ def host_rules(s):
     s.write("config/qemu-lorelei/profiles/broken.json", '{"schema": 1}')
     rows = doctor(s, env, 6)
     expect_row(rows, "sysroots", "fail", "none, and this aarch64 host needs an x86_64 one",
-               "qemu-lorelei sysroot create default --from-archive")
+               "qemu-lorelei sysroot create default --from-debian ")
     expect_row(rows, "profiles", "warn", "1 skipped", "profile validate")
     expect_row(rows, "display", "fail", "neither DISPLAY nor WAYLAND_DISPLAY", "xvfb-run")
 
