@@ -359,8 +359,9 @@ static cJSON *starter(const char *id, const char *name, const char *exe, const c
     cJSON_AddStringToObject(doc, "$comment",
                             "Starter profile from `qemu-lorelei profile new`. Check it with "
                             "`qemu-lorelei profile validate FILE`; docs/profiles.md explains every "
-                            "key. env may set only allow-listed variables (" LO_ENV_FAMILIES
-                            "). Set status (playable, runs or broken) once you have tried the "
+                            "key. env may set only the variables of the allow-list there (such "
+                            "as vblank_mode, mesa_glthread, SDL_VIDEODRIVER). Set status "
+                            "(playable, runs or broken) once you have tried the "
                             "game, and add a tested_on record.");
     cJSON_AddNumberToObject(doc, "schema", LO_PROFILE_SCHEMA);
     cJSON_AddStringToObject(doc, "id", id);

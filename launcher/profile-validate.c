@@ -255,9 +255,13 @@ static void check_env(Ctx *c, const cJSON *v)
         if (why != NULL) {
             problem(c, "this variable may not be set by a profile: %s", why);
         } else if (expect(c, m, cJSON_IsString(m), "a string")) {
+            const LoEnvRule *rule = lo_env_rule(m->string);
             why = lo_env_value_refusal(m->valuestring);
             if (why != NULL) {
                 problem(c, "value refused: %s", why);
+            } else if (!lo_env_value_allowed(rule, m->valuestring)) {
+                problem(c, "value '%s' refused: %s takes %s", m->valuestring, rule->name,
+                        rule->values);
             }
         }
         pop(c, saved);

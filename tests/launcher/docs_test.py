@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 
-from testlib import check, check_in, run_main
+from testlib import c_env_rules, check, check_in, run_main
 
 
 def read(*parts):
@@ -62,13 +62,14 @@ def allow_list(s):
     root = s.opts.source_root
     rules = read(root, "launcher", "profile-rules.h")
     doc = read(root, "docs", "profiles.md")
-    env_key = re.search(r'#define LO_PAT_ENV_KEY\s+"([^"]+)"', rules).group(1)
-    check_in("`" + env_key.replace("\\\\", "\\") + "`", doc, "docs/profiles.md")
-    denied = re.findall(r'"([A-Z_]+)"', rules.split("#define LO_ENV_KEY_DENIED_LIST")[1].split("\n\n")[0])
-    for d in denied:
-        check_in("`" + d + "`", doc, "docs/profiles.md")
-    for family in re.search(r'#define LO_ENV_FAMILIES\s+"([^"]+)"', rules).group(1).split(", "):
-        check_in(family.rstrip("*"), doc, "docs/profiles.md")
+    with open(os.path.join(root, "launcher", "profile-rules.c")) as f:
+        env_rules = c_env_rules(f.read())
+    check(len(env_rules) >= 20, env_rules)
+    table = doc.split("## The environment allow-list")[1].split("\n## ")[0]
+    for r in env_rules:
+        row = next((l for l in table.splitlines() if l.startswith(f"| `{r['name']}` |")), None)
+        check(row is not None, f"docs/profiles.md's allow-list has no row for {r['name']}")
+        check_in(r["values"], row, f"the row of {r['name']}")
     for model in ["Haswell", "EPYC-Genoa", "Opteron_G", "YongFeng", "ClearwaterForest"]:
         check_in(model, rules, "LO_PAT_CPU")
         check_in(model, doc, "docs/profiles.md")

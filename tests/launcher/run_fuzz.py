@@ -24,7 +24,8 @@ PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"
                 '"strace"', '"one_insn_per_tb"', '"log"', '"args"', '"sysroot"', '"status"',
                 '"tested_on"', '"date"', '"host_arch"', '"lorelei_version"', '"result"',
                 '"notes"', '"$comment"', '"playable"', '"runs"', '"broken"', '"SDL_"',
-                '"MESA_"', '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
+                '"MESA_"', '"SDL_VIDEODRIVER"', '"x11"', '"mesa_glthread"', '"GALLIUM_TRACE"',
+                '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
                 '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"']
 
 

@@ -276,6 +276,37 @@ def hostile_repository(s, repo):
 
 
 @with_repo
+def profile_cannot_write_files(s, repo):
+    """A repository's profile may not set a variable whose value a library
+    opens as a file in the game's working folder: GALLIUM_TRACE=.bashrc made
+    Mesa overwrite ~/.bashrc when the game was started from $HOME."""
+    synced(s, repo)
+    for name, env in [("trace", {"GALLIUM_TRACE": ".bashrc"}),
+                      ("dsp", {"SDL_PATH_DSP": ".bashrc"}),
+                      ("diskin", {"SDL_DISKAUDIOFILEIN": ".bashrc"}),
+                      ("disk", {"SDL_AUDIODRIVER": "disk"})]:
+        with open(os.path.join(repo.dir, f"hostile-{name}.json"), "w") as f:
+            json.dump({"schema": 1, "id": f"hostile-{name}", "match": {"exe": ["game"]},
+                       "env": env}, f)
+        p = s.run("profile", "index", repo.dir)
+        check(p.returncode == 3 and "env." + next(iter(env)) in p.stderr,
+              f"profile index accepted {env}:\n{p.stdout}{p.stderr}")
+        # A repository whose maintainer does not run `profile index`: the
+        # index vouches for the file, the sync still refuses it.
+        with open(os.path.join(repo.dir, "index.json")) as f:
+            index = json.load(f)
+        data = open(os.path.join(repo.dir, f"hostile-{name}.json"), "rb").read()
+        index["profiles"].append({"id": f"hostile-{name}", "path": f"hostile-{name}.json",
+                                  "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+        with open(os.path.join(repo.dir, "index.json"), "w") as f:
+            json.dump(index, f)
+        expect_failed_sync(s, repo, [f"profile hostile-{name}", "is not a valid profile",
+                                     "env." + next(iter(env))])
+        os.unlink(os.path.join(repo.dir, f"hostile-{name}.json"))
+        repo.reindex()
+
+
+@with_repo
 def first_sync_failure_leaves_nothing(s, repo):
     repo.set_rules({"/vkcube.json": {"mode": "truncate"}})
     s.error(5, ["profile vkcube", "truncated or altered"], "profile", "sync", repo.url)
@@ -335,7 +366,8 @@ def file_url(s):
 CASES = {f.__name__: f for f in [sync_over_http, sync_changed_and_removed, tampered_profile,
                                  tampered_same_size, truncated_download, server_stops_mid_transfer,
                                  stalled_server, huge_responses, http_errors_and_redirects,
-                                 hostile_repository, first_sync_failure_leaves_nothing,
+                                 hostile_repository, profile_cannot_write_files,
+                                 first_sync_failure_leaves_nothing,
                                  interrupted_sync, one_sync_at_a_time, file_url]}
 
 if __name__ == "__main__":

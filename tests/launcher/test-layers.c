@@ -64,16 +64,18 @@ static void test_merge_and_origin(Layers *l, gconstpointer data)
 {
     (void)data;
     put(l, 0, "game.json",
-        "{\"schema\": 1, \"id\": \"game\", \"name\": \"Game\", \"env\": {\"SDL_A\": \"1\", "
-        "\"SDL_B\": \"1\"},"
+        "{\"schema\": 1, \"id\": \"game\", \"name\": \"Game\", \"env\": {\"SDL_VIDEODRIVER\": "
+        "\"x11\", "
+        "\"vblank_mode\": \"1\"},"
         " \"thunks\": {\"sdl2\": true, \"gl\": true}, \"args\": [\"-a\", \"-b\"], \"qemu\": "
         "{\"cpu\": \"Haswell\"},"
         " \"status\": \"runs\"}");
     put(l, 1, "game.json",
-        "{\"schema\": 1, \"id\": \"game\", \"env\": {\"SDL_B\": \"2\"}, \"args\": [\"-c\"], "
+        "{\"schema\": 1, \"id\": \"game\", \"env\": {\"vblank_mode\": \"2\"}, \"args\": [\"-c\"], "
         "\"status\": \"playable\"}");
     put(l, 2, "game.json",
-        "{\"$comment\": \"mine\", \"schema\": 1, \"id\": \"game\", \"env\": {\"SDL_C\": \"3\"}, "
+        "{\"$comment\": \"mine\", \"schema\": 1, \"id\": \"game\", \"env\": {\"mesa_glthread\": "
+        "\"true\"}, "
         "\"thunks\": {\"gl\": false}}");
     g_autoptr(LoProfileStore) store = load(l);
     g_assert_cmpuint(store->problems->len, ==, 0);
@@ -82,9 +84,9 @@ static void test_merge_and_origin(Layers *l, gconstpointer data)
     g_autoptr(LoResolved) r = lo_profile_resolve(store, "game", cli, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(r->sources->len, ==, 4);
-    g_assert_cmpstr(str_at(r->merged, "env", "SDL_A"), ==, "1");
-    g_assert_cmpstr(str_at(r->merged, "env", "SDL_B"), ==, "2");
-    g_assert_cmpstr(str_at(r->merged, "env", "SDL_C"), ==, "3");
+    g_assert_cmpstr(str_at(r->merged, "env", "SDL_VIDEODRIVER"), ==, "x11");
+    g_assert_cmpstr(str_at(r->merged, "env", "vblank_mode"), ==, "2");
+    g_assert_cmpstr(str_at(r->merged, "env", "mesa_glthread"), ==, "true");
     g_assert_cmpstr(str_at(r->merged, "status", NULL), ==, "playable");
     g_assert_cmpstr(str_at(r->merged, "name", NULL), ==, "Game");
     g_assert_cmpstr(str_at(r->merged, "sysroot", NULL), ==, "deb");
@@ -95,15 +97,15 @@ static void test_merge_and_origin(Layers *l, gconstpointer data)
     /* Comments and the schema version are not part of the result. */
     g_assert_null(cJSON_GetObjectItemCaseSensitive(r->merged, "$comment"));
     g_assert_null(cJSON_GetObjectItemCaseSensitive(r->merged, "schema"));
-    expect_origin(r, "env.SDL_A", LO_LAYER_BUILTIN);
-    expect_origin(r, "env.SDL_B", LO_LAYER_COMMUNITY);
-    expect_origin(r, "env.SDL_C", LO_LAYER_USER);
+    expect_origin(r, "env.SDL_VIDEODRIVER", LO_LAYER_BUILTIN);
+    expect_origin(r, "env.vblank_mode", LO_LAYER_COMMUNITY);
+    expect_origin(r, "env.mesa_glthread", LO_LAYER_USER);
     expect_origin(r, "thunks.gl", LO_LAYER_USER);
     expect_origin(r, "thunks.sdl2", LO_LAYER_CLI);
     expect_origin(r, "args", LO_LAYER_COMMUNITY);
     expect_origin(r, "qemu.cpu", LO_LAYER_BUILTIN);
     expect_origin(r, "sysroot", LO_LAYER_CLI);
-    g_autofree char *text = lo_resolved_origin_text(r, "env.SDL_C");
+    g_autofree char *text = lo_resolved_origin_text(r, "env.mesa_glthread");
     g_assert_true(g_str_has_prefix(text, "user ("));
     g_assert_true(g_str_has_suffix(text, "user/game.json)"));
     g_autofree char *none = lo_resolved_origin_text(r, "thunks.vulkan");
