@@ -64,8 +64,10 @@ static char *choose_profile(const RunOptions *o, LoProfileStore *store, const ch
         if (m.also->len > 0) {
             g_ptr_array_add(m.also, NULL);
             g_autofree char *others = g_strjoinv(", ", (char **)m.also->pdata);
-            g_printerr("qemu-lorelei: note: %s also match; using '%s' (choose with --profile)\n",
-                       others, id);
+            g_printerr("qemu-lorelei: note: %s also match; using '%s' (%s layer; your own "
+                       "profiles win over community ones, and those over built-in ones; choose "
+                       "with --profile)\n",
+                       others, id, lo_layer_names[m.layer]);
         }
     }
     lo_match_clear(&m);

@@ -304,10 +304,41 @@ static gboolean list_contains(const cJSON *list, const char *value)
     return FALSE;
 }
 
+LoLayer lo_profile_top_layer(const GPtrArray *sources)
+{
+    LoLayer top = LO_LAYER_BUILTIN;
+    for (guint i = 0; sources != NULL && i < sources->len; i++) {
+        const LoProfileSource *s = sources->pdata[i];
+        top = MAX(top, s->layer);
+    }
+    return top;
+}
+
+typedef struct {
+    const char *id;
+    LoLayer layer;
+    LoMatchKind kind;
+} Candidate;
+
+/* Whether a ranks before b: the higher layer first (the user's own profiles
+ * are never out-ranked by a repository's), then the stronger match, then
+ * the smaller id. */
+static gboolean ranks_before(const Candidate *a, const Candidate *b)
+{
+    if (a->layer != b->layer) {
+        return a->layer > b->layer;
+    }
+    if (a->kind != b->kind) {
+        return a->kind > b->kind;
+    }
+    return strcmp(a->id, b->id) < 0;
+}
+
 LoMatch lo_profile_match(LoProfileStore *store, const char *const *exe_names, const char *sha256)
 {
-    LoMatch best = {LO_MATCH_NONE, NULL, g_ptr_array_new_with_free_func(g_free)};
+    LoMatch best = {LO_MATCH_NONE, NULL, g_ptr_array_new_with_free_func(g_free), LO_LAYER_BUILTIN};
     g_autoptr(GPtrArray) ids = lo_profile_store_ids(store);
+    g_autoptr(GArray) found = g_array_new(FALSE, FALSE, sizeof(Candidate));
     for (guint i = 0; i < ids->len; i++) {
         const char *id = ids->pdata[i];
         g_autoptr(LoResolved) r = lo_profile_resolve(store, id, NULL, NULL);
@@ -324,17 +355,29 @@ LoMatch lo_profile_match(LoProfileStore *store, const char *const *exe_names, co
                 }
             }
         }
-        if (kind == LO_MATCH_NONE) {
-            continue;
+        if (kind != LO_MATCH_NONE) {
+            Candidate c = {id, lo_profile_top_layer(lo_profile_store_sources(store, id)), kind};
+            g_array_append_val(found, c);
         }
-        if (kind > best.kind) {
-            /* A stronger match: the weaker ones no longer count as rivals. */
-            g_ptr_array_set_size(best.also, 0);
-            g_free(best.id);
-            best.id = g_strdup(id);
-            best.kind = kind;
-        } else if (kind == best.kind) {
-            g_ptr_array_add(best.also, g_strdup(id)); /* ids are sorted: the first stays */
+    }
+    const Candidate *winner = NULL;
+    for (guint i = 0; i < found->len; i++) {
+        const Candidate *c = &g_array_index(found, Candidate, i);
+        if (winner == NULL || ranks_before(c, winner)) {
+            winner = c;
+        }
+    }
+    if (winner == NULL) {
+        return best;
+    }
+    best.id = g_strdup(winner->id);
+    best.kind = winner->kind;
+    best.layer = winner->layer;
+    /* The rivals worth a note: as strong a match, beaten by layer or id. */
+    for (guint i = 0; i < found->len; i++) {
+        const Candidate *c = &g_array_index(found, Candidate, i);
+        if (c != winner && c->kind >= winner->kind) {
+            g_ptr_array_add(best.also, g_strdup(c->id));
         }
     }
     return best;

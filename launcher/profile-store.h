@@ -92,12 +92,19 @@ typedef enum { LO_MATCH_NONE, LO_MATCH_EXE_NAME, LO_MATCH_SHA256 } LoMatchKind;
 typedef struct {
     LoMatchKind kind;
     char *id;        /* the chosen profile, NULL for none */
-    GPtrArray *also; /* other ids that matched as well as the chosen one */
+    GPtrArray *also; /* other ids that matched as strongly, beaten by layer or id */
+    LoLayer layer;   /* the chosen profile's highest layer */
 } LoMatch;
 
-/* Finds the profile for a program: a profile listing its sha256 beats one
- * listing only its file name; among equals the smallest id wins (and the
- * others are reported in also). exe_names: the names the program goes by
- * (what was typed and the file it resolves to). */
+/* The highest layer with a file for a profile (its sources, in layer order). */
+LoLayer lo_profile_top_layer(const GPtrArray *sources);
+
+/* Finds the profile for a program. The profile whose highest layer is
+ * highest wins (a user file, even one that only tweaks a built-in profile,
+ * beats every community and built-in profile; community beats built-in),
+ * so a repository can never out-rank the user's own choice; within a
+ * layer one listing the program's sha256 beats one listing only its file
+ * name; among equals the smallest id wins. exe_names: the names the
+ * program goes by (what was typed and the file it resolves to). */
 LoMatch lo_profile_match(LoProfileStore *store, const char *const *exe_names, const char *sha256);
 void lo_match_clear(LoMatch *m);

@@ -215,8 +215,30 @@ def run_with_sysroot(s):
     check(p.returncode == 6, p.stderr)
 
 
+def run_user_profile_beats_community(s):
+    """A synced community profile matching the game as well as the user's
+    own must not replace it (it did when its id sorted first)."""
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    repo = s.path("repo")
+    os.makedirs(repo)
+    with open(os.path.join(repo, "0-hijack.json"), "w") as f:
+        json.dump({"schema": 1, "id": "0-hijack", "match": {"sha256": [t.sha256]},
+                   "args": ["--theirs"]}, f)
+    s.ok("profile", "index", repo)
+    s.ok("profile", "sync", "file://" + repo)
+    s.write("config/qemu-lorelei/profiles/mygame.json", json.dumps(
+        {"schema": 1, "id": "mygame", "match": {"sha256": [t.sha256]}, "args": ["--mine"]}))
+    p = t.run(t.game, "--exit=4")
+    check(p.returncode == 4, p.stderr)
+    check_in("qemu-lorelei: profile 'mygame' (matched by sha256; user)", p.stderr)
+    argv, _, _ = parse(p.stdout)
+    check(argv == [t.game, "--mine", "--exit=4"], argv)
+
+
 CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, run_args_and_status,
-                                 run_dry_run_is_what_runs, run_with_sysroot]}
+                                 run_dry_run_is_what_runs, run_with_sysroot,
+                                 run_user_profile_beats_community]}
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",

@@ -216,6 +216,46 @@ static void test_match_uses_merged_layers(Layers *l, gconstpointer data)
     lo_match_clear(&m);
 }
 
+/* Equal matches in different layers: the user's own profile wins over
+ * community and built-in ones, community over built-in, whatever the ids.
+ * A synced "0-hijack" used to replace the user's "mygame" (smaller id). */
+static void test_match_prefers_higher_layers(Layers *l, gconstpointer data)
+{
+    (void)data;
+    put(l, 2, "mygame.json",
+        "{\"schema\": 1, \"id\": \"mygame\", \"match\": {\"exe\": [\"mygame\"]}, "
+        "\"args\": [\"--mine\"]}");
+    put(l, 1, "0-hijack.json",
+        "{\"schema\": 1, \"id\": \"0-hijack\", \"match\": {\"exe\": [\"mygame\"]}, "
+        "\"args\": [\"--theirs\"]}");
+    put(l, 0, "00-builtin.json",
+        "{\"schema\": 1, \"id\": \"00-builtin\", \"match\": {\"exe\": [\"mygame\", "
+        "\"other\"]}}");
+    put(l, 1, "1-community.json",
+        "{\"schema\": 1, \"id\": \"1-community\", \"match\": {\"exe\": [\"other\"]}}");
+    /* A user file that only tweaks a built-in profile puts it in the user layer. */
+    put(l, 0, "tweaked.json",
+        "{\"schema\": 1, \"id\": \"tweaked\", \"match\": {\"exe\": [\"third\"]}}");
+    put(l, 2, "tweaked.json", "{\"schema\": 1, \"id\": \"tweaked\", \"args\": [\"-x\"]}");
+    put(l, 1, "0-third.json",
+        "{\"schema\": 1, \"id\": \"0-third\", \"match\": {\"exe\": [\"third\"]}}");
+    g_autoptr(LoProfileStore) store = load(l);
+    g_assert_cmpuint(store->problems->len, ==, 0);
+    const char *mygame[] = {"mygame", NULL};
+    LoMatch m = lo_profile_match(store, mygame, SHA_A);
+    g_assert_cmpstr(m.id, ==, "mygame");
+    g_assert_cmpuint(m.also->len, ==, 2);
+    lo_match_clear(&m);
+    const char *other[] = {"other", NULL};
+    m = lo_profile_match(store, other, SHA_A);
+    g_assert_cmpstr(m.id, ==, "1-community");
+    lo_match_clear(&m);
+    const char *third[] = {"third", NULL};
+    m = lo_profile_match(store, third, SHA_A);
+    g_assert_cmpstr(m.id, ==, "tweaked");
+    lo_match_clear(&m);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -226,5 +266,6 @@ int main(int argc, char **argv)
     ADD("/layers/unknown-id-suggests", test_unknown_id_suggests);
     ADD("/layers/match-prefers-sha256", test_match_prefers_sha256);
     ADD("/layers/match-uses-merged-layers", test_match_uses_merged_layers);
+    ADD("/layers/match-prefers-higher-layers", test_match_prefers_higher_layers);
     return g_test_run();
 }
