@@ -275,8 +275,9 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
         "FILE…",
-        "Check profile files against schema 1: every problem is listed with its key. The\n"
-        "exit status is 3 when any file is invalid.",
+        "Check profile files against schema 1 (and that each is named after its id, as `run`\n"
+        "requires): every problem is listed with its key. The exit status is 3 when any file is\n"
+        "invalid, else 4 when one does not exist.",
         "Examples:\n"
         "  qemu-lorelei profile validate ~/.config/qemu-lorelei/profiles/mygame.json\n"
         "  qemu-lorelei profile validate --json profiles/*.json",
@@ -289,7 +290,7 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
         return FALSE;
     }
     g_autoptr(cJSON) doc = cJSON_CreateArray();
-    int invalid = 0;
+    int invalid = 0, missing = 0;
     for (int i = 1; i < argc; i++) {
         g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
         g_autofree char *text = NULL;
@@ -297,10 +298,23 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
         g_autoptr(GError) read_error = NULL;
         if (!lo_read_file_limited(argv[i], LO_PROFILE_MAX_BYTES, &text, &length, &read_error)) {
             g_ptr_array_add(problems, g_strdup(read_error->message));
+            missing += read_error->code == LO_EXIT_NOT_FOUND;
+            invalid += read_error->code != LO_EXIT_NOT_FOUND;
         } else {
-            cJSON_Delete(lo_profile_parse(text, length, problems));
+            g_autoptr(cJSON) profile = lo_profile_parse(text, length, problems);
+            /* run takes a profile only from a file named after its id. */
+            const char *id = lo_json_string(profile, "id");
+            g_autofree char *expected = id != NULL ? g_strconcat(id, ".json", NULL) : NULL;
+            g_autofree char *base = g_path_get_basename(argv[i]);
+            if (expected != NULL && strcmp(base, expected) != 0) {
+                g_autofree char *shown = lo_printable(base, 80);
+                g_ptr_array_add(problems,
+                                g_strdup_printf("id: the file must be named %s to be used "
+                                                "(qemu-lorelei skips it as %s)",
+                                                expected, shown));
+            }
+            invalid += problems->len > 0;
         }
-        invalid += problems->len > 0;
         if (json) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "file", argv[i]);
@@ -323,7 +337,16 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
     if (invalid > 0) {
         g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "%d of %d profile(s) invalid", invalid,
                     argc - 1);
+        if (missing > 0) {
+            lo_error_note(error, "and %d not found", missing);
+        }
         lo_error_fix(error, "correct the keys listed above (docs/profiles.md describes each)");
+        return FALSE;
+    }
+    if (missing > 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%d of %d profile(s) not found", missing,
+                    argc - 1);
+        lo_error_fix(error, "check the file names above");
         return FALSE;
     }
     return TRUE;

@@ -42,19 +42,25 @@ static void note(const RunOptions *o, const char *fmt, ...)
     g_printerr("qemu-lorelei: %s\n", text);
 }
 
+/* The names the game goes by: as typed, and the file it resolves to. */
+static GStrv game_names(const char *typed, const char *game)
+{
+    g_autofree char *real = g_canonicalize_filename(game, NULL);
+    g_autofree char *resolved = realpath(real, NULL);
+    char **names = g_new0(char *, 3);
+    names[0] = g_path_get_basename(typed);
+    names[1] = g_path_get_basename(resolved != NULL ? resolved : real);
+    return names;
+}
+
 /* Picks the profile: --profile, else the best match for the game. */
-static char *choose_profile(const RunOptions *o, LoProfileStore *store, const char *typed,
-                            const char *game, const char *sha256, char **how)
+static char *choose_profile(const RunOptions *o, LoProfileStore *store, const char *const *names,
+                            const char *sha256, char **how)
 {
     if (o->profile != NULL) {
         *how = g_strdup("chosen with --profile");
         return g_strdup(o->profile);
     }
-    g_autofree char *typed_base = g_path_get_basename(typed);
-    g_autofree char *real = g_canonicalize_filename(game, NULL);
-    g_autofree char *resolved = realpath(real, NULL);
-    g_autofree char *real_base = g_path_get_basename(resolved != NULL ? resolved : real);
-    const char *names[] = {typed_base, real_base, NULL};
     LoMatch m = lo_profile_match(store, names, sha256);
     char *id = g_steal_pointer(&m.id);
     if (id != NULL) {
@@ -72,6 +78,29 @@ static char *choose_profile(const RunOptions *o, LoProfileStore *store, const ch
     }
     lo_match_clear(&m);
     return id;
+}
+
+/* Stops the run on a broken profile file that would have applied to it:
+ * running with the defaults instead would silently drop its settings. */
+static gboolean refuse_broken_profile(LoProfileStore *store, const char *id,
+                                      const char *const *names, const char *sha256, GError **error)
+{
+    g_autofree char *why = NULL;
+    const LoSkippedFile *f = lo_profile_store_broken_match(store, id, names, sha256, &why);
+    if (f == NULL) {
+        return TRUE;
+    }
+    g_set_error_literal(error, LO_ERROR, LO_EXIT_INVALID, f->problem);
+    lo_error_note(error,
+                  "this file would apply to the game (%s), so qemu-lorelei stops rather than "
+                  "run without what it sets",
+                  why);
+    g_autofree char *dir = g_path_get_dirname(f->path);
+    lo_error_fix(error,
+                 "correct it (`qemu-lorelei profile validate %s` lists every problem), or move "
+                 "it out of %s to run without it",
+                 f->path, dir);
+    return FALSE;
 }
 
 /* The sysroot for -L, or NULL for none (only on x86_64 hosts). */
@@ -182,9 +211,13 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     if (store == NULL) {
         return FALSE;
     }
-    lo_profile_store_warn(store);
+    g_auto(GStrv) names = game_names(typed, game);
     g_autofree char *how = NULL;
-    g_autofree char *id = choose_profile(o, store, typed, game, sha256, &how);
+    g_autofree char *id = choose_profile(o, store, (const char *const *)names, sha256, &how);
+    if (!refuse_broken_profile(store, id, (const char *const *)names, sha256, error)) {
+        return FALSE;
+    }
+    lo_profile_store_warn(store);
     g_autoptr(LoResolved) resolved = lo_profile_resolve(store, id, cli, error);
     if (resolved == NULL) {
         return FALSE;

@@ -19,6 +19,72 @@ static void source_free(gpointer p)
     g_free(s);
 }
 
+static void skipped_free(gpointer p)
+{
+    LoSkippedFile *f = p;
+    g_free(f->path);
+    g_free(f->file_id);
+    g_free(f->text);
+    g_free(f->problem);
+    g_free(f);
+}
+
+/* Records a file that was not used: its problem for the warnings, and its
+ * bytes, to tell later whether it would have applied to the game. */
+static void skip(LoProfileStore *store, LoLayer layer, const char *path, const char *file,
+                 char *text, gsize length, const char *problem)
+{
+    LoSkippedFile *f = g_new0(LoSkippedFile, 1);
+    f->layer = layer;
+    f->path = g_strdup(path);
+    f->file_id = g_strndup(file, strlen(file) - strlen(".json"));
+    f->text = text;
+    f->length = length;
+    f->problem = g_strdup(problem);
+    g_ptr_array_add(store->skipped, f);
+    g_ptr_array_add(store->problems, g_strdup(problem));
+}
+
+static void load_file(LoProfileStore *store, LoLayer layer, const char *dir, const char *file)
+{
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    g_autoptr(GError) error = NULL;
+    char *text = NULL;
+    gsize length = 0;
+    if (!lo_read_file_limited(path, LO_PROFILE_MAX_BYTES, &text, &length, &error)) {
+        skip(store, layer, path, file, NULL, 0, error->message);
+        return;
+    }
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    cJSON *doc = lo_profile_parse(text, length, problems);
+    if (doc == NULL) {
+        g_set_error(&error, LO_ERROR, LO_EXIT_INVALID, "%s is not a valid profile", path);
+        lo_error_add_problems(&error, problems);
+        skip(store, layer, path, file, text, length, error->message);
+        return;
+    }
+    const char *id = cJSON_GetObjectItemCaseSensitive(doc, "id")->valuestring;
+    g_autofree char *expected = g_strconcat(id, ".json", NULL);
+    if (strcmp(file, expected) != 0) {
+        g_autofree char *problem =
+            g_strdup_printf("%s: profile '%s' must be in a file named %s", path, id, expected);
+        skip(store, layer, path, file, text, length, problem);
+        cJSON_Delete(doc);
+        return;
+    }
+    g_free(text);
+    GPtrArray *list = g_hash_table_lookup(store->by_id, id);
+    if (list == NULL) {
+        list = g_ptr_array_new_with_free_func(source_free);
+        g_hash_table_insert(store->by_id, g_strdup(id), list);
+    }
+    LoProfileSource *s = g_new0(LoProfileSource, 1);
+    s->layer = layer;
+    s->path = g_steal_pointer(&path);
+    s->doc = doc;
+    g_ptr_array_add(list, s);
+}
+
 static void load_layer(LoProfileStore *store, LoLayer layer, const char *dir)
 {
     store->dirs[layer] = g_strdup(dir);
@@ -44,33 +110,7 @@ static void load_layer(LoProfileStore *store, LoLayer layer, const char *dir)
     }
     g_ptr_array_sort(names, lo_compare_strings);
     for (guint i = 0; i < names->len; i++) {
-        const char *file = names->pdata[i];
-        g_autofree char *path = g_build_filename(dir, file, NULL);
-        g_autoptr(GError) error = NULL;
-        cJSON *doc = lo_profile_load_file(path, &error);
-        if (doc == NULL) {
-            g_ptr_array_add(store->problems, g_strdup(error->message));
-            continue;
-        }
-        const char *id = cJSON_GetObjectItemCaseSensitive(doc, "id")->valuestring;
-        g_autofree char *expected = g_strconcat(id, ".json", NULL);
-        if (strcmp(file, expected) != 0) {
-            g_ptr_array_add(
-                store->problems,
-                g_strdup_printf("%s: profile '%s' must be in a file named %s", path, id, expected));
-            cJSON_Delete(doc);
-            continue;
-        }
-        GPtrArray *list = g_hash_table_lookup(store->by_id, id);
-        if (list == NULL) {
-            list = g_ptr_array_new_with_free_func(source_free);
-            g_hash_table_insert(store->by_id, g_strdup(id), list);
-        }
-        LoProfileSource *s = g_new0(LoProfileSource, 1);
-        s->layer = layer;
-        s->path = g_steal_pointer(&path);
-        s->doc = doc;
-        g_ptr_array_add(list, s);
+        load_file(store, layer, dir, names->pdata[i]);
     }
 }
 
@@ -80,6 +120,7 @@ static LoProfileStore *store_new(void)
     store->by_id =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
     store->problems = g_ptr_array_new_with_free_func(g_free);
+    store->skipped = g_ptr_array_new_with_free_func(skipped_free);
     return store;
 }
 
@@ -120,6 +161,7 @@ void lo_profile_store_free(LoProfileStore *store)
     }
     g_hash_table_unref(store->by_id);
     g_ptr_array_unref(store->problems);
+    g_ptr_array_unref(store->skipped);
     g_free(store);
 }
 
@@ -391,4 +433,63 @@ void lo_match_clear(LoMatch *m)
         g_ptr_array_unref(m->also);
         m->also = NULL;
     }
+}
+
+/* Whether list (a JSON array) holds value as a string. */
+static gboolean lists(const cJSON *obj, const char *key, const char *value)
+{
+    return value != NULL && list_contains(cJSON_GetObjectItemCaseSensitive(obj, key), value);
+}
+
+/* Whether text holds value as a whole JSON string ("value", escaped). */
+static gboolean mentions(const char *text, gsize length, const char *value)
+{
+    g_autoptr(GString) quoted = g_string_new(NULL);
+    g_autoptr(cJSON) string = cJSON_CreateString(value);
+    lo_json_write(quoted, string, 0);
+    return g_strstr_len(text, length, quoted->str) != NULL;
+}
+
+const LoSkippedFile *lo_profile_store_broken_match(LoProfileStore *store, const char *id,
+                                                   const char *const *exe_names, const char *sha256,
+                                                   char **why)
+{
+    for (guint i = 0; i < store->skipped->len; i++) {
+        const LoSkippedFile *f = store->skipped->pdata[i];
+        if (id != NULL && strcmp(f->file_id, id) == 0) {
+            *why = f->layer == LO_LAYER_USER
+                       ? g_strdup_printf("it is your file for profile '%s'", id)
+                       : g_strdup_printf("it is the %s file for profile '%s'",
+                                         lo_layer_names[f->layer], id);
+            return f;
+        }
+        if (f->text == NULL) {
+            continue;
+        }
+        g_autoptr(cJSON) doc = lo_json_parse_strict(f->text, f->length, NULL);
+        if (doc != NULL) {
+            const cJSON *match = cJSON_GetObjectItemCaseSensitive(doc, "match");
+            const char *doc_id = lo_json_string(doc, "id");
+            gboolean names_it = lists(match, "sha256", sha256);
+            for (const char *const *n = exe_names; *n != NULL && !names_it; n++) {
+                names_it = lists(match, "exe", *n);
+            }
+            if (names_it || (id != NULL && doc_id != NULL && strcmp(doc_id, id) == 0)) {
+                *why = g_strdup(names_it ? "it names this game"
+                                         : "it defines the profile this game matched");
+                return f;
+            }
+            continue;
+        }
+        /* Not even JSON: whether it mentions the game's name or sha256. */
+        gboolean names_it = sha256 != NULL && mentions(f->text, f->length, sha256);
+        for (const char *const *n = exe_names; *n != NULL && !names_it; n++) {
+            names_it = mentions(f->text, f->length, *n);
+        }
+        if (names_it) {
+            *why = g_strdup("it names this game");
+            return f;
+        }
+    }
+    return NULL;
 }

@@ -36,10 +36,21 @@ typedef struct {
     cJSON *doc; /* valid against schema 1 */
 } LoProfileSource;
 
+/* A file that was not used because it is broken. */
+typedef struct {
+    LoLayer layer;
+    char *path;
+    char *file_id; /* its file name without ".json" */
+    char *text;    /* its bytes, when they could be read (else NULL) */
+    gsize length;
+    char *problem; /* "PATH is not a valid profile" and the problems under it */
+} LoSkippedFile;
+
 typedef struct {
     char *dirs[LO_N_LAYERS]; /* NULL where a layer has no directory */
     GHashTable *by_id;       /* id -> GPtrArray of LoProfileSource*, in layer order */
     GPtrArray *problems;     /* one "file: what is wrong" per file that was skipped */
+    GPtrArray *skipped;      /* LoSkippedFile*, the files behind those problems */
 } LoProfileStore;
 
 /* Loads the three file layers from their standard places. A layer directory
@@ -63,6 +74,17 @@ GPtrArray *lo_profile_store_sources(LoProfileStore *store, const char *id);
 
 /* Prints the skipped files to stderr as warnings. */
 void lo_profile_store_warn(LoProfileStore *store);
+
+/* A skipped (broken) file that would have applied to a run of the program
+ * going by exe_names with that sha256 (may be NULL), whose profile is id
+ * (may be NULL): the file of that profile in any layer, or one whose match
+ * lists the program, or, when it is not even JSON, one that mentions the
+ * program's name or sha256 as a string. why says which (to be freed). A run
+ * must stop on such a file: running without it would silently drop what the
+ * file was meant to set. NULL when there is none. */
+const LoSkippedFile *lo_profile_store_broken_match(LoProfileStore *store, const char *id,
+                                                   const char *const *exe_names, const char *sha256,
+                                                   char **why);
 
 typedef struct {
     char *id;

@@ -165,7 +165,8 @@ def profile_errors(s):
     check_in(bad + ": invalid\n  id: 'Bad' is not an id", p.stdout)
     check_in("qemu.cpu: 'host' is not an allowed x86_64 CPU model", p.stdout)
     check_in("vkcube.json: ok", p.stdout)
-    p = s.error(3, ["1 of 1 profile(s) invalid"], "profile", "validate", s.path("missing.json"))
+    # A file that does not exist is "not found" (4), as the manual says.
+    p = s.error(4, ["1 of 1 profile(s) not found"], "profile", "validate", s.path("missing.json"))
     check_in("cannot open", p.stdout)
     p = s.error(3, ["2 of 2 profile(s) invalid"], "profile", "validate", s.root,
                 s.write("huge.json", '{"schema": 1, "id": "x", "notes": "' + "a" * 70000 + '"}'))
@@ -200,6 +201,59 @@ def profile_errors(s):
             "profile", "index", "--check", repo)
     s.write("repo/c.json", '{"schema": 1, "id": "b"}')
     s.error(3, ["holds profile 'b', so it must be named b.json"], "profile", "index", repo)
+
+
+def validate_checks_file_name(s):
+    """run uses a profile only from a file named <id>.json: validate must
+    not call one ok that run then skips."""
+    p = s.error(3, ["1 of 1 profile(s) invalid"], "profile", "validate",
+                s.write("mygame.json", '{"schema": 1, "id": "my-game"}'))
+    check_in("must be named my-game.json", p.stdout)
+    s.ok("profile", "validate", s.write("my-game.json", '{"schema": 1, "id": "my-game"}'))
+
+
+def run_stops_on_broken_profile(s):
+    """A broken profile that would have applied to the game stops the run
+    with its problems; running with the defaults instead would silently
+    drop the user's settings (their args vanished)."""
+    game = make_elf(s.path("game"))
+    fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
+    env = {"LORELEI_QEMU": fake_qemu}
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    mine = s.write("config/qemu-lorelei/profiles/mygame.json",
+                   '{\n  "schema": 1,\n  "id": "mygame",\n  "match": {"exe": ["game"]},\n'
+                   '  "args": ["--windowed"],\n}\n')
+    p = s.error(3, [mine + " is not a valid profile", "line 6, column 1: not valid JSON",
+                    "no comma after the last", "it names this game",
+                    "fix: correct it", "profile validate " + mine],
+                "run", "--dry-run", *off, game, env=env)
+    check_not_in("no profile matches", p.stderr)
+    # Valid JSON, invalid profile: the same.
+    s.write("config/qemu-lorelei/profiles/mygame.json",
+            '{"schema": 1, "id": "mygame", "match": {"exe": ["game"]}, "args": "--windowed"}')
+    s.error(3, ["mygame.json is not a valid profile", "args: must be a list"],
+            "run", "--dry-run", *off, game, env=env)
+    # A file named for another id, matching this game: it would have applied.
+    os.unlink(mine)
+    s.write("config/qemu-lorelei/profiles/renamed.json",
+            '{"schema": 1, "id": "mygame", "match": {"exe": ["game"]}}')
+    s.error(3, ["must be in a file named mygame.json"], "run", "--dry-run", *off, game, env=env)
+    os.unlink(s.path("config/qemu-lorelei/profiles/renamed.json"))
+    # A broken user file for a built-in profile the game matches by name.
+    s.write("builtin/game.json", '{"schema": 1, "id": "game", "match": {"exe": ["game"]}}')
+    s.write("config/qemu-lorelei/profiles/game.json", '{"schema": 1, "id": "game", "args": [1]}')
+    env["LORELEI_PROFILES_DIR"] = s.path("builtin")
+    s.error(3, ["config/qemu-lorelei/profiles/game.json is not a valid profile",
+                "it is your file for profile 'game'"], "run", "--dry-run", *off, game, env=env)
+    s.error(3, ["config/qemu-lorelei/profiles/game.json is not a valid profile"],
+            "run", "--dry-run", "--profile", "game", *off, game, env=env)
+    # A broken file about another game only warns.
+    os.unlink(s.path("config/qemu-lorelei/profiles/game.json"))
+    s.write("config/qemu-lorelei/profiles/other.json",
+            '{"schema": 1, "id": "other", "match": {"exe": ["other-game"]},}')
+    p = s.ok("run", "--dry-run", *off, game, env=env)
+    check_in("warning: skipped ", p.stderr)
+    check_in("profile 'game' (matched by file name only", p.stderr)
 
 
 def sysroot_errors(s):
@@ -298,7 +352,8 @@ def layouts(s):
 CASES = {f.__name__: f for f in [layouts, help_and_version, usage_errors, run_game_errors,
                                  run_option_errors, run_sysroot_named_by_profile,
                                  run_needs_sysroot_off_x86_64, run_missing_parts,
-                                 run_warns_about_broken_profiles, profile_errors, sysroot_errors]}
+                                 run_warns_about_broken_profiles, profile_errors, sysroot_errors,
+                                 validate_checks_file_name, run_stops_on_broken_profile]}
 
 if __name__ == "__main__":
     run_main(CASES, ["layout"])
