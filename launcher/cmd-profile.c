@@ -611,7 +611,9 @@ gboolean lo_cmd_profile_index(int argc, char **argv, GError **error)
     g_autofree char *path = g_build_filename(argv[1], "index.json", NULL);
     if (check) {
         g_autofree char *current = NULL;
-        if (!g_file_get_contents(path, &current, NULL, NULL) || strcmp(current, text) != 0) {
+        gsize length = 0;
+        if (!lo_read_file_limited(path, LO_INDEX_MAX_BYTES, &current, &length, NULL) ||
+            strcmp(current, text) != 0) {
             g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
                         "%s is stale: it does not list the profiles in %s as they are", path,
                         argv[1]);

@@ -13,17 +13,21 @@
 gboolean lo_read_file_limited(const char *path, gsize max_bytes, char **contents, gsize *length,
                               GError **error)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    g_autofree char *shown = lo_printable(path, 300);
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait forever
+     * for a writer (a FIFO named index.json, a profile, sysroot metadata).
+     * Regular files ignore the flag. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int saved = errno;
         g_set_error(error, LO_ERROR, saved == ENOENT ? LO_EXIT_NOT_FOUND : LO_EXIT_FAILURE,
-                    "cannot open %s: %s", path, g_strerror(saved));
+                    "cannot open %s: %s", shown, g_strerror(saved));
         return FALSE;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "%s is not a regular file", path);
+        g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "%s is not a regular file", shown);
         return FALSE;
     }
     /* Read one byte past the limit so a file that grows meanwhile is caught too. */
@@ -38,7 +42,7 @@ gboolean lo_read_file_limited(const char *path, gsize max_bytes, char **contents
             int saved = errno;
             close(fd);
             g_string_free(buf, TRUE);
-            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot read %s: %s", path,
+            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot read %s: %s", shown,
                         g_strerror(saved));
             return FALSE;
         }
@@ -50,7 +54,7 @@ gboolean lo_read_file_limited(const char *path, gsize max_bytes, char **contents
             close(fd);
             g_string_free(buf, TRUE);
             g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
-                        "%s is larger than the limit of %" G_GSIZE_FORMAT " bytes", path,
+                        "%s is larger than the limit of %" G_GSIZE_FORMAT " bytes", shown,
                         max_bytes);
             return FALSE;
         }

@@ -256,6 +256,39 @@ def run_stops_on_broken_profile(s):
     check_in("profile 'game' (matched by file name only", p.stderr)
 
 
+def fifos_never_hang(s):
+    """A FIFO named like a JSON file (a profile, sysroot metadata, a file://
+    repository's index) blocked open() forever; every untrusted file is now
+    opened without blocking and read only when it is a regular file."""
+    game = make_elf(s.path("game"))
+    fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    os.makedirs(s.user_profiles)
+    os.mkfifo(os.path.join(s.user_profiles, "fifo.json"))
+    p = s.ok("run", "--dry-run", *off, game, env={"LORELEI_QEMU": fake_qemu}, timeout=20)
+    check_in("fifo.json is not a regular file", p.stderr)
+    p = s.error(3, ["1 of 1 profile(s) invalid"], "profile", "validate",
+                os.path.join(s.user_profiles, "fifo.json"), timeout=20)
+    check_in("fifo.json is not a regular file", p.stdout)
+    root = os.path.join(s.data, "sysroots", "piped")
+    os.makedirs(root)
+    os.mkfifo(os.path.join(root, ".qemu-lorelei-sysroot.json"))
+    p = s.ok("sysroot", "list", timeout=20)
+    check_in("piped", p.stdout)
+    repo = s.path("repo")
+    os.makedirs(repo)
+    os.mkfifo(os.path.join(repo, "index.json"))
+    s.error(5, ["index.json", "is not a regular file"], "profile", "sync", "file://" + repo,
+            timeout=20)
+    os.unlink(os.path.join(repo, "index.json"))
+    shutil.copy(os.path.join(s.opts.profiles, "vkcube.json"), repo)
+    s.ok("profile", "index", repo)
+    os.unlink(os.path.join(repo, "vkcube.json"))
+    os.mkfifo(os.path.join(repo, "vkcube.json"))
+    s.error(5, ["vkcube.json", "is not a regular file"], "profile", "sync", "file://" + repo,
+            timeout=20)
+
+
 def sysroot_errors(s):
     s.error(2, ["no sysroot name given"], "sysroot", "create", "--from-host")
     s.error(2, ["give exactly one of --from-archive, --from-debs, --from-dir, --from-host"],
@@ -353,7 +386,8 @@ CASES = {f.__name__: f for f in [layouts, help_and_version, usage_errors, run_ga
                                  run_option_errors, run_sysroot_named_by_profile,
                                  run_needs_sysroot_off_x86_64, run_missing_parts,
                                  run_warns_about_broken_profiles, profile_errors, sysroot_errors,
-                                 validate_checks_file_name, run_stops_on_broken_profile]}
+                                 validate_checks_file_name, run_stops_on_broken_profile,
+                                 fifos_never_hang]}
 
 if __name__ == "__main__":
     run_main(CASES, ["layout"])
