@@ -519,8 +519,10 @@ gboolean lo_cmd_profile_sync(int argc, char **argv, GError **error)
     gboolean json = FALSE;
     LoSyncOptions o = LO_SYNC_OPTIONS_DEFAULT;
     const GOptionEntry entries[] = {
-        {"timeout", 0, 0, G_OPTION_ARG_INT, &o.stall_seconds,
-         "Give up when no data arrives for SECONDS (default 30)", "SECONDS"},
+        {"timeout", 0, 0, G_OPTION_ARG_INT, &o.timeout_seconds,
+         "Give up when the whole sync (every download) takes longer than SECONDS (default 300; "
+         "a connection silent for 30 s fails sooner)",
+         "SECONDS"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON report", NULL},
         G_OPTION_ENTRY_NULL,
     };
@@ -539,7 +541,7 @@ gboolean lo_cmd_profile_sync(int argc, char **argv, GError **error)
     if (!lo_option_parse(ctx, &argc, &argv, error) || !lo_no_more_args(argc, argv, 2, error)) {
         return FALSE;
     }
-    if (o.stall_seconds < 1 || o.stall_seconds > 3600) {
+    if (o.timeout_seconds < 1 || o.timeout_seconds > 3600) {
         lo_usage_error(error, "--timeout must be from 1 to 3600 seconds");
         return FALSE;
     }

@@ -89,6 +89,23 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
     return lo_interrupted() ? 1 : 0;
 }
 
+/* When the whole sync must be over (g_get_monotonic_time() microseconds). */
+static gint64 deadline;
+
+static void set_timed_out(GError **error, const LoSyncOptions *o)
+{
+    g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
+                "timed out: the sync took longer than --timeout %d seconds", o->timeout_seconds);
+    lo_error_fix(error, "try again later, or give it longer with --timeout SECONDS");
+}
+
+/* Milliseconds left before the deadline; 0 when it has passed. */
+static long left_ms(void)
+{
+    gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+    return left > 0 ? (long)left : 0;
+}
+
 /* Reads a file:// URL without libcurl, whose open() of a FIFO named
  * index.json would block forever: only a regular file of this machine is
  * read, never more than limit bytes. */
@@ -116,6 +133,10 @@ static GByteArray *fetch_file(const char *url, gsize limit, const char *what, GE
 static GByteArray *fetch(const char *url, gsize limit, const char *what, const LoSyncOptions *o,
                          GError **error)
 {
+    if (left_ms() == 0) {
+        set_timed_out(error, o);
+        return NULL;
+    }
     if (g_ascii_strncasecmp(url, "file:", 5) == 0) {
         return fetch_file(url, limit, what, error);
     }
@@ -131,16 +152,21 @@ static GByteArray *fetch(const char *url, gsize limit, const char *what, const L
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "qemu-lorelei/" LO_VERSION);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)limit);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)o->connect_seconds);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)o->total_seconds);
+    long left = left_ms();
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, MIN(left, o->connect_seconds * 1000L));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)o->stall_seconds);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+                     (long)MAX(1, MIN(o->stall_seconds, o->timeout_seconds)));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    gint64 started = g_get_monotonic_time();
     CURLcode r = curl_easy_perform(c);
+    /* curl times out by itself a little before our clock says so. */
+    gboolean out_of_time = (g_get_monotonic_time() - started) / 1000 + 100 >= left;
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
@@ -159,6 +185,9 @@ static GByteArray *fetch(const char *url, gsize limit, const char *what, const L
     } else if (r == CURLE_PARTIAL_FILE) {
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
                     "%s (%s): the download was cut off before the end (%s)", what, shown, detail);
+    } else if (r == CURLE_OPERATION_TIMEDOUT && out_of_time) {
+        set_timed_out(error, o);
+        g_prefix_error(error, "%s (%s): ", what, shown);
     } else if (r == CURLE_OPERATION_TIMEDOUT) {
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): timed out (%s)", what, shown,
                     detail);
@@ -304,6 +333,7 @@ gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *o, LoSy
     if (report->url == NULL) {
         return FALSE;
     }
+    deadline = g_get_monotonic_time() + (gint64)o->timeout_seconds * G_USEC_PER_SEC;
     g_autofree char *parent = g_path_get_dirname(dest);
     if (g_mkdir_with_parents(parent, 0755) != 0) {
         g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot create %s: %s", parent,
@@ -332,6 +362,10 @@ gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *o, LoSy
     }
     if (ok && lo_interrupted()) {
         lo_set_interrupted_error(error, "the previous profiles were kept");
+        ok = FALSE;
+    }
+    if (ok && left_ms() == 0) {
+        set_timed_out(error, o);
         ok = FALSE;
     }
     if (ok) {

@@ -214,6 +214,24 @@ def stalled_server(s, repo):
 
 
 @with_repo
+def timeout_bounds_the_whole_sync(s, repo):
+    """--timeout bounds the whole sync: a server that drips one byte at a
+    time never looks stalled, and two 800-byte profiles used to take many
+    minutes (days for a whole repository) while holding the lock."""
+    synced(s, repo)
+    for p in ("vkcube", "glxgears"):
+        repo.edit(p, notes="new version")
+    repo.reindex()
+    repo.set_rules({"/vkcube.json": {"mode": "drip", "every": 0.3},
+                    "/glxgears.json": {"mode": "drip", "every": 0.3}})
+    start = time.monotonic()
+    expect_failed_sync(s, repo, ["timed out", "--timeout 2"], "--timeout", "2")
+    took = time.monotonic() - start
+    check(took < 8, f"the sync took {took:.1f} s with --timeout 2")
+    check_in("whole sync", s.ok("profile", "sync", "--help").stdout)
+
+
+@with_repo
 def huge_responses(s, repo):
     synced(s, repo)
     repo.set_rules({"/index.json": {"mode": "huge", "bytes": 8 << 20}})
@@ -365,7 +383,8 @@ def file_url(s):
 
 CASES = {f.__name__: f for f in [sync_over_http, sync_changed_and_removed, tampered_profile,
                                  tampered_same_size, truncated_download, server_stops_mid_transfer,
-                                 stalled_server, huge_responses, http_errors_and_redirects,
+                                 stalled_server, timeout_bounds_the_whole_sync, huge_responses,
+                                 http_errors_and_redirects,
                                  hostile_repository, profile_cannot_write_files,
                                  first_sync_failure_leaves_nothing,
                                  interrupted_sync, one_sync_at_a_time, file_url]}
