@@ -6,6 +6,12 @@ const char *const lo_thunk_names[LO_N_THUNKS + 1] = {"sdl2", "gl", "vulkan", NUL
 const char *const lo_status_names[] = {"playable", "runs", "broken", NULL};
 const char *const lo_log_items[] = {"unimp", "guest_errors", "strace", "plugin", "page", NULL};
 
+gboolean lo_id_is_reserved(const char *id)
+{
+    static const char *const reserved[] = {LO_RESERVED_IDS, NULL};
+    return g_strv_contains(reserved, id);
+}
+
 int lo_thunk_from_name(const char *name)
 {
     for (int i = 0; i < LO_N_THUNKS; i++) {

@@ -31,6 +31,13 @@
 #define LO_MAX_LOG_ITEMS       8
 #define LO_MAX_VERSION_CHARS   48
 
+/* Ids no profile may have: their files would be a repository's index.json
+ * and schema.json, which no layer reads as profiles (schema.json: "not"). */
+#define LO_RESERVED_IDS "index", "schema"
+
+/* Whether id is one of LO_RESERVED_IDS. */
+gboolean lo_id_is_reserved(const char *id);
+
 /* Same text as the "pattern"s in profiles/schema.json. */
 #define LO_PAT_ID         "^[a-z0-9][a-z0-9._-]{0,63}$"
 #define LO_PAT_SYSROOT    "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"

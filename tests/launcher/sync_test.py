@@ -325,6 +325,27 @@ def profile_cannot_write_files(s, repo):
 
 
 @with_repo
+def reserved_ids(s, repo):
+    """A profile may not be called index or schema: its file would be the
+    repository's index.json or schema.json, and no layer reads those."""
+    synced(s, repo)
+    for pid in ("schema", "index"):
+        data = json.dumps({"schema": 1, "id": pid}).encode()
+        with open(os.path.join(repo.dir, "index.json")) as f:
+            index = json.load(f)
+        index["profiles"].append({"id": pid, "path": pid + ".json",
+                                  "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+        if pid == "schema":
+            with open(os.path.join(repo.dir, "schema.json"), "wb") as f:
+                f.write(data)
+        with open(os.path.join(repo.dir, "index.json"), "w") as f:
+            json.dump(index, f)
+        expect_failed_sync(s, repo, [f"'{pid}' is reserved"])
+        repo.reindex()
+        synced(s, repo)
+
+
+@with_repo
 def first_sync_failure_leaves_nothing(s, repo):
     repo.set_rules({"/vkcube.json": {"mode": "truncate"}})
     s.error(5, ["profile vkcube", "truncated or altered"], "profile", "sync", repo.url)
@@ -385,7 +406,7 @@ CASES = {f.__name__: f for f in [sync_over_http, sync_changed_and_removed, tampe
                                  tampered_same_size, truncated_download, server_stops_mid_transfer,
                                  stalled_server, timeout_bounds_the_whole_sync, huge_responses,
                                  http_errors_and_redirects,
-                                 hostile_repository, profile_cannot_write_files,
+                                 hostile_repository, profile_cannot_write_files, reserved_ids,
                                  first_sync_failure_leaves_nothing,
                                  interrupted_sync, one_sync_at_a_time, file_url]}
 
