@@ -385,7 +385,8 @@ static void print_report(const Report *rep, gboolean json)
             printf("\nTo fix:\n");
             header = TRUE;
         }
-        printf("  %-16s %s\n", r->name, r->fix);
+        g_autofree char *fix = lo_printable_text(r->fix);
+        printf("  %-16s %s\n", r->name, fix);
     }
 }
 

@@ -174,7 +174,8 @@ static gboolean show_resolved(LoProfileStore *store, const char *id, const cJSON
     printf("profile %s, merged from:\n", id);
     for (guint i = 0; i < r->sources->len; i++) {
         const LoProfileSource *s = r->sources->pdata[i];
-        printf("  %-12s %s\n", lo_layer_names[s->layer], s->path != NULL ? s->path : "(options)");
+        g_autofree char *shown = lo_printable(s->path != NULL ? s->path : "(options)", -1);
+        printf("  %-12s %s\n", lo_layer_names[s->layer], shown);
     }
     printf("\n%-28s %-34s %s\n", "KEY", "VALUE", "FROM");
     for (guint i = 0; i < paths->len; i++) {
@@ -255,7 +256,8 @@ gboolean lo_cmd_profile_show(int argc, char **argv, GError **error)
             cJSON_AddItemToArray(doc, o);
         } else {
             g_autofree char *text = lo_json_to_string(s->doc);
-            printf("%s# %s: %s\n%s", i ? "\n" : "", lo_layer_names[s->layer], s->path, text);
+            g_autofree char *shown = lo_printable(s->path, -1);
+            printf("%s# %s: %s\n%s", i ? "\n" : "", lo_layer_names[s->layer], shown, text);
         }
     }
     if (json) {
@@ -326,9 +328,11 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
             cJSON_AddItemToArray(doc, o);
             continue;
         }
-        printf("%s: %s\n", argv[i], problems->len ? "invalid" : "ok");
+        g_autofree char *file = lo_printable(argv[i], -1);
+        printf("%s: %s\n", file, problems->len ? "invalid" : "ok");
         for (guint k = 0; k < problems->len; k++) {
-            printf("  %s\n", (char *)problems->pdata[k]);
+            g_autofree char *shown = lo_printable_text(problems->pdata[k]);
+            printf("  %s\n", shown);
         }
     }
     if (json) {

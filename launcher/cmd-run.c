@@ -39,7 +39,8 @@ static void note(const RunOptions *o, const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_printerr("qemu-lorelei: %s\n", text);
+    g_autofree char *shown = lo_printable_text(text);
+    g_printerr("qemu-lorelei: %s\n", shown);
 }
 
 /* The names the game goes by: as typed, and the file it resolves to. */

@@ -440,8 +440,18 @@ cJSON *lo_json_parse_strict(const char *text, gsize length, GError **error)
 static void write_string(GString *out, const char *s)
 {
     g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        switch (*p) {
+    const char *end = s + strlen(s);
+    for (const char *p = s; *p != '\0';) {
+        gunichar c = g_utf8_get_char_validated(p, end - p);
+        if (c == (gunichar)-1 || c == (gunichar)-2) {
+            /* Not UTF-8 (a file name's bytes): written as the code point of
+             * the byte, so the output stays JSON and holds no raw C1 byte. */
+            g_string_append_printf(out, "\\u%04x", (unsigned char)*p);
+            p++;
+            continue;
+        }
+        p = g_utf8_next_char(p);
+        switch (c) {
         case '"':
             g_string_append(out, "\\\"");
             break;
@@ -458,10 +468,12 @@ static void write_string(GString *out, const char *s)
             g_string_append(out, "\\r");
             break;
         default:
-            if (*p < 0x20 || *p == 0x7f) {
-                g_string_append_printf(out, "\\u%04x", *p);
+            /* Control characters, DEL and C1 escaped: JSON printed to a
+             * terminal must not carry escape sequences either. */
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                g_string_append_printf(out, "\\u%04x", c);
             } else {
-                g_string_append_c(out, *p);
+                g_string_append_unichar(out, c);
             }
         }
     }

@@ -146,7 +146,10 @@ static int fail(GError *error)
 {
     int status = lo_exit_status_for(error);
     fflush(stdout);
-    fprintf(stderr, "error: %s\n", error->message);
+    /* Messages quote file names, ids and server answers: nothing from
+     * outside may reach the terminal as an escape sequence. */
+    g_autofree char *shown = lo_printable_text(error->message);
+    fprintf(stderr, "error: %s\n", shown);
     g_error_free(error);
     return status;
 }

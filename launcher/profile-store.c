@@ -186,7 +186,8 @@ GPtrArray *lo_profile_store_sources(LoProfileStore *store, const char *id)
 void lo_profile_store_warn(LoProfileStore *store)
 {
     for (guint i = 0; i < store->problems->len; i++) {
-        g_printerr("warning: skipped %s\n", (const char *)store->problems->pdata[i]);
+        g_autofree char *shown = lo_printable_text(store->problems->pdata[i]);
+        g_printerr("warning: skipped %s\n", shown);
     }
     if (store->problems->len > 0) {
         g_printerr("  fix: correct or remove the file(s) above; `qemu-lorelei profile validate "

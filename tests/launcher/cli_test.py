@@ -289,6 +289,36 @@ def fifos_never_hang(s):
             timeout=20)
 
 
+def escapes_never_reach_the_terminal(s):
+    """File names, ids and strings from untrusted places are printed with
+    control characters made visible: an escape sequence in a file name
+    (from an archive, a download, a shared folder) must not drive the
+    terminal (retitle it, clear it, fake output)."""
+    esc = "\x1b]2;pwned\x07\x1b[2J"
+    fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
+    env = {"LORELEI_QEMU": fake_qemu}
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    game = make_elf(s.path("game" + esc))
+    bad = s.write("config/qemu-lorelei/profiles/" + esc + ".json", '{"schema": 1}')
+    runs = [s.run("run", "--dry-run", *off, game, env=env),
+            s.run("run", "--dry-run", "--verbose", *off, game, env=env),
+            s.run("run", "--dry-run", "--json", *off, game, env=env),
+            s.run("run", *off, s.path("missing" + esc), env=env),
+            s.run("profile", "validate", bad),
+            s.run("profile", "validate", s.path("gone" + esc + ".json")),
+            s.run("profile", "list"),
+            s.run("run", "--profile", "x" + esc, *off, game, env=env),
+            s.run("profile", "sync", "file://" + s.path("repo" + esc))]
+    for p in runs:
+        for stream in (p.stdout, p.stderr):
+            check("\x1b" not in stream and "\x07" not in stream,
+                  f"{p.args[1:3]}: a raw control character was printed:\n{stream!r}")
+    check_in("\\x1b", runs[0].stderr + runs[4].stdout)
+    # The dry run's command stays one a shell can take back.
+    line = runs[0].stdout.strip()
+    check(line.endswith("$'" + s.path("game") + "\\x1b]2;pwned\\x07\\x1b[2J'"), line)
+
+
 def sysroot_errors(s):
     s.error(2, ["no sysroot name given"], "sysroot", "create", "--from-host")
     s.error(2, ["give exactly one of --from-archive, --from-debs, --from-dir, --from-host"],
@@ -387,7 +417,7 @@ CASES = {f.__name__: f for f in [layouts, help_and_version, usage_errors, run_ga
                                  run_needs_sysroot_off_x86_64, run_missing_parts,
                                  run_warns_about_broken_profiles, profile_errors, sysroot_errors,
                                  validate_checks_file_name, run_stops_on_broken_profile,
-                                 fifos_never_hang]}
+                                 fifos_never_hang, escapes_never_reach_the_terminal]}
 
 if __name__ == "__main__":
     run_main(CASES, ["layout"])

@@ -200,14 +200,24 @@ static void test_quoting(void)
         {"a b", "'a b'"},
         {"$(rm -rf ~)", "'$(rm -rf ~)'"},
         {"it's", "'it'\\''s'"},
-        {"new\nline", "'new\nline'"},
         {"*", "'*'"},
+        /* Control characters are spelled out, never printed raw. */
+        {"new\nline", "$'new\\x0aline'"},
+        {"game\x1b]2;x\x07", "$'game\\x1b]2;x\\x07'"},
+        {"c1\xc2\x9b'q'\\", "$'c1\\xc2\\x9b\\'q\\'\\\\'"},
+        {"bad\xff", "$'bad\\xff'"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *q = lo_shell_quote(cases[i].in);
         g_assert_cmpstr(q, ==, cases[i].out);
         /* What the shell makes of it is the original again. */
-        g_autofree char *back = g_shell_unquote(q, NULL);
+        g_autofree char *script = g_strdup_printf("printf %%s %s", q);
+        const char *argv[] = {"bash", "-c", script, NULL};
+        g_autofree char *back = NULL;
+        int status = -1;
+        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                   &back, NULL, &status, NULL));
+        g_assert_cmpint(status, ==, 0);
         g_assert_cmpstr(back, ==, cases[i].in);
     }
     g_autofree char *e = lo_qemu_opt_escape("/a,b,,c");
