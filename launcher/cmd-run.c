@@ -14,6 +14,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -195,10 +196,17 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     }
     const char *typed = argv[1];
     g_autofree char *game = lo_find_program(typed, error);
-    if (game == NULL || !lo_elf_check_x86_64(game, error)) {
+    if (game == NULL) {
         return FALSE;
     }
-    g_autofree char *sha256 = lo_sha256_file(game, error);
+    /* Opened once: checked, hashed and run through this descriptor, so the
+     * file QEMU runs is the one the sha256 matched, whatever takes its
+     * path meanwhile. */
+    lo_autofd int game_fd = lo_open_program(game, error);
+    if (game_fd < 0 || !lo_elf_check_x86_64_fd(game_fd, game, error)) {
+        return FALSE;
+    }
+    g_autofree char *sha256 = lo_sha256_fd(game_fd, game, error);
     if (sha256 == NULL) {
         return FALSE;
     }
@@ -273,6 +281,14 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         note(o, "your LD_PRELOAD (%s) is replaced by the preload shim for QEMU", old_preload);
     }
 
+    /* QEMU opens the game by name: /proc/self/fd/N names this descriptor
+     * in QEMU's process too, once it is inherited. The dry run prints the
+     * path instead, which means something outside this process. */
+    g_autofree char *game_file = g_strdup_printf("/proc/self/fd/%d", game_fd);
+    if (!o->dry_run && access(game_file, R_OK) != 0) {
+        note(o, "%s cannot be read (no /proc?): QEMU opens the game by its path", game_file);
+        g_clear_pointer(&game_file, g_free);
+    }
     LoCommandInput in = {
         .qemu = qemu,
         .plugin = plugin,
@@ -280,6 +296,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         .guestlibs = guestlibs,
         .sysroot = sysroot,
         .game = game,
+        .game_file = o->dry_run ? NULL : game_file,
         .game_args = (const char *const *)argv + 2,
         .settings = settings,
         .environ = (const char *const *)environ,
@@ -301,6 +318,12 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     if (o->verbose) {
         g_autofree char *line = lo_shell_join((const char *const *)cmd.argv->pdata);
         note(o, "exec: %s", line);
+    }
+    if (game_file != NULL && fcntl(game_fd, F_SETFD, 0) != 0) {
+        int saved = errno;
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot hand the game to QEMU: %s",
+                    g_strerror(saved));
+        return FALSE;
     }
     fflush(stdout);
     fflush(stderr);
@@ -349,7 +372,9 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         "\n"
         "The command is: qemu-x86_64 [-L SYSROOT] -cpu MODEL -plugin PLUGIN,lib=… -E "
         "LD_LIBRARY_PATH=…\n"
-        "  [-E SDL_DYNAMIC_API=…] -E KEY=VALUE… -U LD_PRELOAD GAME [PROFILE ARGS] [ARGS]",
+        "  [-E SDL_DYNAMIC_API=…] -E KEY=VALUE… -U LD_PRELOAD -0 GAME /proc/self/fd/N\n"
+        "  [PROFILE ARGS] [ARGS] (QEMU runs the file that was opened and hashed; --dry-run shows\n"
+        "  GAME there)",
         entries);
     /* Stop at GAME: its own options are the game's, not ours. */
     g_option_context_set_strict_posix(ctx, TRUE);

@@ -4,7 +4,7 @@
  *   qemu-x86_64 [-L SYSROOT] -cpu MODEL [QEMU OPTIONS]
  *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan
  *       -E LD_LIBRARY_PATH=GUESTLIBS/sdl2:GUESTLIBS/gl:GUESTLIBS/vulkan
- *       -E KEY=VALUE... -U LD_PRELOAD GAME [PROFILE ARGS] [ARGS]
+ *       -E KEY=VALUE... -U LD_PRELOAD -0 GAME GAME_FILE [PROFILE ARGS] [ARGS]
  *
  * One lib= and one LD_LIBRARY_PATH folder per enabled thunk, so the stub
  * libraries win over the sysroot's own. With no thunk enabled neither the
@@ -28,11 +28,12 @@ extern const char *const lo_stripped_qemu_vars[];
 
 typedef struct {
     const char *qemu;
-    const char *plugin;    /* needed when a thunk is enabled */
-    const char *preload;   /* needed when a thunk is enabled */
-    const char *guestlibs; /* needed when a thunk is enabled */
-    const char *sysroot;   /* NULL: no -L */
-    const char *game;
+    const char *plugin;           /* needed when a thunk is enabled */
+    const char *preload;          /* needed when a thunk is enabled */
+    const char *guestlibs;        /* needed when a thunk is enabled */
+    const char *sysroot;          /* NULL: no -L */
+    const char *game;             /* the game's path: its argv[0] (QEMU's -0) */
+    const char *game_file;        /* what QEMU opens (/proc/self/fd/N); NULL: game */
     const char *const *game_args; /* NULL-terminated, may be NULL */
     const LoRunSettings *settings;
     const char *const *environ; /* the launcher's environment */

@@ -6,35 +6,52 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+void lo_close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
 char *lo_sha256_file(const char *path, GError **error)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int saved = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot read %s: %s", path,
-                    g_strerror(saved));
+        g_autofree char *shown = lo_printable(path, 200);
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot read %s: %s",
+                    shown, g_strerror(saved));
         return NULL;
     }
+    char *sha = lo_sha256_fd(fd, path, error);
+    close(fd);
+    return sha;
+}
+
+char *lo_sha256_fd(int fd, const char *path, GError **error)
+{
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
     guchar buf[64 * 1024];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
+    for (off_t at = 0;;) {
+        /* pread: the descriptor's offset stays where QEMU expects it. */
+        ssize_t n = pread(fd, buf, sizeof(buf), at);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n < 0) {
             int saved = errno;
-            close(fd);
+            g_autofree char *shown = lo_printable(path, 200);
             g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot read %s: %s",
-                        path, g_strerror(saved));
+                        shown, g_strerror(saved));
             return NULL;
         }
         if (n == 0) {
             break;
         }
         g_checksum_update(sum, buf, n);
+        at += n;
     }
-    close(fd);
     return g_strdup(g_checksum_get_string(sum));
 }
 

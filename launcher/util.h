@@ -8,8 +8,16 @@
 
 #define LO_SHA256_HEX_LEN 64
 
+/* A file descriptor closed when it goes out of scope (GLib's g_autofd came
+ * after Debian 12's GLib 2.74). */
+void lo_close_fd(int *fd);
+#define lo_autofd __attribute__((cleanup(lo_close_fd)))
+
 /* The lowercase hex sha256 of a file's contents, or NULL with error. */
 char *lo_sha256_file(const char *path, GError **error);
+
+/* The same for an open file, read from offset 0 with pread (path: for messages). */
+char *lo_sha256_fd(int fd, const char *path, GError **error);
 
 /* The lowercase hex sha256 of a buffer. */
 char *lo_sha256_data(const void *data, gsize len);

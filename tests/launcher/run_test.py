@@ -186,7 +186,8 @@ def run_dry_run_is_what_runs(s):
     line = t.run("--dry-run", t.game, "y").stdout.strip()
     check(line.startswith(s.opts.qemu + " -cpu Haswell -plugin " + s.opts.plugin +
                           ",lib=sdl2,lib=gl,lib=vulkan -E LD_LIBRARY_PATH="), line)
-    check(line.endswith(" -E SDL_AUDIODRIVER=dummy -U LD_PRELOAD " + t.game + " --x y"), line)
+    check(line.endswith(" -E SDL_AUDIODRIVER=dummy -U LD_PRELOAD -0 " + t.game + " " + t.game +
+                       " --x y"), line)
     # Running the printed command by hand gives what run gives.
     env = {k: v for k, v in {**s.env, **t.env}.items() if k not in plan["env_unset"]}
     env.update(plan["env_set"])
@@ -236,9 +237,35 @@ def run_user_profile_beats_community(s):
     check(argv == [t.game, "--mine", "--exit=4"], argv)
 
 
+def run_execs_the_file_it_hashed(s):
+    """The file QEMU runs is the one whose sha256 picked the profile, even
+    when another file takes its name in between: the launcher opens the
+    game once, hashes that descriptor and hands QEMU /proc/self/fd/N (with
+    -0 so the game still sees the path it was started by)."""
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    t.profile(args=["--from-the-profile"])
+    impostor = s.path("impostor")
+    shutil.copy(s.opts.probe, impostor)  # another x86_64 program: prints JSON
+    wrapper = s.write("swapping-qemu", f"""#!/bin/sh
+mv -f '{impostor}' '{t.game}'
+exec '{s.opts.qemu}' "$@"
+""", 0o755)
+    p = t.run(t.game, "--exit=9", env={"LORELEI_QEMU": wrapper})
+    check(p.returncode == 9, f"exit status {p.returncode}:\n{p.stdout}\n{p.stderr}")
+    check_not_in('"abi"', p.stdout, "the guest's output (the impostor ran)")
+    argv, env, _ = parse(p.stdout)
+    check(argv == [t.game, "--from-the-profile", "--exit=9"], argv)
+    # The printed command names the game, not a descriptor of a process gone.
+    os.unlink(t.game)
+    shutil.copy(s.opts.guest, t.game)
+    line = t.run("--dry-run", t.game).stdout
+    check_in(" -0 " + t.game + " " + t.game + " --from-the-profile", line)
+
+
 CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, run_args_and_status,
                                  run_dry_run_is_what_runs, run_with_sysroot,
-                                 run_user_profile_beats_community]}
+                                 run_user_profile_beats_community, run_execs_the_file_it_hashed]}
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",

@@ -70,9 +70,14 @@ static void test_defaults(Fixture *f, gconstpointer data)
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *args[] = {"--level", "2", NULL};
     const char *environ[] = {"PATH=/bin", "LD_PRELOAD=user.so", "HOME=/h", NULL};
-    LoCommandInput in = {
-        "/q/qemu-x86_64", "/p/plugin.so", "/p/preload.so", f->guestlibs, NULL, "./game", args, s,
-        environ};
+    LoCommandInput in = {.qemu = "/q/qemu-x86_64",
+                         .plugin = "/p/plugin.so",
+                         .preload = "/p/preload.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "./game",
+                         .game_args = args,
+                         .settings = s,
+                         .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -80,7 +85,7 @@ static void test_defaults(Fixture *f, gconstpointer data)
     g_autofree char *expected = g_strdup_printf(
         "/q/qemu-x86_64 -cpu max -plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan -E "
         "LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan -E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
-        "-U LD_PRELOAD ./game --level 2",
+        "-U LD_PRELOAD -0 ./game ./game --level 2",
         f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* The shim replaces the user's LD_PRELOAD in QEMU's own environment. */
@@ -106,9 +111,15 @@ static void test_everything(Fixture *f, gconstpointer data)
         "QEMU_UNSET_ENV=PATH",  "QEMU_GUEST_BASE=0x1000", "QEMU_RESERVED_VA=1G",
         "QEMU_PLUGIN=/evil.so", "QEMU_STACK_SIZE=1",      "QEMU_ARGV0=x",
         "QEMU_STRACE=1",        "SDL_AUDIODRIVER=alsa",   NULL};
-    LoCommandInput in = {"/q/qemu",    "/p/a,b.so", "/p/preload.so",
-                         f->guestlibs, "/s/root",   "-weird-name",
-                         args,         s,           environ};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/a,b.so",
+                         .preload = "/p/preload.so",
+                         .guestlibs = f->guestlibs,
+                         .sysroot = "/s/root",
+                         .game = "-weird-name",
+                         .game_args = args,
+                         .settings = s,
+                         .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -117,7 +128,8 @@ static void test_everything(Fixture *f, gconstpointer data)
         "/q/qemu -L /s/root -cpu Haswell -s 16M -strace -one-insn-per-tb -d unimp,guest_errors "
         "-plugin /p/a,,b.so,lib=sdl2,lib=vulkan -E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
-        "-E SDL_AUDIODRIVER=disk -E vblank_mode=0 -U LD_PRELOAD ./-weird-name -p 'a b' '$HOME' "
+        "-E SDL_AUDIODRIVER=disk -E vblank_mode=0 -U LD_PRELOAD -0 ./-weird-name ./-weird-name -p "
+        "'a b' '$HOME' "
         "'it'\\''s'",
         f->guestlibs, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
@@ -139,12 +151,13 @@ static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
     g_autoptr(LoRunSettings) s =
         settings("{\"thunks\": {\"sdl2\": false, \"gl\": false, \"vulkan\": false}}");
     const char *environ[] = {"LD_PRELOAD=user.so", NULL};
-    LoCommandInput in = {"/q/qemu", NULL, NULL, NULL, NULL, "/g/game", NULL, s, environ};
+    LoCommandInput in = {.qemu = "/q/qemu", .game = "/g/game", .settings = s, .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
-    g_assert_cmpstr(line, ==, "/q/qemu -cpu max -U LD_LIBRARY_PATH -U LD_PRELOAD /g/game");
+    g_assert_cmpstr(line, ==,
+                    "/q/qemu -cpu max -U LD_LIBRARY_PATH -U LD_PRELOAD -0 /g/game /g/game");
     g_assert_true(env_has(&cmd, "LD_PRELOAD=user.so"));
     (void)f;
 }
@@ -156,8 +169,13 @@ static void test_missing_guest_folder(Fixture *f, gconstpointer data)
     g_assert_cmpint(g_rmdir(vk), ==, 0);
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/l.so", f->guestlibs, NULL,
-                         "/g",      NULL,      s,         environ};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/p.so",
+                         .preload = "/p/l.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "/g",
+                         .settings = s,
+                         .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_false(lo_command_build(&in, &cmd, &error));
@@ -171,8 +189,13 @@ static void test_paths_qemu_cannot_carry(Fixture *f, gconstpointer data)
     (void)data;
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/with space.so", f->guestlibs, NULL, "/g", NULL,
-                         s,         environ};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/p.so",
+                         .preload = "/p/with space.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "/g",
+                         .settings = s,
+                         .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_false(lo_command_build(&in, &cmd, &error));
@@ -182,7 +205,13 @@ static void test_paths_qemu_cannot_carry(Fixture *f, gconstpointer data)
         g_autofree char *d = g_build_filename(comma, lo_thunk_names[i], NULL);
         g_mkdir_with_parents(d, 0755);
     }
-    LoCommandInput in2 = {"/q/qemu", "/p/p.so", "/p/l.so", comma, NULL, "/g", NULL, s, environ};
+    LoCommandInput in2 = {.qemu = "/q/qemu",
+                          .plugin = "/p/p.so",
+                          .preload = "/p/l.so",
+                          .guestlibs = comma,
+                          .game = "/g",
+                          .settings = s,
+                          .environ = environ};
     g_auto(LoCommand) cmd2 = {0};
     g_clear_error(&error);
     g_assert_false(lo_command_build(&in2, &cmd2, &error));
