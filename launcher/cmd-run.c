@@ -24,6 +24,7 @@ extern char **environ;
 typedef struct {
     char *profile;
     char *sysroot;
+    char *gdb;
     char **no_thunk;
     gboolean dry_run;
     gboolean json;
@@ -194,6 +195,21 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         lo_usage_error(error, "--json describes the command without running it; add --dry-run");
         return FALSE;
     }
+    g_autofree char *gdb_socket = NULL;
+    if (o->gdb != NULL) {
+        /* QEMU reads a number as a TCP port, which it opens on every
+         * network interface: only a socket, reachable from this machine
+         * alone (and its permissions), is offered. */
+        g_autofree char *shown = lo_printable(o->gdb, 80);
+        if (o->gdb[0] == '\0' || strspn(o->gdb, "0123456789") == strlen(o->gdb)) {
+            lo_usage_error(error,
+                           "--gdb %s: give a Unix socket path (QEMU's TCP port would listen on "
+                           "every network interface), e.g. --gdb /tmp/game.sock",
+                           shown);
+            return FALSE;
+        }
+        gdb_socket = g_canonicalize_filename(o->gdb, NULL);
+    }
     const char *typed = argv[1];
     g_autofree char *game = lo_find_program(typed, error);
     if (game == NULL) {
@@ -300,6 +316,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         .game_args = (const char *const *)argv + 2,
         .settings = settings,
         .environ = (const char *const *)environ,
+        .gdb_socket = gdb_socket,
     };
     g_auto(LoCommand) cmd = {0};
     if (!lo_command_build(&in, &cmd, error)) {
@@ -318,6 +335,10 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     if (o->verbose) {
         g_autofree char *line = lo_shell_join((const char *const *)cmd.argv->pdata);
         note(o, "exec: %s", line);
+    }
+    if (gdb_socket != NULL) {
+        g_printerr("qemu-lorelei: the game waits for gdb: gdb -ex 'target remote %s'\n",
+                   gdb_socket);
     }
     if (game_file != NULL && fcntl(game_fd, F_SETFD, 0) != 0) {
         int saved = errno;
@@ -356,6 +377,10 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "With --dry-run: print the command, environment changes and profile as JSON", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose,
          "Explain every choice (profile, sysroot, parts, environment) on stderr", NULL},
+        {"gdb", 0, 0, G_OPTION_ARG_FILENAME, &o.gdb,
+         "Start the game stopped, waiting for gdb on the Unix socket SOCKET (gdb: target remote "
+         "SOCKET); QEMU_GDB from the environment is ignored",
+         "SOCKET"},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
@@ -390,6 +415,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
     }
     g_free(o.profile);
     g_free(o.sysroot);
+    g_free(o.gdb);
     g_strfreev(o.no_thunk);
     return ok;
 }

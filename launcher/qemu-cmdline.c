@@ -5,9 +5,15 @@
 
 #include <string.h>
 
-const char *const lo_stripped_qemu_vars[] = {
-    "QEMU_LD_PREFIX", "QEMU_CPU",    "QEMU_GUEST_BASE", "QEMU_RESERVED_VA", "QEMU_SET_ENV",
-    "QEMU_UNSET_ENV", "QEMU_PLUGIN", "QEMU_STACK_SIZE", "QEMU_ARGV0",       NULL,
+/* qemu-user reads a QEMU_* variable for every option (qemu-x86_64 -h lists
+ * them: QEMU_GDB, QEMU_CPU, QEMU_LD_PREFIX, QEMU_SET_ENV, QEMU_UNAME,
+ * QEMU_RAND_SEED, QEMU_RTSIG_MAP, QEMU_VERSION, ...); applied behind the
+ * launcher's back they change how the game runs, QEMU_GDB even opens a
+ * debugger port on every network interface. Only these, which add output
+ * and nothing else, may pass from the user's environment; every other
+ * QEMU_* variable, known today or added by a later QEMU, is removed. */
+const char *const lo_passed_qemu_vars[] = {
+    "QEMU_STRACE", "QEMU_LOG", "QEMU_LOG_FILENAME", "QEMU_DFILTER", NULL,
 };
 
 char *lo_qemu_opt_escape(const char *value)
@@ -41,10 +47,12 @@ static void build_env(const LoCommandInput *in, gboolean thunks, LoCommand *out)
 {
     const LoRunSettings *s = in->settings;
     g_auto(GStrv) env = g_strdupv((char **)in->environ);
-    for (const char *const *v = lo_stripped_qemu_vars; *v != NULL; v++) {
-        if (g_environ_getenv(env, *v) != NULL) {
-            add(out->env_unset, *v);
-            env = g_environ_unsetenv(env, *v);
+    for (const char *const *e = in->environ; *e != NULL; e++) {
+        g_autofree char *name = g_strndup(*e, strcspn(*e, "="));
+        if (g_str_has_prefix(name, "QEMU_") && !g_strv_contains(lo_passed_qemu_vars, name) &&
+            !g_ptr_array_find_with_equal_func(out->env_unset, name, g_str_equal, NULL)) {
+            add(out->env_unset, name);
+            env = g_environ_unsetenv(env, name);
         }
     }
     if (thunks) {
@@ -133,6 +141,10 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
     }
     if (s->one_insn_per_tb) {
         add(out->argv, "-one-insn-per-tb");
+    }
+    if (in->gdb_socket != NULL) {
+        add(out->argv, "-g");
+        add(out->argv, in->gdb_socket);
     }
     if (s->log_items->len > 0) {
         g_autoptr(GString) items = g_string_new(NULL);

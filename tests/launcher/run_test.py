@@ -263,9 +263,95 @@ exec '{s.opts.qemu}' "$@"
     check_in(" -0 " + t.game + " " + t.game + " --from-the-profile", line)
 
 
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# QEMU 10.0's linux-user variables that change how the game runs (qemu-x86_64
+# -h lists them all): none may come through from the user's environment.
+BEHAVIOUR_ENV = {
+    "QEMU_UNAME": "1.0.0",            # the kernel release the guest sees
+    "QEMU_RAND_SEED": "1",            # makes getrandom() predictable
+    "QEMU_RTSIG_MAP": "34 34 1",      # remaps real-time signals
+    "QEMU_TB_SIZE": "1",
+    "QEMU_ONE_INSN_PER_TB": "1",
+    "QEMU_PAGESIZE": "65536",
+    "QEMU_VERSION": "1",              # prints QEMU's version instead of running the game
+    "QEMU_TRACE": "file=trace.out",   # writes a file in the game's folder
+    "QEMU_PERFMAP": "1",              # writes /tmp/perf-PID.map
+    "QEMU_JITDUMP": "1",              # writes jit-PID.dump in the game's folder
+}
+
+
+def run_strips_qemu_behaviour_env(s):
+    """QEMU_GDB in the user's environment made QEMU wait for a debugger on
+    a port open on every network interface; it and every other QEMU_*
+    variable that changes how the game runs are removed, only the
+    diagnostic ones (QEMU_STRACE, QEMU_LOG, ...) pass."""
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    env = {"QEMU_GDB": str(free_port()), **BEHAVIOUR_ENV, "QEMU_STRACE": "1"}
+    plan = json.loads(t.run("--dry-run", "--json", t.game, env=env).stdout)
+    for k in list(env) + [k for k in HOSTILE_ENV if k.startswith("QEMU_")]:
+        if k != "QEMU_STRACE":
+            check(k in plan["env_unset"], f"{k} is not removed: {plan['env_unset']}")
+    check("QEMU_STRACE" not in plan["env_unset"], plan["env_unset"])
+    p = t.run(t.game, "--exit=3", env=env, timeout=60)
+    check(p.returncode == 3, f"exit status {p.returncode}:\n{p.stdout}\n{p.stderr}")
+    argv, _, _ = parse(p.stdout)
+    check(argv == [t.game, "--exit=3"], argv)
+    check_in("exit_group(3)", p.stderr, "QEMU_STRACE's log")  # diagnostics still pass
+    check(not os.path.exists(s.path("trace.out")), "QEMU_TRACE wrote a file")
+
+
+def run_gdb_socket(s):
+    """A debugger only when asked for, on a Unix socket: QEMU's TCP port
+    would listen on every network interface, it cannot bind localhost."""
+    import socket
+    import time
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    s.error(2, ["--gdb 1234: give a Unix socket path", "every network interface"],
+            "run", "--gdb", "1234", t.game, env=t.env)
+    sock_path = s.path("gdb.sock")
+    line = t.run("--dry-run", "--gdb", sock_path, t.game).stdout
+    check_in(" -g " + sock_path + " ", line)
+    proc = subprocess.Popen([s.cli, "run", "--gdb", sock_path, t.game, "--exit=6"],
+                            env={**s.env, **t.env}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(sock_path):
+        check(time.monotonic() < deadline and proc.poll() is None, "no gdb socket appeared")
+        time.sleep(0.05)
+    with socket.socket(socket.AF_UNIX) as conn:
+        # gdb's remote protocol: ask why it stopped, acknowledge, continue.
+        conn.connect(sock_path)
+        conn.settimeout(30)
+        conn.sendall(b"$?#3f")
+        got = b""
+        while b"#" not in got.partition(b"$T")[2]:
+            chunk = conn.recv(4096)
+            check(chunk, f"the game did not start stopped: {got!r}")
+            got += chunk
+        conn.sendall(b"+$c#63")
+        got = b""
+        while b"$W" not in got:  # the game exited
+            chunk = conn.recv(4096)
+            check(chunk, f"no exit report from QEMU's gdb stub: {got!r}")
+            got += chunk
+        conn.sendall(b"+")
+    out, err = proc.communicate(timeout=60)
+    check(proc.returncode == 6, f"exit status {proc.returncode}:\n{out}\n{err}")
+    check_in("argv[1] --exit=6", out)
+
+
 CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, run_args_and_status,
                                  run_dry_run_is_what_runs, run_with_sysroot,
-                                 run_user_profile_beats_community, run_execs_the_file_it_hashed]}
+                                 run_user_profile_beats_community, run_execs_the_file_it_hashed,
+                                 run_strips_qemu_behaviour_env, run_gdb_socket]}
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
