@@ -98,7 +98,9 @@ char *lo_artifact_find(LoArtifact which, GError **error)
     const char *from_env = g_getenv(a->env);
     if (from_env != NULL && from_env[0] != '\0') {
         if (exists_as(from_env, a->is_dir)) {
-            return g_strdup(from_env);
+            /* Absolute: paths handed to the guest (LD_LIBRARY_PATH) must not
+             * depend on the folder the game runs in. */
+            return g_canonicalize_filename(from_env, NULL);
         }
         g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s=%s: no such %s (%s)", a->env, from_env,
                     a->is_dir ? "directory" : "file", a->what);

@@ -80,6 +80,21 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
 
     gboolean thunks = FALSE;
     g_autoptr(GString) plugin = NULL;
+    /* The guest's loader reads a relative (or empty) LD_LIBRARY_PATH entry
+     * against the game's working folder, wherever that is. */
+    if (s->thunks[LO_THUNK_SDL2] || s->thunks[LO_THUNK_GL] || s->thunks[LO_THUNK_VULKAN]) {
+        const char *rel = !g_path_is_absolute(in->guestlibs) ? in->guestlibs
+                          : !g_path_is_absolute(in->preload) ? in->preload
+                                                             : NULL;
+        if (rel != NULL) {
+            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
+                        "'%s' is not an absolute path: the game would look for its libraries "
+                        "relative to the folder it runs in",
+                        rel);
+            lo_error_fix(error, "give LORELEI_GUESTLIBS and LORELEI_PRELOAD as absolute paths");
+            return FALSE;
+        }
+    }
     g_autoptr(GString) libpath = g_string_new(NULL);
     for (int i = 0; i < LO_N_THUNKS; i++) {
         if (!s->thunks[i]) {
@@ -102,14 +117,16 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
                          lo_thunk_names[i]);
             return FALSE;
         }
-        /* qemu-user's -E splits its argument at commas, and ':' separates
-         * the folders: neither can be part of a folder's name. */
-        if (strpbrk(dir, ",:") != NULL) {
+        /* qemu-user's -E splits its argument at commas, and the guest's
+         * loader splits LD_LIBRARY_PATH at ':' and ';' (a ';' would turn
+         * the folder into two, one of them relative to the game's
+         * working folder): none can be part of a folder's name. */
+        if (strpbrk(dir, ",:;") != NULL) {
             g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
-                        "the guest library folder %s contains ',' or ':', which "
+                        "the guest library folder %s contains ',', ':' or ';', which "
                         "LD_LIBRARY_PATH and QEMU's -E cannot carry",
                         dir);
-            lo_error_fix(error, "install or build qemu-lorelei in a path without ',' and ':'");
+            lo_error_fix(error, "install or build qemu-lorelei in a path without ',', ':' and ';'");
             return FALSE;
         }
         g_string_append_printf(libpath, "%s%s", libpath->len ? ":" : "", dir);

@@ -348,10 +348,27 @@ def run_gdb_socket(s):
     check_in("argv[1] --exit=6", out)
 
 
+def run_guest_library_path_is_absolute(s):
+    """LORELEI_GUESTLIBS given relative, or with ';' in it: the guest's
+    LD_LIBRARY_PATH must never hold an entry relative to the game's folder."""
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    plan = json.loads(s.ok("run", "--dry-run", "--json", t.game, cwd=s.root,
+                           env={**t.env, "LORELEI_GUESTLIBS": "guestlibs"}).stdout)
+    libpath = next(a for a in plan["argv"] if a.startswith("LD_LIBRARY_PATH="))
+    for entry in libpath.split("=", 1)[1].replace(";", ":").split(":"):
+        check(entry.startswith("/"), f"a relative entry in {libpath}")
+    semi = s.path("x;y")
+    shutil.copytree(t.guestlibs, semi)
+    s.error(1, ["contains", "';'"], "run", "--dry-run", t.game,
+            env={**t.env, "LORELEI_GUESTLIBS": semi})
+
+
 CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, run_args_and_status,
                                  run_dry_run_is_what_runs, run_with_sysroot,
                                  run_user_profile_beats_community, run_execs_the_file_it_hashed,
-                                 run_strips_qemu_behaviour_env, run_gdb_socket]}
+                                 run_strips_qemu_behaviour_env, run_gdb_socket,
+                                 run_guest_library_path_is_absolute]}
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",

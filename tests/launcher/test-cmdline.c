@@ -219,7 +219,45 @@ static void test_paths_qemu_cannot_carry(Fixture *f, gconstpointer data)
     g_auto(LoCommand) cmd2 = {0};
     g_clear_error(&error);
     g_assert_false(lo_command_build(&in2, &cmd2, &error));
-    g_assert_nonnull(strstr(error->message, "contains ',' or ':'"));
+    g_assert_nonnull(strstr(error->message, "contains ',', ':' or ';'"));
+}
+
+/* The guest's loader splits LD_LIBRARY_PATH at ':' and ';' and reads an
+ * empty or relative entry against the game's working folder: a guest
+ * library folder with ';' in its path, or a relative one, would make the
+ * game load libraries from wherever it runs. */
+static void test_guest_library_path_is_never_relative(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(LoRunSettings) s = settings("{}");
+    const char *environ[] = {NULL};
+    g_autofree char *cwd = g_get_current_dir();
+    g_assert_cmpint(g_chdir(f->root), ==, 0);
+    g_autofree char *semi = g_build_filename(f->root, "x;lib", NULL);
+    g_autofree char *rel = g_strdup("relative/guest");
+    const char *bad[] = {semi, rel, ""};
+    for (gsize k = 0; k < G_N_ELEMENTS(bad); k++) {
+        for (int i = 0; i < LO_N_THUNKS && bad[k][0] != '\0'; i++) {
+            g_autofree char *d = g_build_filename(bad[k], lo_thunk_names[i], NULL);
+            g_mkdir_with_parents(d, 0755);
+        }
+        LoCommandInput in = {.qemu = "/q/qemu",
+                             .plugin = "/p/p.so",
+                             .preload = "/p/l.so",
+                             .guestlibs = bad[k],
+                             .game = "/g",
+                             .settings = s,
+                             .environ = environ};
+        g_auto(LoCommand) cmd = {0};
+        g_autoptr(GError) error = NULL;
+        gboolean ok = lo_command_build(&in, &cmd, &error);
+        if (ok) {
+            g_autofree char *line = joined(cmd.argv);
+            g_error("accepted guest libraries at '%s': %s", bad[k], line);
+        }
+        g_test_message("%s", error->message);
+    }
+    g_assert_cmpint(g_chdir(cwd), ==, 0);
 }
 
 static void test_quoting(void)
@@ -266,6 +304,7 @@ int main(int argc, char **argv)
     ADD("/cmdline/no-thunks-is-plain-qemu", test_no_thunks_is_plain_qemu);
     ADD("/cmdline/missing-guest-folder", test_missing_guest_folder);
     ADD("/cmdline/paths-qemu-cannot-carry", test_paths_qemu_cannot_carry);
+    ADD("/cmdline/guest-library-path-is-never-relative", test_guest_library_path_is_never_relative);
     g_test_add_func("/cmdline/quoting", test_quoting);
     return g_test_run();
 }
