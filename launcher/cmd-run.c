@@ -232,7 +232,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     if (cli == NULL) {
         return FALSE;
     }
-    g_autoptr(LoProfileStore) store = lo_profile_store_load(error);
+    g_autoptr(LoProfileStore) store = lo_profile_store_open(error);
     if (store == NULL) {
         return FALSE;
     }

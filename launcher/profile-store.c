@@ -1,6 +1,7 @@
 #include "profile-store.h"
 
 #include "errors.h"
+#include "match-index.h"
 #include "paths.h"
 #include "profile-rules.h"
 #include "profile-validate.h"
@@ -82,7 +83,12 @@ static void load_file(LoProfileStore *store, LoLayer layer, const char *dir, con
     s->layer = layer;
     s->path = g_steal_pointer(&path);
     s->doc = doc;
-    g_ptr_array_add(list, s);
+    /* In layer order, also when a community file is read after the user's. */
+    guint at = 0;
+    while (at < list->len && ((LoProfileSource *)list->pdata[at])->layer <= layer) {
+        at++;
+    }
+    g_ptr_array_insert(list, (gint)at, s);
 }
 
 static void load_layer(LoProfileStore *store, LoLayer layer, const char *dir)
@@ -114,6 +120,55 @@ static void load_layer(LoProfileStore *store, LoLayer layer, const char *dir)
     }
 }
 
+/* The community profile id, read now if the layer is read on demand and it
+ * was not looked for yet. */
+static void load_community_id(LoProfileStore *store, const char *id)
+{
+    if (store->community_index == NULL || !g_hash_table_add(store->community_tried, g_strdup(id))) {
+        return;
+    }
+    g_autofree char *file = g_strconcat(id, ".json", NULL);
+    g_autofree char *path = g_build_filename(store->dirs[LO_LAYER_COMMUNITY], file, NULL);
+    if (lo_pattern_match(LO_PAT_ID, id) && g_file_test(path, G_FILE_TEST_EXISTS)) {
+        load_file(store, LO_LAYER_COMMUNITY, store->dirs[LO_LAYER_COMMUNITY], file);
+    }
+}
+
+/* Gives up reading the community layer on demand: reads it whole. */
+static void read_community_whole(LoProfileStore *store, const char *why)
+{
+    g_clear_pointer(&store->community_index, lo_match_index_free);
+    g_autofree char *dir = g_strdup(store->dirs[LO_LAYER_COMMUNITY]);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    if (d == NULL || g_dir_read_name(d) == NULL) {
+        return;
+    }
+    /* Files read on demand already are in by_id: read only the others. */
+    GHashTable *tried = g_steal_pointer(&store->community_tried);
+    store->community_tried = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_dir_rewind(d);
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        if (name[0] != '.' && g_str_has_suffix(name, ".json") && strcmp(name, "index.json") != 0 &&
+            strcmp(name, "schema.json") != 0 && names->len < LO_MAX_PROFILES_PER_LAYER) {
+            g_autofree char *id = g_strndup(name, strlen(name) - strlen(".json"));
+            if (!g_hash_table_contains(tried, id)) {
+                g_ptr_array_add(names, g_strdup(name));
+            }
+        }
+    }
+    g_hash_table_unref(tried);
+    g_ptr_array_sort(names, lo_compare_strings);
+    for (guint i = 0; i < names->len; i++) {
+        load_file(store, LO_LAYER_COMMUNITY, dir, names->pdata[i]);
+    }
+    g_ptr_array_add(store->notes,
+                    g_strdup_printf("the community profiles in %s %s, so every launch reads all "
+                                    "of them; `qemu-lorelei profile sync` makes a new index",
+                                    dir, why));
+}
+
 static LoProfileStore *store_new(void)
 {
     LoProfileStore *store = g_new0(LoProfileStore, 1);
@@ -121,6 +176,8 @@ static LoProfileStore *store_new(void)
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
     store->problems = g_ptr_array_new_with_free_func(g_free);
     store->skipped = g_ptr_array_new_with_free_func(skipped_free);
+    store->notes = g_ptr_array_new_with_free_func(g_free);
+    store->community_tried = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return store;
 }
 
@@ -137,13 +194,87 @@ LoProfileStore *lo_profile_store_load_dirs(const char *builtin, const char *comm
     return store;
 }
 
-LoProfileStore *lo_profile_store_load(GError **error)
+LoProfileStore *lo_profile_store_open_dirs(const char *builtin, const char *community,
+                                           const char *user)
+{
+    LoProfileStore *store = store_new();
+    if (builtin != NULL) {
+        load_layer(store, LO_LAYER_BUILTIN, builtin);
+    }
+    if (user != NULL) {
+        load_layer(store, LO_LAYER_USER, user);
+    }
+    if (community != NULL) {
+        store->dirs[LO_LAYER_COMMUNITY] = g_strdup(community);
+        g_autoptr(GError) error = NULL;
+        store->community_index = lo_match_index_open(community, &error);
+        if (store->community_index == NULL) {
+            read_community_whole(store, g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                                            ? "have no match index (synced by an older "
+                                              "qemu-lorelei?)"
+                                            : "have a damaged match index");
+        }
+    }
+    return store;
+}
+
+/* LORELEI_PROFILES_DIR, checked; NULL (and no error) when unset and none is
+ * installed. */
+static gboolean builtin_dir(char **dir, GError **error)
 {
     g_autoptr(GError) local = NULL;
-    g_autofree char *builtin = lo_artifact_find(LO_ARTIFACT_PROFILES, &local);
-    if (builtin == NULL && g_getenv(lo_artifact_env(LO_ARTIFACT_PROFILES)) != NULL &&
-        g_getenv(lo_artifact_env(LO_ARTIFACT_PROFILES))[0] != '\0') {
+    *dir = lo_artifact_find(LO_ARTIFACT_PROFILES, &local);
+    const char *env = g_getenv(lo_artifact_env(LO_ARTIFACT_PROFILES));
+    if (*dir == NULL && env != NULL && env[0] != '\0') {
         g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+LoProfileStore *lo_profile_store_open(GError **error)
+{
+    g_autofree char *builtin = NULL;
+    if (!builtin_dir(&builtin, error)) {
+        return NULL;
+    }
+    g_autofree char *community = lo_community_dir();
+    g_autofree char *user = lo_user_profiles_dir();
+    return lo_profile_store_open_dirs(builtin, community, user);
+}
+
+gboolean lo_profile_store_community_candidates(LoProfileStore *store, const char *const *exe_names,
+                                               const char *sha256, gboolean *lists_sha256)
+{
+    *lists_sha256 = FALSE;
+    if (store->community_index == NULL) {
+        return TRUE;
+    }
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    gboolean ok = TRUE, sha_only = FALSE;
+    for (const char *const *n = exe_names; ok && *n != NULL; n++) {
+        ok = lo_match_index_exe(store->community_index, *n, ids, lists_sha256);
+    }
+    if (ok && sha256 != NULL) {
+        ok = lo_match_index_sha256(store->community_index, sha256, ids);
+    }
+    ok = ok && lo_match_index_sha256_only(store->community_index, &sha_only);
+    if (!ok) {
+        read_community_whole(store, "have a damaged match index");
+        *lists_sha256 = TRUE; /* nothing is known: hash */
+        return FALSE;
+    }
+    *lists_sha256 = *lists_sha256 || sha_only;
+    for (guint i = 0; i < ids->len; i++) {
+        load_community_id(store, ids->pdata[i]);
+    }
+    return TRUE;
+}
+
+LoProfileStore *lo_profile_store_load(GError **error)
+{
+    g_autofree char *builtin = NULL;
+    if (!builtin_dir(&builtin, error)) {
         return NULL;
     }
     g_autofree char *community = lo_community_dir();
@@ -162,6 +293,9 @@ void lo_profile_store_free(LoProfileStore *store)
     g_hash_table_unref(store->by_id);
     g_ptr_array_unref(store->problems);
     g_ptr_array_unref(store->skipped);
+    g_ptr_array_unref(store->notes);
+    g_hash_table_unref(store->community_tried);
+    lo_match_index_free(store->community_index);
     g_free(store);
 }
 
@@ -180,11 +314,16 @@ GPtrArray *lo_profile_store_ids(LoProfileStore *store)
 
 GPtrArray *lo_profile_store_sources(LoProfileStore *store, const char *id)
 {
+    load_community_id(store, id);
     return g_hash_table_lookup(store->by_id, id);
 }
 
 void lo_profile_store_warn(LoProfileStore *store)
 {
+    for (guint i = 0; i < store->notes->len; i++) {
+        g_autofree char *shown = lo_printable_text(store->notes->pdata[i]);
+        g_printerr("qemu-lorelei: note: %s\n", shown);
+    }
     for (guint i = 0; i < store->problems->len; i++) {
         g_autofree char *shown = lo_printable_text(store->problems->pdata[i]);
         g_printerr("warning: skipped %s\n", shown);
@@ -226,6 +365,27 @@ static void merge_into(cJSON *dst, const cJSON *src, GString *path, GHashTable *
     }
 }
 
+/* Every id there is, for "did you mean": the community layer's too when it
+ * is read on demand (its file names, which sync made <id>.json). */
+static GPtrArray *suggestion_ids(LoProfileStore *store)
+{
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) known = lo_profile_store_ids(store);
+    for (guint i = 0; i < known->len; i++) {
+        g_ptr_array_add(ids, g_strdup(known->pdata[i]));
+    }
+    g_autoptr(GDir) d = store->community_index != NULL
+                            ? g_dir_open(store->dirs[LO_LAYER_COMMUNITY], 0, NULL)
+                            : NULL;
+    const char *name;
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+        if (name[0] != '.' && g_str_has_suffix(name, ".json")) {
+            g_ptr_array_add(ids, g_strndup(name, strlen(name) - strlen(".json")));
+        }
+    }
+    return ids;
+}
+
 static void no_free(gpointer p)
 {
     (void)p;
@@ -240,7 +400,7 @@ LoResolved *lo_profile_resolve(LoProfileStore *store, const char *id, const cJSO
         if (sources == NULL) {
             g_autofree char *shown = lo_printable(id, 80);
             g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "no profile with id '%s'", shown);
-            g_autoptr(GPtrArray) ids = lo_profile_store_ids(store);
+            g_autoptr(GPtrArray) ids = suggestion_ids(store);
             g_ptr_array_add(ids, NULL);
             const char *guess = lo_closest_match(id, (const char *const *)ids->pdata);
             g_autofree char *file = g_strconcat("/", id, ".json", NULL);
@@ -380,6 +540,8 @@ static gboolean ranks_before(const Candidate *a, const Candidate *b)
 LoMatch lo_profile_match(LoProfileStore *store, const char *const *exe_names, const char *sha256)
 {
     LoMatch best = {LO_MATCH_NONE, NULL, g_ptr_array_new_with_free_func(g_free), LO_LAYER_BUILTIN};
+    gboolean lists_sha256;
+    lo_profile_store_community_candidates(store, exe_names, sha256, &lists_sha256);
     g_autoptr(GPtrArray) ids = lo_profile_store_ids(store);
     g_autoptr(GArray) found = g_array_new(FALSE, FALSE, sizeof(Candidate));
     for (guint i = 0; i < ids->len; i++) {

@@ -46,11 +46,18 @@ typedef struct {
     char *problem; /* "PATH is not a valid profile" and the problems under it */
 } LoSkippedFile;
 
+struct LoMatchIndex;
+
 typedef struct {
     char *dirs[LO_N_LAYERS]; /* NULL where a layer has no directory */
     GHashTable *by_id;       /* id -> GPtrArray of LoProfileSource*, in layer order */
     GPtrArray *problems;     /* one "file: what is wrong" per file that was skipped */
     GPtrArray *skipped;      /* LoSkippedFile*, the files behind those problems */
+    GPtrArray *notes;        /* things worth saying that are not problems */
+    /* The community layer read on demand (lo_profile_store_open): its match
+     * index, and the ids whose file was looked for. NULL: read whole. */
+    struct LoMatchIndex *community_index;
+    GHashTable *community_tried;
 } LoProfileStore;
 
 /* Loads the three file layers from their standard places. A layer directory
@@ -63,13 +70,32 @@ LoProfileStore *lo_profile_store_load(GError **error);
 LoProfileStore *lo_profile_store_load_dirs(const char *builtin, const char *community,
                                            const char *user);
 
+/* For a launch: the built-in and user layers are read whole (they are
+ * small), the community layer only on demand, through the match index
+ * `profile sync` writes (match-index.h): the profiles that can match the
+ * game (lo_profile_store_community_candidates, lo_profile_match) and those
+ * asked for by id (lo_profile_store_sources, lo_profile_resolve). Without a
+ * usable index the community layer is read whole, with a note. */
+LoProfileStore *lo_profile_store_open(GError **error);
+LoProfileStore *lo_profile_store_open_dirs(const char *builtin, const char *community,
+                                           const char *user);
+
+/* Reads the community profiles the index lists for these names and sha256
+ * (may be NULL); *lists_sha256 becomes TRUE when one of those lists
+ * sha256s, or some community profile lists sha256s without names (whether
+ * identifying the game needs its sha256). FALSE when the index was damaged
+ * and the layer was read whole instead. */
+gboolean lo_profile_store_community_candidates(LoProfileStore *store, const char *const *exe_names,
+                                               const char *sha256, gboolean *lists_sha256);
+
 void lo_profile_store_free(LoProfileStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoProfileStore, lo_profile_store_free)
 
-/* All ids, sorted. The strings belong to the store. */
+/* All ids read so far, sorted. The strings belong to the store. */
 GPtrArray *lo_profile_store_ids(LoProfileStore *store);
 
-/* The sources defining id in layer order, or NULL. */
+/* The sources defining id in layer order, or NULL (reads the community
+ * file of id first when that layer is read on demand). */
 GPtrArray *lo_profile_store_sources(LoProfileStore *store, const char *id);
 
 /* Prints the skipped files to stderr as warnings. */

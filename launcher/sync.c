@@ -5,6 +5,7 @@
 #include "index.h"
 #include "json-util.h"
 #include "lorelei-config.h"
+#include "match-index.h"
 #include "profile-rules.h"
 #include "profile-validate.h"
 #include "util.h"
@@ -227,8 +228,22 @@ static char *reuse_local(const char *dest, const LoIndexEntry *e, gsize *len)
     return text;
 }
 
-static gboolean verify_profile(const LoIndexEntry *e, const char *url, const guint8 *data,
-                               gsize len, GError **error)
+/* What the match index needs of a profile: its id and match lists. */
+static cJSON *match_part(const cJSON *doc)
+{
+    cJSON *part = cJSON_CreateObject();
+    cJSON_AddStringToObject(part, "id", lo_json_string(doc, "id"));
+    const cJSON *match = cJSON_GetObjectItemCaseSensitive(doc, "match");
+    if (match != NULL) {
+        cJSON_AddItemToObject(part, "match", cJSON_Duplicate(match, TRUE));
+    }
+    return part;
+}
+
+/* Checks a downloaded profile against its index entry and the schema;
+ * returns its match part (for the match index). */
+static cJSON *verify_profile(const LoIndexEntry *e, const char *url, const guint8 *data, gsize len,
+                             GError **error)
 {
     g_autofree char *sha = lo_sha256_data(data, len);
     if (len != e->size) {
@@ -236,14 +251,14 @@ static gboolean verify_profile(const LoIndexEntry *e, const char *url, const gui
                     "profile %s (%s) has %" G_GSIZE_FORMAT
                     " bytes, but the index says %" G_GSIZE_FORMAT ": truncated or altered",
                     e->id, url, len, e->size);
-        return FALSE;
+        return NULL;
     }
     if (strcmp(sha, e->sha256) != 0) {
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
                     "profile %s (%s) does not match the sha256 in the index (got %s, expected "
                     "%s): it was altered",
                     e->id, url, sha, e->sha256);
-        return FALSE;
+        return NULL;
     }
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(cJSON) doc = lo_profile_parse((const char *)data, len, problems);
@@ -251,15 +266,15 @@ static gboolean verify_profile(const LoIndexEntry *e, const char *url, const gui
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "profile %s (%s) is not a valid profile",
                     e->id, url);
         lo_error_add_problems(error, problems);
-        return FALSE;
+        return NULL;
     }
     const char *id = lo_json_string(doc, "id");
     if (strcmp(id, e->id) != 0) {
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
                     "%s holds profile '%s' but the index lists it as '%s'", url, id, e->id);
-        return FALSE;
+        return NULL;
     }
-    return TRUE;
+    return match_part(doc);
 }
 
 /* Fills tmp with the verified repository. */
@@ -280,14 +295,22 @@ static gboolean fill(const char *tmp, const char *dest, const char *index_url,
         return FALSE;
     }
     g_autofree char *base = g_strndup(index_url, strlen(index_url) - strlen("index.json"));
+    g_autoptr(GPtrArray) matches = g_ptr_array_new_with_free_func((GDestroyNotify)cJSON_Delete);
     for (guint i = 0; i < entries->len; i++) {
         const LoIndexEntry *e = entries->pdata[i];
         gsize len = 0;
         g_autofree char *local = reuse_local(dest, e, &len);
-        if (local != NULL) {
+        /* Its sha256 is the index's: these are the bytes that were checked
+         * against the schema when they were downloaded. Parsed again (not
+         * validated again) for the match index. */
+        g_autoptr(cJSON) local_doc = local != NULL ? lo_json_parse_strict(local, len, NULL) : NULL;
+        if (local_doc != NULL && cJSON_IsObject(local_doc) &&
+            lo_json_string(local_doc, "id") != NULL &&
+            strcmp(lo_json_string(local_doc, "id"), e->id) == 0) {
             if (!write_file(tmp, e->path, local, len, error)) {
                 return FALSE;
             }
+            g_ptr_array_add(matches, match_part(local_doc));
             g_ptr_array_add(report->unchanged, g_strdup(e->id));
             continue;
         }
@@ -295,8 +318,12 @@ static gboolean fill(const char *tmp, const char *dest, const char *index_url,
         g_autofree char *what = g_strdup_printf("profile %s", e->id);
         /* One byte more than announced, so a longer body is caught as such. */
         g_autoptr(GByteArray) data = fetch(url, e->size + 1, what, o, error);
-        if (data == NULL || !verify_profile(e, url, data->data, data->len, error) ||
-            !write_file(tmp, e->path, data->data, data->len, error)) {
+        cJSON *match = data != NULL ? verify_profile(e, url, data->data, data->len, error) : NULL;
+        if (match == NULL) {
+            return FALSE;
+        }
+        g_ptr_array_add(matches, match);
+        if (!write_file(tmp, e->path, data->data, data->len, error)) {
             return FALSE;
         }
         g_ptr_array_add(report->downloaded, g_strdup(e->id));
@@ -312,6 +339,13 @@ static gboolean fill(const char *tmp, const char *dest, const char *index_url,
         }
     }
     if (!write_file(tmp, "index.json", index_data->data, index_data->len, error)) {
+        return FALSE;
+    }
+    /* Launches read only the profiles this says can match their game. */
+    g_autoptr(GBytes) match_index = lo_match_index_build(matches);
+    gsize index_len = 0;
+    const void *index_bytes = g_bytes_get_data(match_index, &index_len);
+    if (!write_file(tmp, LO_MATCH_INDEX_FILE, index_bytes, index_len, error)) {
         return FALSE;
     }
     g_autoptr(cJSON) meta = cJSON_CreateObject();

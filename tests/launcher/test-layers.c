@@ -1,5 +1,6 @@
 /* Profile layers (profile-store.c): loading, merging key by key, where each
  * value came from, and choosing the profile for a program. */
+#include "match-index.h"
 #include "profile-store.h"
 #include "run-settings.h"
 #include "testutil.h"
@@ -256,6 +257,53 @@ static void test_match_prefers_higher_layers(Layers *l, gconstpointer data)
     lo_match_clear(&m);
 }
 
+/* The community layer read on demand through sync's match index: only the
+ * profiles that can match are read, in their place between the built-in
+ * and the user layer. */
+static void test_community_on_demand(Layers *l, gconstpointer data)
+{
+    (void)data;
+    put(l, 0, "game.json",
+        "{\"schema\": 1, \"id\": \"game\", \"match\": {\"exe\": [\"game\"]}, \"args\": [\"-b\"]}");
+    put(l, 1, "game.json", "{\"schema\": 1, \"id\": \"game\", \"args\": [\"-c\"]}");
+    put(l, 1, "other.json",
+        "{\"schema\": 1, \"id\": \"other\", \"match\": {\"exe\": [\"other\"], \"sha256\": [\"" SHA_A
+        "\"]}}");
+    put(l, 1, "broken.json", "{ not read");
+    put(l, 2, "game.json", "{\"schema\": 1, \"id\": \"game\", \"env\": {\"vblank_mode\": \"0\"}}");
+    g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)cJSON_Delete);
+    g_ptr_array_add(docs, cJSON_Parse("{\"id\": \"game\"}"));
+    g_ptr_array_add(docs, cJSON_Parse("{\"id\": \"other\", \"match\": {\"exe\": [\"other\"], "
+                                      "\"sha256\": [\"" SHA_A "\"]}}"));
+    g_autoptr(GBytes) index = lo_match_index_build(docs);
+    gsize size = 0;
+    const char *bytes = g_bytes_get_data(index, &size);
+    g_autofree char *path = g_build_filename(l->dirs[1], LO_MATCH_INDEX_FILE, NULL);
+    g_assert_true(g_file_set_contents(path, bytes, (gssize)size, NULL));
+
+    g_autoptr(LoProfileStore) store =
+        lo_profile_store_open_dirs(l->dirs[0], l->dirs[1], l->dirs[2]);
+    const char *names[] = {"game", NULL};
+    gboolean lists_sha256 = TRUE;
+    g_assert_true(lo_profile_store_community_candidates(store, names, NULL, &lists_sha256));
+    g_assert_false(lists_sha256);
+    LoMatch m = lo_profile_match(store, names, NULL);
+    g_assert_cmpstr(m.id, ==, "game");
+    lo_match_clear(&m);
+    g_assert_cmpuint(store->problems->len, ==, 0); /* broken.json was never read */
+    g_autoptr(LoResolved) r = lo_profile_resolve(store, "game", NULL, NULL);
+    g_assert_cmpuint(r->sources->len, ==, 3);
+    expect_origin(r, "args", LO_LAYER_COMMUNITY);
+    expect_origin(r, "env.vblank_mode", LO_LAYER_USER);
+    const char *others[] = {"other", NULL};
+    g_assert_true(lo_profile_store_community_candidates(store, others, NULL, &lists_sha256));
+    g_assert_true(lists_sha256);
+    m = lo_profile_match(store, (const char *[]){"renamed", NULL}, SHA_A);
+    g_assert_cmpstr(m.id, ==, "other");
+    lo_match_clear(&m);
+    g_assert_cmpuint(store->problems->len, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -267,5 +315,6 @@ int main(int argc, char **argv)
     ADD("/layers/match-prefers-sha256", test_match_prefers_sha256);
     ADD("/layers/match-uses-merged-layers", test_match_uses_merged_layers);
     ADD("/layers/match-prefers-higher-layers", test_match_prefers_higher_layers);
+    ADD("/layers/community-on-demand", test_community_on_demand);
     return g_test_run();
 }
