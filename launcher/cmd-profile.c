@@ -13,6 +13,7 @@
 #include "profile-rules.h"
 #include "profile-store.h"
 #include "profile-validate.h"
+#include "sha-cache.h"
 #include "sync.h"
 #include "util.h"
 
@@ -453,10 +454,15 @@ gboolean lo_cmd_profile_new(int argc, char **argv, GError **error)
         return FALSE;
     }
     g_autofree char *exe = lo_find_program(argv[1], error);
-    if (exe == NULL || !lo_elf_check_x86_64(exe, error)) {
+    if (exe == NULL) {
         return FALSE;
     }
-    g_autofree char *sha256 = lo_sha256_file(exe, error);
+    lo_autofd int fd = lo_open_program(exe, error);
+    if (fd < 0 || !lo_elf_check_x86_64_fd(fd, exe, error)) {
+        return FALSE;
+    }
+    /* Cached too: the first run of the game needs it again. */
+    g_autofree char *sha256 = lo_sha256_of_game(fd, exe, error);
     if (sha256 == NULL) {
         return FALSE;
     }

@@ -10,6 +10,7 @@
 #include "paths.h"
 #include "profile-store.h"
 #include "qemu-cmdline.h"
+#include "sha-cache.h"
 #include "sysroot-store.h"
 #include "util.h"
 
@@ -68,8 +69,9 @@ static char *choose_profile(const RunOptions *o, LoProfileStore *store, const ch
     char *id = g_steal_pointer(&m.id);
     if (id != NULL) {
         *how = g_strdup(m.kind == LO_MATCH_SHA256 ? "matched by sha256"
-                                                  : "matched by file name only; this build's "
-                                                    "sha256 is not listed");
+                        : sha256 != NULL
+                            ? "matched by file name only; this build's sha256 is not listed"
+                            : "matched by file name only; it lists no sha256 for this name");
         if (m.also->len > 0) {
             g_ptr_array_add(m.also, NULL);
             g_autofree char *others = g_strjoinv(", ", (char **)m.also->pdata);
@@ -222,12 +224,6 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     if (game_fd < 0 || !lo_elf_check_x86_64_fd(game_fd, game, error)) {
         return FALSE;
     }
-    g_autofree char *sha256 = lo_sha256_fd(game_fd, game, error);
-    if (sha256 == NULL) {
-        return FALSE;
-    }
-    note(o, "game: %s (sha256 %s)", game, sha256);
-
     g_autoptr(cJSON) cli = lo_cli_layer(o->sysroot, o->no_thunk, error);
     if (cli == NULL) {
         return FALSE;
@@ -237,6 +233,22 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         return FALSE;
     }
     g_auto(GStrv) names = game_names(typed, game);
+    /* The sha256, from the cache when this version of the file was hashed
+     * before; computed only when it could change which profile applies. */
+    g_autofree char *sha256 = lo_sha256_cached(game_fd);
+    if (sha256 != NULL) {
+        note(o, "game: %s (sha256 %s, remembered from an earlier launch)", game, sha256);
+    } else if (o->profile == NULL &&
+               lo_profile_store_wants_sha256(store, (const char *const *)names)) {
+        if ((sha256 = lo_sha256_of_game(game_fd, game, error)) == NULL) {
+            return FALSE;
+        }
+        note(o, "game: %s (sha256 %s)", game, sha256);
+    } else {
+        note(o, "game: %s (not hashed: %s)", game,
+             o->profile != NULL ? "--profile chose the profile"
+                                : "no profile lists a sha256 for this file name");
+    }
     g_autofree char *how = NULL;
     g_autofree char *id = choose_profile(o, store, (const char *const *)names, sha256, &how);
     if (!refuse_broken_profile(store, id, (const char *const *)names, sha256, error)) {

@@ -132,6 +132,11 @@ char *lo_community_dir(void)
     return g_build_filename(g_get_user_data_dir(), "qemu-lorelei", "community", NULL);
 }
 
+char *lo_cache_dir(void)
+{
+    return g_build_filename(g_get_user_cache_dir(), "qemu-lorelei", NULL);
+}
+
 char *lo_user_profiles_dir(void)
 {
     return g_build_filename(g_get_user_config_dir(), "qemu-lorelei", "profiles", NULL);

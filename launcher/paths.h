@@ -50,6 +50,8 @@ char *lo_sysroots_dir(void);
 char *lo_community_dir(void);
 /* $XDG_CONFIG_HOME/qemu-lorelei/profiles */
 char *lo_user_profiles_dir(void);
+/* $XDG_CACHE_HOME/qemu-lorelei */
+char *lo_cache_dir(void);
 
 /* The architecture the host reports, or LORELEI_HOST_ARCH when set (a
  * documented testing aid: lets x86_64 CI exercise the other hosts' rules). */

@@ -656,3 +656,39 @@ const LoSkippedFile *lo_profile_store_broken_match(LoProfileStore *store, const 
     }
     return NULL;
 }
+
+/* Whether a file lists sha256s that could be this program's: it names the
+ * program, or no program at all. */
+static gboolean source_wants_sha256(const cJSON *doc, const char *const *exe_names)
+{
+    const cJSON *match = cJSON_GetObjectItemCaseSensitive(doc, "match");
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(match, "sha256")) == 0) {
+        return FALSE;
+    }
+    const cJSON *exe = cJSON_GetObjectItemCaseSensitive(match, "exe");
+    if (cJSON_GetArraySize(exe) == 0) {
+        return TRUE;
+    }
+    for (const char *const *n = exe_names; *n != NULL; n++) {
+        if (list_contains(exe, *n)) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+gboolean lo_profile_store_wants_sha256(LoProfileStore *store, const char *const *exe_names)
+{
+    gboolean wants = FALSE;
+    lo_profile_store_community_candidates(store, exe_names, NULL, &wants);
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, store->by_id);
+    while (!wants && g_hash_table_iter_next(&it, NULL, &value)) {
+        GPtrArray *sources = value;
+        for (guint i = 0; i < sources->len && !wants; i++) {
+            wants = source_wants_sha256(((LoProfileSource *)sources->pdata[i])->doc, exe_names);
+        }
+    }
+    return wants;
+}

@@ -91,6 +91,12 @@ gboolean lo_profile_store_community_candidates(LoProfileStore *store, const char
 void lo_profile_store_free(LoProfileStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoProfileStore, lo_profile_store_free)
 
+/* Whether matching the program going by exe_names needs its sha256: some
+ * file in some layer lists sha256s and names one of exe_names, or lists
+ * sha256s without names. Otherwise hashing the game (seconds for a big
+ * one) could not change which profile it gets. */
+gboolean lo_profile_store_wants_sha256(LoProfileStore *store, const char *const *exe_names);
+
 /* All ids read so far, sorted. The strings belong to the store. */
 GPtrArray *lo_profile_store_ids(LoProfileStore *store);
 

@@ -364,11 +364,62 @@ def run_guest_library_path_is_absolute(s):
             env={**t.env, "LORELEI_GUESTLIBS": semi})
 
 
+def run_hashes_only_when_needed_and_once(s):
+    """Hashing a big game cost seconds of silence on every launch: its
+    sha256 is now computed only when some profile lists a sha256 for its
+    name, said when it takes long, and cached by (device, inode, size,
+    mtime, ctime) in the user's cache folder."""
+    import time
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    big = s.path("games", "big-game")
+    shutil.copy(s.opts.guest, big)
+    with open(big, "r+b") as f:
+        f.truncate(768 << 20)  # sparse: costs no disk, all of it is hashed
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    cache = os.path.join(s.root, ".cache", "qemu-lorelei", "sha256-cache")
+    # No profile lists a sha256 for this name: no hashing at all.
+    p = t.run("--dry-run", "--verbose", *off, big)
+    check_in("not hashed", p.stderr)
+    check_not_in("identifying", p.stderr)
+    check(not os.path.exists(cache), "a cache entry without hashing")
+    # One does: the first launch hashes, and says so since it takes long.
+    with open(os.path.join(t.builtin, "big.json"), "w") as f:
+        json.dump({"schema": 1, "id": "big", "match": {"exe": ["big-game"], "sha256": ["0" * 64]}}, f)
+    start = time.monotonic()
+    p = t.run("--dry-run", *off, big)
+    first = time.monotonic() - start
+    check_in("identifying game", p.stderr)
+    check_in("profile 'big' (matched by file name only", p.stderr)
+    with open(cache) as f:
+        entries = f.read().splitlines()
+    check(len(entries) == 1, entries)
+    st = os.stat(big)
+    check(entries[0].startswith(f"{st.st_dev} {st.st_ino} {st.st_size} "), entries[0])
+    # The next launch takes the sha256 from the cache: quietly and fast.
+    start = time.monotonic()
+    p = t.run("--dry-run", *off, big)
+    second = time.monotonic() - start
+    check_not_in("identifying", p.stderr)
+    check(second < first / 2, f"first launch {first:.2f} s, second {second:.2f} s")
+    # It really is the cache's answer: a planted sha256 is believed...
+    with open(cache, "w") as f:
+        f.write(entries[0].rsplit(" ", 1)[0] + " " + "0" * 64 + "\n")
+    p = t.run("--dry-run", *off, big)
+    check_in("profile 'big' (matched by sha256", p.stderr)
+    # ...until the file changes (its ctime does, whatever mtime claims).
+    os.utime(big, ns=(st.st_atime_ns, st.st_mtime_ns))
+    p = t.run("--dry-run", *off, big)
+    check_in("identifying game", p.stderr)
+    check_in("profile 'big' (matched by file name only", p.stderr)
+
+
 CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, run_args_and_status,
                                  run_dry_run_is_what_runs, run_with_sysroot,
                                  run_user_profile_beats_community, run_execs_the_file_it_hashed,
                                  run_strips_qemu_behaviour_env, run_gdb_socket,
-                                 run_guest_library_path_is_absolute]}
+                                 run_guest_library_path_is_absolute,
+                                 run_hashes_only_when_needed_and_once]}
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
