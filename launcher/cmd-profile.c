@@ -13,6 +13,7 @@
 #include "profile-rules.h"
 #include "profile-store.h"
 #include "profile-validate.h"
+#include "run-settings.h"
 #include "sha-cache.h"
 #include "sync.h"
 #include "util.h"
@@ -137,7 +138,8 @@ static void add_defaults(cJSON *defaults, const cJSON *merged)
         }
     }
     if (at_path(merged, "qemu.cpu") == NULL) {
-        cJSON_AddStringToObject(defaults, "qemu.cpu", "max");
+        g_autoptr(LoRunSettings) s = lo_run_settings_from_profile(merged);
+        cJSON_AddStringToObject(defaults, "qemu.cpu", s->cpu);
     }
 }
 
@@ -412,9 +414,9 @@ static cJSON *starter(const char *id, const char *name, const char *exe, const c
     cJSON_AddObjectToObject(doc, "env");
     cJSON *qemu = cJSON_AddObjectToObject(doc, "qemu");
     cJSON_AddStringToObject(qemu, "$comment",
-                            "cpu: an x86_64 model of `qemu-x86_64 -cpu help` such as max or "
-                            "Haswell; also stack_size, strace, one_insn_per_tb, log.");
-    cJSON_AddStringToObject(qemu, "cpu", "max");
+                            "cpu: an x86_64 model of `qemu-x86_64 -cpu help` such as Haswell "
+                            "(default: max, or Haswell-noTSX when GL or Vulkan runs emulated); "
+                            "also stack_size, strace, one_insn_per_tb, log.");
     cJSON_AddArrayToObject(doc, "args");
     cJSON_AddArrayToObject(doc, "tested_on");
     cJSON_AddStringToObject(doc, "notes", "");

@@ -275,7 +275,23 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
                  from);
         }
         g_autofree char *from = lo_resolved_origin_text(resolved, "qemu.cpu");
-        note(o, "cpu: %s (%s)", settings->cpu, from);
+        if (g_hash_table_contains(resolved->origin, "qemu.cpu")) {
+            note(o, "cpu: %s (%s)", settings->cpu, from);
+        } else {
+            note(o, "cpu: %s (default%s)", settings->cpu,
+                 strcmp(settings->cpu, LO_DEFAULT_CPU) != 0
+                     ? ": the guest's own GL or Vulkan driver needs a CPU model LLVM knows"
+                     : "");
+        }
+    }
+    if (lo_cpu_breaks_emulated_drivers(settings->cpu) &&
+        (!settings->thunks[LO_THUNK_GL] || !settings->thunks[LO_THUNK_VULKAN])) {
+        g_autofree char *from = lo_resolved_origin_text(resolved, "qemu.cpu");
+        g_printerr("qemu-lorelei: warning: CPU model %s (%s) with the guest's own %s: its LLVM "
+                   "takes this model for a 32-bit CPU and aborts when it compiles a shader\n"
+                   "  fix: drop qemu.cpu from the profile, or set it to %s\n",
+                   settings->cpu, from, !settings->thunks[LO_THUNK_GL] ? "OpenGL" : "Vulkan",
+                   LO_EMULATED_DRIVERS_CPU);
     }
 
     g_autofree char *sysroot = NULL;
@@ -398,8 +414,11 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
     g_autoptr(GOptionContext) ctx = lo_option_context(
         "GAME [ARGS…]",
         "Run the x86_64 program GAME under qemu-x86_64 with SDL2, OpenGL and Vulkan forwarded to\n"
-        "the host. The profile is found by the program's sha256, then its file name; without\n"
-        "one the defaults apply (all three libraries forwarded, CPU model max). The exit status\n"
+        "the host. The profile is the one listing the program's file name or sha256 (yours before\n"
+        "community ones before built-in ones); without\n"
+        "one the defaults apply (all three libraries forwarded, CPU model max, or Haswell-noTSX\n"
+        "when GL or Vulkan runs emulated, since the guest's Mesa cannot JIT on max). The exit "
+        "status\n"
         "is the game's. Options must come before GAME; everything after it goes to the game.",
         "Examples:\n"
         "  qemu-lorelei run ./game\n"

@@ -160,8 +160,8 @@ static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
-    g_assert_cmpstr(line, ==,
-                    "/q/qemu -cpu max -U LD_LIBRARY_PATH -U LD_PRELOAD -0 /g/game /g/game");
+    g_assert_cmpstr(
+        line, ==, "/q/qemu -cpu Haswell-noTSX -U LD_LIBRARY_PATH -U LD_PRELOAD -0 /g/game /g/game");
     g_assert_true(env_has(&cmd, "LD_PRELOAD=user.so"));
     (void)f;
 }
@@ -260,6 +260,28 @@ static void test_guest_library_path_is_never_relative(Fixture *f, gconstpointer 
     g_assert_cmpint(g_chdir(cwd), ==, 0);
 }
 
+/* With GL or Vulkan emulated the guest's Mesa JITs with LLVM, which takes
+ * QEMU's "max" for a 32-bit Athlon and aborts: the default model differs. */
+static void test_cpu_for_emulated_drivers(void)
+{
+    const struct {
+        const char *profile, *cpu;
+    } cases[] = {
+        {"{}", "max"},
+        {"{\"thunks\": {\"sdl2\": false}}", "max"},
+        {"{\"thunks\": {\"gl\": false}}", "Haswell-noTSX"},
+        {"{\"thunks\": {\"vulkan\": false}}", "Haswell-noTSX"},
+        {"{\"thunks\": {\"gl\": false}, \"qemu\": {\"cpu\": \"EPYC\"}}", "EPYC"},
+        {"{\"thunks\": {\"gl\": false}, \"qemu\": {\"cpu\": \"max\"}}", "max"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(LoRunSettings) s = settings(cases[i].profile);
+        g_assert_cmpstr(s->cpu, ==, cases[i].cpu);
+    }
+    g_assert_true(lo_cpu_breaks_emulated_drivers("max"));
+    g_assert_false(lo_cpu_breaks_emulated_drivers(LO_EMULATED_DRIVERS_CPU));
+}
+
 static void test_quoting(void)
 {
     const struct {
@@ -306,5 +328,6 @@ int main(int argc, char **argv)
     ADD("/cmdline/paths-qemu-cannot-carry", test_paths_qemu_cannot_carry);
     ADD("/cmdline/guest-library-path-is-never-relative", test_guest_library_path_is_never_relative);
     g_test_add_func("/cmdline/quoting", test_quoting);
+    g_test_add_func("/cmdline/cpu-for-emulated-drivers", test_cpu_for_emulated_drivers);
     return g_test_run();
 }
