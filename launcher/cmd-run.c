@@ -152,7 +152,25 @@ static void print_plan(const RunOptions *o, const LoCommand *cmd, const char *ga
                        const char *profile, const char *how, const char *sysroot)
 {
     if (!o->json) {
-        g_autofree char *line = lo_shell_join((const char *const *)cmd->argv->pdata);
+        /* QEMU's environment changes too (LD_PRELOAD, the profile's
+         * variables, the QEMU_* removed): the line is what runs, and pasted
+         * into a shell it runs the same. */
+        g_autoptr(GPtrArray) words = g_ptr_array_new();
+        if (cmd->env_set->len + cmd->env_unset->len > 0) {
+            g_ptr_array_add(words, "env");
+        }
+        for (guint i = 0; i < cmd->env_unset->len; i++) {
+            g_ptr_array_add(words, "-u");
+            g_ptr_array_add(words, cmd->env_unset->pdata[i]);
+        }
+        for (guint i = 0; i < cmd->env_set->len; i++) {
+            g_ptr_array_add(words, cmd->env_set->pdata[i]);
+        }
+        for (guint i = 0; cmd->argv->pdata[i] != NULL; i++) {
+            g_ptr_array_add(words, cmd->argv->pdata[i]);
+        }
+        g_ptr_array_add(words, NULL);
+        g_autofree char *line = lo_shell_join((const char *const *)words->pdata);
         printf("%s\n", line);
         return;
     }

@@ -14,7 +14,10 @@
  *      the patched QEMU the build used).
  * User data follows XDG: sysroots and the synced community profiles under
  * $XDG_DATA_HOME/qemu-lorelei, the user's own profiles under
- * $XDG_CONFIG_HOME/qemu-lorelei/profiles.
+ * $XDG_CONFIG_HOME/qemu-lorelei/profiles, the sha256 cache under
+ * $XDG_CACHE_HOME/qemu-lorelei. A relative XDG_*_HOME is ignored, as the
+ * XDG base directory specification says (~/.local/share, ~/.config,
+ * ~/.cache instead).
  */
 #pragma once
 

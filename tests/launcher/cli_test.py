@@ -42,6 +42,10 @@ def usage_errors(s):
     s.error(2, ["no command given"], "sysroot")
     s.error(2, ["unknown option '--verbose' before the command", "options go after the command"],
             "--verbose", "run")
+    # A mistyped option of qemu-lorelei itself is not one of a command.
+    for typo, meant in (("--verison", "--version"), ("--hlep", "--help"), ("-version", "--version")):
+        p = s.error(2, [f"unknown option '{typo}'", f"did you mean `qemu-lorelei {meant}`?"], typo)
+        check_not_in("options go after the command", p.stderr)
     s.error(2, ["Unknown option --bogus", "see `qemu-lorelei run --help`"], "run", "--bogus", "x")
     s.error(2, ["Unknown option --frobnicate", "see `qemu-lorelei sysroot list --help`"],
             "sysroot", "list", "--frobnicate")
@@ -256,6 +260,31 @@ def run_stops_on_broken_profile(s):
     check_in("profile 'game' (matched by file name only", p.stderr)
 
 
+def relative_xdg_dirs_are_ignored(s):
+    """The XDG base directory spec says a relative XDG_*_HOME is invalid and
+    must be ignored; it was used, relative to wherever the command ran."""
+    rel = {"XDG_DATA_HOME": "reldata", "XDG_CONFIG_HOME": "relconfig", "XDG_CACHE_HOME": "relcache"}
+    s.write("relconfig/qemu-lorelei/profiles/relative.json",
+            '{"schema": 1, "id": "relative", "match": {"exe": ["game"]}}')
+    s.write("config/qemu-lorelei/profiles/absolute.json", '{"schema": 1, "id": "absolute"}')
+    s.write(".config/qemu-lorelei/profiles/fallback.json",
+            '{"schema": 1, "id": "fallback", "match": {"exe": ["game"], "sha256": ["' + "0" * 64 +
+            '"]}}')
+    os.makedirs(s.path("reldata", "qemu-lorelei", "sysroots", "relroot"))
+    ids = [e["id"] for e in s.json("profile", "list", "--json", env=rel)]
+    check("relative" not in ids and "fallback" in ids, ids)
+    p = s.ok("sysroot", "list", env=rel)
+    check_not_in("relroot", p.stdout)
+    check_in(s.path(".local", "share", "qemu-lorelei", "sysroots"), p.stdout)
+    # The cache (the game's sha256) goes to ~/.cache, not ./relcache.
+    game = make_elf(s.path("game"))
+    fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    s.ok("run", "--dry-run", *off, game, env={**rel, "LORELEI_QEMU": fake_qemu})
+    check(os.path.exists(s.path(".cache", "qemu-lorelei", "sha256-cache")), "no cache in ~/.cache")
+    check(not os.path.exists(s.path("relcache")), "a cache relative to the working folder")
+
+
 def fifos_never_hang(s):
     """A FIFO named like a JSON file (a profile, sysroot metadata, a file://
     repository's index) blocked open() forever; every untrusted file is now
@@ -417,7 +446,8 @@ CASES = {f.__name__: f for f in [layouts, help_and_version, usage_errors, run_ga
                                  run_needs_sysroot_off_x86_64, run_missing_parts,
                                  run_warns_about_broken_profiles, profile_errors, sysroot_errors,
                                  validate_checks_file_name, run_stops_on_broken_profile,
-                                 fifos_never_hang, escapes_never_reach_the_terminal]}
+                                 fifos_never_hang, escapes_never_reach_the_terminal,
+                                 relative_xdg_dirs_are_ignored]}
 
 if __name__ == "__main__":
     run_main(CASES, ["layout"])

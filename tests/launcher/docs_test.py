@@ -5,6 +5,7 @@ command; docs/launcher.md and the manual name every QEMU_* variable that
 passes (every other is stripped); docs/profiles.md states the environment allow-list as the code has
 it. A change to one without the other fails here."""
 import glob
+import json
 import os
 import re
 import subprocess
@@ -77,8 +78,28 @@ def allow_list(s):
         check_in(model, doc, "docs/profiles.md")
 
 
+def builtin_profiles(s):
+    """docs/profiles.md describes the repository's profiles as they are:
+    one row per profile with its status, forwarded libraries and whether
+    it has tested_on records."""
+    root = s.opts.source_root
+    guide = read(root, "docs", "profiles.md")
+    section = guide.split("## The repository's profiles")[1].split("\n## ")[0]
+    profiles = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(root, "profiles", "*.json")))
+                if os.path.basename(p) not in ("index.json", "schema.json")]
+    check(len(profiles) >= 10, len(profiles))
+    for doc in profiles:
+        row = next((l for l in section.splitlines() if l.startswith(f"| `{doc['id']}` |")), None)
+        check(row is not None, f"no row for {doc['id']} in the repository's profiles")
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        thunks = ", ".join(k for k, v in doc.get("thunks", {}).items() if v) or "none"
+        check(cells[1] == f"`{doc.get('status', '-')}`", f"{doc['id']}: status {cells[1]}")
+        check(cells[2] == thunks, f"{doc['id']}: forwards {cells[2]}, the profile says {thunks}")
+        check(cells[3] == str(len(doc.get("tested_on", []))), f"{doc['id']}: tested_on {cells[3]}")
+
+
 CASES = {"manual-page": manual_page, "stripped-variables": stripped_variables,
-         "allow-list": allow_list}
+         "allow-list": allow_list, "builtin-profiles": builtin_profiles}
 
 if __name__ == "__main__":
     run_main(CASES, ["source-root"])

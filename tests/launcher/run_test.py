@@ -184,7 +184,11 @@ def run_dry_run_is_what_runs(s):
     check(plan["env_set"] == {"LD_PRELOAD": s.opts.preload, "SDL_AUDIODRIVER": "dummy"}, plan)
     check(sorted(plan["env_unset"]) == sorted(k for k in HOSTILE_ENV if k.startswith("QEMU_")), plan)
     line = t.run("--dry-run", t.game, "y").stdout.strip()
-    check(line.startswith(s.opts.qemu + " -cpu Haswell -plugin " + s.opts.plugin +
+    # The line names QEMU's environment changes too: without LD_PRELOAD the
+    # printed command is not what runs (host library threads need the shim).
+    unsets = " ".join("-u " + k for k in plan["env_unset"])
+    check(line.startswith(f"env {unsets} LD_PRELOAD={s.opts.preload} SDL_AUDIODRIVER=dummy " +
+                          s.opts.qemu + " -cpu Haswell -plugin " + s.opts.plugin +
                           ",lib=sdl2,lib=gl,lib=vulkan -E LD_LIBRARY_PATH="), line)
     check(line.endswith(" -E SDL_AUDIODRIVER=dummy -U LD_PRELOAD -0 " + t.game + " " + t.game +
                        " --x y"), line)
@@ -195,6 +199,21 @@ def run_dry_run_is_what_runs(s):
     real = t.run(t.game, "y")
     check(by_hand.returncode == real.returncode == 0, by_hand.stderr + real.stderr)
     check(parse(by_hand.stdout) == parse(real.stdout), "the dry run differs from the real run")
+    # So does the plain line, pasted into a shell with the user's environment.
+    for log in (t.plugin_log, t.preload_log):
+        if os.path.exists(log):
+            os.unlink(log)
+    pasted = subprocess.run(["sh", "-c", line], env={**s.env, **t.env}, capture_output=True,
+                            text=True, timeout=120)
+    check(pasted.returncode == 0, pasted.stderr)
+    shell_vars = ("PWD", "OLDPWD", "SHLVL", "_")  # what sh itself adds or changes
+    pasted_view, real_view = parse(pasted.stdout), parse(real.stdout)
+    for view in (pasted_view, real_view):
+        for k in shell_vars:
+            view[1].pop(k, None)
+    check(pasted_view == real_view, "the printed line differs from the real run:\n"
+          f"{pasted_view}\n{real_view}")
+    check(t.logged(t.preload_log) is not None, "the printed line runs QEMU without the shim")
 
 
 def run_with_sysroot(s):
