@@ -140,14 +140,13 @@ static void read_community_whole(LoProfileStore *store, const char *why)
     g_clear_pointer(&store->community_index, lo_match_index_free);
     g_autofree char *dir = g_strdup(store->dirs[LO_LAYER_COMMUNITY]);
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    if (d == NULL || g_dir_read_name(d) == NULL) {
+    if (d == NULL) {
         return;
     }
     /* Files read on demand already are in by_id: read only the others. */
     GHashTable *tried = g_steal_pointer(&store->community_tried);
     store->community_tried = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    g_dir_rewind(d);
     const char *name;
     while ((name = g_dir_read_name(d)) != NULL) {
         if (name[0] != '.' && g_str_has_suffix(name, ".json") && strcmp(name, "index.json") != 0 &&
@@ -159,6 +158,9 @@ static void read_community_whole(LoProfileStore *store, const char *why)
         }
     }
     g_hash_table_unref(tried);
+    if (names->len == 0) {
+        return;
+    }
     g_ptr_array_sort(names, lo_compare_strings);
     for (guint i = 0; i < names->len; i++) {
         load_file(store, LO_LAYER_COMMUNITY, dir, names->pdata[i]);
