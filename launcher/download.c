@@ -87,8 +87,13 @@ static gboolean perform(Sink *s, gboolean *restart, GError **error)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "qemu-lorelei/" LO_VERSION);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(s->limit - s->offset));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)d->connect_seconds);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)d->total_seconds);
+    if (d->total_ms > 0) {
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, MIN(d->total_ms, d->connect_seconds * 1000L));
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, d->total_ms);
+    } else {
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)d->connect_seconds);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)d->total_seconds);
+    }
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)d->stall_seconds);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);

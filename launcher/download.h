@@ -19,6 +19,7 @@ typedef struct {
     int connect_seconds;            /* abort when the server does not answer */
     int stall_seconds;              /* abort when no byte arrives for this long */
     int total_seconds;              /* abort after this long (0: no limit) */
+    long total_ms;                  /* the same in milliseconds, when set (a deadline's rest) */
     const char *interrupted_note;   /* the LO_EXIT_INTERRUPTED message: "nothing was changed" */
     /* Called as bytes arrive (may be NULL): bytes of this transfer so far. */
     void (*progress)(guint64 bytes, gpointer data);

@@ -146,7 +146,10 @@ static int fail(GError *error)
 {
     int status = lo_exit_status_for(error);
     fflush(stdout);
-    fprintf(stderr, "error: %s\n", error->message);
+    /* Messages quote file names, ids and server answers: nothing from
+     * outside may reach the terminal as an escape sequence. */
+    g_autofree char *shown = lo_printable_text(error->message);
+    fprintf(stderr, "error: %s\n", shown);
     g_error_free(error);
     return status;
 }
@@ -202,6 +205,15 @@ int main(int argc, char **argv)
         if (word[0] == '-') {
             GError *error = NULL;
             g_autofree char *shown = lo_printable(word, 60);
+            /* A mistyped option of qemu-lorelei itself, not one of a command. */
+            static const char *const top[] = {"--help", "--version", NULL};
+            static const char *const sub[] = {"--help", NULL};
+            const char *guess = lo_closest_match(word, prefix->len == 0 ? top : sub);
+            if (guess != NULL) {
+                g_set_error(&error, LO_ERROR, LO_EXIT_USAGE, "unknown option '%s'", shown);
+                lo_error_fix(&error, "did you mean `qemu-lorelei %s%s`?", prefix->str, guess);
+                return fail(error);
+            }
             g_set_error(&error, LO_ERROR, LO_EXIT_USAGE, "unknown option '%s' before the command",
                         shown);
             lo_error_fix(&error, "options go after the command: qemu-lorelei %sCOMMAND [OPTION…]",

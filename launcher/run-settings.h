@@ -10,11 +10,27 @@
 #include "json-util.h"
 #include <glib.h>
 
-#define LO_DEFAULT_CPU "max"
+/* The CPU model when the profile names none: "max" (every feature QEMU's
+ * TCG emulates) while the game's GL and Vulkan calls go to the host. When
+ * the guest runs its own Mesa instead (--no-thunk gl or vulkan), llvmpipe
+ * and lavapipe compile shaders with LLVM for the CPU LLVM detects, and under
+ * TCG "max" identifies as an AMD family 6 model 6 CPU, which LLVM takes for
+ * a 32-bit Athlon: "LLVM ERROR: 64-bit code requested on a subtarget that
+ * doesn't support it!", and the game aborts. A named Intel model that TCG
+ * emulates in full, and that LLVM knows as a 64-bit CPU, avoids that. */
+#define LO_DEFAULT_CPU          "max"
+#define LO_EMULATED_DRIVERS_CPU "Haswell-noTSX"
+
+/* The default CPU model for these thunks (LO_N_THUNKS booleans). */
+const char *lo_default_cpu(const gboolean *thunks);
+
+/* Whether the guest's own LLVM-based driver (llvmpipe, lavapipe) cannot run
+ * on this CPU model under QEMU (see above). */
+gboolean lo_cpu_breaks_emulated_drivers(const char *cpu);
 
 typedef struct {
     gboolean thunks[LO_N_THUNKS]; /* default: all on */
-    char *cpu;                    /* default LO_DEFAULT_CPU */
+    char *cpu;                    /* default: lo_default_cpu(thunks) */
     char *stack_size;             /* NULL: QEMU's default */
     gboolean strace;
     gboolean one_insn_per_tb;

@@ -9,6 +9,8 @@ maps a URL path to one behaviour:
   {"mode": "die"}                full Content-Length, half the body, then this
                                  whole server process exits
   {"mode": "stall"}              full Content-Length, half the body, then silence
+  {"mode": "drip", "every": S}   full Content-Length, then one byte every S seconds
+                                 (never silent long enough to look stalled)
   {"mode": "huge", "bytes": N}   N bytes of filler, no Content-Length
   {"mode": "announce", "length": N}  claims Content-Length N, sends nothing
   {"mode": "pad", "bytes": N}    the file followed by N spaces
@@ -102,6 +104,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(half)
             self.wfile.flush()
             os._exit(3)
+        if mode == "drip":
+            for i in range(len(body)):
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                time.sleep(rule["every"])
+            return
         if mode == "stall":
             self.wfile.write(half)
             self.wfile.flush()

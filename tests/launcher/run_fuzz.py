@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs one libFuzzer target of the launcher for a bounded time.
 
-usage: run_fuzz.py --fuzzer EXE --kind profile|index|archive|deb822 --seconds N
+usage: run_fuzz.py --fuzzer EXE --kind profile|index|archive|deb822|match-index --seconds N
                    --source-root DIR --work DIR
 
 Seeds the corpus (the repository's profiles and index, the good and bad
@@ -13,6 +13,8 @@ WORK/crashes. Corpus and crashes persist in WORK between runs.
 """
 import argparse
 import glob
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -25,7 +27,8 @@ PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"
                 '"strace"', '"one_insn_per_tb"', '"log"', '"args"', '"sysroot"', '"status"',
                 '"tested_on"', '"date"', '"host_arch"', '"lorelei_version"', '"result"',
                 '"notes"', '"$comment"', '"playable"', '"runs"', '"broken"', '"SDL_"',
-                '"MESA_"', '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
+                '"MESA_"', '"SDL_VIDEODRIVER"', '"x11"', '"mesa_glthread"', '"GALLIUM_TRACE"',
+                '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
                 '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"']
 
 
@@ -98,6 +101,33 @@ def archive_seeds():
     return seeds
 
 
+def match_index_seeds(root):
+    """Match indexes as sync writes them (launcher/match-index.h): one of
+    the repository's profiles, and small ones with every kind of record."""
+    def key(kind, value=""):
+        return hashlib.sha256(kind.encode() + b"\0" + value.encode()).hexdigest()
+
+    def index(records):
+        lines = sorted(f"{k} {kind} {pid:<64}\n" for k, kind, pid in records)
+        return ("qemu-lorelei match index 1\n" + "".join(lines)).encode()
+
+    records = []
+    for p in glob.glob(os.path.join(root, "profiles", "*.json")):
+        if p.endswith(("index.json", "schema.json")):
+            continue
+        with open(p) as f:
+            doc = json.load(f)
+        match = doc.get("match", {})
+        for name in match.get("exe", []):
+            records.append((key("exe", name), "S" if match.get("sha256") else "-", doc["id"]))
+        for sha in match.get("sha256", []):
+            records.append((key("sha256", sha), "s", doc["id"]))
+    return {"seed-repository.idx": index(records),
+            "seed-game.idx": index([(key("exe", "game"), "-", "a"), (key("exe", "game"), "S", "b"),
+                                    (key("sha256-only"), "S", "c")]),
+            "seed-empty.idx": index([])}
+
+
 def seed(kind, corpus, root):
     os.makedirs(corpus, exist_ok=True)
     files = {}
@@ -116,6 +146,8 @@ def seed(kind, corpus, root):
                                         b'"../a.json", "sha256": "' + b"0" * 64 + b'", "size": 1}]}')
     elif kind == "deb822":
         files = {"seed-" + k: v.encode() for k, v in deb822_seeds().items()}
+    elif kind == "match-index":
+        files = match_index_seeds(root)
     else:
         files = {"seed-" + k: v for k, v in archive_seeds().items()}
     for name, data in files.items():
@@ -127,7 +159,8 @@ def seed(kind, corpus, root):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fuzzer", required=True)
-    ap.add_argument("--kind", required=True, choices=["profile", "index", "archive", "deb822"])
+    ap.add_argument("--kind", required=True,
+                    choices=["profile", "index", "archive", "deb822", "match-index"])
     ap.add_argument("--seconds", type=int, default=25)
     ap.add_argument("--source-root", required=True)
     ap.add_argument("--work", required=True)
@@ -139,7 +172,7 @@ def main():
     args = [o.fuzzer, corpus, f"-max_total_time={o.seconds}", "-print_final_stats=1",
             f"-artifact_prefix={crashes}", "-timeout=20", "-rss_limit_mb=2048",
             "-max_len=" + ("65600" if o.kind != "archive" else "262144")]
-    if o.kind != "archive":
+    if o.kind in ("profile", "index", "deb822"):
         dict_path = os.path.join(o.work, o.kind + ".dict")
         with open(dict_path, "w") as f:
             f.write("\n".join(DEB822_DICT if o.kind == "deb822" else PROFILE_DICT) + "\n")
