@@ -239,7 +239,7 @@ static gboolean plan(Plan *pl, GError **error)
     }
     pl->keyring =
         g_canonicalize_filename(pl->o->keyring != NULL ? pl->o->keyring : LO_DEBIAN_KEYRING, NULL);
-    pl->cache_dir = lo_cache_dir("debs");
+    pl->cache_dir = lo_cache_subdir("debs");
     pl->net = (LoDownload){
         .protocols = "http,https,file",
         .redirect_protocols = "http,https",
@@ -251,7 +251,7 @@ static gboolean plan(Plan *pl, GError **error)
     if (pl->mirror_from != NULL) {
         g_printerr("qemu-lorelei: mirror %s (from %s)\n", pl->mirror, pl->mirror_from);
     }
-    g_autofree char *index_cache = lo_cache_dir("indexes");
+    g_autofree char *index_cache = lo_cache_subdir("indexes");
     LoDebArchive a = {pl->mirror, pl->o->debian, pl->keyring, index_cache, pl->net};
     pl->index = lo_deb_archive_open(&a, error);
     if (pl->index == NULL) {

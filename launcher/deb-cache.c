@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "fsutil.h"
+#include "paths.h"
 #include "util.h"
 
 #include <errno.h>
@@ -12,9 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *lo_cache_dir(const char *sub)
+char *lo_cache_subdir(const char *sub)
 {
-    return g_build_filename(g_get_user_cache_dir(), "qemu-lorelei", sub, NULL);
+    g_autofree char *top = lo_cache_dir();
+    return g_build_filename(top, sub, NULL);
 }
 
 static gboolean matches(const char *path, const LoCacheItem *item)

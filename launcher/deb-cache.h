@@ -31,7 +31,7 @@ typedef enum {
 } LoCacheHow;
 
 /* $XDG_CACHE_HOME/qemu-lorelei/SUB */
-char *lo_cache_dir(const char *sub);
+char *lo_cache_subdir(const char *sub);
 
 /* The path of a verified copy of item in dir, downloading what is missing
  * with net (url and what are taken from item). */
