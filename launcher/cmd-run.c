@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "json-util.h"
 #include "paths.h"
+#include "preflight.h"
 #include "profile-store.h"
 #include "qemu-cmdline.h"
 #include "sysroot-store.h"
@@ -27,6 +28,7 @@ typedef struct {
     gboolean dry_run;
     gboolean json;
     gboolean verbose;
+    gboolean no_check;
 } RunOptions;
 
 static void note(const RunOptions *o, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -258,6 +260,14 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     for (guint i = 0; i < cmd.env_set->len; i++) {
         note(o, "QEMU's environment: %s", (char *)cmd.env_set->pdata[i]);
     }
+    const char *sysroot_name = sysroot == NULL             ? NULL
+                               : settings->sysroot != NULL ? settings->sysroot
+                                                           : LO_DEFAULT_SYSROOT;
+    if (!o->no_check &&
+        !lo_preflight_for_run(game, sysroot, sysroot_name, (const char *const *)cmd.argv->pdata,
+                              o->verbose, o->dry_run, error)) {
+        return FALSE;
+    }
     if (o->dry_run) {
         print_plan(o, &cmd, game, id, how, sysroot);
         return TRUE;
@@ -297,6 +307,10 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "With --dry-run: print the command, environment changes and profile as JSON", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose,
          "Explain every choice (profile, sysroot, parts, environment) on stderr", NULL},
+        {"no-check", 0, 0, G_OPTION_ARG_NONE, &o.no_check,
+         "Start QEMU without first checking that the x86_64 loader will find every library "
+         "the game needs",
+         NULL},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
@@ -304,7 +318,9 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         "Run the x86_64 program GAME under qemu-x86_64 with SDL2, OpenGL and Vulkan forwarded to\n"
         "the host. The profile is found by the program's sha256, then its file name; without\n"
         "one the defaults apply (all three libraries forwarded, CPU model max). The exit status\n"
-        "is the game's. Options must come before GAME; everything after it goes to the game.",
+        "is the game's. Options must come before GAME; everything after it goes to the game.\n"
+        "Before QEMU starts, the libraries the game needs (and theirs) are looked up as the\n"
+        "x86_64 loader will look them up; a missing one is named with the fix (--no-check: skip).",
         "Examples:\n"
         "  qemu-lorelei run ./game\n"
         "  qemu-lorelei run --verbose ./game --windowed\n"

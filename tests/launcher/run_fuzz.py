@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Runs one libFuzzer target of the launcher for a bounded time.
 
-usage: run_fuzz.py --fuzzer EXE --kind profile|index|archive --seconds N
+usage: run_fuzz.py --fuzzer EXE --kind profile|index|archive|elf --seconds N
                    --source-root DIR --work DIR
 
 Seeds the corpus (the repository's profiles and index, the good and bad
 profile examples, and archives made here: tar in every compression, a .deb,
-hostile entries), runs the fuzzer with -max_total_time, and prints how many
+hostile entries; for the ELF reader small x86_64 programs and libraries of this
+machine), runs the fuzzer with -max_total_time, and prints how many
 inputs it executed. A crash fails the test and leaves the input under
 WORK/crashes. Corpus and crashes persist in WORK between runs.
 """
@@ -26,6 +27,12 @@ PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"
                 '"notes"', '"$comment"', '"playable"', '"runs"', '"broken"', '"SDL_"',
                 '"MESA_"', '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
                 '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"']
+
+
+# Small dynamically linked x86_64 files (first 64 KiB: headers, dynamic
+# section and string table sit near the start). Any that exist serve.
+ELF_SEEDS = ["/usr/bin/true", "/usr/bin/env", "/lib/x86_64-linux-gnu/libdl.so.2",
+             "/lib/x86_64-linux-gnu/libz.so.1", "/lib64/ld-linux-x86-64.so.2"]
 
 
 def ar_bytes(members):
@@ -73,6 +80,12 @@ def seed(kind, corpus, root):
         files["seed-empty.json"] = b'{"schema": 1, "profiles": []}'
         files["seed-traversal.json"] = (b'{"schema": 1, "profiles": [{"id": "a", "path": '
                                         b'"../a.json", "sha256": "' + b"0" * 64 + b'", "size": 1}]}')
+    elif kind == "elf":
+        for p in ELF_SEEDS:
+            if os.path.exists(p):
+                with open(p, "rb") as f:
+                    files["seed-" + os.path.basename(p)] = f.read(65536)
+        files["seed-script"] = b"#!/bin/sh\n"
     else:
         files = {"seed-" + k: v for k, v in archive_seeds().items()}
     for name, data in files.items():
@@ -84,7 +97,7 @@ def seed(kind, corpus, root):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fuzzer", required=True)
-    ap.add_argument("--kind", required=True, choices=["profile", "index", "archive"])
+    ap.add_argument("--kind", required=True, choices=["profile", "index", "archive", "elf"])
     ap.add_argument("--seconds", type=int, default=25)
     ap.add_argument("--source-root", required=True)
     ap.add_argument("--work", required=True)
@@ -96,7 +109,7 @@ def main():
     args = [o.fuzzer, corpus, f"-max_total_time={o.seconds}", "-print_final_stats=1",
             f"-artifact_prefix={crashes}", "-timeout=20", "-rss_limit_mb=2048",
             "-max_len=" + ("65600" if o.kind != "archive" else "262144")]
-    if o.kind != "archive":
+    if o.kind in ("profile", "index"):
         dict_path = os.path.join(o.work, "profile.dict")
         with open(dict_path, "w") as f:
             f.write("\n".join(PROFILE_DICT) + "\n")
