@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "elf-check.h"
 #include "errors.h"
+#include "game-library.h"
 #include "json-util.h"
 #include "paths.h"
 #include "preflight.h"
@@ -163,7 +164,20 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         lo_usage_error(error, "--json describes the command without running it; add --dry-run");
         return FALSE;
     }
-    const char *typed = argv[1];
+    /* A bare word that is the id of a game you added is that game. */
+    g_autoptr(LoGame) entry = NULL;
+    if (!lo_library_lookup_for_run(argv[1], &entry, error) ||
+        (entry != NULL && !lo_library_enter(entry, error))) {
+        return FALSE;
+    }
+    if (entry != NULL) {
+        note(o, "game '%s' of your library: %s, started in %s", entry->id, entry->path,
+             entry->workdir);
+        if (o->profile == NULL && entry->profile != NULL) {
+            o->profile = g_strdup(entry->profile);
+        }
+    }
+    const char *typed = entry != NULL ? entry->path : argv[1];
     g_autofree char *game = lo_find_program(typed, error);
     if (game == NULL || !lo_elf_check_x86_64(game, error)) {
         return FALSE;
@@ -239,6 +253,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         note(o, "your LD_PRELOAD (%s) is replaced by the preload shim for QEMU", old_preload);
     }
 
+    g_autoptr(GPtrArray) game_args = lo_library_game_args(entry, argv + 2);
     LoCommandInput in = {
         .qemu = qemu,
         .plugin = plugin,
@@ -246,7 +261,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         .guestlibs = guestlibs,
         .sysroot = sysroot,
         .game = game,
-        .game_args = (const char *const *)argv + 2,
+        .game_args = (const char *const *)game_args->pdata,
         .settings = settings,
         .environ = (const char *const *)environ,
     };
@@ -314,11 +329,13 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
-        "GAME [ARGS…]",
+        "GAME|ID [ARGS…]",
         "Run the x86_64 program GAME under qemu-x86_64 with SDL2, OpenGL and Vulkan forwarded to\n"
         "the host. The profile is found by the program's sha256, then its file name; without\n"
         "one the defaults apply (all three libraries forwarded, CPU model max). The exit status\n"
         "is the game's. Options must come before GAME; everything after it goes to the game.\n"
+        "ID (a bare word) is a game of your library (`qemu-lorelei add`): its path, working\n"
+        "folder and arguments apply, the ARGS you give follow its own.\n"
         "Before QEMU starts, the libraries the game needs (and theirs) are looked up as the\n"
         "x86_64 loader will look them up; a missing one is named with the fix (--no-check: skip).",
         "Examples:\n"
@@ -326,6 +343,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         "  qemu-lorelei run --verbose ./game --windowed\n"
         "  qemu-lorelei run --sysroot debian12 --no-thunk vulkan ./game\n"
         "  qemu-lorelei run --dry-run --profile glxgears /usr/bin/glxgears -info\n"
+        "  qemu-lorelei run mygame        # a game added with `qemu-lorelei add`\n"
         "\n"
         "The command is: qemu-x86_64 [-L SYSROOT] -cpu MODEL -plugin PLUGIN,lib=… -E "
         "LD_LIBRARY_PATH=…\n"

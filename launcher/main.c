@@ -36,7 +36,10 @@ static const LoSubcommand sysroot_commands[] = {
 };
 
 static const LoSubcommand commands[] = {
-    {"run", lo_cmd_run, NULL, "Run an x86_64 game"},
+    {"run", lo_cmd_run, NULL, "Run an x86_64 game (a path, or the id of a game you added)"},
+    {"add", lo_cmd_add, NULL, "Add a game to your library and your desktop's menu"},
+    {"list", lo_cmd_list, NULL, "List the games of your library"},
+    {"remove", lo_cmd_remove, NULL, "Take a game out of your library"},
     {"profile", NULL, profile_commands, "Manage per-game profiles"},
     {"sysroot", NULL, sysroot_commands, "Manage x86_64 sysroots"},
     {"doctor", lo_cmd_doctor, NULL, "Check QEMU, plugin, libraries, display and GPU"},

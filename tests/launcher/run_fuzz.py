@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs one libFuzzer target of the launcher for a bounded time.
 
-usage: run_fuzz.py --fuzzer EXE --kind profile|index|archive|elf --seconds N
+usage: run_fuzz.py --fuzzer EXE --kind profile|index|archive|elf|library --seconds N
                    --source-root DIR --work DIR
 
 Seeds the corpus (the repository's profiles and index, the good and bad
@@ -26,7 +26,8 @@ PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"
                 '"tested_on"', '"date"', '"host_arch"', '"lorelei_version"', '"result"',
                 '"notes"', '"$comment"', '"playable"', '"runs"', '"broken"', '"SDL_"',
                 '"MESA_"', '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
-                '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"']
+                '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"',
+                '"games"', '"workdir"', '"profile"', '"added"']
 
 
 # Small dynamically linked x86_64 files (first 64 KiB: headers, dynamic
@@ -80,6 +81,13 @@ def seed(kind, corpus, root):
         files["seed-empty.json"] = b'{"schema": 1, "profiles": []}'
         files["seed-traversal.json"] = (b'{"schema": 1, "profiles": [{"id": "a", "path": '
                                         b'"../a.json", "sha256": "' + b"0" * 64 + b'", "size": 1}]}')
+    elif kind == "library":
+        files["seed-library.json"] = (
+            b'{"schema": 1, "games": {"foo": {"name": "Foo & Bar", "path": "/home/me/Games/foo '
+            b'bar/foo.x86_64", "workdir": "/home/me/Games", "args": ["--windowed", "a b"], '
+            b'"profile": "foo", "added": "2026-12-04T10:00:00Z"}, "x": {"name": "X\\\\%", '
+            b'"path": "/x", "workdir": "/"}}}')
+        files["seed-empty.json"] = b'{"schema": 1, "games": {}}'
     elif kind == "elf":
         for p in ELF_SEEDS:
             if os.path.exists(p):
@@ -97,7 +105,7 @@ def seed(kind, corpus, root):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fuzzer", required=True)
-    ap.add_argument("--kind", required=True, choices=["profile", "index", "archive", "elf"])
+    ap.add_argument("--kind", required=True, choices=["profile", "index", "archive", "elf", "library"])
     ap.add_argument("--seconds", type=int, default=25)
     ap.add_argument("--source-root", required=True)
     ap.add_argument("--work", required=True)
@@ -109,7 +117,7 @@ def main():
     args = [o.fuzzer, corpus, f"-max_total_time={o.seconds}", "-print_final_stats=1",
             f"-artifact_prefix={crashes}", "-timeout=20", "-rss_limit_mb=2048",
             "-max_len=" + ("65600" if o.kind != "archive" else "262144")]
-    if o.kind in ("profile", "index"):
+    if o.kind in ("profile", "index", "library"):
         dict_path = os.path.join(o.work, "profile.dict")
         with open(dict_path, "w") as f:
             f.write("\n".join(PROFILE_DICT) + "\n")
