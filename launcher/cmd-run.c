@@ -30,6 +30,8 @@ typedef struct {
     gboolean json;
     gboolean verbose;
     gboolean no_check;
+    char *argv0;
+    char *library_path;
 } RunOptions;
 
 static void note(const RunOptions *o, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -179,6 +181,10 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     }
     const char *typed = entry != NULL ? entry->path : argv[1];
     g_autofree char *game = lo_find_program(typed, error);
+    if (game != NULL && lo_file_is_script(game)) {
+        return lo_binfmt_run_script(game, argv + 2, o->sysroot, o->no_thunk, o->profile, o->dry_run,
+                                    error);
+    }
     if (game == NULL || !lo_elf_check_x86_64(game, error)) {
         return FALSE;
     }
@@ -211,6 +217,8 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         g_printerr("qemu-lorelei: no profile matches '%s'; using the defaults\n", game_shown);
     }
     g_autoptr(LoRunSettings) settings = lo_run_settings_from_profile(resolved->merged);
+    settings->argv0 = g_strdup(o->argv0);
+    settings->library_path = g_strdup(o->library_path);
     if (o->verbose) {
         for (int i = 0; i < LO_N_THUNKS; i++) {
             g_autofree char *path = g_strdup_printf("thunks.%s", lo_thunk_names[i]);
@@ -322,6 +330,12 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "With --dry-run: print the command, environment changes and profile as JSON", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose,
          "Explain every choice (profile, sysroot, parts, environment) on stderr", NULL},
+        {"library-path", 'L', 0, G_OPTION_ARG_STRING, &o.library_path,
+         "Folders (':'-separated) the game's loader searches after the stub folders, like the "
+         "LD_LIBRARY_PATH a game's launch script sets",
+         "DIRS"},
+        {"argv0", 0, 0, G_OPTION_ARG_STRING, &o.argv0,
+         "The game's argv[0] (default: GAME as given)", "NAME"},
         {"no-check", 0, 0, G_OPTION_ARG_NONE, &o.no_check,
          "Start QEMU without first checking that the x86_64 loader will find every library "
          "the game needs",
@@ -364,5 +378,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
     g_free(o.profile);
     g_free(o.sysroot);
     g_strfreev(o.no_thunk);
+    g_free(o.argv0);
+    g_free(o.library_path);
     return ok;
 }

@@ -34,6 +34,20 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error);
 gboolean lo_cmd_add(int argc, char **argv, GError **error);
 gboolean lo_cmd_list(int argc, char **argv, GError **error);
 gboolean lo_cmd_remove(int argc, char **argv, GError **error);
+gboolean lo_cmd_binfmt_enable(int argc, char **argv, GError **error);
+gboolean lo_cmd_binfmt_disable(int argc, char **argv, GError **error);
+gboolean lo_cmd_binfmt_status(int argc, char **argv, GError **error);
+
+/* cmd-binfmt.c: what the kernel runs for an x86_64 program once binfmt is
+ * enabled (argv[0] named qemu-lorelei-binfmt: PATH ARGV0 ARG...). */
+gboolean lo_binfmt_main(int argc, char **argv, GError **error);
+/* Whether path starts with "#!". */
+gboolean lo_file_is_script(const char *path);
+/* run SCRIPT: with binfmt active, runs the script on the host (its x86_64
+ * programs come back through binfmt, with sysroot and no_thunk passed on in
+ * the environment); without, the error says how to enable it. */
+gboolean lo_binfmt_run_script(const char *script, char **args, const char *sysroot, char **no_thunk,
+                              const char *profile, gboolean dry_run, GError **error);
 
 /* A GOption context for a subcommand: parameter_string is shown after
  * "[OPTION…]", summary above the options, examples below them. */

@@ -6,6 +6,7 @@
  * its own cmd-*.c. Only main() prints errors: "error: <what happened>" and
  * the lines the subcommand added under it (why, and what to do).
  */
+#include "binfmt.h"
 #include "commands.h"
 #include "errors.h"
 #include "json-util.h"
@@ -35,6 +36,14 @@ static const LoSubcommand sysroot_commands[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+static const LoSubcommand binfmt_commands[] = {
+    {"enable", lo_cmd_binfmt_enable, NULL,
+     "Let the kernel run x86_64 programs through qemu-lorelei"},
+    {"disable", lo_cmd_binfmt_disable, NULL, "Remove qemu-lorelei's binfmt handler"},
+    {"status", lo_cmd_binfmt_status, NULL, "Show binfmt_misc and the x86_64 handlers"},
+    {NULL, NULL, NULL, NULL},
+};
+
 static const LoSubcommand commands[] = {
     {"run", lo_cmd_run, NULL, "Run an x86_64 game (a path, or the id of a game you added)"},
     {"add", lo_cmd_add, NULL, "Add a game to your library and your desktop's menu"},
@@ -42,6 +51,7 @@ static const LoSubcommand commands[] = {
     {"remove", lo_cmd_remove, NULL, "Take a game out of your library"},
     {"profile", NULL, profile_commands, "Manage per-game profiles"},
     {"sysroot", NULL, sysroot_commands, "Manage x86_64 sysroots"},
+    {"binfmt", NULL, binfmt_commands, "Run x86_64 programs through qemu-lorelei (binfmt_misc)"},
     {"doctor", lo_cmd_doctor, NULL, "Check QEMU, plugin, libraries, display and GPU"},
     {NULL, NULL, NULL, NULL},
 };
@@ -172,6 +182,11 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     g_set_prgname("qemu-lorelei");
+    g_autofree char *self = g_path_get_basename(argc > 0 ? argv[0] : "");
+    if (strcmp(self, LO_BINFMT_ENTRY) == 0) {
+        GError *error = NULL;
+        return lo_binfmt_main(argc, argv, &error) ? 0 : fail(error);
+    }
 
     const LoSubcommand *table = commands;
     g_autoptr(GString) prefix = g_string_new(NULL);

@@ -508,11 +508,17 @@ void lo_preflight_set_error(const LoPreflightInput *in, const LoPreflightResult 
         LoMissingLib *m = r->missing->pdata[i];
         if (m->in_game_dir != NULL) {
             g_autofree char *at = lo_printable(m->in_game_dir, 160);
+            g_autofree char *folder = g_path_get_dirname(m->in_game_dir);
+            g_autofree char *folder_shown = lo_printable(folder, 160);
             lo_error_note(error,
                           "%s is in the game's folder (%s), where the loader does not look: the "
                           "game's own launch script (start.sh or similar) usually adds that "
                           "folder to LD_LIBRARY_PATH",
                           m->name, at);
+            lo_error_fix(error,
+                         "run the game's launch script instead (with `qemu-lorelei binfmt "
+                         "enable`), or add the folder: qemu-lorelei run --library-path %s …",
+                         folder_shown);
             continue;
         }
         char *pkg = lo_debian_package_guess(m->name);
