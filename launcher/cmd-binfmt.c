@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "json-util.h"
 #include "paths.h"
+#include "run-log.h"
 #include "util.h"
 
 #include <errno.h>
@@ -17,6 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+extern char **environ;
 
 /* Environment variables `run SCRIPT` sets for the programs the script starts:
  * the entry turns them back into run's options. */
@@ -85,6 +88,7 @@ gboolean lo_cmd_binfmt_enable(int argc, char **argv, GError **error)
         "qemu-lorelei, with their profile. Needs root; lasts until reboot or `binfmt disable`.\n"
         "Refused on x86_64 hosts, where it would capture every program.",
         "Examples:\n"
+        "  qemu-lorelei binfmt enable --print   # the line it registers\n"
         "  sudo qemu-lorelei binfmt enable\n"
         "  qemu-lorelei run ~/Games/Foo/start.sh   # the script's x86_64 programs go through "
         "binfmt\n"
@@ -143,7 +147,7 @@ gboolean lo_cmd_binfmt_disable(int argc, char **argv, GError **error)
         "",
         "Remove qemu-lorelei's x86_64 handler from binfmt_misc (needs root). A file in\n"
         "/etc/binfmt.d that registers it at boot stays: delete it too.",
-        "Examples:\n  sudo qemu-lorelei binfmt disable\n  qemu-lorelei binfmt status", NULL);
+        "Examples:\n  qemu-lorelei binfmt status\n  sudo qemu-lorelei binfmt disable", NULL);
     if (!lo_option_parse(ctx, &argc, &argv, error) || !lo_no_more_args(argc, argv, 1, error)) {
         return FALSE;
     }
@@ -375,6 +379,13 @@ gboolean lo_binfmt_run_script(const char *script, char **args, const char *sysro
     g_printerr("qemu-lorelei: running the script %s; binfmt sends its x86_64 programs through "
                "qemu-lorelei\n",
                shown);
+    if (lo_run_log_active()) {
+        int status = 0, sig = 0;
+        if (!lo_run_log_exec((char **)argv->pdata, environ, &status, &sig, error)) {
+            return FALSE;
+        }
+        lo_run_log_finish(status, sig);
+    }
     fflush(stdout);
     fflush(stderr);
     execv(script, (char **)argv->pdata);

@@ -12,6 +12,7 @@
 #include "preflight.h"
 #include "profile-store.h"
 #include "qemu-cmdline.h"
+#include "run-log.h"
 #include "sysroot-store.h"
 #include "util.h"
 
@@ -32,19 +33,47 @@ typedef struct {
     gboolean no_check;
     char *argv0;
     char *library_path;
+    gboolean log;
+    char *log_file;    /* NULL: the default folder */
+    int original_argc; /* the command line as typed, for the log */
+    char **original_argv;
 } RunOptions;
+
+/* --log[=FILE]: GOption would take the word after a bare --log as its
+ * optional value (the game's path!), so --log=FILE becomes --log-file FILE
+ * before parsing and --log stays a plain flag. Returns a new argv. */
+static char **split_log_option(int *argc, char **argv)
+{
+    GPtrArray *out = g_ptr_array_new();
+    gboolean options = TRUE;
+    for (int i = 0; i < *argc; i++) {
+        if (i > 0 && options && (argv[i][0] != '-' || strcmp(argv[i], "--") == 0)) {
+            options = FALSE; /* the game and its arguments: untouched */
+        }
+        if (i > 0 && options && g_str_has_prefix(argv[i], "--log=")) {
+            g_ptr_array_add(out, (char *)"--log-file");
+            g_ptr_array_add(out, argv[i] + 6);
+        } else {
+            g_ptr_array_add(out, argv[i]);
+        }
+    }
+    *argc = (int)out->len;
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
 
 static void note(const RunOptions *o, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void note(const RunOptions *o, const char *fmt, ...)
 {
-    if (!o->verbose) {
-        return;
-    }
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_printerr("qemu-lorelei: %s\n", text);
+    if (o->verbose) {
+        g_printerr("qemu-lorelei: %s\n", text); /* into the log too */
+    } else {
+        lo_run_log_line("qemu-lorelei: %s", text); /* the log has every choice */
+    }
 }
 
 /* Picks the profile: --profile, else the best match for the game. */
@@ -164,6 +193,10 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     }
     if (o->json && !o->dry_run) {
         lo_usage_error(error, "--json describes the command without running it; add --dry-run");
+        return FALSE;
+    }
+    if (o->log && !o->dry_run &&
+        !lo_run_log_open(o->log_file, argv[1], o->original_argc, o->original_argv, error)) {
         return FALSE;
     }
     /* A bare word that is the id of a game you added is that game. */
@@ -295,9 +328,15 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         print_plan(o, &cmd, game, id, how, sysroot);
         return TRUE;
     }
-    if (o->verbose) {
-        g_autofree char *line = lo_shell_join((const char *const *)cmd.argv->pdata);
-        note(o, "exec: %s", line);
+    g_autofree char *exec_line = lo_shell_join((const char *const *)cmd.argv->pdata);
+    note(o, "exec: %s", exec_line);
+    if (lo_run_log_active()) {
+        int status = 0, sig = 0;
+        if (!lo_run_log_exec((char **)cmd.argv->pdata, (char **)cmd.envp->pdata, &status, &sig,
+                             error)) {
+            return FALSE;
+        }
+        lo_run_log_finish(status, sig);
     }
     fflush(stdout);
     fflush(stderr);
@@ -336,6 +375,12 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "DIRS"},
         {"argv0", 0, 0, G_OPTION_ARG_STRING, &o.argv0,
          "The game's argv[0] (default: GAME as given)", "NAME"},
+        {"log", 0, 0, G_OPTION_ARG_NONE, &o.log,
+         "Write the launcher's choices, QEMU's and the game's output (still shown here) and "
+         "the exit status to a log: --log=FILE, or a new file in "
+         "$XDG_STATE_HOME/qemu-lorelei/logs (the last 10 are kept)",
+         NULL},
+        {"log-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o.log_file, "", "FILE"},
         {"no-check", 0, 0, G_OPTION_ARG_NONE, &o.no_check,
          "Start QEMU without first checking that the x86_64 loader will find every library "
          "the game needs",
@@ -358,6 +403,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         "  qemu-lorelei run --sysroot debian12 --no-thunk vulkan ./game\n"
         "  qemu-lorelei run --dry-run --profile glxgears /usr/bin/glxgears -info\n"
         "  qemu-lorelei run mygame        # a game added with `qemu-lorelei add`\n"
+        "  qemu-lorelei run --log ./game  # then `qemu-lorelei report` for a bug report\n"
         "\n"
         "The command is: qemu-x86_64 [-L SYSROOT] -cpu MODEL -plugin PLUGIN,lib=… -E "
         "LD_LIBRARY_PATH=…\n"
@@ -365,7 +411,12 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         entries);
     /* Stop at GAME: its own options are the game's, not ours. */
     g_option_context_set_strict_posix(ctx, TRUE);
+    o.original_argc = argc;
+    o.original_argv = argv;
+    g_autofree char **split = split_log_option(&argc, argv);
+    argv = split;
     gboolean ok = lo_option_parse(ctx, &argc, &argv, error);
+    o.log |= o.log_file != NULL;
     if (ok) {
         /* GOption leaves a "--" that ended our options; it is not the game. */
         int first = 1;
@@ -375,10 +426,15 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         argv[first - 1] = argv[0];
         ok = run(&o, argc - (first - 1), argv + (first - 1), error);
     }
+    if (!ok && lo_run_log_active()) {
+        lo_run_log_line("error: %s", (*error)->message);
+        lo_run_log_close();
+    }
     g_free(o.profile);
     g_free(o.sysroot);
     g_strfreev(o.no_thunk);
     g_free(o.argv0);
     g_free(o.library_path);
+    g_free(o.log_file);
     return ok;
 }

@@ -31,6 +31,7 @@ gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error);
 gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error);
 gboolean lo_cmd_sysroot_remove(int argc, char **argv, GError **error);
 gboolean lo_cmd_doctor(int argc, char **argv, GError **error);
+gboolean lo_cmd_report(int argc, char **argv, GError **error);
 gboolean lo_cmd_add(int argc, char **argv, GError **error);
 gboolean lo_cmd_list(int argc, char **argv, GError **error);
 gboolean lo_cmd_remove(int argc, char **argv, GError **error);

@@ -12,6 +12,7 @@
 #include "json-util.h"
 #include "lorelei-config.h"
 #include "util.h"
+#include "version.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@ static const LoSubcommand commands[] = {
     {"sysroot", NULL, sysroot_commands, "Manage x86_64 sysroots"},
     {"binfmt", NULL, binfmt_commands, "Run x86_64 programs through qemu-lorelei (binfmt_misc)"},
     {"doctor", lo_cmd_doctor, NULL, "Check QEMU, plugin, libraries, display and GPU"},
+    {"report", lo_cmd_report, NULL, "Write a bug report: versions, doctor, profile, last log"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -214,7 +216,8 @@ int main(int argc, char **argv)
             return 0;
         }
         if (strcmp(word, "--version") == 0 && prefix->len == 0) {
-            printf("qemu-lorelei %s\n", LO_VERSION);
+            g_autofree char *text = lo_version_text();
+            fputs(text, stdout);
             return 0;
         }
         if (word[0] == '-') {
