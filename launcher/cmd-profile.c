@@ -274,19 +274,33 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
-        "FILE…",
-        "Check profile files against schema 1: every problem is listed with its key. The\n"
-        "exit status is 3 when any file is invalid.",
+        "[FILE…]",
+        "Check profile files against schema 1: every problem is listed with its key. Without\n"
+        "FILE, every profile of every layer (built-in, community, user), each also named\n"
+        "<id>.json. The exit status is 3 when any file is invalid.",
         "Examples:\n"
+        "  qemu-lorelei profile validate\n"
         "  qemu-lorelei profile validate ~/.config/qemu-lorelei/profiles/mygame.json\n"
         "  qemu-lorelei profile validate --json profiles/*.json",
         entries);
     if (!lo_option_parse(ctx, &argc, &argv, error)) {
         return FALSE;
     }
-    if (argc < 2) {
-        lo_usage_error(error, "no profile file given");
-        return FALSE;
+    /* No files: every layer's (cmd-profile-edit.c lists them). */
+    g_autoptr(GPtrArray) every = NULL;
+    gboolean all_layers = argc < 2;
+    if (all_layers) {
+        if ((every = lo_profile_every_file(error)) == NULL) {
+            return FALSE;
+        }
+        g_ptr_array_insert(every, 0, g_strdup(argv[0]));
+        g_ptr_array_add(every, NULL);
+        argc = (int)every->len - 1;
+        argv = (char **)every->pdata;
+        if (argc < 2) {
+            printf("no profiles in any layer\n");
+            return TRUE;
+        }
     }
     g_autoptr(cJSON) doc = cJSON_CreateArray();
     int invalid = 0;
@@ -298,7 +312,15 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
         if (!lo_read_file_limited(argv[i], LO_PROFILE_MAX_BYTES, &text, &length, &read_error)) {
             g_ptr_array_add(problems, g_strdup(read_error->message));
         } else {
-            cJSON_Delete(lo_profile_parse(text, length, problems));
+            g_autoptr(cJSON) parsed = lo_profile_parse(text, length, problems);
+            g_autofree char *base = g_path_get_basename(argv[i]);
+            const char *id = parsed != NULL ? lo_json_string(parsed, "id") : NULL;
+            if (all_layers && id != NULL &&
+                !(g_str_has_prefix(base, id) && strcmp(base + strlen(id), ".json") == 0)) {
+                g_ptr_array_add(problems, g_strdup_printf("id: '%s' must be in a file named "
+                                                          "%s.json (the layer skips it)",
+                                                          id, id));
+            }
         }
         invalid += problems->len > 0;
         if (json) {

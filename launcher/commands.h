@@ -26,6 +26,10 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error);
 gboolean lo_cmd_profile_new(int argc, char **argv, GError **error);
 gboolean lo_cmd_profile_sync(int argc, char **argv, GError **error);
 gboolean lo_cmd_profile_index(int argc, char **argv, GError **error);
+gboolean lo_cmd_profile_edit(int argc, char **argv, GError **error);
+gboolean lo_cmd_profile_remove(int argc, char **argv, GError **error);
+/* cmd-profile-edit.c: the profile files of every layer, in layer order. */
+GPtrArray *lo_profile_every_file(GError **error);
 gboolean lo_cmd_sysroot_create(int argc, char **argv, GError **error);
 gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error);
 gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error);

@@ -1,6 +1,7 @@
 #include "json-util.h"
 
 #include "errors.h"
+#include "json-errors.h"
 #include "util.h"
 
 #include <errno.h>
@@ -166,8 +167,8 @@ cJSON *lo_json_parse_strict(const char *text, gsize length, GError **error)
     cJSON *doc = cJSON_ParseWithLengthOpts(text, length, &end, FALSE);
     if (doc == NULL) {
         gsize at = end != NULL && end >= text ? (gsize)(end - text) : 0;
-        g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "line %u: not valid JSON",
-                    line_of(text, MIN(at, length)));
+        g_autofree char *why = lo_json_syntax_error(text, length, at);
+        g_set_error_literal(error, LO_ERROR, LO_EXIT_INVALID, why);
         return NULL;
     }
     for (; end < text + length; end++) {

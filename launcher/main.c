@@ -23,6 +23,8 @@ static const LoSubcommand profile_commands[] = {
     {"show", lo_cmd_profile_show, NULL, "Show a profile, or how its layers merge (--resolved)"},
     {"validate", lo_cmd_profile_validate, NULL, "Check profile files against the schema"},
     {"new", lo_cmd_profile_new, NULL, "Write a starter profile for an executable"},
+    {"edit", lo_cmd_profile_edit, NULL, "Edit your copy of a profile, checked before it is saved"},
+    {"remove", lo_cmd_profile_remove, NULL, "Delete one of your own profiles"},
     {"sync", lo_cmd_profile_sync, NULL, "Update the community profiles from their repository"},
     {"index", lo_cmd_profile_index, NULL, "Regenerate a profile repository's index.json"},
     {NULL, NULL, NULL, NULL},
