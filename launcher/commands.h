@@ -16,7 +16,7 @@ typedef struct LoSubcommand {
     const char *name;
     LoCommandFn fn;                         /* NULL when it has subcommands */
     const struct LoSubcommand *subcommands; /* ends with a NULL name */
-    const char *description;
+    const char *description;                /* NULL: hidden from --help (__complete) */
 } LoSubcommand;
 
 gboolean lo_cmd_run(int argc, char **argv, GError **error);
@@ -35,6 +35,9 @@ gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error);
 gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error);
 gboolean lo_cmd_sysroot_remove(int argc, char **argv, GError **error);
 gboolean lo_cmd_doctor(int argc, char **argv, GError **error);
+gboolean lo_cmd_complete(int argc, char **argv, GError **error);
+/* main.c's table of commands, for __complete. */
+const LoSubcommand *lo_command_table(void);
 gboolean lo_cmd_report(int argc, char **argv, GError **error);
 gboolean lo_cmd_add(int argc, char **argv, GError **error);
 gboolean lo_cmd_list(int argc, char **argv, GError **error);

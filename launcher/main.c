@@ -57,8 +57,14 @@ static const LoSubcommand commands[] = {
     {"binfmt", NULL, binfmt_commands, "Run x86_64 programs through qemu-lorelei (binfmt_misc)"},
     {"doctor", lo_cmd_doctor, NULL, "Check QEMU, plugin, libraries, display and GPU"},
     {"report", lo_cmd_report, NULL, "Write a bug report: versions, doctor, profile, last log"},
+    {"__complete", lo_cmd_complete, NULL, NULL}, /* for the shell completion scripts */
     {NULL, NULL, NULL, NULL},
 };
+
+const LoSubcommand *lo_command_table(void)
+{
+    return commands;
+}
 
 GOptionContext *lo_option_context(const char *parameter_string, const char *summary,
                                   const char *examples, const GOptionEntry *entries)
@@ -105,7 +111,9 @@ static const char *const *names_of(const LoSubcommand *table)
     static const char *names[32];
     int n = 0;
     for (const LoSubcommand *c = table; c->name != NULL && n < 31; c++) {
-        names[n++] = c->name;
+        if (c->description != NULL) {
+            names[n++] = c->name;
+        }
     }
     names[n] = NULL;
     return names;
@@ -124,6 +132,9 @@ static const LoSubcommand *find(const LoSubcommand *table, const char *name)
 static void print_table(FILE *out, const char *prefix, const LoSubcommand *table)
 {
     for (const LoSubcommand *c = table; c->name != NULL; c++) {
+        if (c->description == NULL) {
+            continue;
+        }
         if (c->subcommands != NULL) {
             g_autofree char *p = g_strconcat(prefix, c->name, " ", NULL);
             print_table(out, p, c->subcommands);
