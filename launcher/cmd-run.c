@@ -5,6 +5,7 @@
  */
 #include "commands.h"
 #include "elf-check.h"
+#include "error-dialog.h"
 #include "errors.h"
 #include "game-library.h"
 #include "json-util.h"
@@ -37,7 +38,16 @@ typedef struct {
     char *log_file;    /* NULL: the default folder */
     int original_argc; /* the command line as typed, for the log */
     char **original_argv;
+    gboolean error_dialog;
 } RunOptions;
+
+/* --error-dialog: what the game was, for the dialog shown after it ended. */
+static char *dialog_game;
+
+static void dialog_after_exit(int status, int sig)
+{
+    lo_error_dialog_for_exit(dialog_game, status, sig, lo_run_log_path());
+}
 
 /* --log[=FILE]: GOption would take the word after a bare --log as its
  * optional value (the game's path!), so --log=FILE becomes --log-file FILE
@@ -381,6 +391,10 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "$XDG_STATE_HOME/qemu-lorelei/logs (the last 10 are kept)",
          NULL},
         {"log-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o.log_file, "", "FILE"},
+        {"error-dialog", 0, 0, G_OPTION_ARG_NONE, &o.error_dialog,
+         "When the launcher or the game fails, show the error in a dialog (zenity, kdialog, "
+         "xmessage, notify-send or xdg-open on the log): for desktop entries; implies --log",
+         NULL},
         {"no-check", 0, 0, G_OPTION_ARG_NONE, &o.no_check,
          "Start QEMU without first checking that the x86_64 loader will find every library "
          "the game needs",
@@ -416,7 +430,11 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
     g_autofree char **split = split_log_option(&argc, argv);
     argv = split;
     gboolean ok = lo_option_parse(ctx, &argc, &argv, error);
-    o.log |= o.log_file != NULL;
+    o.log |= o.log_file != NULL || o.error_dialog;
+    if (o.error_dialog && argc > 1) {
+        dialog_game = g_strdup(argv[strcmp(argv[1], "--") == 0 && argc > 2 ? 2 : 1]);
+        lo_run_log_set_finish_hook(dialog_after_exit);
+    }
     if (ok) {
         /* GOption leaves a "--" that ended our options; it is not the game. */
         int first = 1;
@@ -429,6 +447,9 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
     if (!ok && lo_run_log_active()) {
         lo_run_log_line("error: %s", (*error)->message);
         lo_run_log_close();
+    }
+    if (!ok && o.error_dialog) {
+        lo_error_dialog_for_error(dialog_game, (*error)->message, lo_run_log_path());
     }
     g_free(o.profile);
     g_free(o.sysroot);

@@ -38,6 +38,7 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error);
 gboolean lo_cmd_complete(int argc, char **argv, GError **error);
 /* main.c's table of commands, for __complete. */
 const LoSubcommand *lo_command_table(void);
+gboolean lo_cmd_paths(int argc, char **argv, GError **error);
 gboolean lo_cmd_report(int argc, char **argv, GError **error);
 gboolean lo_cmd_add(int argc, char **argv, GError **error);
 gboolean lo_cmd_list(int argc, char **argv, GError **error);

@@ -457,7 +457,8 @@ char *lo_game_desktop_entry(const LoGame *game, const char *exe, const char *ico
     g_string_append_printf(out, "%s` deletes it.\nType=Application\nName=", game->id);
     append_value(out, game->name);
     g_string_append(out, "\nComment=x86_64 game run by qemu-lorelei\nExec=");
-    const char *argv[] = {exe, "run", game->id, NULL};
+    /* No terminal behind a menu entry: a failure must show a dialog. */
+    const char *argv[] = {exe, "run", "--error-dialog", game->id, NULL};
     for (const char *const *a = argv; *a != NULL; a++) {
         if (a != argv) {
             g_string_append_c(out, ' ');

@@ -57,6 +57,7 @@ static const LoSubcommand commands[] = {
     {"binfmt", NULL, binfmt_commands, "Run x86_64 programs through qemu-lorelei (binfmt_misc)"},
     {"doctor", lo_cmd_doctor, NULL, "Check QEMU, plugin, libraries, display and GPU"},
     {"report", lo_cmd_report, NULL, "Write a bug report: versions, doctor, profile, last log"},
+    {"paths", lo_cmd_paths, NULL, "List the folders qemu-lorelei keeps, with sizes"},
     {"__complete", lo_cmd_complete, NULL, NULL}, /* for the shell completion scripts */
     {NULL, NULL, NULL, NULL},
 };

@@ -11,7 +11,7 @@ from testlib import Skip, check, check_in, check_not_in, make_elf, run_main
 COMMANDS = ["run", "profile list", "profile show", "profile validate", "profile new",
             "profile sync", "profile index", "sysroot create", "sysroot import", "sysroot list",
             "sysroot remove", "doctor", "add", "list", "remove", "binfmt enable", "binfmt disable",
-            "binfmt status", "report", "profile edit", "profile remove"]
+            "binfmt status", "report", "profile edit", "profile remove", "paths"]
 
 
 def help_and_version(s):

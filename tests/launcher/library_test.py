@@ -45,7 +45,8 @@ def add_list_remove(s):
     check(d["Name"] == "Foo Bar" and d["Type"] == "Application", dict(d))
     check(d["Icon"] == os.path.join(folder, "foo.png"), d["Icon"])
     check(d["Path"] == folder, d["Path"])
-    check(shlex.split(d["Exec"]) == [os.path.realpath(s.cli), "run", "foo-bar"], d["Exec"])
+    check(shlex.split(d["Exec"]) == [os.path.realpath(s.cli), "run", "--error-dialog",
+                                        "foo-bar"], d["Exec"])
     # Without an icon of its own: qemu-lorelei's.
     other = make_elf(s.path("Games", "other"))
     s.ok("add", other)
