@@ -334,8 +334,9 @@ gboolean lo_cmd_profile_remove(int argc, char **argv, GError **error)
             lo_error_fix(error, "to change it, edit your copy: qemu-lorelei profile edit %s", id);
             return FALSE;
         }
-        g_autoptr(LoResolved) r = lo_profile_resolve(store, id, NULL, error);
-        return FALSE; /* r is NULL: the error has "did you mean" */
+        /* In no layer: the resolver's error has the "did you mean". */
+        lo_resolved_free(lo_profile_resolve(store, id, NULL, error));
+        return FALSE;
     }
     printf("removed %s\n", file);
     if (others->len > 0) {
