@@ -22,6 +22,7 @@ static const char *const standard_dirs[] = {
 #define MAX_CONF_BYTES     (64 * 1024)
 #define MAX_CONF_DEPTH     8
 #define MAX_CONF_DIRS      256
+#define MAX_CONF_FILES     256 /* includes can nest and repeat: bound the total */
 #define MAX_GAME_DIR_FILES 20000
 #define MAX_GAME_DIR_DEPTH 3
 
@@ -37,6 +38,7 @@ typedef struct {
     GPtrArray *objects;   /* Object* */
     GHashTable *loaded;   /* names the loader has already: DT_NEEDED name / soname */
     GPtrArray *conf_dirs; /* from ld.so.conf */
+    guint conf_files;     /* ld.so.conf files read so far */
     LoPreflightResult *out;
 } Ctx;
 
@@ -104,9 +106,12 @@ static void conf_include(Ctx *c, const char *conf_guest, const char *pattern, in
 
 static void read_conf(Ctx *c, const char *guest, int depth)
 {
-    if (depth > MAX_CONF_DEPTH) {
+    /* A sysroot is untrusted: a conf that includes its own folder must not
+     * make us read files without end. */
+    if (depth > MAX_CONF_DEPTH || c->conf_files >= MAX_CONF_FILES) {
         return;
     }
+    c->conf_files++;
     g_autofree char *host = host_path(c->in->sysroot, guest);
     g_autofree char *text = NULL;
     gsize len = 0;
@@ -308,9 +313,12 @@ gboolean lo_preflight_check(const LoPreflightInput *in, LoPreflightResult *out, 
     out->missing = g_ptr_array_new_with_free_func(missing_free);
     out->searched = g_ptr_array_new_with_free_func(g_free);
     out->found = g_ptr_array_new_with_free_func(g_free);
-    Ctx c = {in, g_ptr_array_new_with_free_func(object_free),
+    Ctx c = {in,
+             g_ptr_array_new_with_free_func(object_free),
              g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-             g_ptr_array_new_with_free_func(g_free), out};
+             g_ptr_array_new_with_free_func(g_free),
+             0,
+             out};
     gboolean ok = FALSE;
 
     Object *game = g_new0(Object, 1);

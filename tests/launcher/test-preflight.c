@@ -265,6 +265,29 @@ static void test_runpath_hides_rpath(void)
     }
 }
 
+/* A hostile sysroot's ld.so.conf that includes itself through a folder of
+ * files each including the folder again must not make the check read
+ * files without end (depth times breadth grows exponentially). */
+static void test_conf_include_bomb(void)
+{
+    g_free(test_write(dir, "bomb/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n"));
+    for (int i = 0; i < 40; i++) {
+        g_autofree char *name = g_strdup_printf("bomb/etc/ld.so.conf.d/%02d.conf", i);
+        g_free(test_write(dir, name, "include /etc/ld.so.conf.d/*.conf\n"));
+    }
+    g_autofree char *root = g_build_filename(dir, "bomb", NULL);
+    const char *needs[] = {"liblotest-nowhere.so.1", NULL};
+    Spec g = {NULL, needs, NULL, NULL, NULL, 0};
+    g_autofree char *game = write_elf("bomb-game", &g);
+    LoPreflightInput in = {game, root, NULL};
+    g_auto(LoPreflightResult) r = {0};
+    gint64 start = g_get_monotonic_time();
+    g_assert_true(lo_preflight_check(&in, &r, NULL));
+    gint64 ms = (g_get_monotonic_time() - start) / 1000;
+    g_assert_cmpint(ms, <, 5000);
+    g_assert_cmpuint(r.missing->len, ==, 1);
+}
+
 static void test_unreadable_game(void)
 {
     g_autofree char *bad = g_build_filename(dir, "damaged", NULL);
@@ -325,6 +348,7 @@ int main(int argc, char **argv)
     g_test_add_func("/preflight/resolves-like-the-loader", test_resolves_like_the_loader);
     g_test_add_func("/preflight/runpath-hides-rpath", test_runpath_hides_rpath);
     g_test_add_func("/preflight/unreadable-game", test_unreadable_game);
+    g_test_add_func("/preflight/conf-include-bomb", test_conf_include_bomb);
     g_test_add_func("/preflight/debian-names", test_debian_names);
     g_test_add_func("/preflight/library-path-from-argv", test_library_path_from_argv);
     int r = g_test_run();
