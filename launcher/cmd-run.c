@@ -379,7 +379,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "With --dry-run: print the command, environment changes and profile as JSON", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose,
          "Explain every choice (profile, sysroot, parts, environment) on stderr", NULL},
-        {"library-path", 'L', 0, G_OPTION_ARG_STRING, &o.library_path,
+        {"library-path", 0, 0, G_OPTION_ARG_STRING, &o.library_path,
          "Folders (':'-separated) the game's loader searches after the stub folders, like the "
          "LD_LIBRARY_PATH a game's launch script sets",
          "DIRS"},

@@ -17,7 +17,7 @@ _qemu_lorelei()
         esac
         case ${COMP_WORDS[i - 1]} in
             --profile | -p | --sysroot | -s | --no-thunk | --workdir | -C | --output | -o | \
-                --from-archive | --from-debs | --from-dir | --library-path | -L | --name | --id | \
+                --from-archive | --from-debs | --from-dir | --library-path | --name | --id | \
                 --timeout | --max-size | --argv0)
                 continue ;;
         esac
@@ -35,7 +35,7 @@ _qemu_lorelei()
         --profile | -p) words=$("$prog" __complete profiles 2>/dev/null) ;;
         --sysroot | -s) words=$("$prog" __complete sysroots 2>/dev/null) ;;
         --no-thunk) words=$("$prog" __complete thunks 2>/dev/null) ;;
-        --workdir | -C | --from-debs | --from-dir | --library-path | -L)
+        --workdir | -C | --from-debs | --from-dir | --library-path)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -d -- "$cur")
             return ;;

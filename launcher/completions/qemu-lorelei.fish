@@ -11,7 +11,7 @@ function __qemu_lorelei_candidates
     set -l sub
     set -l positional 0
     set -l takes_value --profile -p --sysroot -s --no-thunk --workdir -C --output -o \
-        --from-archive --from-debs --from-dir --library-path -L --name --id --timeout \
+        --from-archive --from-debs --from-dir --library-path --name --id --timeout \
         --max-size --argv0
     for i in (seq 2 (count $words))
         set -l w $words[$i]
@@ -33,7 +33,7 @@ function __qemu_lorelei_candidates
             $prog __complete sysroots 2>/dev/null; return
         case --no-thunk
             $prog __complete thunks 2>/dev/null; return
-        case --workdir -C --from-debs --from-dir --library-path -L
+        case --workdir -C --from-debs --from-dir --library-path
             __fish_complete_directories $cur; return
         case --output -o --from-archive
             __fish_complete_path $cur; return
