@@ -279,20 +279,34 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
-        "FILE…",
-        "Check profile files against schema 1 (and that each is named after its id, as `run`\n"
-        "requires): every problem is listed with its key. The exit status is 3 when any file is\n"
+        "[FILE…]",
+        "Check profile files against schema 1, and that each is named after its id (<id>.json,\n"
+        "as `run` requires): every problem is listed with its key. Without FILE, every profile\n"
+        "of every layer (built-in, community, user). The exit status is 3 when any file is\n"
         "invalid, else 4 when one does not exist.",
         "Examples:\n"
+        "  qemu-lorelei profile validate\n"
         "  qemu-lorelei profile validate ~/.config/qemu-lorelei/profiles/mygame.json\n"
         "  qemu-lorelei profile validate --json profiles/*.json",
         entries);
     if (!lo_option_parse(ctx, &argc, &argv, error)) {
         return FALSE;
     }
-    if (argc < 2) {
-        lo_usage_error(error, "no profile file given");
-        return FALSE;
+    /* No files: every layer's (cmd-profile-edit.c lists them). */
+    g_autoptr(GPtrArray) every = NULL;
+    gboolean all_layers = argc < 2;
+    if (all_layers) {
+        if ((every = lo_profile_every_file(error)) == NULL) {
+            return FALSE;
+        }
+        g_ptr_array_insert(every, 0, g_strdup(argv[0]));
+        g_ptr_array_add(every, NULL);
+        argc = (int)every->len - 1;
+        argv = (char **)every->pdata;
+        if (argc < 2) {
+            printf("no profiles in any layer\n");
+            return TRUE;
+        }
     }
     g_autoptr(cJSON) doc = cJSON_CreateArray();
     int invalid = 0, missing = 0;

@@ -5,12 +5,16 @@
  */
 #include "commands.h"
 #include "elf-check.h"
+#include "error-dialog.h"
 #include "errors.h"
+#include "game-library.h"
 #include "json-util.h"
 #include "paths.h"
+#include "preflight.h"
 #include "profile-store.h"
 #include "qemu-cmdline.h"
 #include "sha-cache.h"
+#include "run-log.h"
 #include "sysroot-store.h"
 #include "util.h"
 
@@ -30,20 +34,60 @@ typedef struct {
     gboolean dry_run;
     gboolean json;
     gboolean verbose;
+    gboolean no_check;
+    char *argv0;
+    char *library_path;
+    gboolean log;
+    char *log_file;    /* NULL: the default folder */
+    int original_argc; /* the command line as typed, for the log */
+    char **original_argv;
+    gboolean error_dialog;
 } RunOptions;
+
+/* --error-dialog: what the game was, for the dialog shown after it ended. */
+static char *dialog_game;
+
+static void dialog_after_exit(int status, int sig)
+{
+    lo_error_dialog_for_exit(dialog_game, status, sig, lo_run_log_path());
+}
+
+/* --log[=FILE]: GOption would take the word after a bare --log as its
+ * optional value (the game's path!), so --log=FILE becomes --log-file FILE
+ * before parsing and --log stays a plain flag. Returns a new argv. */
+static char **split_log_option(int *argc, char **argv)
+{
+    GPtrArray *out = g_ptr_array_new();
+    gboolean options = TRUE;
+    for (int i = 0; i < *argc; i++) {
+        if (i > 0 && options && (argv[i][0] != '-' || strcmp(argv[i], "--") == 0)) {
+            options = FALSE; /* the game and its arguments: untouched */
+        }
+        if (i > 0 && options && g_str_has_prefix(argv[i], "--log=")) {
+            g_ptr_array_add(out, (char *)"--log-file");
+            g_ptr_array_add(out, argv[i] + 6);
+        } else {
+            g_ptr_array_add(out, argv[i]);
+        }
+    }
+    *argc = (int)out->len;
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
 
 static void note(const RunOptions *o, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void note(const RunOptions *o, const char *fmt, ...)
 {
-    if (!o->verbose) {
-        return;
-    }
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     g_autofree char *shown = lo_printable_text(text);
-    g_printerr("qemu-lorelei: %s\n", shown);
+    if (o->verbose) {
+        g_printerr("qemu-lorelei: %s\n", shown); /* into the log too */
+    } else {
+        lo_run_log_line("qemu-lorelei: %s", shown); /* the log has every choice */
+    }
 }
 
 /* The names the game goes by: as typed, and the file it resolves to. */
@@ -229,8 +273,29 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         }
         gdb_socket = g_canonicalize_filename(o->gdb, NULL);
     }
-    const char *typed = argv[1];
+    if (o->log && !o->dry_run &&
+        !lo_run_log_open(o->log_file, argv[1], o->original_argc, o->original_argv, error)) {
+        return FALSE;
+    }
+    /* A bare word that is the id of a game you added is that game. */
+    g_autoptr(LoGame) entry = NULL;
+    if (!lo_library_lookup_for_run(argv[1], &entry, error) ||
+        (entry != NULL && !lo_library_enter(entry, error))) {
+        return FALSE;
+    }
+    if (entry != NULL) {
+        note(o, "game '%s' of your library: %s, started in %s", entry->id, entry->path,
+             entry->workdir);
+        if (o->profile == NULL && entry->profile != NULL) {
+            o->profile = g_strdup(entry->profile);
+        }
+    }
+    const char *typed = entry != NULL ? entry->path : argv[1];
     g_autofree char *game = lo_find_program(typed, error);
+    if (game != NULL && lo_file_is_script(game)) {
+        return lo_binfmt_run_script(game, argv + 2, o->sysroot, o->no_thunk, o->profile, o->dry_run,
+                                    error);
+    }
     if (game == NULL) {
         return FALSE;
     }
@@ -284,6 +349,8 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         g_printerr("qemu-lorelei: no profile matches '%s'; using the defaults\n", game_shown);
     }
     g_autoptr(LoRunSettings) settings = lo_run_settings_from_profile(resolved->merged);
+    settings->argv0 = g_strdup(o->argv0);
+    settings->library_path = g_strdup(o->library_path);
     if (o->verbose) {
         for (int i = 0; i < LO_N_THUNKS; i++) {
             g_autofree char *path = g_strdup_printf("thunks.%s", lo_thunk_names[i]);
@@ -364,6 +431,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         note(o, "%s cannot be read (no /proc?): QEMU opens the game by its path", game_file);
         g_clear_pointer(&game_file, g_free);
     }
+    g_autoptr(GPtrArray) game_args = lo_library_game_args(entry, argv + 2);
     LoCommandInput in = {
         .qemu = qemu,
         .plugin = plugin,
@@ -372,7 +440,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         .sysroot = sysroot,
         .game = game,
         .game_file = o->dry_run ? NULL : game_file,
-        .game_args = (const char *const *)argv + 2,
+        .game_args = (const char *const *)game_args->pdata,
         .settings = settings,
         .environ = (const char *const *)environ,
         .gdb_socket = gdb_socket,
@@ -387,13 +455,27 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     for (guint i = 0; i < cmd.env_set->len; i++) {
         note(o, "QEMU's environment: %s", (char *)cmd.env_set->pdata[i]);
     }
+    const char *sysroot_name = sysroot == NULL             ? NULL
+                               : settings->sysroot != NULL ? settings->sysroot
+                                                           : LO_DEFAULT_SYSROOT;
+    if (!o->no_check &&
+        !lo_preflight_for_run(game, sysroot, sysroot_name, (const char *const *)cmd.argv->pdata,
+                              o->verbose, o->dry_run, error)) {
+        return FALSE;
+    }
     if (o->dry_run) {
         print_plan(o, &cmd, game, id, how, sysroot);
         return TRUE;
     }
-    if (o->verbose) {
-        g_autofree char *line = lo_shell_join((const char *const *)cmd.argv->pdata);
-        note(o, "exec: %s", line);
+    g_autofree char *exec_line = lo_shell_join((const char *const *)cmd.argv->pdata);
+    note(o, "exec: %s", exec_line);
+    if (lo_run_log_active()) {
+        int status = 0, sig = 0;
+        if (!lo_run_log_exec((char **)cmd.argv->pdata, (char **)cmd.envp->pdata, &status, &sig,
+                             error)) {
+            return FALSE;
+        }
+        lo_run_log_finish(status, sig);
     }
     if (gdb_socket != NULL) {
         g_printerr("qemu-lorelei: the game waits for gdb: gdb -ex 'target remote %s'\n",
@@ -440,22 +522,47 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "Start the game stopped, waiting for gdb on the Unix socket SOCKET (gdb: target remote "
          "SOCKET); QEMU_GDB from the environment is ignored",
          "SOCKET"},
+        {"library-path", 0, 0, G_OPTION_ARG_STRING, &o.library_path,
+         "Folders (':'-separated) the game's loader searches after the stub folders, like the "
+         "LD_LIBRARY_PATH a game's launch script sets",
+         "DIRS"},
+        {"argv0", 0, 0, G_OPTION_ARG_STRING, &o.argv0,
+         "The game's argv[0] (default: GAME as given)", "NAME"},
+        {"log", 0, 0, G_OPTION_ARG_NONE, &o.log,
+         "Write the launcher's choices, QEMU's and the game's output (still shown here) and "
+         "the exit status to a log: --log=FILE, or a new file in "
+         "$XDG_STATE_HOME/qemu-lorelei/logs (the last 10 are kept)",
+         NULL},
+        {"log-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o.log_file, "", "FILE"},
+        {"error-dialog", 0, 0, G_OPTION_ARG_NONE, &o.error_dialog,
+         "When the launcher or the game fails, show the error in a dialog (zenity, kdialog, "
+         "xmessage, notify-send or xdg-open on the log): for desktop entries; implies --log",
+         NULL},
+        {"no-check", 0, 0, G_OPTION_ARG_NONE, &o.no_check,
+         "Start QEMU without first checking that the x86_64 loader will find every library "
+         "the game needs",
+         NULL},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
-        "GAME [ARGS…]",
+        "GAME|ID [ARGS…]",
         "Run the x86_64 program GAME under qemu-x86_64 with SDL2, OpenGL and Vulkan forwarded to\n"
         "the host. The profile is the one listing the program's file name or sha256 (yours before\n"
-        "community ones before built-in ones); without\n"
-        "one the defaults apply (all three libraries forwarded, CPU model max, or Haswell-noTSX\n"
-        "when GL or Vulkan runs emulated, since the guest's Mesa cannot JIT on max). The exit "
-        "status\n"
-        "is the game's. Options must come before GAME; everything after it goes to the game.",
+        "community ones before built-in ones); without one the defaults apply (all three\n"
+        "libraries forwarded, CPU model max, or Haswell-noTSX when GL or Vulkan runs emulated,\n"
+        "since the guest's Mesa cannot JIT on max). The exit status is the game's. Options must\n"
+        "come before GAME; everything after it goes to the game.\n"
+        "ID (a bare word) is a game of your library (`qemu-lorelei add`): its path, working\n"
+        "folder and arguments apply, the ARGS you give follow its own.\n"
+        "Before QEMU starts, the libraries the game needs (and theirs) are looked up as the\n"
+        "x86_64 loader will look them up; a missing one is named with the fix (--no-check: skip).",
         "Examples:\n"
         "  qemu-lorelei run ./game\n"
         "  qemu-lorelei run --verbose ./game --windowed\n"
         "  qemu-lorelei run --sysroot debian12 --no-thunk vulkan ./game\n"
         "  qemu-lorelei run --dry-run --profile glxgears /usr/bin/glxgears -info\n"
+        "  qemu-lorelei run mygame        # a game added with `qemu-lorelei add`\n"
+        "  qemu-lorelei run --log ./game  # then `qemu-lorelei report` for a bug report\n"
         "\n"
         "The command is: qemu-x86_64 [-L SYSROOT] -cpu MODEL -plugin PLUGIN,lib=… -E "
         "LD_LIBRARY_PATH=…\n"
@@ -465,7 +572,16 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         entries);
     /* Stop at GAME: its own options are the game's, not ours. */
     g_option_context_set_strict_posix(ctx, TRUE);
+    o.original_argc = argc;
+    o.original_argv = argv;
+    g_autofree char **split = split_log_option(&argc, argv);
+    argv = split;
     gboolean ok = lo_option_parse(ctx, &argc, &argv, error);
+    o.log |= o.log_file != NULL || o.error_dialog;
+    if (o.error_dialog && argc > 1) {
+        dialog_game = g_strdup(argv[strcmp(argv[1], "--") == 0 && argc > 2 ? 2 : 1]);
+        lo_run_log_set_finish_hook(dialog_after_exit);
+    }
     if (ok) {
         /* GOption leaves a "--" that ended our options; it is not the game. */
         int first = 1;
@@ -475,9 +591,19 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         argv[first - 1] = argv[0];
         ok = run(&o, argc - (first - 1), argv + (first - 1), error);
     }
+    if (!ok && lo_run_log_active()) {
+        lo_run_log_line("error: %s", (*error)->message);
+        lo_run_log_close();
+    }
+    if (!ok && o.error_dialog) {
+        lo_error_dialog_for_error(dialog_game, (*error)->message, lo_run_log_path());
+    }
     g_free(o.profile);
     g_free(o.sysroot);
     g_free(o.gdb);
     g_strfreev(o.no_thunk);
+    g_free(o.argv0);
+    g_free(o.library_path);
+    g_free(o.log_file);
     return ok;
 }

@@ -1,6 +1,7 @@
 #include "json-util.h"
 
 #include "errors.h"
+#include "json-errors.h"
 #include "util.h"
 
 #include <errno.h>
@@ -419,7 +420,9 @@ cJSON *lo_json_parse_strict(const char *text, gsize length, GError **error)
     const char *end = NULL;
     cJSON *doc = cJSON_ParseWithLengthOpts(text, length, &end, FALSE);
     if (doc == NULL) {
-        set_syntax_error(text, length, end != NULL && end >= text ? (gsize)(end - text) : 0, error);
+        gsize at = end != NULL && end >= text ? (gsize)(end - text) : 0;
+        g_autofree char *why = lo_json_syntax_error(text, length, at);
+        g_set_error_literal(error, LO_ERROR, LO_EXIT_INVALID, why);
         return NULL;
     }
     for (; end < text + length; end++) {

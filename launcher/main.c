@@ -6,11 +6,13 @@
  * its own cmd-*.c. Only main() prints errors: "error: <what happened>" and
  * the lines the subcommand added under it (why, and what to do).
  */
+#include "binfmt.h"
 #include "commands.h"
 #include "errors.h"
 #include "json-util.h"
 #include "lorelei-config.h"
 #include "util.h"
+#include "version.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -21,6 +23,8 @@ static const LoSubcommand profile_commands[] = {
     {"show", lo_cmd_profile_show, NULL, "Show a profile, or how its layers merge (--resolved)"},
     {"validate", lo_cmd_profile_validate, NULL, "Check profile files against the schema"},
     {"new", lo_cmd_profile_new, NULL, "Write a starter profile for an executable"},
+    {"edit", lo_cmd_profile_edit, NULL, "Edit your copy of a profile, checked before it is saved"},
+    {"remove", lo_cmd_profile_remove, NULL, "Delete one of your own profiles"},
     {"sync", lo_cmd_profile_sync, NULL, "Update the community profiles from their repository"},
     {"index", lo_cmd_profile_index, NULL, "Regenerate a profile repository's index.json"},
     {NULL, NULL, NULL, NULL},
@@ -35,13 +39,33 @@ static const LoSubcommand sysroot_commands[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-static const LoSubcommand commands[] = {
-    {"run", lo_cmd_run, NULL, "Run an x86_64 game"},
-    {"profile", NULL, profile_commands, "Manage per-game profiles"},
-    {"sysroot", NULL, sysroot_commands, "Manage x86_64 sysroots"},
-    {"doctor", lo_cmd_doctor, NULL, "Check QEMU, plugin, libraries, display and GPU"},
+static const LoSubcommand binfmt_commands[] = {
+    {"enable", lo_cmd_binfmt_enable, NULL,
+     "Let the kernel run x86_64 programs through qemu-lorelei"},
+    {"disable", lo_cmd_binfmt_disable, NULL, "Remove qemu-lorelei's binfmt handler"},
+    {"status", lo_cmd_binfmt_status, NULL, "Show binfmt_misc and the x86_64 handlers"},
     {NULL, NULL, NULL, NULL},
 };
+
+static const LoSubcommand commands[] = {
+    {"run", lo_cmd_run, NULL, "Run an x86_64 game (a path, or the id of a game you added)"},
+    {"add", lo_cmd_add, NULL, "Add a game to your library and your desktop's menu"},
+    {"list", lo_cmd_list, NULL, "List the games of your library"},
+    {"remove", lo_cmd_remove, NULL, "Take a game out of your library"},
+    {"profile", NULL, profile_commands, "Manage per-game profiles"},
+    {"sysroot", NULL, sysroot_commands, "Manage x86_64 sysroots"},
+    {"binfmt", NULL, binfmt_commands, "Run x86_64 programs through qemu-lorelei (binfmt_misc)"},
+    {"doctor", lo_cmd_doctor, NULL, "Check QEMU, plugin, libraries, display and GPU"},
+    {"report", lo_cmd_report, NULL, "Write a bug report: versions, doctor, profile, last log"},
+    {"paths", lo_cmd_paths, NULL, "List the folders qemu-lorelei keeps, with sizes"},
+    {"__complete", lo_cmd_complete, NULL, NULL}, /* for the shell completion scripts */
+    {NULL, NULL, NULL, NULL},
+};
+
+const LoSubcommand *lo_command_table(void)
+{
+    return commands;
+}
 
 GOptionContext *lo_option_context(const char *parameter_string, const char *summary,
                                   const char *examples, const GOptionEntry *entries)
@@ -88,7 +112,9 @@ static const char *const *names_of(const LoSubcommand *table)
     static const char *names[32];
     int n = 0;
     for (const LoSubcommand *c = table; c->name != NULL && n < 31; c++) {
-        names[n++] = c->name;
+        if (c->description != NULL) {
+            names[n++] = c->name;
+        }
     }
     names[n] = NULL;
     return names;
@@ -107,6 +133,9 @@ static const LoSubcommand *find(const LoSubcommand *table, const char *name)
 static void print_table(FILE *out, const char *prefix, const LoSubcommand *table)
 {
     for (const LoSubcommand *c = table; c->name != NULL; c++) {
+        if (c->description == NULL) {
+            continue;
+        }
         if (c->subcommands != NULL) {
             g_autofree char *p = g_strconcat(prefix, c->name, " ", NULL);
             print_table(out, p, c->subcommands);
@@ -172,6 +201,11 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     g_set_prgname("qemu-lorelei");
+    g_autofree char *self = g_path_get_basename(argc > 0 ? argv[0] : "");
+    if (strcmp(self, LO_BINFMT_ENTRY) == 0) {
+        GError *error = NULL;
+        return lo_binfmt_main(argc, argv, &error) ? 0 : fail(error);
+    }
 
     const LoSubcommand *table = commands;
     g_autoptr(GString) prefix = g_string_new(NULL);
@@ -199,7 +233,8 @@ int main(int argc, char **argv)
             return 0;
         }
         if (strcmp(word, "--version") == 0 && prefix->len == 0) {
-            printf("qemu-lorelei %s\n", LO_VERSION);
+            g_autofree char *text = lo_version_text();
+            fputs(text, stdout);
             return 0;
         }
         if (word[0] == '-') {

@@ -142,6 +142,19 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         return FALSE;
     }
 
+    /* Folders the caller adds (run --library-path, or the LD_LIBRARY_PATH a
+     * game's launch script set, through binfmt) come after the stubs. */
+    if (s->library_path != NULL && s->library_path[0] != '\0') {
+        if (strchr(s->library_path, ',') != NULL) {
+            g_set_error(error, LO_ERROR, LO_EXIT_USAGE,
+                        "the library path %s contains ',', which QEMU's -E cannot carry",
+                        s->library_path);
+            lo_error_fix(error, "rename the folder, or give the folders without it");
+            return FALSE;
+        }
+        g_string_append_printf(libpath, "%s%s", libpath->len ? ":" : "", s->library_path);
+    }
+
     add(out->argv, in->qemu);
     if (in->sysroot != NULL) {
         add(out->argv, "-L");
@@ -185,6 +198,9 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
                 add_printf(out->argv, "SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0", in->guestlibs);
             }
         }
+    } else if (libpath->len > 0) {
+        add(out->argv, "-E");
+        add_printf(out->argv, "LD_LIBRARY_PATH=%s", libpath->str);
     } else {
         add(out->argv, "-U");
         add(out->argv, "LD_LIBRARY_PATH");
@@ -193,6 +209,10 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         add(out->argv, "-E");
         add_printf(out->argv, "%s=%s", (char *)s->env_keys->pdata[i],
                    (char *)s->env_values->pdata[i]);
+    }
+    if (s->argv0 != NULL) {
+        add(out->argv, "-0");
+        add(out->argv, s->argv0);
     }
     add(out->argv, "-U");
     add(out->argv, "LD_PRELOAD");

@@ -83,5 +83,7 @@ void lo_run_settings_free(LoRunSettings *s)
     g_ptr_array_unref(s->env_values);
     g_ptr_array_unref(s->args);
     g_free(s->sysroot);
+    g_free(s->argv0);
+    g_free(s->library_path);
     g_free(s);
 }

@@ -39,6 +39,10 @@ typedef struct {
     GPtrArray *env_values;
     GPtrArray *args; /* char*: given to the game before the user's arguments */
     char *sysroot;   /* NULL: none named */
+    /* Not from profiles (they never name paths): run's own options. */
+    char *argv0;        /* the game's argv[0] (QEMU -0); NULL: the game's path */
+    char *library_path; /* folders after the stub folders in the guest's
+                         * LD_LIBRARY_PATH (':'-separated); NULL: none */
 } LoRunSettings;
 
 LoRunSettings *lo_run_settings_from_profile(const cJSON *merged);

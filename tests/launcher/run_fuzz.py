@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Runs one libFuzzer target of the launcher for a bounded time.
 
-usage: run_fuzz.py --fuzzer EXE --kind profile|index|archive|deb822|match-index --seconds N
-                   --source-root DIR --work DIR
+usage: run_fuzz.py --fuzzer EXE --kind profile|index|archive|deb822|match-index|elf|library
+                   --seconds N --source-root DIR --work DIR
 
 Seeds the corpus (the repository's profiles and index, the good and bad
 profile examples, archives made here: tar in every compression, a .deb,
-hostile entries; and deb822 files: Packages, Release, dpkg status, apt
-sources, a .deb's control), runs the fuzzer with -max_total_time, and prints how many
+hostile entries; deb822 files: Packages, Release, dpkg status, apt
+sources, a .deb's control; for the ELF reader small x86_64 programs and
+libraries of this machine), runs the fuzzer with -max_total_time, and prints how many
 inputs it executed. A crash fails the test and leaves the input under
 WORK/crashes. Corpus and crashes persist in WORK between runs.
 """
@@ -29,7 +30,14 @@ PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"
                 '"notes"', '"$comment"', '"playable"', '"runs"', '"broken"', '"SDL_"',
                 '"MESA_"', '"SDL_VIDEODRIVER"', '"x11"', '"mesa_glthread"', '"GALLIUM_TRACE"',
                 '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
-                '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"']
+                '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"',
+                '"games"', '"workdir"', '"profile"', '"added"']
+
+
+# Small dynamically linked x86_64 files (first 64 KiB: headers, dynamic
+# section and string table sit near the start). Any that exist serve.
+ELF_SEEDS = ["/usr/bin/true", "/usr/bin/env", "/lib/x86_64-linux-gnu/libdl.so.2",
+             "/lib/x86_64-linux-gnu/libz.so.1", "/lib64/ld-linux-x86-64.so.2"]
 
 
 def ar_bytes(members):
@@ -148,6 +156,19 @@ def seed(kind, corpus, root):
         files = {"seed-" + k: v.encode() for k, v in deb822_seeds().items()}
     elif kind == "match-index":
         files = match_index_seeds(root)
+    elif kind == "library":
+        files["seed-library.json"] = (
+            b'{"schema": 1, "games": {"foo": {"name": "Foo & Bar", "path": "/home/me/Games/foo '
+            b'bar/foo.x86_64", "workdir": "/home/me/Games", "args": ["--windowed", "a b"], '
+            b'"profile": "foo", "added": "2026-12-04T10:00:00Z"}, "x": {"name": "X\\\\%", '
+            b'"path": "/x", "workdir": "/"}}}')
+        files["seed-empty.json"] = b'{"schema": 1, "games": {}}'
+    elif kind == "elf":
+        for p in ELF_SEEDS:
+            if os.path.exists(p):
+                with open(p, "rb") as f:
+                    files["seed-" + os.path.basename(p)] = f.read(65536)
+        files["seed-script"] = b"#!/bin/sh\n"
     else:
         files = {"seed-" + k: v for k, v in archive_seeds().items()}
     for name, data in files.items():
@@ -160,7 +181,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fuzzer", required=True)
     ap.add_argument("--kind", required=True,
-                    choices=["profile", "index", "archive", "deb822", "match-index"])
+                    choices=["profile", "index", "archive", "deb822", "match-index", "elf",
+                             "library"])
     ap.add_argument("--seconds", type=int, default=25)
     ap.add_argument("--source-root", required=True)
     ap.add_argument("--work", required=True)
@@ -172,8 +194,8 @@ def main():
     args = [o.fuzzer, corpus, f"-max_total_time={o.seconds}", "-print_final_stats=1",
             f"-artifact_prefix={crashes}", "-timeout=20", "-rss_limit_mb=2048",
             "-max_len=" + ("65600" if o.kind != "archive" else "262144")]
-    if o.kind in ("profile", "index", "deb822"):
-        dict_path = os.path.join(o.work, o.kind + ".dict")
+    if o.kind in ("profile", "index", "deb822", "library"):
+        dict_path = os.path.join(o.work, ("profile" if o.kind == "library" else o.kind) + ".dict")
         with open(dict_path, "w") as f:
             f.write("\n".join(DEB822_DICT if o.kind == "deb822" else PROFILE_DICT) + "\n")
         args.append("-dict=" + dict_path)

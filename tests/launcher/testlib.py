@@ -82,15 +82,16 @@ class Sandbox:
             os.chmod(p, mode)
         return p
 
-    def run(self, *args, env=None, timeout=120, cwd=None, cli=None):
+    def run(self, *args, env=None, timeout=120, cwd=None, cli=None, input=None):
         e = dict(self.env)
         for k, v in (env or {}).items():
             if v is None:
                 e.pop(k, None)
             else:
                 e[k] = v
+        stdin = {"input": input} if input is not None else {}
         return subprocess.run([cli or self.cli, *args], env=e, capture_output=True, text=True,
-                              timeout=timeout, cwd=cwd or self.root)
+                              timeout=timeout, cwd=cwd or self.root, **stdin)
 
     def ok(self, *args, **kw):
         p = self.run(*args, **kw)
