@@ -28,8 +28,10 @@ from xvfb import DISPLAY_OPEN_FAILURE, Xvfb, run_x_program  # noqa: E402
 
 c = Checks()
 FORWARDED = re.compile(r"qemu-lorelei: gl: loaded libGL\.so\.1, (\d+) of (\d+) functions resolved")
-# Names the host libraries export that are no API (linker-defined).
-LINKER_SYMBOLS = {"__bss_start", "_edata", "_end", "_init", "_fini"}
+# Names the host libraries export that are no API (linker-defined; the
+# __bss_end__ family only on aarch64).
+LINKER_SYMBOLS = {"__bss_start", "_edata", "_end", "_init", "_fini",
+                  "__bss_start__", "__bss_end__", "_bss_end__", "__end__"}
 HOST_LIBS = ["libGL.so.1", "libGLX.so.0", "libOpenGL.so.0", "libEGL.so.1", "libGLESv2.so.2",
              "libGLESv1_CM.so.1"]
 
