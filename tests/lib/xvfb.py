@@ -11,6 +11,8 @@ import re
 import subprocess
 import time
 
+from lorelei import TIME_SCALE
+
 DISPLAY_OPEN_FAILURE = re.compile(
     r"(cannot open display|can't open display|could not open display|unable to open display"
     r"|couldn't open display|Failed to open X display|XOpenDisplay\(\) failed"
@@ -70,7 +72,7 @@ def run_x_program(cmd, env, timeout=120, retries=3, **kw):
     for attempt in range(1, retries + 1):
         print("$ " + " ".join(cmd), flush=True)
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace",
-                           timeout=timeout, **kw)
+                           timeout=timeout * TIME_SCALE, **kw)
         if p.returncode != 0 and DISPLAY_OPEN_FAILURE.search(p.stderr or "") and attempt < retries:
             print(f"note: the X server refused the connection (attempt {attempt}); retrying the launch",
                   flush=True)
