@@ -247,6 +247,8 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         .game_args = (const char *const *)argv + 2,
         .settings = settings,
         .environ = (const char *const *)environ,
+        /* The plugin then names each host library file it loads. */
+        .plugin_verbose = o->verbose,
     };
     g_auto(LoCommand) cmd = {0};
     if (!lo_command_build(&in, &cmd, error)) {
@@ -296,7 +298,9 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         {"json", 0, 0, G_OPTION_ARG_NONE, &o.json,
          "With --dry-run: print the command, environment changes and profile as JSON", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose,
-         "Explain every choice (profile, sysroot, parts, environment) on stderr", NULL},
+         "Explain every choice (profile, sysroot, parts, environment) on stderr, and have the "
+         "plugin log the host libraries it loads",
+         NULL},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(

@@ -2,7 +2,7 @@
  * The QEMU command line and environment for a run:
  *
  *   qemu-x86_64 [-L SYSROOT] -cpu MODEL [QEMU OPTIONS]
- *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan
+ *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan[,verbose=on]
  *       -E LD_LIBRARY_PATH=GUESTLIBS/sdl2:GUESTLIBS/gl:GUESTLIBS/vulkan
  *       -E KEY=VALUE... -U LD_PRELOAD GAME [PROFILE ARGS] [ARGS]
  *
@@ -36,6 +36,7 @@ typedef struct {
     const char *const *game_args; /* NULL-terminated, may be NULL */
     const LoRunSettings *settings;
     const char *const *environ; /* the launcher's environment */
+    gboolean plugin_verbose;    /* the plugin logs what it loads (verbose=on) */
 } LoCommandInput;
 
 typedef struct {

@@ -72,7 +72,7 @@ static void test_defaults(Fixture *f, gconstpointer data)
     const char *environ[] = {"PATH=/bin", "LD_PRELOAD=user.so", "HOME=/h", NULL};
     LoCommandInput in = {
         "/q/qemu-x86_64", "/p/plugin.so", "/p/preload.so", f->guestlibs, NULL, "./game", args, s,
-        environ};
+        environ,          FALSE};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -106,9 +106,9 @@ static void test_everything(Fixture *f, gconstpointer data)
         "QEMU_UNSET_ENV=PATH",  "QEMU_GUEST_BASE=0x1000", "QEMU_RESERVED_VA=1G",
         "QEMU_PLUGIN=/evil.so", "QEMU_STACK_SIZE=1",      "QEMU_ARGV0=x",
         "QEMU_STRACE=1",        "SDL_AUDIODRIVER=alsa",   NULL};
-    LoCommandInput in = {"/q/qemu",    "/p/a,b.so", "/p/preload.so",
-                         f->guestlibs, "/s/root",   "-weird-name",
-                         args,         s,           environ};
+    LoCommandInput in = {
+        "/q/qemu", "/p/a,b.so", "/p/preload.so", f->guestlibs, "/s/root", "-weird-name",
+        args,      s,           environ,         FALSE};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -133,13 +133,29 @@ static void test_everything(Fixture *f, gconstpointer data)
     g_assert_true(env_has(&cmd, "vblank_mode=0"));
 }
 
+/* run --verbose: the plugin logs the host libraries it loads, once, after
+ * the libraries. */
+static void test_plugin_verbose(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(LoRunSettings) s = settings("{}");
+    const char *environ[] = {NULL};
+    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/l.so", f->guestlibs, NULL,
+                         "/g/game", NULL,      s,         environ,      TRUE};
+    g_auto(LoCommand) cmd = {0};
+    g_autoptr(GError) error = NULL;
+    g_assert_true(lo_command_build(&in, &cmd, &error));
+    g_autofree char *line = joined(cmd.argv);
+    g_assert_nonnull(strstr(line, " -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,verbose=on "));
+}
+
 static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
 {
     (void)data;
     g_autoptr(LoRunSettings) s =
         settings("{\"thunks\": {\"sdl2\": false, \"gl\": false, \"vulkan\": false}}");
     const char *environ[] = {"LD_PRELOAD=user.so", NULL};
-    LoCommandInput in = {"/q/qemu", NULL, NULL, NULL, NULL, "/g/game", NULL, s, environ};
+    LoCommandInput in = {"/q/qemu", NULL, NULL, NULL, NULL, "/g/game", NULL, s, environ, FALSE};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -157,7 +173,7 @@ static void test_missing_guest_folder(Fixture *f, gconstpointer data)
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
     LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/l.so", f->guestlibs, NULL,
-                         "/g",      NULL,      s,         environ};
+                         "/g",      NULL,      s,         environ,      FALSE};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_false(lo_command_build(&in, &cmd, &error));
@@ -171,8 +187,9 @@ static void test_paths_qemu_cannot_carry(Fixture *f, gconstpointer data)
     (void)data;
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/with space.so", f->guestlibs, NULL, "/g", NULL,
-                         s,         environ};
+    LoCommandInput in = {
+        "/q/qemu", "/p/p.so", "/p/with space.so", f->guestlibs, NULL, "/g", NULL, s,
+        environ,   FALSE};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_false(lo_command_build(&in, &cmd, &error));
@@ -182,7 +199,8 @@ static void test_paths_qemu_cannot_carry(Fixture *f, gconstpointer data)
         g_autofree char *d = g_build_filename(comma, lo_thunk_names[i], NULL);
         g_mkdir_with_parents(d, 0755);
     }
-    LoCommandInput in2 = {"/q/qemu", "/p/p.so", "/p/l.so", comma, NULL, "/g", NULL, s, environ};
+    LoCommandInput in2 = {"/q/qemu", "/p/p.so", "/p/l.so", comma,   NULL,
+                          "/g",      NULL,      s,         environ, FALSE};
     g_auto(LoCommand) cmd2 = {0};
     g_clear_error(&error);
     g_assert_false(lo_command_build(&in2, &cmd2, &error));
@@ -220,6 +238,7 @@ int main(int argc, char **argv)
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
     ADD("/cmdline/defaults", test_defaults);
     ADD("/cmdline/everything", test_everything);
+    ADD("/cmdline/plugin-verbose", test_plugin_verbose);
     ADD("/cmdline/no-thunks-is-plain-qemu", test_no_thunks_is_plain_qemu);
     ADD("/cmdline/missing-guest-folder", test_missing_guest_folder);
     ADD("/cmdline/paths-qemu-cannot-carry", test_paths_qemu_cannot_carry);
