@@ -101,12 +101,23 @@ as_root() {
     fi
 }
 
+# The patches for this host, in order: patches/series, then
+# patches/series.<host> when the host needs more (series.aarch64: what only a
+# host whose pages can be larger than the guest's runs).
+patch_list() {
+    cat "$patch_dir/series"
+    if [ -f "$patch_dir/series.$host_arch" ]; then cat "$patch_dir/series.$host_arch"; fi
+}
+
 # The patch series' identity: the patches themselves, their order and how we
 # configure. Any change to these gives a new cache key.
 series_hash() {
     {
+        # (Written as it was before per-host series existed, so a host
+        # without one keeps its key.)
         cat "$patch_dir/series"
-        while read -r p; do cat "$patch_dir/$p"; done <"$patch_dir/series"
+        if [ -f "$patch_dir/series.$host_arch" ]; then cat "$patch_dir/series.$host_arch"; fi
+        while read -r p; do cat "$patch_dir/$p"; done < <(patch_list)
         printf '%s\n' "${CONFIGURE_FLAGS[@]}"
         # Only a cross build adds flags: the native key is unchanged by them.
         [ ${#cross_flags[@]} -eq 0 ] || printf '%s\n' "${cross_flags[@]}"
@@ -303,7 +314,7 @@ while read -r p; do
             "the source differs from the one the series was written against" \
             "rebase packaging/qemu/patches onto $version (or pin LORELEI_QEMU_VERSION=$PINNED_VERSION)"
     fi
-done <"$patch_dir/series"
+done < <(patch_list)
 
 log "configuring (${CONFIGURE_FLAGS[*]} ${cross_flags[*]})"
 mkdir -p "$work/build"

@@ -31,7 +31,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from lorelei import TIME_SCALE, Checks, elf_machine, end_process, from_args  # noqa: E402
+from lorelei import (TIME_SCALE, Checks, elf_machine, end_process, from_args,  # noqa: E402
+                     require_host_gl)
 from xvfb import Xvfb, wait_for_drawing  # noqa: E402
 
 TESTGL2 = "/usr/libexec/installed-tests/SDL2/testgl2"
@@ -141,7 +142,10 @@ def main():
     ap.add_argument("--page-size", type=int, default=0)
     ap.add_argument("--sysroot", required=True, help="the x86_64 sysroot registered as 'lane'")
     ap.add_argument("--out-dir", default=tempfile.gettempdir())
+    ap.add_argument("--host-gl-probe", default="")
     a = ap.parse_args()
+    # doctor's host OpenGL check and testgl2 both need the host's GL.
+    require_host_gl(a)
     os.makedirs(a.out_dir, exist_ok=True)
     {"doctor": case_doctor, "run": case_run}[a.case](a)
     c.finish()

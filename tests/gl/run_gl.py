@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from lorelei import TIME_SCALE, Checks, add_common_args, from_args  # noqa: E402
+from lorelei import TIME_SCALE, Checks, add_common_args, from_args, require_host_gl  # noqa: E402
 from xvfb import DISPLAY_OPEN_FAILURE, Xvfb, run_x_program  # noqa: E402
 
 c = Checks()
@@ -354,6 +354,8 @@ def main():
     a = ap.parse_args()
     if a.out_dir:
         os.makedirs(a.out_dir, exist_ok=True)
+    if a.case != "coverage":
+        require_host_gl(a)
     CASES[a.case](a)
     c.finish()
 

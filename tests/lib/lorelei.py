@@ -153,6 +153,31 @@ def run(cmd, env=None, timeout=120, **kw):
     return p
 
 
+SKIP = 77  # meson: the test was skipped
+
+
+def require_host_gl(a):
+    """With --host-gl-probe: runs that program (the host's own OpenGL, no
+    qemu-lorelei) first; when it fails, this test cannot judge qemu-lorelei
+    and exits as skipped, saying why."""
+    if not getattr(a, "host_gl_probe", ""):
+        return
+    print("$ " + a.host_gl_probe, flush=True)
+    try:
+        p = subprocess.run([a.host_gl_probe], capture_output=True, text=True, errors="replace",
+                           timeout=120 * TIME_SCALE)
+        status, output = p.returncode, p.stdout + p.stderr
+    except subprocess.TimeoutExpired:
+        status, output = "timeout", ""
+    print(output.rstrip() + f"\n--- exit status {status}", flush=True)
+    if status != 0:
+        page = os.environ.get("QEMU_PAGESIZE", "the default")
+        print(f"skipped: the host's own OpenGL fails here without qemu-lorelei (the probe above, "
+              f"status {status}, with {page}-byte pages under this emulator), so a Lorelei run "
+              "forwarding GL to it cannot be judged; docs/aarch64.md says why")
+        sys.exit(SKIP)
+
+
 def add_common_args(ap):
     ap.add_argument("--qemu", required=True)
     ap.add_argument("--plugin", required=True)
@@ -163,6 +188,9 @@ def add_common_args(ap):
     ap.add_argument("--page-size", type=int, default=0,
                     help="with --host-arch: check the plugin ran with this host page size")
     ap.add_argument("--sysroot", default="", help="x86_64 sysroot for QEMU's -L")
+    ap.add_argument("--host-gl-probe", default="",
+                    help="a host program using the host's OpenGL; the test is skipped when it "
+                         "fails (require_host_gl)")
 
 
 def from_args(a):

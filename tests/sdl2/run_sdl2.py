@@ -13,7 +13,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from lorelei import TIME_SCALE, Checks, add_common_args, end_process, from_args, run  # noqa: E402
+from lorelei import (TIME_SCALE, Checks, add_common_args, end_process, from_args,  # noqa: E402
+                     require_host_gl, run)
 from xvfb import Xvfb, run_x_program, wait_for_drawing  # noqa: E402
 
 SDL_TESTS = "/usr/libexec/installed-tests/SDL2"
@@ -375,6 +376,8 @@ def main():
     ap.add_argument("--only", action="append", default=[],
                     help="programs: / gl-programs: run only this program (repeatable)")
     a = ap.parse_args()
+    if a.case == "gl-programs":
+        require_host_gl(a)
     tmp = a.tmp or os.path.join(os.getcwd(), "tests", "sdl2-out")
     os.makedirs(tmp, exist_ok=True)
     {"coverage": lambda: case_coverage(a), "programs": lambda: case_programs(a),
