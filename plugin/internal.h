@@ -28,6 +28,17 @@
  * wait, so QEMU delivers a pending guest signal and re-issues the syscall. */
 #define LORELEI_RESTART_SYSCALL (-512)
 
+/* The host architecture the plugin was compiled for (its verbose log says it). */
+#if defined(__x86_64__)
+#define LORELEI_HOST_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define LORELEI_HOST_ARCH "aarch64"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define LORELEI_HOST_ARCH "riscv64"
+#else
+#define LORELEI_HOST_ARCH "an unknown architecture"
+#endif
+
 struct lorelei_options {
     bool verbose;
     size_t coro_stack_size; /* bytes, without the guard page */
