@@ -521,6 +521,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose,
          "Explain every choice (profile, sysroot, parts, environment) on stderr, and have the "
          "plugin log the host libraries it loads",
+         NULL},
         {"gdb", 0, 0, G_OPTION_ARG_FILENAME, &o.gdb,
          "Start the game stopped, waiting for gdb on the Unix socket SOCKET (gdb: target remote "
          "SOCKET); QEMU_GDB from the environment is ignored",

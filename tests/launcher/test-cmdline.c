@@ -156,8 +156,14 @@ static void test_plugin_verbose(Fixture *f, gconstpointer data)
     (void)data;
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/l.so", f->guestlibs, NULL,
-                         "/g/game", NULL,      s,         environ,      TRUE};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/p.so",
+                         .preload = "/p/l.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "/g/game",
+                         .settings = s,
+                         .environ = environ,
+                         .plugin_verbose = TRUE};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
