@@ -135,7 +135,8 @@ static GByteArray *fetch(const char *url, gsize limit, const char *what, const L
         return body;
     }
     /* curl gives up a little before our clock says the time is over. */
-    if (local->code == LO_EXIT_DOWNLOAD && (g_get_monotonic_time() - started) / 1000 + 100 >= left) {
+    if (local->code == LO_EXIT_DOWNLOAD &&
+        (g_get_monotonic_time() - started) / 1000 + 100 >= left) {
         g_autofree char *shown = lo_printable(url, 200);
         set_timed_out(error, o);
         g_prefix_error(error, "%s (%s): ", what, shown);
@@ -328,7 +329,8 @@ gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *o, LoSy
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     lo_clean_stale_temps(parent);
-    g_autofree char *tmp = lo_mkdtemp_beside(dest, error);
+    int tmp_lock = -1;
+    g_autofree char *tmp = lo_mkdtemp_beside(dest, &tmp_lock, error);
     gboolean ok = tmp != NULL;
     lo_interrupt_begin();
     if (ok) {
@@ -351,6 +353,9 @@ gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *o, LoSy
         lo_error_note(error, "nothing was changed: the previous community profiles are intact");
     }
     lo_interrupt_end();
+    if (tmp_lock >= 0) {
+        close(tmp_lock);
+    }
     curl_global_cleanup();
     close(lock);
     return ok;
