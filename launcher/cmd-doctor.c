@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "elf-check.h"
 #include "errors.h"
+#include "fsutil.h"
 #include "host-probe.h"
 #include "host-vm.h"
 #include "json-util.h"
@@ -418,6 +419,28 @@ static void check_sysroots(Report *rep)
     }
 }
 
+/* Temporary folders of sysroots no running command holds: a killed or
+ * interrupted remove can leave gigabytes there, out of sight of the list. */
+static void check_sysroot_leftovers(Report *rep)
+{
+    g_autoptr(GPtrArray) left = lo_sysroot_leftovers();
+    if (left->len == 0) {
+        return;
+    }
+    g_autoptr(GString) detail = g_string_new(NULL);
+    g_autoptr(GString) fix = g_string_new("the next sysroot create, import or remove deletes "
+                                          "them; or now: rm -rf --");
+    for (guint i = 0; i < left->len; i++) {
+        g_autofree char *size = lo_human_size(lo_tree_size(left->pdata[i]));
+        g_autofree char *quoted = lo_shell_quote(left->pdata[i]);
+        g_string_append_printf(detail, "%s%s (%s)", i ? ", " : "", (const char *)left->pdata[i],
+                               size);
+        g_string_append_printf(fix, " %s", quoted);
+    }
+    add(rep, "sysroot leftovers", CHECK_WARN, fix->str,
+        "%s: left by an interrupted or killed sysroot command", detail->str);
+}
+
 static void check_profiles(Report *rep)
 {
     g_autoptr(GError) error = NULL;
@@ -524,6 +547,7 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
     }
     check_host(&rep);
     check_sysroots(&rep);
+    check_sysroot_leftovers(&rep);
     check_profiles(&rep);
     print_report(&rep, json);
     int failed = 0;

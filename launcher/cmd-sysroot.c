@@ -4,7 +4,8 @@
  * A sysroot is made in a temporary folder beside its final place and renamed
  * into place only when complete, so an interrupted or failed import leaves
  * nothing behind (Ctrl-C removes the temporary folder; one left by a killed
- * process is removed by the next create or import).
+ * process is removed by the next create, import or remove, and list shows it
+ * until then). Import and remove lock the sysroot: a second one waits.
  */
 #include "cmd-sysroot-debian.h"
 #include "commands.h"
@@ -200,6 +201,11 @@ static gboolean clone_at(int from_fd, int to_fd, const char *top, int depth, GEr
     for (guint i = 0; i < names->len; i++) {
         const char *name = names->pdata[i];
         struct stat st;
+        /* A sysroot can hold a million files: Ctrl-C must not wait for all. */
+        if (lo_interrupted()) {
+            lo_set_interrupted_error(error, "nothing was imported");
+            return FALSE;
+        }
         /* The metadata is written afresh for the new copy. */
         if (depth > 128 || (depth == 0 && strcmp(name, LO_SYSROOT_META) == 0) ||
             fstatat(from_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -466,6 +472,78 @@ gboolean lo_cmd_sysroot_create(int argc, char **argv, GError **error)
     return ok;
 }
 
+/* `sysroot import FILE NAME` and `sysroot import FOLDER`: a path where the
+ * sysroot's name goes. Said as such, rather than "sysroot 'x.deb' does not
+ * exist" with the advice to create it. */
+static gboolean import_names_a_sysroot(int argc, char **argv, GError **error)
+{
+    g_autofree char *path = lo_sysroot_name_check(argv[1], NULL) ? lo_sysroot_path(argv[1]) : NULL;
+    struct stat st;
+    if ((path != NULL && g_file_test(path, G_FILE_TEST_IS_DIR)) || stat(argv[1], &st) != 0) {
+        return TRUE;
+    }
+    g_autofree char *shown = lo_printable(argv[1], 200);
+    const char *kind = S_ISDIR(st.st_mode) ? "a folder" : "a file";
+    for (int i = 2; i < argc; i++) {
+        g_autofree char *named =
+            lo_sysroot_name_check(argv[i], NULL) ? lo_sysroot_path(argv[i]) : NULL;
+        if (named == NULL || !g_file_test(named, G_FILE_TEST_IS_DIR)) {
+            continue;
+        }
+        g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+        for (int j = 1; j < argc; j++) {
+            if (j != i) {
+                g_ptr_array_add(files, lo_shell_quote(argv[j]));
+            }
+        }
+        g_ptr_array_add(files, NULL);
+        g_autofree char *joined = g_strjoinv(" ", (char **)files->pdata);
+        g_set_error(error, LO_ERROR, LO_EXIT_USAGE,
+                    "%s is %s, not a sysroot name: the sysroot name comes first, then the "
+                    "archives",
+                    shown, kind);
+        lo_error_fix(error, "qemu-lorelei sysroot import %s %s", argv[i], joined);
+        return FALSE;
+    }
+    g_set_error(error, LO_ERROR, LO_EXIT_USAGE, "%s is %s, not a sysroot name", shown, kind);
+    lo_error_fix(error,
+                 "qemu-lorelei sysroot import NAME FILE… adds tar archives or .deb packages to "
+                 "the sysroot NAME (qemu-lorelei sysroot list shows the names)%s",
+                 S_ISDIR(st.st_mode) ? "; a folder holding a root file system becomes a sysroot "
+                                       "with qemu-lorelei sysroot create NAME --from-dir FOLDER"
+                                     : "");
+    return FALSE;
+}
+
+/* An archive to import must exist and not be a folder (a FIFO is fine:
+ * extraction reads it once, as create does). */
+static gboolean import_source_usable(const char *name, const char *path, GError **error)
+{
+    struct stat st;
+    g_autofree char *shown = lo_printable(path, 200);
+    if (stat(path, &st) != 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s: no such file", shown);
+        lo_error_fix(error, "give tar archives or .deb packages");
+        lo_error_fix_sandbox_path(error, path, FALSE);
+        return FALSE;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        g_autofree char *quoted = lo_shell_quote(path);
+        g_set_error(error, LO_ERROR, LO_EXIT_USAGE,
+                    "%s is a folder: import adds tar archives or .deb packages, not folders",
+                    shown);
+        lo_error_fix(error,
+                     "for a folder of .deb packages: qemu-lorelei sysroot import %s %s/*.deb", name,
+                     quoted);
+        lo_error_fix(error,
+                     "for a folder holding a root file system: make a sysroot of it with "
+                     "qemu-lorelei sysroot create NEWNAME --from-dir %s",
+                     quoted);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error)
 {
     Sources s = {.max_bytes = LO_EXTRACT_DEFAULT_MAX_BYTES};
@@ -479,7 +557,9 @@ gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error)
         "NAME FILE…",
         "Add tar archives or .deb packages (the game's extra libraries) to the existing sysroot\n"
         "NAME. The new files are added to a copy that replaces the sysroot in one step when\n"
-        "complete; a failed or interrupted import leaves the sysroot as it was.",
+        "complete; a failed or interrupted import (a full disk, Ctrl-C) leaves the sysroot as\n"
+        "it was. The sysroot keeps its creation date; the import is recorded as 'updated'.\n"
+        "A second import into the same sysroot waits for the first, then adds to its result.",
         "Examples:\n"
         "  qemu-lorelei sysroot import debian12 libopenal1_1.19.1-2_amd64.deb\n"
         "  qemu-lorelei sysroot import mygame extra-libs.tar.zst",
@@ -487,24 +567,38 @@ gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error)
     if (!lo_option_parse(ctx, &argc, &argv, error)) {
         return FALSE;
     }
+    if (argc < 2) {
+        lo_usage_error(error, "no sysroot name given");
+        return FALSE;
+    }
+    if (!import_names_a_sysroot(argc, argv, error)) {
+        return FALSE;
+    }
     if (argc < 3) {
-        lo_usage_error(error, argc < 2 ? "no sysroot name given" : "no archive given");
+        lo_usage_error(error, "no archive given");
         return FALSE;
     }
     if (max_size != NULL && !parse_size(max_size, &s.max_bytes, error)) {
         return FALSE;
     }
-    g_autoptr(LoSysrootInfo) info = lo_sysroot_get(argv[1], error);
-    if (info == NULL) {
+    g_autoptr(LoSysrootInfo) found = lo_sysroot_get(argv[1], error);
+    if (found == NULL) {
         return FALSE;
     }
     for (int i = 2; i < argc; i++) {
-        if (!g_file_test(argv[i], G_FILE_TEST_IS_REGULAR)) {
-            g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s: no such file", argv[i]);
-            lo_error_fix(error, "give tar archives or .deb packages");
-            lo_error_fix_sandbox_path(error, argv[i], FALSE);
+        if (!import_source_usable(argv[1], argv[i], error)) {
             return FALSE;
         }
+    }
+    /* Another import or a remove of this sysroot finishes first: this one
+     * then starts from its result. */
+    lo_autofd int lock = lo_sysroot_lock(argv[1], error);
+    if (lock < 0) {
+        return FALSE;
+    }
+    g_autoptr(LoSysrootInfo) info = lo_sysroot_get(argv[1], error);
+    if (info == NULL) {
+        return FALSE;
     }
     s.archives = argv + 2;
     s.clone_from = info->path;
@@ -520,6 +614,23 @@ gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error)
     return TRUE;
 }
 
+/* Temporary folders no running command holds: a remove or import that was
+ * killed left them, out of sight of the list but not of the disk. */
+static void warn_leftovers(void)
+{
+    g_autoptr(GPtrArray) left = lo_sysroot_leftovers();
+    for (guint i = 0; i < left->len; i++) {
+        const char *path = left->pdata[i];
+        g_autofree char *size = lo_human_size(lo_tree_size(path));
+        g_autofree char *shown = lo_printable(path, -1);
+        g_autofree char *quoted = lo_shell_quote(path);
+        g_printerr("qemu-lorelei: warning: %s (%s) was left by an interrupted or killed sysroot "
+                   "command\n  fix: the next sysroot create, import or remove deletes it; or now: "
+                   "rm -rf -- %s\n",
+                   shown, size, quoted);
+    }
+}
+
 gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error)
 {
     gboolean json = FALSE;
@@ -528,7 +639,10 @@ gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error)
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx =
-        lo_option_context("", "List the sysroots with their size, origin and creation date.",
+        lo_option_context("",
+                          "List the sysroots with their size, origin and creation date (--json:\n"
+                          "also the date of the last import). Temporary folders left by a killed\n"
+                          "or interrupted command are shown on stderr with their size.",
                           "Examples:\n  qemu-lorelei sysroot list\n  qemu-lorelei sysroot list "
                           "--json",
                           entries);
@@ -536,6 +650,7 @@ gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error)
         return FALSE;
     }
     g_autoptr(GPtrArray) all = lo_sysroot_list();
+    warn_leftovers();
     if (json) {
         g_autoptr(cJSON) doc = cJSON_CreateArray();
         for (guint i = 0; i < all->len; i++) {
@@ -550,6 +665,11 @@ gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error)
             }
             cJSON_AddStringToObject(o, "origin", s->origin);
             cJSON_AddStringToObject(o, "created", s->created);
+            if (s->updated != NULL) {
+                cJSON_AddStringToObject(o, "updated", s->updated);
+            } else {
+                cJSON_AddNullToObject(o, "updated");
+            }
             cJSON_AddItemToObject(o, "source",
                                   s->source != NULL ? cJSON_Duplicate(s->source, TRUE)
                                                     : cJSON_CreateNull());
@@ -578,7 +698,10 @@ gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error)
 gboolean lo_cmd_sysroot_remove(int argc, char **argv, GError **error)
 {
     g_autoptr(GOptionContext) ctx =
-        lo_option_context("NAME", "Delete the sysroot NAME and everything in it.",
+        lo_option_context("NAME",
+                          "Delete the sysroot NAME and everything in it. A sysroot with something\n"
+                          "mounted inside is refused (unmount it first). Ctrl-C, once the sysroot\n"
+                          "is out of sight, finishes the removal; a second Ctrl-C stops at once.",
                           "Examples:\n  qemu-lorelei sysroot remove debian12", NULL);
     if (!lo_option_parse(ctx, &argc, &argv, error)) {
         return FALSE;
@@ -587,12 +710,20 @@ gboolean lo_cmd_sysroot_remove(int argc, char **argv, GError **error)
         lo_usage_error(error, argc < 2 ? "no sysroot name given" : "more than one name given");
         return FALSE;
     }
-    g_autoptr(LoSysrootInfo) info = lo_sysroot_get(argv[1], error);
+    g_autoptr(LoSysrootInfo) info = lo_sysroot_get_existing(argv[1], error);
     if (info == NULL) {
         return FALSE;
     }
+    lo_autofd int lock = lo_sysroot_lock(argv[1], error);
+    /* Refused before anything moves: a refused remove leaves it listed. */
+    if (lock < 0 || !lo_sysroot_check_no_mounts(argv[1], info->path, error)) {
+        return FALSE;
+    }
+    g_autofree char *parent = g_path_get_dirname(info->path);
+    lo_clean_stale_temps(parent);
     /* Out of sight first, so no half-deleted sysroot is ever used. */
-    g_autofree char *tmp = lo_mkdtemp_beside(info->path, error);
+    lo_autofd int tmp_lock = -1;
+    g_autofree char *tmp = lo_mkdtemp_beside(info->path, &tmp_lock, error);
     if (tmp == NULL) {
         return FALSE;
     }
@@ -602,7 +733,18 @@ gboolean lo_cmd_sysroot_remove(int argc, char **argv, GError **error)
         rmdir(tmp);
         return FALSE;
     }
-    if (!lo_rm_rf(tmp, error)) {
+    /* The sysroot is gone from sight now: stopping half way would only
+     * leave gigabytes nobody sees, so Ctrl-C finishes the removal (a second
+     * one stops at once; the next sysroot command removes the rest). */
+    g_autofree char *notice = g_strdup_printf(
+        "\nqemu-lorelei: finishing the removal of sysroot '%s', which is no longer usable; "
+        "Ctrl-C again stops at once and leaves the rest to the next sysroot command\n",
+        argv[1]);
+    lo_interrupt_begin();
+    lo_interrupt_set_notice(notice);
+    gboolean ok = lo_rm_rf(tmp, error);
+    lo_interrupt_end();
+    if (!ok) {
         return FALSE;
     }
     printf("removed sysroot '%s'\n", argv[1]);

@@ -148,6 +148,72 @@ static gboolean archive_failed(GError **error, const char *source, struct archiv
     return FALSE;
 }
 
+/* Errors of the disk being written rather than of the archive being read. */
+static gboolean is_disk_error(int err)
+{
+    return err == ENOSPC || err == EDQUOT || err == EFBIG || err == EIO || err == EROFS;
+}
+
+/* Writing entry into the sysroot failed (libarchive's disk writer says so
+ * with ARCHIVE_WARN for a failed write(), which is no warning: the file
+ * would be left short, or full of zeros once its size is set). */
+static gboolean write_failed(GError **error, const char *target, struct archive *disk,
+                             const char *entry)
+{
+    if (lo_interrupted()) {
+        lo_set_interrupted_error(error, "nothing was imported");
+        return FALSE;
+    }
+    int err = archive_errno(disk);
+    g_autofree char *shown = lo_printable(entry != NULL ? entry : "", 200);
+    g_autofree char *folder = g_path_get_dirname(target);
+    g_autofree char *where = lo_printable(folder, 200);
+    const char *why = err > 0 ? g_strerror(err) : archive_error_string(disk);
+    g_autofree char *reason = lo_printable(why != NULL ? why : "unknown error", 200);
+    if (err == ENOSPC || err == EDQUOT) {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
+                    "cannot write %s into the sysroot: %s: the file system holding %s is full%s",
+                    shown, reason, where, err == EDQUOT ? " (your disk quota is used up)" : "");
+        lo_error_fix(error,
+                     "free space there (df -h %s shows how much is left; the sysroot needs at "
+                     "least its source's unpacked size), then run the command again",
+                     where);
+    } else if (err == EFBIG) {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
+                    "cannot write %s into the sysroot: %s: it is larger than the file system "
+                    "holding %s or this process's file size limit allows",
+                    shown, reason, where);
+        lo_error_fix(error, "check `ulimit -f` (it should be unlimited), or put $XDG_DATA_HOME "
+                            "on a file system that takes files this large");
+    } else {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot write %s into the sysroot in %s: %s",
+                    shown, where, reason);
+        lo_error_fix(error,
+                     "check the file system holding %s (dmesg may say more), then run "
+                     "the command again",
+                     where);
+    }
+    return FALSE;
+}
+
+/* For archive_write_header() and _finish_entry(): whether status r means
+ * the entry was not written. Their warnings (a time or mode that could not
+ * be set) are let pass, unless the disk itself failed. */
+static gboolean entry_not_written(int r, struct archive *disk)
+{
+    return r < ARCHIVE_WARN || (r == ARCHIVE_WARN && is_disk_error(archive_errno(disk)));
+}
+
+/* A failed header or finish: the disk's fault or the archive's. */
+static gboolean entry_failed(GError **error, const char *source, const char *target,
+                             struct archive *disk, const char *entry, const char *what)
+{
+    if (is_disk_error(archive_errno(disk))) {
+        return write_failed(error, target, disk, entry);
+    }
+    return archive_failed(error, source, disk, what);
+}
+
 static gboolean too_big(GError **error, const char *source, guint64 limit)
 {
     g_autofree char *where = lo_printable(source, 120);
@@ -338,7 +404,7 @@ static void show_progress(Job *j, const char *item)
     lo_progress_update(j->x->progress, j->x->progress_base + MAX(done, 0), item);
 }
 
-static gboolean copy_data(Job *j, GError **error)
+static gboolean copy_data(Job *j, const char *entry, GError **error)
 {
     const void *buf;
     size_t size;
@@ -359,8 +425,13 @@ static gboolean copy_data(Job *j, GError **error)
         if (j->x->bytes > j->x->max_bytes) {
             return too_big(error, j->source, j->x->max_bytes);
         }
-        if (archive_write_data_block(j->disk, buf, size, offset) < ARCHIVE_WARN) {
-            return archive_failed(error, j->source, j->disk, "cannot write");
+        int w = archive_write_data_block(j->disk, buf, size, offset);
+        if (w != ARCHIVE_OK) {
+            /* Its warning with an errno is a failed write(); without one,
+             * more data than the entry's header announced. */
+            return w < ARCHIVE_WARN || archive_errno(j->disk) != 0
+                       ? write_failed(error, j->x->target, j->disk, entry)
+                       : archive_failed(error, j->source, j->disk, "cannot write");
         }
         show_progress(j, NULL);
     }
@@ -394,17 +465,18 @@ static gboolean extract_entries(Job *j, gpointer unused, GError **error)
         if (skip) {
             continue;
         }
-        show_progress(j, archive_entry_pathname(e));
-        if (archive_write_header(j->disk, e) < ARCHIVE_WARN) {
-            ok = archive_failed(error, j->source, j->disk, "cannot extract");
+        const char *entry = archive_entry_pathname(e);
+        show_progress(j, entry);
+        if (entry_not_written(archive_write_header(j->disk, e), j->disk)) {
+            ok = entry_failed(error, j->source, j->x->target, j->disk, entry, "cannot extract");
             break;
         }
         if (archive_entry_filetype(e) == AE_IFREG && archive_entry_hardlink(e) == NULL &&
             archive_entry_size(e) > 0) {
-            ok = copy_data(j, error);
+            ok = copy_data(j, entry, error);
         }
-        if (ok && archive_write_finish_entry(j->disk) < ARCHIVE_WARN) {
-            ok = archive_failed(error, j->source, j->disk, "cannot extract");
+        if (ok && entry_not_written(archive_write_finish_entry(j->disk), j->disk)) {
+            ok = entry_failed(error, j->source, j->x->target, j->disk, entry, "cannot extract");
         }
     }
     archive_entry_free(e);
@@ -431,7 +503,7 @@ static gboolean extract_in_target(Job *j, gboolean (*body)(Job *j, gpointer data
     gboolean ok = body(j, data, error);
     /* close applies the deferred folder permissions and times. */
     if (archive_write_close(j->disk) != ARCHIVE_OK && ok) {
-        ok = archive_failed(error, j->source, j->disk, "cannot finish writing");
+        ok = entry_failed(error, j->source, j->x->target, j->disk, NULL, "cannot finish writing");
     }
     archive_write_free(j->disk);
     j->disk = NULL;
@@ -757,9 +829,10 @@ static gboolean copy_one(Job *j, struct archive_entry *e, int fd, GError **error
     if (skip) {
         return TRUE;
     }
-    show_progress(j, archive_entry_pathname(e));
-    if (archive_write_header(j->disk, e) < ARCHIVE_WARN) {
-        return archive_failed(error, j->source, j->disk, "cannot copy");
+    const char *entry = archive_entry_pathname(e);
+    show_progress(j, entry);
+    if (entry_not_written(archive_write_header(j->disk, e), j->disk)) {
+        return entry_failed(error, j->source, j->x->target, j->disk, entry, "cannot copy");
     }
     char buf[65536];
     while (fd >= 0 && archive_entry_filetype(e) == AE_IFREG) {
@@ -784,12 +857,12 @@ static gboolean copy_one(Job *j, struct archive_entry *e, int fd, GError **error
             return too_big(error, j->source, j->x->max_bytes);
         }
         if (archive_write_data(j->disk, buf, n) < 0) {
-            return archive_failed(error, j->source, j->disk, "cannot copy");
+            return write_failed(error, j->x->target, j->disk, entry);
         }
         show_progress(j, NULL);
     }
-    if (archive_write_finish_entry(j->disk) < ARCHIVE_WARN) {
-        return archive_failed(error, j->source, j->disk, "cannot copy");
+    if (entry_not_written(archive_write_finish_entry(j->disk), j->disk)) {
+        return entry_failed(error, j->source, j->x->target, j->disk, entry, "cannot copy");
     }
     return TRUE;
 }

@@ -1,6 +1,7 @@
 #include "fsutil.h"
 
 #include "errors.h"
+#include "mountinfo.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -10,8 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Set by the signal handler of lo_interrupt_begin(). */
+static volatile sig_atomic_t interrupted;
 
 static gboolean fail_errno(GError **error, int err, const char *what, const char *path)
 {
@@ -93,6 +98,18 @@ gboolean lo_rm_rf(const char *path, GError **error)
     if (lstat(path, &st) != 0) {
         return errno == ENOENT ? TRUE : fail_errno(error, errno, "inspect", path);
     }
+    /* st_dev finds another file system inside, but a bind mount of this
+     * one has the same st_dev: the mount table sees both. */
+    g_autoptr(GPtrArray) mounts = S_ISDIR(st.st_mode) ? lo_mounts_under(path) : NULL;
+    if (mounts != NULL && mounts->len > 0) {
+        const char *point = mounts->pdata[0];
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
+                    "not removing %s: %s is mounted inside it, and removing would delete the "
+                    "files of what is mounted there",
+                    path, point);
+        lo_error_fix(error, "unmount it first: umount %s", point);
+        return FALSE;
+    }
     g_autofree char *parent = g_path_get_dirname(path);
     g_autofree char *base = g_path_get_basename(path);
     int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -104,38 +121,171 @@ gboolean lo_rm_rf(const char *path, GError **error)
     return r == 0;
 }
 
-char *lo_mkdtemp_beside(const char *target, GError **error)
+/* Locks the folder at path without waiting; -1 when another holds it
+ * (errno EWOULDBLOCK) or it cannot be opened. */
+static int try_lock_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/* Whether fd is still the folder at path (not removed or replaced meanwhile). */
+static gboolean still_at(int fd, const char *path)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
+char *lo_mkdtemp_beside(const char *target, int *lock_fd, GError **error)
 {
     g_autofree char *parent = g_path_get_dirname(target);
     g_autofree char *base = g_path_get_basename(target);
-    char *path = g_strdup_printf("%s/.%s.tmp-%ld-XXXXXX", parent, base, (long)getpid());
-    if (g_mkdtemp(path) == NULL) {
-        int saved = errno;
+    *lock_fd = -1;
+    /* A cleaner may lock and remove the new folder before this process has
+     * locked it: then it is gone (or locked), and another name is tried. */
+    for (int attempt = 0; attempt < 10; attempt++) {
+        char *path = g_strdup_printf("%s/.%s.tmp-%ld-XXXXXX", parent, base, (long)getpid());
+        if (g_mkdtemp(path) == NULL) {
+            int saved = errno;
+            g_free(path);
+            fail_errno(error, saved, "create a temporary folder in", parent);
+            return NULL;
+        }
+        int fd = try_lock_dir(path);
+        if (fd >= 0 && still_at(fd, path)) {
+            *lock_fd = fd;
+            return path;
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
         g_free(path);
-        fail_errno(error, saved, "create a temporary folder in", parent);
-        return NULL;
     }
-    return path;
+    g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
+                "cannot create a temporary folder in %s: each new one was removed at once", parent);
+    return NULL;
+}
+
+/* Whether name is one lo_mkdtemp_beside() makes: .BASE.tmp-PID-XXXXXX. */
+static gboolean is_temp_name(const char *name)
+{
+    const char *tag = NULL;
+    for (const char *p = strstr(name, ".tmp-"); p != NULL; p = strstr(p + 1, ".tmp-")) {
+        tag = p; /* the last one: BASE may contain ".tmp-" itself */
+    }
+    if (name[0] != '.' || tag == NULL || tag == name) {
+        return FALSE;
+    }
+    char *end = NULL;
+    long pid = strtol(tag + 5, &end, 10);
+    return pid > 0 && end != NULL && end[0] == '-' && strlen(end + 1) == 6;
+}
+
+/* Calls fn on each temporary folder in dir whose lock could be taken, while
+ * holding it. */
+static void each_stale_temp(const char *dir, void (*fn)(const char *path, gpointer data),
+                            gpointer data)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+        if (is_temp_name(name)) {
+            g_ptr_array_add(names, g_strdup(name));
+        }
+    }
+    g_ptr_array_sort(names, lo_compare_strings);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
+        /* The lock, not the PID in the name: a process in another PID
+         * namespace has a PID that means nothing (or another process) here. */
+        int fd = try_lock_dir(path);
+        if (fd < 0) {
+            continue;
+        }
+        if (still_at(fd, path)) {
+            fn(path, data);
+        }
+        close(fd);
+    }
+}
+
+static void add_path(const char *path, gpointer data)
+{
+    g_ptr_array_add(data, g_strdup(path));
+}
+
+GPtrArray *lo_stale_temps(const char *dir)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    each_stale_temp(dir, add_path, out);
+    return out;
+}
+
+static void remove_path(const char *path, gpointer data)
+{
+    (void)data;
+    lo_rm_rf(path, NULL);
 }
 
 void lo_clean_stale_temps(const char *dir)
 {
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-        const char *tag = name[0] == '.' ? strstr(name, ".tmp-") : NULL;
-        if (tag == NULL) {
-            continue;
+    each_stale_temp(dir, remove_path, NULL);
+}
+
+int lo_lock_dir(const char *path, const char *waiting_note, GError **error)
+{
+    gboolean noted = FALSE;
+    for (;;) {
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            int saved = errno;
+            fail_errno(error, saved, "open", path);
+            errno = saved;
+            return -1;
         }
-        char *end = NULL;
-        long pid = strtol(tag + 5, &end, 10);
-        if (pid <= 0 || end == NULL || *end != '-' || pid == getpid()) {
-            continue;
+        int r = flock(fd, LOCK_EX | LOCK_NB);
+        if (r != 0 && errno == EWOULDBLOCK) {
+            if (waiting_note != NULL && !noted) {
+                g_autofree char *shown = lo_printable(waiting_note, -1);
+                g_printerr("qemu-lorelei: %s\n", shown);
+                noted = TRUE;
+            }
+            /* Ctrl-C ends the wait: the handler has no SA_RESTART. */
+            lo_interrupt_begin();
+            while ((r = flock(fd, LOCK_EX)) != 0 && errno == EINTR && !lo_interrupted()) {
+            }
+            gboolean interrupted = lo_interrupted();
+            lo_interrupt_end();
+            if (interrupted) {
+                close(fd);
+                lo_set_interrupted_error(error, "nothing was changed");
+                errno = EINTR;
+                return -1;
+            }
         }
-        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-            g_autofree char *path = g_build_filename(dir, name, NULL);
-            lo_rm_rf(path, NULL);
+        if (r != 0) {
+            int saved = errno;
+            close(fd);
+            fail_errno(error, saved, "lock", path);
+            errno = saved;
+            return -1;
         }
+        if (still_at(fd, path)) {
+            return fd;
+        }
+        /* Replaced (an import swapped in its copy) or removed meanwhile. */
+        close(fd);
     }
 }
 
@@ -170,7 +320,7 @@ gboolean lo_replace_dir(const char *new_dir, const char *target, GError **error)
 static guint64 size_at(int dirfd, const char *name, int depth)
 {
     struct stat st;
-    if (depth > 256 || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (depth > 256 || interrupted || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         return 0;
     }
     if (S_ISREG(st.st_mode)) {
@@ -211,14 +361,25 @@ gboolean lo_sync_tree(const char *path, GError **error)
     return ok;
 }
 
-static volatile sig_atomic_t interrupted;
 /* Nested begin/end pairs: only the outermost installs and restores. */
 static int interrupt_depth;
+static const char *volatile interrupt_notice;
 
 static void on_signal(int sig)
 {
     (void)sig;
+    const char *notice = interrupt_notice;
+    if (!interrupted && notice != NULL) {
+        /* write() is async-signal-safe; the result does not matter. */
+        ssize_t n = write(STDERR_FILENO, notice, strlen(notice));
+        (void)n;
+    }
     interrupted = 1;
+}
+
+void lo_interrupt_set_notice(const char *text)
+{
+    interrupt_notice = text;
 }
 
 void lo_interrupt_begin(void)
@@ -243,6 +404,7 @@ void lo_interrupt_end(void)
     if (--interrupt_depth > 0) {
         return;
     }
+    interrupt_notice = NULL;
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);

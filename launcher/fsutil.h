@@ -9,15 +9,30 @@
 
 /* Removes a tree without ever following a symbolic link or leaving its file
  * system; makes read-only directories writable as it goes. A missing path
- * is not an error. */
+ * is not an error. A tree with anything mounted inside (a bind mount of the
+ * same file system included) is refused before anything is removed. */
 gboolean lo_rm_rf(const char *path, GError **error);
 
-/* Creates PARENT/.BASENAME.tmp-PID-XXXXXX beside target (PARENT must exist). */
-char *lo_mkdtemp_beside(const char *target, GError **error);
+/* Creates PARENT/.BASENAME.tmp-PID-XXXXXX beside target (PARENT must exist)
+ * and holds an flock on it through *lock_fd until the caller closes that
+ * (after renaming or removing the folder). The lock, not the PID, tells a
+ * temporary folder in use from a leftover: a qemu-lorelei in another PID
+ * namespace (a second Flatpak instance) shares the folder but not the PIDs. */
+char *lo_mkdtemp_beside(const char *target, int *lock_fd, GError **error);
 
-/* Removes the temporary directories lo_mkdtemp_beside() made in dir whose
- * process is gone (killed before it could clean up). */
+/* The temporary folders lo_mkdtemp_beside() made in dir that no process
+ * holds any more (left by a killed or interrupted command), sorted. */
+GPtrArray *lo_stale_temps(const char *dir);
+
+/* Removes them, each while holding its lock. */
 void lo_clean_stale_temps(const char *dir);
+
+/* Takes an exclusive flock on the folder at path, waiting for another
+ * process that holds it (printing waiting_note once first, if not NULL;
+ * Ctrl-C stops the wait: LO_EXIT_INTERRUPTED). Returns the locked
+ * descriptor, or -1 with error (errno ENOENT when path is gone). When the
+ * folder was replaced at path while waiting, the new one is locked. */
+int lo_lock_dir(const char *path, const char *waiting_note, GError **error);
 
 /* Renames new_dir to target, which must not exist yet (LO_EXIT_EXISTS). */
 gboolean lo_rename_new(const char *new_dir, const char *target, GError **error);
@@ -43,5 +58,9 @@ gboolean lo_sync_tree(const char *path, GError **error);
 void lo_interrupt_begin(void);
 void lo_interrupt_end(void);
 gboolean lo_interrupted(void);
+/* Text the signal handler writes to stderr when the first signal arrives
+ * (NULL: none), until lo_interrupt_end(); kept by reference. For work that
+ * goes on after Ctrl-C, so the user knows why it did not stop. */
+void lo_interrupt_set_notice(const char *text);
 /* Sets the LO_EXIT_INTERRUPTED error. */
 void lo_set_interrupted_error(GError **error, const char *what_was_undone);

@@ -329,7 +329,8 @@ gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *o, LoSy
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     lo_clean_stale_temps(parent);
-    g_autofree char *tmp = lo_mkdtemp_beside(dest, error);
+    int tmp_lock = -1;
+    g_autofree char *tmp = lo_mkdtemp_beside(dest, &tmp_lock, error);
     gboolean ok = tmp != NULL;
     lo_interrupt_begin();
     if (ok) {
@@ -352,6 +353,9 @@ gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *o, LoSy
         lo_error_note(error, "nothing was changed: the previous community profiles are intact");
     }
     lo_interrupt_end();
+    if (tmp_lock >= 0) {
+        close(tmp_lock);
+    }
     curl_global_cleanup();
     close(lock);
     return ok;

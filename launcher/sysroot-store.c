@@ -7,6 +7,7 @@
 #include "extract.h"
 #include "fsutil.h"
 #include "json-util.h"
+#include "mountinfo.h"
 #include "paths.h"
 #include "profile-rules.h"
 #include "util.h"
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void lo_sysroot_info_free(LoSysrootInfo *info)
 {
@@ -24,6 +26,7 @@ void lo_sysroot_info_free(LoSysrootInfo *info)
     g_free(info->path);
     g_free(info->origin);
     g_free(info->created);
+    g_free(info->updated);
     cJSON_Delete(info->source);
     g_free(info);
 }
@@ -88,9 +91,11 @@ static LoSysrootInfo *read_info(const char *name, const char *path)
     }
     const char *origin = lo_json_string(doc, "origin");
     const char *created = lo_json_string(doc, "created");
+    const char *updated = lo_json_string(doc, "updated");
     const cJSON *size = cJSON_GetObjectItemCaseSensitive(doc, "size");
     info->origin = origin != NULL ? lo_printable(origin, 200) : g_strdup("unknown");
     info->created = created != NULL ? lo_printable(created, 40) : g_strdup("unknown");
+    info->updated = updated != NULL ? lo_printable(updated, 40) : NULL;
     info->size_known = cJSON_IsNumber(size) && size->valuedouble >= 0;
     info->size = info->size_known ? (guint64)size->valuedouble : 0;
     cJSON *source = cJSON_GetObjectItemCaseSensitive(doc, "source");
@@ -126,7 +131,18 @@ GPtrArray *lo_sysroot_list(void)
     return out;
 }
 
-LoSysrootInfo *lo_sysroot_get(const char *name, GError **error)
+/* The names of the sysroots there are, NULL-terminated (pointers into all). */
+static GPtrArray *names_of(GPtrArray *all)
+{
+    GPtrArray *names = g_ptr_array_new();
+    for (guint i = 0; i < all->len; i++) {
+        g_ptr_array_add(names, ((LoSysrootInfo *)all->pdata[i])->name);
+    }
+    g_ptr_array_add(names, NULL);
+    return names;
+}
+
+static LoSysrootInfo *get(const char *name, gboolean suggest_create, GError **error)
 {
     if (!lo_sysroot_name_check(name, error)) {
         return NULL;
@@ -139,27 +155,92 @@ LoSysrootInfo *lo_sysroot_get(const char *name, GError **error)
     g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "sysroot '%s' does not exist (looked in %s)",
                 name, dir);
     g_autoptr(GPtrArray) all = lo_sysroot_list();
-    g_autoptr(GPtrArray) names = g_ptr_array_new();
-    for (guint i = 0; i < all->len; i++) {
-        g_ptr_array_add(names, ((LoSysrootInfo *)all->pdata[i])->name);
-    }
-    g_ptr_array_add(names, NULL);
+    g_autoptr(GPtrArray) names = names_of(all);
     const char *guess = lo_closest_match(name, (const char *const *)names->pdata);
     if (guess != NULL) {
         lo_error_note(error, "did you mean '%s'?", guess);
     }
-    lo_sysroot_add_create_fix(error, name);
+    if (suggest_create) {
+        lo_sysroot_add_create_fix(error, name);
+    } else if (all->len == 0) {
+        lo_error_note(error, "there are no sysroots: nothing to do");
+    } else {
+        g_autofree char *list = g_strjoinv(", ", (char **)names->pdata);
+        lo_error_fix(error, "name one of the sysroots there are: %s", list);
+    }
     return NULL;
 }
 
+LoSysrootInfo *lo_sysroot_get(const char *name, GError **error)
+{
+    return get(name, TRUE, error);
+}
+
+LoSysrootInfo *lo_sysroot_get_existing(const char *name, GError **error)
+{
+    return get(name, FALSE, error);
+}
+
+int lo_sysroot_lock(const char *name, GError **error)
+{
+    g_autofree char *path = lo_sysroot_path(name);
+    g_autofree char *note = g_strdup_printf(
+        "waiting for the other qemu-lorelei that is changing sysroot '%s' to finish (Ctrl-C "
+        "stops)",
+        name);
+    GError *local = NULL;
+    int fd = lo_lock_dir(path, note, &local);
+    if (fd >= 0) {
+        return fd;
+    }
+    if (errno == ENOENT) {
+        g_clear_error(&local);
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND,
+                    "sysroot '%s' was removed by another qemu-lorelei while this one waited "
+                    "for it",
+                    name);
+        lo_error_fix(error, "qemu-lorelei sysroot list shows the sysroots there are");
+        return -1;
+    }
+    g_propagate_error(error, local);
+    return -1;
+}
+
+gboolean lo_sysroot_check_no_mounts(const char *name, const char *path, GError **error)
+{
+    g_autoptr(GPtrArray) mounts = lo_mounts_under(path);
+    if (mounts->len == 0) {
+        return TRUE;
+    }
+    const char *point = mounts->pdata[0];
+    g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
+                "sysroot '%s' has a file system mounted inside it at %s%s: removing or replacing "
+                "the sysroot would delete the files of what is mounted there; nothing was changed",
+                name, point, mounts->len > 1 ? " (and more)" : "");
+    lo_error_fix(error,
+                 "unmount it first: umount %s (as the user who mounted it), then run the "
+                 "command again",
+                 point);
+    return FALSE;
+}
+
+GPtrArray *lo_sysroot_leftovers(void)
+{
+    g_autofree char *dir = lo_sysroots_dir();
+    return lo_stale_temps(dir);
+}
+
 gboolean lo_sysroot_write_meta(const char *dir, const char *origin, guint64 size,
-                               const cJSON *source, GError **error)
+                               const cJSON *source, const char *created, GError **error)
 {
     g_autoptr(cJSON) doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "origin", origin);
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *created = g_date_time_format_iso8601(now);
-    cJSON_AddStringToObject(doc, "created", created);
+    g_autofree char *now_text = g_date_time_format_iso8601(now);
+    cJSON_AddStringToObject(doc, "created", created != NULL ? created : now_text);
+    if (created != NULL) {
+        cJSON_AddStringToObject(doc, "updated", now_text);
+    }
     cJSON_AddNumberToObject(doc, "size", (double)size);
     if (source != NULL) {
         cJSON_AddItemToObject(doc, "source", cJSON_Duplicate(source, TRUE));
@@ -234,17 +315,38 @@ gboolean lo_sysroot_check_arch(const char *name, const char *path, GError **erro
     return FALSE;
 }
 
+/* The creation date in the metadata of the sysroot at path, or NULL. */
+static char *created_of(const char *path)
+{
+    g_autofree char *meta = g_build_filename(path, LO_SYSROOT_META, NULL);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    if (!lo_read_file_limited(meta, 64 * 1024, &text, &len, NULL)) {
+        return NULL;
+    }
+    g_autoptr(cJSON) doc = lo_json_parse_strict(text, len, NULL);
+    const char *created = lo_json_string(doc, "created");
+    return created != NULL ? g_strdup(created) : NULL;
+}
+
 gboolean lo_sysroot_build(const char *target, gboolean replace, LoSysrootFillFn fn, gpointer data,
                           GString *origin, const cJSON *source, GError **error)
 {
     g_autofree char *parent = g_path_get_dirname(target);
+    g_autofree char *name = g_path_get_basename(target);
     if (g_mkdir_with_parents(parent, 0755) != 0) {
         g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot create %s: %s", parent,
                     g_strerror(errno));
         return FALSE;
     }
+    /* The old copy is deleted after the swap: never through a mount. */
+    if (replace && !lo_sysroot_check_no_mounts(name, target, error)) {
+        return FALSE;
+    }
+    g_autofree char *created = replace ? created_of(target) : NULL;
     lo_clean_stale_temps(parent);
-    g_autofree char *tmp = lo_mkdtemp_beside(target, error);
+    int tmp_lock = -1;
+    g_autofree char *tmp = lo_mkdtemp_beside(target, &tmp_lock, error);
     if (tmp == NULL) {
         return FALSE;
     }
@@ -254,8 +356,13 @@ gboolean lo_sysroot_build(const char *target, gboolean replace, LoSysrootFillFn 
         lo_set_interrupted_error(error, "nothing was imported");
         ok = FALSE;
     }
+    guint64 size = ok ? lo_tree_size(tmp) : 0;
+    if (ok && lo_interrupted()) {
+        lo_set_interrupted_error(error, "nothing was imported");
+        ok = FALSE;
+    }
     if (ok) {
-        ok = lo_sysroot_write_meta(tmp, origin->str, lo_tree_size(tmp), source, error) &&
+        ok = lo_sysroot_write_meta(tmp, origin->str, size, source, created, error) &&
              lo_sync_tree(tmp, error);
     }
     if (ok) {
@@ -264,14 +371,22 @@ gboolean lo_sysroot_build(const char *target, gboolean replace, LoSysrootFillFn 
     }
     if (!ok) {
         g_autoptr(GError) cleanup = NULL;
+        gint code = error != NULL && *error != NULL ? (*error)->code : LO_EXIT_FAILURE;
         if (!lo_rm_rf(tmp, &cleanup)) {
             lo_error_note(error, "the temporary folder %s could not be removed: %s", tmp,
                           cleanup->message);
-        } else if (error != NULL && *error != NULL && (*error)->code == LO_EXIT_INTERRUPTED) {
-            lo_error_note(error, "the partial sysroot was removed");
+        } else if (code == LO_EXIT_INTERRUPTED || code == LO_EXIT_FAILURE) {
+            /* Say what state things are in: Ctrl-C or a failed write leaves
+             * the user wondering. */
+            if (replace) {
+                lo_error_note(error, "sysroot '%s' was left as it was", name);
+            } else {
+                lo_error_note(error, "the partial sysroot was removed");
+            }
         }
     }
     lo_interrupt_end();
+    close(tmp_lock);
     return ok;
 }
 

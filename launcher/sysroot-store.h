@@ -20,6 +20,7 @@ typedef struct {
     gboolean size_known;  /* FALSE without metadata */
     char *origin;         /* e.g. "archive /home/me/rootfs.tar.xz"; "unknown" without metadata */
     char *created;        /* ISO 8601 date and time, or "unknown" */
+    char *updated;        /* when an import last changed it (ISO 8601), or NULL */
     struct cJSON *source; /* what it was made from in detail (Debian suite, mirror,
                              packages and versions), or NULL */
 } LoSysrootInfo;
@@ -37,13 +38,31 @@ char *lo_sysroot_path(const char *name);
  * "did you mean" and the commands that create one). */
 LoSysrootInfo *lo_sysroot_get(const char *name, GError **error);
 
+/* The same for commands that need an existing one and where creating it
+ * makes no sense (remove): the error lists the sysroots there are. */
+LoSysrootInfo *lo_sysroot_get_existing(const char *name, GError **error);
+
+/* Locks sysroot name against other qemu-lorelei processes changing it (an
+ * import, a remove), waiting for one that holds it and saying so. Returns
+ * the descriptor to close when done, or -1 with error (LO_EXIT_NOT_FOUND when
+ * it was removed while waiting, LO_EXIT_INTERRUPTED on Ctrl-C). */
+int lo_sysroot_lock(const char *name, GError **error);
+
+/* FALSE with the mount and the fix (umount) when something is mounted in
+ * the sysroot at path: removing or replacing it would delete through it. */
+gboolean lo_sysroot_check_no_mounts(const char *name, const char *path, GError **error);
+
+/* The temporary folders of sysroots that no running command holds (left by
+ * a command that was killed or interrupted): paths, sorted. */
+GPtrArray *lo_sysroot_leftovers(void);
 /* All sysroots, sorted by name (LoSysrootInfo*). */
 GPtrArray *lo_sysroot_list(void);
 
 /* Writes the metadata file into a sysroot that is being made; source (may
- * be NULL) is stored as the "source" object. */
+ * be NULL) is stored as the "source" object. created NULL: a new sysroot,
+ * created now; else the date it was created, kept, and "updated" is now. */
 gboolean lo_sysroot_write_meta(const char *dir, const char *origin, guint64 size,
-                               const struct cJSON *source, GError **error);
+                               const struct cJSON *source, const char *created, GError **error);
 
 /* Fills tmp (an empty folder beside the sysroot) with the sysroot's files. */
 typedef gboolean (*LoSysrootFillFn)(const char *tmp, gpointer data, GString *origin,
@@ -51,9 +70,10 @@ typedef gboolean (*LoSysrootFillFn)(const char *tmp, gpointer data, GString *ori
 
 /* Makes the sysroot at target: fn fills a temporary folder beside it, the
  * metadata (origin, source) is written, and the folder is renamed into
- * place (replace: swapped in for an existing one, as import does). On
- * failure or SIGINT/SIGTERM the temporary folder is removed and nothing
- * changes. Temporary folders of killed runs are removed first. */
+ * place (replace: swapped in for an existing one, as import does, which
+ * keeps its creation date; the caller holds lo_sysroot_lock()). On failure
+ * or SIGINT/SIGTERM the temporary folder is removed and nothing changes.
+ * Temporary folders of killed runs are removed first. */
 gboolean lo_sysroot_build(const char *target, gboolean replace, LoSysrootFillFn fn, gpointer data,
                           GString *origin, const struct cJSON *source, GError **error);
 

@@ -1,6 +1,8 @@
 /* Small shared pieces: paths relative to the executable, "did you mean",
  * printing untrusted text, and the directory helpers of fsutil.c. */
 #include "errors.h"
+#include "fsutil.h"
+#include "mountinfo.h"
 #include "paths.h"
 #include "testutil.h"
 #include "util.h"
@@ -93,8 +95,10 @@ static void test_replace_dir_swaps(void)
     g_autofree char *target = g_build_filename(root, "live", NULL);
     g_free(test_write(root, "live/old", "old"));
     g_autoptr(GError) error = NULL;
-    g_autofree char *tmp = lo_mkdtemp_beside(target, &error);
+    lo_autofd int tmp_lock = -1;
+    g_autofree char *tmp = lo_mkdtemp_beside(target, &tmp_lock, &error);
     g_assert_no_error(error);
+    g_assert_cmpint(tmp_lock, >=, 0);
     g_autofree char *base = g_path_get_basename(tmp);
     g_assert_true(g_str_has_prefix(base, ".live.tmp-"));
     g_free(test_write(tmp, "new", "new"));
@@ -106,7 +110,8 @@ static void test_replace_dir_swaps(void)
     g_assert_false(g_file_test(old_file, G_FILE_TEST_EXISTS));
     g_assert_false(g_file_test(tmp, G_FILE_TEST_EXISTS));
     /* lo_rename_new never replaces. */
-    g_autofree char *tmp2 = lo_mkdtemp_beside(target, &error);
+    lo_autofd int tmp2_lock = -1;
+    g_autofree char *tmp2 = lo_mkdtemp_beside(target, &tmp2_lock, &error);
     g_assert_false(lo_rename_new(tmp2, target, &error));
     g_assert_error(error, LO_ERROR, LO_EXIT_EXISTS);
     g_assert_true(g_file_test(new_file, G_FILE_TEST_EXISTS));
@@ -116,20 +121,57 @@ static void test_replace_dir_swaps(void)
 static void test_stale_temps_are_cleaned(void)
 {
     char *root = test_tmpdir();
-    /* pid 1 is alive (init), a pid past pid_max never is. */
+    /* Whether a temporary folder is in use is its lock's to say, not its
+     * PID's: pid 1 exists here, but a folder of that name nobody locks is a
+     * leftover (its PID was another namespace's); one that is locked is in
+     * use whatever its PID. */
     g_autofree char *dead = g_build_filename(root, ".x.tmp-99999999-abcdef", NULL);
-    g_autofree char *alive = g_build_filename(root, ".x.tmp-1-abcdef", NULL);
-    g_autofree char *mine = g_strdup_printf("%s/.x.tmp-%d-abcdef", root, getpid());
+    g_autofree char *unlocked = g_build_filename(root, ".x.tmp-1-abcdef", NULL);
     g_autofree char *other = g_build_filename(root, "x", NULL);
+    g_autofree char *not_temp = g_build_filename(root, ".x.tmp-1-abcdefg", NULL);
     g_free(test_write(dead, "f", "x"));
-    g_assert_cmpint(g_mkdir(alive, 0755), ==, 0);
-    g_assert_cmpint(g_mkdir(mine, 0755), ==, 0);
+    g_assert_cmpint(g_mkdir(unlocked, 0755), ==, 0);
     g_assert_cmpint(g_mkdir(other, 0755), ==, 0);
+    g_assert_cmpint(g_mkdir(not_temp, 0755), ==, 0);
+    g_autoptr(GError) error = NULL;
+    lo_autofd int lock = -1;
+    g_autofree char *held = lo_mkdtemp_beside(other, &lock, &error);
+    g_assert_no_error(error);
+    g_autoptr(GPtrArray) stale = lo_stale_temps(root);
+    g_assert_cmpuint(stale->len, ==, 2);
+    g_assert_cmpstr(stale->pdata[0], ==, unlocked);
+    g_assert_cmpstr(stale->pdata[1], ==, dead);
     lo_clean_stale_temps(root);
     g_assert_false(g_file_test(dead, G_FILE_TEST_EXISTS));
-    g_assert_true(g_file_test(alive, G_FILE_TEST_EXISTS));
-    g_assert_true(g_file_test(mine, G_FILE_TEST_EXISTS));
+    g_assert_false(g_file_test(unlocked, G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(held, G_FILE_TEST_EXISTS));
     g_assert_true(g_file_test(other, G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(not_temp, G_FILE_TEST_EXISTS));
+    /* Released: now it is a leftover too. */
+    lo_close_fd(&lock);
+    lo_clean_stale_temps(root);
+    g_assert_false(g_file_test(held, G_FILE_TEST_EXISTS));
+    test_tmpdir_free(root);
+}
+
+static void test_mountinfo(void)
+{
+    const char *text = "22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+                       "45 22 254:0 /home/me/save /data/sys roots/game rw - ext4 /dev/vda rw\n"
+                       "46 22 0:40 / /data/tab\\011and\\134back\\040space rw - tmpfs x rw\n";
+    g_autoptr(GPtrArray) points = lo_mountinfo_points(text);
+    g_assert_cmpuint(points->len, ==, 3);
+    g_assert_cmpstr(points->pdata[0], ==, "/");
+    g_assert_cmpstr(points->pdata[1], ==, "/data/sys");
+    g_assert_cmpstr(points->pdata[2], ==, "/data/tab\tand\\back space");
+    g_autofree char *plain = lo_mountinfo_unescape("/a\\040b\\9x");
+    g_assert_cmpstr(plain, ==, "/a b\\9x");
+    /* The root is a mount point under "/"; a folder of its own has none. */
+    g_autoptr(GPtrArray) all = lo_mounts_under("/");
+    g_assert_cmpuint(all->len, >, 0);
+    char *root = test_tmpdir();
+    g_autoptr(GPtrArray) none = lo_mounts_under(root);
+    g_assert_cmpuint(none->len, ==, 0);
     test_tmpdir_free(root);
 }
 
@@ -180,6 +222,7 @@ int main(int argc, char **argv)
     g_test_add_func("/fsutil/replace-dir-swaps", test_replace_dir_swaps);
     g_test_add_func("/fsutil/stale-temps-are-cleaned", test_stale_temps_are_cleaned);
     g_test_add_func("/fsutil/tree-size", test_tree_size);
+    g_test_add_func("/fsutil/mountinfo", test_mountinfo);
     g_test_add_func("/paths/artifact-env-override", test_artifact_env_override);
     return g_test_run();
 }
