@@ -19,6 +19,7 @@
 #include "profile-store.h"
 #include "qemu-cmdline.h"
 #include "spawn.h"
+#include "sync.h"
 #include "sysroot-check.h"
 #include "sysroot-store.h"
 #include "util.h"
@@ -398,9 +399,8 @@ static void check_sysroots(Report *rep)
         const cJSON *packages = cJSON_GetObjectItemCaseSensitive(info->source, "packages");
         if (kind != NULL && cJSON_IsArray(packages)) {
             const char *suite = lo_json_string(info->source, "suite");
-            g_string_append_printf(names, " (%s%s%s, %d packages)", kind,
-                                   suite != NULL ? " " : "", suite != NULL ? suite : "",
-                                   cJSON_GetArraySize(packages));
+            g_string_append_printf(names, " (%s%s%s, %d packages)", kind, suite != NULL ? " " : "",
+                                   suite != NULL ? suite : "", cJSON_GetArraySize(packages));
         }
         has_default |= strcmp(info->name, LO_DEFAULT_SYSROOT) == 0;
     }
@@ -465,6 +465,28 @@ static void check_profiles(Report *rep)
     }
 }
 
+/* The community repository: where `profile sync` goes without a URL, and
+ * when the local copy was last synced (its .sync.json). Never synced is not a
+ * problem (the built-in profiles serve), so that row stays ok. */
+static void check_community(Report *rep)
+{
+    LoSyncUrlSource from;
+    const char *url = lo_sync_default_url(&from);
+    g_autofree char *dir = lo_community_dir();
+    g_autofree char *last_url = NULL, *when = NULL;
+    g_autofree char *last = lo_sync_last(dir, &last_url, &when)
+                                ? g_strdup_printf("last synced %s from %s", when, last_url)
+                                : g_strdup("never synced (qemu-lorelei profile sync)");
+    if (url == NULL) {
+        add(rep, "community repo", CHECK_WARN,
+            "give one: qemu-lorelei profile sync URL, or set LORELEI_SYNC_URL",
+            "no default repository (this build has none and LORELEI_SYNC_URL is unset); %s", last);
+        return;
+    }
+    add(rep, "community repo", CHECK_OK, NULL, "%s (%s); %s", url,
+        from == LO_SYNC_URL_ENV ? "from LORELEI_SYNC_URL" : "configured at build time", last);
+}
+
 static void print_report(const Report *rep, gboolean json)
 {
     if (json) {
@@ -522,7 +544,8 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
         "Check what running a game needs: QEMU, the host's page size and address space, the\n"
         "plugin (it loads, the syscall-filter API is there, guest_base is 0), the guest\n"
         "libraries, the host's SDL2, OpenGL and Vulkan and their versions, the GPU driver, the\n"
-        "display, sysroots and profiles. Prints a table and a fix for every check that failed\n"
+        "display, sysroots, profiles and the community repository (its URL, when it was last\n"
+        "synced). Prints a table and a fix for every check that failed\n"
         "or warns; the exit status is 6 when one failed.",
         "Examples:\n  qemu-lorelei doctor\n  qemu-lorelei doctor --json | jq '.checks[] | "
         "select(.status == \"fail\")'",
@@ -552,6 +575,7 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
     check_host(&rep);
     check_sysroots(&rep);
     check_profiles(&rep);
+    check_community(&rep);
     print_report(&rep, json);
     int failed = 0;
     for (guint i = 0; i < rep.rows->len; i++) {
