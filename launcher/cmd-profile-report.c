@@ -123,13 +123,13 @@ static char *host_cpu_model(void)
     return NULL;
 }
 
-/* A frame rate given on the command line: the whole text a number above 0. */
+/* A frame rate given on the command line: a plain decimal number (strtod
+ * would also take hex, exponents, inf and nan), above 0. */
 static gboolean parse_fps(const char *option, const char *text, double *out, GError **error)
 {
-    char *end = NULL;
-    double d = g_ascii_strtod(text, &end);
-    if (text[0] == '\0' || end == NULL || *end != '\0' || !isfinite(d) || d <= 0 ||
-        d > LO_MAX_FPS) {
+    gboolean plain = g_regex_match_simple("^[0-9]{1,6}(\\.[0-9]{1,6})?$", text, 0, 0);
+    double d = plain ? g_ascii_strtod(text, NULL) : 0;
+    if (!plain || !isfinite(d) || d <= 0 || d > LO_MAX_FPS) {
         g_autofree char *shown = lo_printable(text, 40);
         lo_usage_error(error,
                        "%s '%s' is not a frame rate: give frames per second, a number above 0 "

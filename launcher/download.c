@@ -88,7 +88,8 @@ static gboolean perform(Sink *s, gboolean *restart, GError **error)
     curl_easy_setopt(c, CURLOPT_USERAGENT, "qemu-lorelei/" LO_VERSION);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(s->limit - s->offset));
     if (d->total_ms > 0) {
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, MIN(d->total_ms, d->connect_seconds * 1000L));
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                         MIN(d->total_ms, d->connect_seconds * 1000L));
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, d->total_ms);
     } else {
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)d->connect_seconds);
@@ -147,7 +148,9 @@ static gboolean perform(Sink *s, gboolean *restart, GError **error)
                     "%s (%s): refused a redirect to a URL that is not %s:// (%s)", what, shown,
                     allowed, detail);
     } else {
+        /* DNS, connection, TLS: the network or the URL. */
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): %s", what, shown, detail);
+        lo_error_fix(error, "check the network connection and the URL, then try again");
     }
     return FALSE;
 }
