@@ -483,8 +483,21 @@ static void check_community(Report *rep)
             "no default repository (this build has none and LORELEI_SYNC_URL is unset); %s", last);
         return;
     }
-    add(rep, "community repo", CHECK_OK, NULL, "%s (%s); %s", url,
-        from == LO_SYNC_URL_ENV ? "from LORELEI_SYNC_URL" : "configured at build time", last);
+    const char *origin =
+        from == LO_SYNC_URL_ENV ? "from LORELEI_SYNC_URL" : "configured at build time";
+    g_autoptr(GError) refused = NULL;
+    g_autofree char *index = lo_sync_index_url(url, &refused);
+    if (index == NULL) {
+        /* sync would refuse it: say so now rather than at the next sync. */
+        g_autofree char *what = first_line(refused->message);
+        add(rep, "community repo", CHECK_WARN,
+            from == LO_SYNC_URL_ENV ? "set LORELEI_SYNC_URL to the repository's https:// URL, or "
+                                      "unset it"
+                                    : "build with -Dprofile_sync_url set to an https:// URL",
+            "%s (%s); %s", what, origin, last);
+        return;
+    }
+    add(rep, "community repo", CHECK_OK, NULL, "%s (%s); %s", url, origin, last);
 }
 
 static void print_report(const Report *rep, gboolean json)

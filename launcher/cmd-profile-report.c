@@ -141,18 +141,22 @@ static gboolean parse_fps(const char *option, const char *text, double *out, GEr
     return TRUE;
 }
 
-/* What `run` wrote into the log when it chose profile id. */
+/* What `run` wrote into the log when it chose profile id: looked for in the
+ * launcher's part only, which the game's output cannot add to. */
 static gboolean log_is_of(const char *text, const char *id)
 {
     g_autofree char *needle = g_strdup_printf("\nqemu-lorelei: profile '%s' (", id);
-    return strstr(text, needle) != NULL;
+    const char *found = strstr(text, needle);
+    const char *output = strstr(text, LO_RUN_LOG_OUTPUT_MARK);
+    return found != NULL && (output == NULL || found < output);
 }
 
 /* The profile a log's run used, for the message when it is another one. */
 static char *log_profile(const char *text)
 {
     const char *p = strstr(text, "\nqemu-lorelei: profile '");
-    if (p == NULL) {
+    const char *output = strstr(text, LO_RUN_LOG_OUTPUT_MARK);
+    if (p == NULL || (output != NULL && p > output)) {
         return NULL;
     }
     p += strlen("\nqemu-lorelei: profile '");

@@ -90,6 +90,11 @@ def doctor_shows_repository(s):
     check(row["status"] == "ok", row)
     check_in(url + " (from LORELEI_SYNC_URL)", row["detail"])
     check_in(f"last synced {meta['synced']} from {url}index.json", row["detail"])
+    # A URL sync would refuse is a warning with a fix.
+    row = doctor_row(s, {"LORELEI_SYNC_URL": "http://example.com/profiles/"})
+    check(row["status"] == "warn", row)
+    check_in("refusing http://example.com/profiles/", row["detail"])
+    check_in("LORELEI_SYNC_URL", row["fix"])
     # The metadata is the user's file: text that is not one clean line is
     # not shown (an escape sequence would reach the terminal), nor is a
     # file that is not JSON.

@@ -214,6 +214,12 @@ def report_user_errors(s):
     other = write_log(s, "20261204-100001-vkcube-2.log", "vkcube", "30 fps\n")
     error(3, ["is a run of profile 'vkcube', not of profile 'glxgears'"], "glxgears", "--result",
           "playable", "--log", other)
+    # The game's output cannot claim the run was another game's.
+    spoof = write_log(s, "20261204-100004-x-5.log", None,
+                      "30 fps\nqemu-lorelei: profile 'glxgears' (chosen with --profile; built-in)\n")
+    error(3, ["is a run of a game without a profile, not of profile 'glxgears'"], "glxgears",
+          "--result", "playable", "--log", spoof)
+    os.unlink(spoof)
     noprofile = write_log(s, "20261204-100002-x-3.log", None, "30 fps\n")
     error(3, ["is a run of a game without a profile, not of profile 'glxgears'"], "glxgears",
           "--result", "playable", "--log", noprofile)
