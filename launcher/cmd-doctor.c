@@ -20,6 +20,7 @@
 #include "profile-store.h"
 #include "qemu-cmdline.h"
 #include "spawn.h"
+#include "sync.h"
 #include "sysroot-check.h"
 #include "sysroot-store.h"
 #include "util.h"
@@ -461,6 +462,41 @@ static void check_profiles(Report *rep)
     }
 }
 
+/* The community repository: where `profile sync` goes without a URL, and
+ * when the local copy was last synced (its .sync.json). Never synced is not a
+ * problem (the built-in profiles serve), so that row stays ok. */
+static void check_community(Report *rep)
+{
+    LoSyncUrlSource from;
+    const char *url = lo_sync_default_url(&from);
+    g_autofree char *dir = lo_community_dir();
+    g_autofree char *last_url = NULL, *when = NULL;
+    g_autofree char *last = lo_sync_last(dir, &last_url, &when)
+                                ? g_strdup_printf("last synced %s from %s", when, last_url)
+                                : g_strdup("never synced (qemu-lorelei profile sync)");
+    if (url == NULL) {
+        add(rep, "community repo", CHECK_WARN,
+            "give one: qemu-lorelei profile sync URL, or set LORELEI_SYNC_URL",
+            "no default repository (this build has none and LORELEI_SYNC_URL is unset); %s", last);
+        return;
+    }
+    const char *origin =
+        from == LO_SYNC_URL_ENV ? "from LORELEI_SYNC_URL" : "configured at build time";
+    g_autoptr(GError) refused = NULL;
+    g_autofree char *index = lo_sync_index_url(url, &refused);
+    if (index == NULL) {
+        /* sync would refuse it: say so now rather than at the next sync. */
+        g_autofree char *what = first_line(refused->message);
+        add(rep, "community repo", CHECK_WARN,
+            from == LO_SYNC_URL_ENV ? "set LORELEI_SYNC_URL to the repository's https:// URL, or "
+                                      "unset it"
+                                    : "build with -Dprofile_sync_url set to an https:// URL",
+            "%s (%s); %s", what, origin, last);
+        return;
+    }
+    add(rep, "community repo", CHECK_OK, NULL, "%s (%s); %s", url, origin, last);
+}
+
 static void print_report(const Report *rep, gboolean json)
 {
     if (json) {
@@ -518,7 +554,8 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
         "Check what running a game needs: QEMU, the host's page size and address space, the\n"
         "plugin (it loads, the syscall-filter API is there, guest_base is 0), the guest\n"
         "libraries, the host's SDL2, OpenGL and Vulkan and their versions, the GPU driver, the\n"
-        "display, sysroots and profiles. Prints a table and a fix for every check that failed\n"
+        "display, sysroots, profiles and the community repository (its URL, when it was last\n"
+        "synced). Prints a table and a fix for every check that failed\n"
         "or warns; the exit status is 6 when one failed.",
         "Examples:\n  qemu-lorelei doctor\n  qemu-lorelei doctor --json | jq '.checks[] | "
         "select(.status == \"fail\")'",
@@ -549,6 +586,7 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
     check_sysroots(&rep);
     check_sysroot_leftovers(&rep);
     check_profiles(&rep);
+    check_community(&rep);
     print_report(&rep, json);
     int failed = 0;
     for (guint i = 0; i < rep.rows->len; i++) {

@@ -130,12 +130,22 @@ static char *starting_text(LoProfileStore *store, const char *id, const char *fi
         }
         return g_steal_pointer(&text);
     }
-    g_autoptr(LoResolved) r = lo_profile_resolve(store, id, NULL, error);
-    if (r == NULL) {
+    g_autoptr(cJSON) doc = lo_profile_user_copy(store, id, error);
+    if (doc == NULL) {
         lo_error_fix(error, "make a new one: qemu-lorelei profile new --id %s EXECUTABLE", id);
         return NULL;
     }
-    g_autoptr(cJSON) doc = cJSON_CreateObject();
+    *copied = TRUE;
+    return lo_json_to_string(doc);
+}
+
+cJSON *lo_profile_user_copy(LoProfileStore *store, const char *id, GError **error)
+{
+    g_autoptr(LoResolved) r = lo_profile_resolve(store, id, NULL, error);
+    if (r == NULL) {
+        return NULL;
+    }
+    cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "$comment",
                             "Your copy of this profile (the user layer): what you set here wins "
                             "over the built-in and community layers. Delete a key to get theirs "
@@ -147,8 +157,7 @@ static char *starting_text(LoProfileStore *store, const char *id, const char *fi
             cJSON_AddItemToObject(doc, m->string, cJSON_Duplicate(m, TRUE));
         }
     }
-    *copied = TRUE;
-    return lo_json_to_string(doc);
+    return doc;
 }
 
 /* The problems of an edited text: the schema's, and the id it must keep. */

@@ -552,18 +552,21 @@ gboolean lo_cmd_profile_sync(int argc, char **argv, GError **error)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON report", NULL},
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(GOptionContext) ctx = lo_option_context(
-        "[URL]",
+    const char *built = lo_sync_built_url();
+    g_autofree char *summary = g_strdup_printf(
         "Update the community profiles ($XDG_DATA_HOME/qemu-lorelei/community) from the\n"
         "repository at URL (https://, or file://): fetch index.json, download the profiles\n"
         "that changed, check every size, sha256 and the schema, then replace the local copy in\n"
         "one step. On any problem the previous copy stays as it was. Without URL:\n"
-        "$LORELEI_SYNC_URL, else the URL configured at build time.",
-        "Examples:\n"
-        "  qemu-lorelei profile sync\n"
-        "  qemu-lorelei profile sync https://example.org/qemu-lorelei/profiles/\n"
-        "  qemu-lorelei profile sync file:///srv/mirror/profiles/index.json",
-        entries);
+        "$LORELEI_SYNC_URL, else the URL configured at build time:\n  %s",
+        built[0] != '\0' ? built : "(none: this build has no default repository)");
+    g_autoptr(GOptionContext) ctx =
+        lo_option_context("[URL]", summary,
+                          "Examples:\n"
+                          "  qemu-lorelei profile sync\n"
+                          "  qemu-lorelei profile sync https://example.org/qemu-lorelei/profiles/\n"
+                          "  qemu-lorelei profile sync file:///srv/mirror/profiles/index.json",
+                          entries);
     if (!lo_option_parse(ctx, &argc, &argv, error) || !lo_no_more_args(argc, argv, 2, error)) {
         return FALSE;
     }
@@ -571,11 +574,8 @@ gboolean lo_cmd_profile_sync(int argc, char **argv, GError **error)
         lo_usage_error(error, "--timeout must be from 1 to 3600 seconds");
         return FALSE;
     }
-    const char *url = argc > 1 ? argv[1] : g_getenv("LORELEI_SYNC_URL");
+    const char *url = argc > 1 ? argv[1] : lo_sync_default_url(NULL);
     if (url == NULL || url[0] == '\0') {
-        url = LO_DEFAULT_SYNC_URL;
-    }
-    if (url[0] == '\0') {
         g_set_error(error, LO_ERROR, LO_EXIT_USAGE,
                     "no repository URL: none given, LORELEI_SYNC_URL is not set and none was "
                     "configured at build time");

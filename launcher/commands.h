@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include "profile-store.h"
+
 #include <glib.h>
 
 typedef gboolean (*LoCommandFn)(int argc, char **argv, GError **error);
@@ -28,8 +30,12 @@ gboolean lo_cmd_profile_sync(int argc, char **argv, GError **error);
 gboolean lo_cmd_profile_index(int argc, char **argv, GError **error);
 gboolean lo_cmd_profile_edit(int argc, char **argv, GError **error);
 gboolean lo_cmd_profile_remove(int argc, char **argv, GError **error);
+gboolean lo_cmd_profile_report(int argc, char **argv, GError **error);
 /* cmd-profile-edit.c: the profile files of every layer, in layer order. */
 GPtrArray *lo_profile_every_file(GError **error);
+/* cmd-profile-edit.c: a new user-layer copy of profile id, the effective
+ * profile (every layer merged) with a comment saying what the copy is. */
+cJSON *lo_profile_user_copy(LoProfileStore *store, const char *id, GError **error);
 gboolean lo_cmd_sysroot_create(int argc, char **argv, GError **error);
 gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error);
 gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error);

@@ -148,7 +148,9 @@ static gboolean perform(Sink *s, gboolean *restart, GError **error)
                     "%s (%s): refused a redirect to a URL that is not %s:// (%s)", what, shown,
                     allowed, detail);
     } else {
+        /* DNS, connection, TLS: the network or the URL. */
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): %s", what, shown, detail);
+        lo_error_fix(error, "check the network connection and the URL, then try again");
     }
     return FALSE;
 }

@@ -27,6 +27,8 @@ static const LoSubcommand profile_commands[] = {
     {"remove", lo_cmd_profile_remove, NULL, "Delete one of your own profiles"},
     {"sync", lo_cmd_profile_sync, NULL, "Update the community profiles from their repository"},
     {"index", lo_cmd_profile_index, NULL, "Regenerate a profile repository's index.json"},
+    {"report", lo_cmd_profile_report, NULL,
+     "Add a tested_on record of a real run to your copy of a profile"},
     {NULL, NULL, NULL, NULL},
 };
 

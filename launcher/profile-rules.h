@@ -30,6 +30,10 @@
 #define LO_MAX_RECORD_NOTES    1024
 #define LO_MAX_LOG_ITEMS       8
 #define LO_MAX_VERSION_CHARS   48
+/* tested_on records: cpu, gpu_renderer, gpu_driver; frame rates; plugin_abi. */
+#define LO_MAX_RECORD_LINE 128
+#define LO_MAX_FPS         100000
+#define LO_MAX_PLUGIN_ABI  1000000
 
 /* Ids no profile may have: their files would be a repository's index.json
  * and schema.json, which no layer reads as profiles (schema.json: "not"). */

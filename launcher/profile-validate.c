@@ -304,10 +304,37 @@ static void check_arg(Ctx *c, const cJSON *v)
     check_string(c, v, FALSE, 0, LO_MAX_ARG_CHARS, NULL, NULL);
 }
 
+/* A frame rate: a number above 0, at most LO_MAX_FPS. */
+static void check_fps(Ctx *c, const cJSON *v)
+{
+    if (!expect(c, v, cJSON_IsNumber(v), "a number")) {
+        return;
+    }
+    double d = v->valuedouble;
+    if (!isfinite(d) || d <= 0 || d > LO_MAX_FPS) {
+        problem(c, "%g is not a frame rate (above 0, at most %d)", d, LO_MAX_FPS);
+    }
+}
+
+static void check_plugin_abi(Ctx *c, const cJSON *v)
+{
+    if (!expect(c, v, cJSON_IsNumber(v), "a whole number")) {
+        return;
+    }
+    double d = v->valuedouble;
+    if (!isfinite(d) || d != floor(d) || d < 1 || d > LO_MAX_PLUGIN_ABI) {
+        problem(c, "%g is not a plugin ABI version (a whole number from 1 to %d)", d,
+                LO_MAX_PLUGIN_ABI);
+    }
+}
+
 static void check_record(Ctx *c, const cJSON *v)
 {
-    static const char *const keys[] = {"date",   "host_arch", "lorelei_version",
-                                       "result", "notes",     NULL};
+    static const char *const keys[] = {
+        "date",       "host_arch",       "cpu",          "gpu_renderer",
+        "gpu_driver", "lorelei_version", "qemu_version", "plugin_abi",
+        "fps",        "native_fps",      "result",       "notes",
+        NULL};
     static const char *const required[] = {"date", "host_arch", "lorelei_version", "result", NULL};
     if (!expect(c, v, cJSON_IsObject(v), "an object") || !known_keys(c, v, keys)) {
         return;
@@ -315,15 +342,23 @@ static void check_record(Ctx *c, const cJSON *v)
     check_required(c, v, required);
     for (const cJSON *m = v->child; m != NULL; m = m->next) {
         gsize saved = push_key(c, m->string);
-        if (strcmp(m->string, "date") == 0) {
+        const char *k = m->string;
+        if (strcmp(k, "date") == 0) {
             check_string(c, m, FALSE, 1, 10, LO_PAT_DATE, "a date (YYYY-MM-DD)");
-        } else if (strcmp(m->string, "host_arch") == 0) {
+        } else if (strcmp(k, "host_arch") == 0) {
             check_string(c, m, FALSE, 1, 16, LO_PAT_HOST_ARCH,
                          "an architecture name (uname -m, e.g. aarch64)");
-        } else if (strcmp(m->string, "lorelei_version") == 0) {
+        } else if (strcmp(k, "cpu") == 0 || strcmp(k, "gpu_renderer") == 0 ||
+                   strcmp(k, "gpu_driver") == 0) {
+            check_string(c, m, FALSE, 1, LO_MAX_RECORD_LINE, NULL, NULL);
+        } else if (strcmp(k, "lorelei_version") == 0 || strcmp(k, "qemu_version") == 0) {
             check_string(c, m, FALSE, 1, LO_MAX_VERSION_CHARS, LO_PAT_VERSION,
                          "a version (e.g. 0.1.0)");
-        } else if (strcmp(m->string, "result") == 0) {
+        } else if (strcmp(k, "plugin_abi") == 0) {
+            check_plugin_abi(c, m);
+        } else if (strcmp(k, "fps") == 0 || strcmp(k, "native_fps") == 0) {
+            check_fps(c, m);
+        } else if (strcmp(k, "result") == 0) {
             check_enum(c, m, lo_status_names);
         } else {
             check_string(c, m, TRUE, 0, LO_MAX_RECORD_NOTES, NULL, NULL);

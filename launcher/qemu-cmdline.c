@@ -218,10 +218,10 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
     /* QEMU takes any argument starting with '-' as its own option. */
     g_autofree char *game =
         in->game[0] == '-' ? g_strconcat("./", in->game, NULL) : g_strdup(in->game);
-    /* The game sees the path it was started by as its argv[0] (or the one
-     * asked for: --argv0, binfmt's preserved argv[0]), while QEMU runs the
-     * file the launcher opened and hashed (game_file), not whatever has that
-     * path now. */
+    /* The game sees --argv0 (binfmt's ARGV0), else the path it was started
+     * by, as its argv[0], while QEMU runs the file the launcher opened and
+     * hashed (game_file), not whatever has that path now. One -0 only:
+     * QEMU takes the last, so a second one would hide --argv0. */
     add(out->argv, "-0");
     add(out->argv, s->argv0 != NULL ? s->argv0 : game);
     add(out->argv, in->game_file != NULL ? in->game_file : game);

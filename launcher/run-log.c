@@ -71,6 +71,17 @@ char *lo_log_latest(void)
     return g_build_filename(dir, names->pdata[names->len - 1], NULL);
 }
 
+GPtrArray *lo_log_all(void)
+{
+    g_autofree char *dir = lo_log_dir();
+    g_autoptr(GPtrArray) names = our_logs(dir);
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = names->len; i > 0; i--) {
+        g_ptr_array_add(paths, g_build_filename(dir, names->pdata[i - 1], NULL));
+    }
+    return paths;
+}
+
 static void printerr_tee(const char *text)
 {
     fputs(text, stderr);
@@ -229,7 +240,7 @@ gboolean lo_run_log_exec(char **argv, char **envp, int *status, int *signal_out,
                     g_strerror(errno));
         return FALSE;
     }
-    lo_run_log_line("----- output of QEMU and the game -----");
+    lo_run_log_line("%s", LO_RUN_LOG_OUTPUT_MARK);
     gint64 start = g_get_monotonic_time();
     fflush(NULL);
     pid_t pid = fork();

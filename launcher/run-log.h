@@ -18,6 +18,9 @@
 
 #define LO_LOG_KEEP 10
 
+/* The line before QEMU's and the game's output (fps-log.h reads after it). */
+#define LO_RUN_LOG_OUTPUT_MARK "----- output of QEMU and the game -----"
+
 /* $XDG_STATE_HOME/qemu-lorelei/logs */
 char *lo_log_dir(void);
 
@@ -46,3 +49,6 @@ void lo_run_log_set_finish_hook(void (*hook)(int status, int signal));
 
 /* The newest log of lo_log_dir(), or NULL. */
 char *lo_log_latest(void);
+
+/* Every log of lo_log_dir() this launcher named, newest first (paths). */
+GPtrArray *lo_log_all(void);

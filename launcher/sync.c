@@ -27,6 +27,46 @@ void lo_sync_report_clear(LoSyncReport *r)
     g_clear_pointer(&r->removed, g_ptr_array_unref);
 }
 
+const char *lo_sync_built_url(void)
+{
+    return LO_DEFAULT_SYNC_URL;
+}
+
+const char *lo_sync_default_url(LoSyncUrlSource *from)
+{
+    const char *env = g_getenv("LORELEI_SYNC_URL");
+    LoSyncUrlSource dummy;
+    from = from != NULL ? from : &dummy;
+    if (env != NULL && env[0] != '\0') {
+        *from = LO_SYNC_URL_ENV;
+        return env;
+    }
+    *from = LO_DEFAULT_SYNC_URL[0] != '\0' ? LO_SYNC_URL_BUILD : LO_SYNC_URL_NONE;
+    return *from == LO_SYNC_URL_BUILD ? LO_DEFAULT_SYNC_URL : NULL;
+}
+
+#define SYNC_META_FILE      ".sync.json"
+#define SYNC_META_MAX_BYTES 8192
+
+gboolean lo_sync_last(const char *dir, char **url, char **when)
+{
+    g_autofree char *path = g_build_filename(dir, SYNC_META_FILE, NULL);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    if (!lo_read_file_limited(path, SYNC_META_MAX_BYTES, &text, &len, NULL)) {
+        return FALSE;
+    }
+    g_autoptr(cJSON) meta = lo_json_parse_strict(text, len, NULL);
+    const char *u = lo_json_string(meta, "url");
+    const char *w = lo_json_string(meta, "synced");
+    if (u == NULL || w == NULL || !lo_is_line(u, NULL) || !lo_is_line(w, NULL)) {
+        return FALSE;
+    }
+    *url = g_strdup(u);
+    *when = g_strdup(w);
+    return TRUE;
+}
+
 static gboolean is_loopback(const char *host)
 {
     return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
@@ -295,7 +335,7 @@ static gboolean fill(const char *tmp, const char *dest, const char *index_url,
     g_autofree char *when = g_date_time_format_iso8601(now);
     cJSON_AddStringToObject(meta, "synced", when);
     g_autofree char *meta_text = lo_json_to_string(meta);
-    return write_file(tmp, ".sync.json", meta_text, strlen(meta_text), error);
+    return write_file(tmp, SYNC_META_FILE, meta_text, strlen(meta_text), error);
 }
 
 gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *o, LoSyncReport *report,

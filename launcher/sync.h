@@ -43,3 +43,19 @@ gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *opts, L
 
 /* The index URL for a repository URL, or NULL with why (LO_EXIT_USAGE). */
 char *lo_sync_index_url(const char *url, GError **error);
+
+/* Where the repository URL `profile sync` uses without one comes from. */
+typedef enum { LO_SYNC_URL_NONE, LO_SYNC_URL_ENV, LO_SYNC_URL_BUILD } LoSyncUrlSource;
+
+/* The URL `profile sync` uses when given none: $LORELEI_SYNC_URL, else the
+ * one configured at build time (meson -Dprofile_sync_url); NULL when both
+ * are empty. *from says which (may be NULL). */
+const char *lo_sync_default_url(LoSyncUrlSource *from);
+
+/* The build-time default (may be ""). */
+const char *lo_sync_built_url(void);
+
+/* What the last sync into dir recorded (its .sync.json): the index URL and
+ * the time (ISO 8601, UTC). FALSE when there is none or it cannot be read
+ * (the folder is the user's: its contents are not trusted). */
+gboolean lo_sync_last(const char *dir, char **url, char **when);

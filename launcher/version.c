@@ -4,6 +4,7 @@
 #include "lorelei-version.h"
 #include "lorelei/abi.h"
 #include "paths.h"
+#include "errors.h"
 #include "spawn.h"
 
 #include <string.h>
@@ -49,4 +50,24 @@ char *lo_version_text(void)
         g_string_append(out, "QEMU: not found (`qemu-lorelei doctor` says where it looked)\n");
     }
     return g_string_free(out, FALSE);
+}
+
+char *lo_qemu_version_number(GError **error)
+{
+    g_autofree char *qemu = lo_artifact_find(LO_ARTIFACT_QEMU, error);
+    if (qemu == NULL) {
+        return NULL;
+    }
+    g_autofree char *line = qemu_version(qemu);
+    /* The line doctor checks: "qemu-x86_64 version 10.0.2 (...)". */
+    g_autoptr(GRegex) re =
+        g_regex_new("^qemu-x86_64 version ([0-9]+\\.[0-9]+)(\\.[0-9]+)?", 0, 0, NULL);
+    g_autoptr(GMatchInfo) m = NULL;
+    if (!g_regex_match(re, line, 0, &m)) {
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s is not qemu-x86_64: %s", qemu, line);
+        return NULL;
+    }
+    g_autofree char *major_minor = g_match_info_fetch(m, 1);
+    g_autofree char *patch = g_match_info_fetch(m, 2);
+    return g_strconcat(major_minor, patch != NULL && patch[0] != '\0' ? patch : ".0", NULL);
 }

@@ -12,3 +12,7 @@ const char *lo_git_commit(void);
 
 /* The lines of --version, newline-terminated. */
 char *lo_version_text(void);
+
+/* The version number of the QEMU `run` would use ("10.0.2", two-part
+ * versions get ".0"), or NULL with why (not found, not qemu-x86_64). */
+char *lo_qemu_version_number(GError **error);

@@ -18,7 +18,7 @@ _qemu_lorelei()
         case ${COMP_WORDS[i - 1]} in
             --profile | -p | --sysroot | -s | --no-thunk | --workdir | -C | --output | -o | \
                 --from-archive | --from-debs | --from-dir | --library-path | --name | --id | \
-                --timeout | --max-size | --argv0)
+                --timeout | --max-size | --argv0 | --result | --notes | --fps | --native-fps)
                 continue ;;
         esac
         if [[ -z $cmd ]]; then
@@ -43,10 +43,11 @@ _qemu_lorelei()
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return ;;
-        --name | --id | --timeout | --max-size | --argv0)
+        --name | --id | --timeout | --max-size | --argv0 | --notes | --fps | --native-fps)
             return ;;
+        --result) words="playable runs broken" ;;
         --log)
-            if [[ $cmd == report ]]; then
+            if [[ $cmd == report || $cmd/$sub == profile/report ]]; then
                 compopt -o filenames 2>/dev/null
                 mapfile -t COMPREPLY < <(compgen -f -- "$cur")
                 return
@@ -75,7 +76,7 @@ _qemu_lorelei()
         run/) words=$("$prog" __complete games 2>/dev/null); files=1 ;;
         add/) files=1 ;;
         remove/) words=$("$prog" __complete games 2>/dev/null) ;;
-        profile/show | profile/edit | profile/remove)
+        profile/show | profile/edit | profile/remove | profile/report)
             words=$("$prog" __complete profiles 2>/dev/null) ;;
         profile/new | profile/validate) files=1 ;;
         profile/index) dirs=1 ;;

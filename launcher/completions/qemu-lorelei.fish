@@ -12,7 +12,7 @@ function __qemu_lorelei_candidates
     set -l positional 0
     set -l takes_value --profile -p --sysroot -s --no-thunk --workdir -C --output -o \
         --from-archive --from-debs --from-dir --library-path --name --id --timeout \
-        --max-size --argv0
+        --max-size --argv0 --result --notes --fps --native-fps
     for i in (seq 2 (count $words))
         set -l w $words[$i]
         string match -q -- '-*' $w; and continue
@@ -37,10 +37,12 @@ function __qemu_lorelei_candidates
             __fish_complete_directories $cur; return
         case --output -o --from-archive
             __fish_complete_path $cur; return
-        case --name --id --timeout --max-size --argv0
+        case --name --id --timeout --max-size --argv0 --notes --fps --native-fps
             return
+        case --result
+            printf '%s\n' playable runs broken; return
         case --log
-            if test "$cmd" = report
+            if test "$cmd" = report; or test "$cmd/$sub" = profile/report
                 __fish_complete_path $cur; return
             end
     end
@@ -66,7 +68,7 @@ function __qemu_lorelei_candidates
             __fish_complete_directories $cur
         case remove/
             $prog __complete games 2>/dev/null
-        case profile/show profile/edit profile/remove
+        case profile/show profile/edit profile/remove profile/report
             $prog __complete profiles 2>/dev/null
         case sysroot/remove
             $prog __complete sysroots 2>/dev/null

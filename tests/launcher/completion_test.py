@@ -61,6 +61,14 @@ def bash_completion(s):
     check(bash(s, env, "qemu-lorelei run --no-c") == ["--no-check"], "run options")
     check(bash(s, env, "qemu-lorelei profile show --r") == ["--resolved"], "profile show options")
     check(bash(s, env, "qemu-lorelei --v") == ["--version"], "top options")
+    # profile report: ids, its --result values, --log's file, and the values
+    # of its options are not taken for the game.
+    check(bash(s, env, "qemu-lorelei profile report al") == ["alpha-game", "alpine"], "report ids")
+    check(bash(s, env, "qemu-lorelei profile report alpine --result ") ==
+          ["broken", "playable", "runs"], "--result")
+    check(bash(s, env, "qemu-lorelei profile report --log gam") == ["games"], "report --log")
+    check(bash(s, env, "qemu-lorelei profile report --fps 30 al") == ["alpha-game", "alpine"],
+          "a value of --fps is not the game")
     # Every command of --help is offered, and no hidden one.
     p = s.ok("--help")
     listed = sorted({line.split()[0] for line in p.stdout.split("Commands:\n")[1]
@@ -94,6 +102,10 @@ def zsh_completion(s):
     check(zsh("qemu-lorelei sysroot remove ") == ["deb12", "steamrt"], "sysroots")
     check(zsh("qemu-lorelei run ") == ["<files>", "foo"], zsh("qemu-lorelei run "))
     check(zsh("qemu-lorelei add --workdir ") == ["<dirs>"], "dirs")
+    check(zsh("qemu-lorelei profile report al") == ["alpha-game", "alpine"], "report ids")
+    check(zsh("qemu-lorelei profile report x --result ") == ["broken", "playable", "runs"],
+          "--result")
+    check(zsh("qemu-lorelei profile report --log ") == ["<files>"], "report --log")
     check("--no-check" in zsh("qemu-lorelei run --no-"), "options")
 
 
@@ -117,6 +129,9 @@ def fish_completion(s):
     check(fish("qemu-lorelei profile show al") == ["alpha-game", "alpine"], "ids")
     check(fish("qemu-lorelei sysroot remove ") == ["deb12", "steamrt"], "sysroots")
     check(fish("qemu-lorelei remove ") == ["foo"], "game ids")
+    check(fish("qemu-lorelei profile report al") == ["alpha-game", "alpine"], "report ids")
+    check(fish("qemu-lorelei profile report x --result ") == ["broken", "playable", "runs"],
+          "--result")
     check("--no-check" in fish("qemu-lorelei run --no-"), fish("qemu-lorelei run --no-"))
 
 

@@ -27,6 +27,8 @@ PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"
                 '"sdl2"', '"gl"', '"vulkan"', '"env"', '"qemu"', '"cpu"', '"stack_size"',
                 '"strace"', '"one_insn_per_tb"', '"log"', '"args"', '"sysroot"', '"status"',
                 '"tested_on"', '"date"', '"host_arch"', '"lorelei_version"', '"result"',
+                '"gpu_renderer"', '"gpu_driver"', '"qemu_version"', '"plugin_abi"', '"fps"',
+                '"native_fps"',
                 '"notes"', '"$comment"', '"playable"', '"runs"', '"broken"', '"SDL_"',
                 '"MESA_"', '"SDL_VIDEODRIVER"', '"x11"', '"mesa_glthread"', '"GALLIUM_TRACE"',
                 '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
