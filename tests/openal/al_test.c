@@ -83,8 +83,7 @@ static uint64_t fnv(const void *data, size_t n, uint64_t h)
 
 static void devices(void)
 {
-    printf("enumeration=%d enumerate_all=%d\n",
-           alcIsExtensionPresent(NULL, "ALC_ENUMERATION_EXT"),
+    printf("enumeration=%d enumerate_all=%d\n", alcIsExtensionPresent(NULL, "ALC_ENUMERATION_EXT"),
            alcIsExtensionPresent(NULL, "ALC_ENUMERATE_ALL_EXT"));
     print_list("devices", alcGetString(NULL, ALC_DEVICE_SPECIFIER));
     print_list("all_devices", alcGetString(NULL, ALC_ALL_DEVICES_SPECIFIER));
@@ -259,8 +258,15 @@ static ALCdevice *open_loopback(ALCenum channels, ALCenum type, ALCcontext **ctx
         return NULL;
     }
     printf("loopback supported=%d\n", alcIsRenderFormatSupportedSOFT(dev, RATE, channels, type));
-    ALCint attrs[] = {ALC_FORMAT_CHANNELS_SOFT, channels, ALC_FORMAT_TYPE_SOFT, type,
-                      ALC_FREQUENCY, RATE, ALC_HRTF_SOFT, ALC_FALSE, 0};
+    ALCint attrs[] = {ALC_FORMAT_CHANNELS_SOFT,
+                      channels,
+                      ALC_FORMAT_TYPE_SOFT,
+                      type,
+                      ALC_FREQUENCY,
+                      RATE,
+                      ALC_HRTF_SOFT,
+                      ALC_FALSE,
+                      0};
     *ctx = alcCreateContext(dev, attrs);
     alcMakeContextCurrent(*ctx);
     printf("loopback current=%d device_matches=%d\n", alcGetCurrentContext() == *ctx,
@@ -278,7 +284,8 @@ static void close_loopback(ALCdevice *dev, ALCcontext *ctx)
 /* Two tones on either side, a third moving, rendered in chunks. */
 static void render_scene(ALCdevice *dev, int frames, int frame_bytes, const char *what)
 {
-    ALuint b[3] = {make_buffer(440.0, RATE), make_buffer(660.0, RATE), make_buffer(880.0, RATE / 4)};
+    ALuint b[3] = {make_buffer(440.0, RATE), make_buffer(660.0, RATE),
+                   make_buffer(880.0, RATE / 4)};
     ALuint s[3];
     alGenSources(3, s);
     for (int i = 0; i < 3; i++) {
