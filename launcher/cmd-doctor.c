@@ -190,7 +190,11 @@ static void check_guestlibs(Report *rep, const char *guestlibs, char **probe)
             "at a complete set",
             "%s lacks%s", guestlibs, missing->str);
     } else {
-        add(rep, "guest library set", CHECK_OK, NULL, "sdl2/, gl/, vulkan/ and the probe");
+        g_autoptr(GString) folders = g_string_new(NULL);
+        for (int i = 0; i < LO_N_THUNKS; i++) {
+            g_string_append_printf(folders, "%s/, ", lo_thunk_names[i]);
+        }
+        add(rep, "guest library set", CHECK_OK, NULL, "%sand the probe", folders->str);
     }
 }
 
@@ -335,6 +339,17 @@ static void check_host(Report *rep)
                            "libvulkan1 mesa-vulkan-drivers), or run games with --no-thunk vulkan",
                            LO_FLATPAK_GL_FIX ", or run games with --no-thunk vulkan"),
             "%s", lo_json_string(vk, "error"));
+    }
+    const cJSON *openal = cJSON_GetObjectItemCaseSensitive(host, "openal");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(openal, "ok"))) {
+        add(rep, "host OpenAL", CHECK_OK, NULL, "libopenal.so.1, %s",
+            lo_json_string(openal, "version"));
+    } else {
+        add(rep, "host OpenAL", CHECK_FAIL,
+            lo_sandbox_fix("install the host's OpenAL (Debian/Ubuntu: apt install libopenal1), or "
+                           "run games with --no-thunk openal",
+                           LO_FLATPAK_RUNTIME_FIX ", or run games with --no-thunk openal"),
+            "%s", lo_json_string(openal, "error"));
     }
     if (renderer == NULL && device == NULL) {
         add(rep, "GPU driver", CHECK_SKIP, NULL, "no GL or Vulkan driver answered");

@@ -280,6 +280,37 @@ static void probe_display(int fd, gpointer data)
     answer(fd, doc);
 }
 
+/* OpenAL Soft's version without opening an audio device (which may wait for
+ * a sound server): the library's own version string, or the ALC version of
+ * another implementation. */
+static void probe_openal(int fd, gpointer data)
+{
+    (void)data;
+    void *lib = dlopen("libopenal.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        answer(fd, failure("cannot load libopenal.so.1: %s", dlerror()));
+        return;
+    }
+    const char *(*soft_version)(void) = (const char *(*)(void))dlsym(lib, "alsoft_get_version");
+    void (*get_integerv)(void *, int, int, int *) =
+        (void (*)(void *, int, int, int *))dlsym(lib, "alcGetIntegerv");
+    if (get_integerv == NULL) {
+        answer(fd, failure("libopenal.so.1 has no alcGetIntegerv"));
+        return;
+    }
+    enum { ALC_MAJOR_VERSION = 0x1000, ALC_MINOR_VERSION = 0x1001 };
+    int major = 0, minor = 0;
+    get_integerv(NULL, ALC_MAJOR_VERSION, 1, &major);
+    get_integerv(NULL, ALC_MINOR_VERSION, 1, &minor);
+    const char *soft = soft_version != NULL ? soft_version() : NULL;
+    g_autofree char *version = soft != NULL ? g_strdup_printf("OpenAL Soft %s", soft)
+                                            : g_strdup_printf("ALC %d.%d", major, minor);
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddTrueToObject(doc, "ok");
+    cJSON_AddStringToObject(doc, "version", version);
+    answer(fd, doc);
+}
+
 static cJSON *run_probe(void (*fn)(int, gpointer), int timeout_ms)
 {
     LoSpawnResult r;
@@ -302,6 +333,7 @@ cJSON *lo_probe_host(int timeout_ms)
     cJSON_AddItemToObject(doc, "sdl2", run_probe(probe_sdl2, timeout_ms));
     cJSON_AddItemToObject(doc, "gl", run_probe(probe_gl, timeout_ms));
     cJSON_AddItemToObject(doc, "vulkan", run_probe(probe_vulkan, timeout_ms));
+    cJSON_AddItemToObject(doc, "openal", run_probe(probe_openal, timeout_ms));
     cJSON_AddItemToObject(doc, "display", run_probe(probe_display, timeout_ms));
     return doc;
 }

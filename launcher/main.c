@@ -152,8 +152,8 @@ static void print_usage(FILE *out, const char *prefix, const LoSubcommand *table
 {
     fprintf(out, "Usage:\n  qemu-lorelei %sCOMMAND [OPTION…]\n\n", prefix);
     if (prefix[0] == '\0') {
-        fprintf(out, "Run x86_64 Linux games on this machine under qemu-x86_64, with SDL2, OpenGL "
-                     "and Vulkan\nforwarded to the host's native libraries.\n\n");
+        fprintf(out, "Run x86_64 Linux games on this machine under qemu-x86_64, with SDL2, OpenGL, "
+                     "Vulkan and\nOpenAL forwarded to the host's native libraries.\n\n");
     }
     fprintf(out, "Commands:\n");
     print_table(out, prefix, table);

@@ -458,8 +458,8 @@ cJSON *lo_cli_layer(const char *sysroot, char *const *no_thunk, GError **error)
     for (char *const *t = no_thunk; t != NULL && *t != NULL; t++) {
         if (lo_thunk_from_name(*t) < 0) {
             g_autofree char *shown = lo_printable(*t, 40);
-            lo_usage_error(error, "--no-thunk %s: unknown library (known: sdl2, gl, vulkan)",
-                           shown);
+            g_autofree char *known = g_strjoinv(", ", (char **)lo_thunk_names);
+            lo_usage_error(error, "--no-thunk %s: unknown library (known: %s)", shown, known);
             return NULL;
         }
         cJSON *thunks = cJSON_GetObjectItemCaseSensitive(cli, "thunks");

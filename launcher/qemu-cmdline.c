@@ -82,7 +82,11 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
     g_autoptr(GString) plugin = NULL;
     /* The guest's loader reads a relative (or empty) LD_LIBRARY_PATH entry
      * against the game's working folder, wherever that is. */
-    if (s->thunks[LO_THUNK_SDL2] || s->thunks[LO_THUNK_GL] || s->thunks[LO_THUNK_VULKAN]) {
+    gboolean any_thunk = FALSE;
+    for (int i = 0; i < LO_N_THUNKS; i++) {
+        any_thunk = any_thunk || s->thunks[i];
+    }
+    if (any_thunk) {
         const char *rel = !g_path_is_absolute(in->guestlibs) ? in->guestlibs
                           : !g_path_is_absolute(in->preload) ? in->preload
                                                              : NULL;

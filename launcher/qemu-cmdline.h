@@ -2,8 +2,8 @@
  * The QEMU command line and environment for a run:
  *
  *   qemu-x86_64 [-L SYSROOT] -cpu MODEL [QEMU OPTIONS]
- *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan[,verbose=on]
- *       -E LD_LIBRARY_PATH=GUESTLIBS/sdl2:GUESTLIBS/gl:GUESTLIBS/vulkan
+ *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan,lib=openal[,verbose=on]
+ *       -E LD_LIBRARY_PATH=GUESTLIBS/sdl2:GUESTLIBS/gl:GUESTLIBS/vulkan:GUESTLIBS/openal
  *       -E KEY=VALUE... -U LD_PRELOAD -0 GAME GAME_FILE [PROFILE ARGS] [ARGS]
  *
  * One lib= and one LD_LIBRARY_PATH folder per enabled thunk, so the stub

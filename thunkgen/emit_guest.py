@@ -207,6 +207,10 @@ def emit_stub(lib, f, out):
         body.append("    }\n    {")
         body += host_free
         body.append("    }\n    return r;")
+    elif f.returns_static_string and f.string_list_if:
+        body.append(f"    const char *host = LORELEI_GET(const char *, f, {f.ret_slot()});")
+        body.append(f"    return ({f.ret.spelling})(({f.string_list_if}) ? "
+                    "lorelei_guest_string_list(host) : lorelei_guest_string(host));")
     elif f.returns_static_string:
         body.append(f"    return ({f.ret.spelling})lorelei_guest_string("
                     f"LORELEI_GET(const char *, f, {f.ret_slot()}));")

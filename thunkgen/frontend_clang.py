@@ -230,8 +230,9 @@ class ClangFrontend:
 def build(lib, lib_cfg, fn_overrides, symbols_from):
     includes = lib_cfg["includes"]
     prototypes = [t["prototype"] for t in fn_overrides.values() if "prototype" in t]
-    fe = ClangFrontend(lib, includes, lib_cfg.get("include_dirs", []),
-                       lib_cfg.get("clang_args", []), prototypes)
+    # [library] defines: the header parser sees what both halves compile with.
+    args = [f"-D{d}" for d in lib_cfg.get("defines", [])] + lib_cfg.get("clang_args", [])
+    fe = ClangFrontend(lib, includes, lib_cfg.get("include_dirs", []), args, prototypes)
     mode = lib_cfg.get("symbols", "exports")
     if mode == "exports":
         if not symbols_from or not os.path.exists(symbols_from):

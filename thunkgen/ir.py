@@ -125,6 +125,7 @@ class Function:
     errno: bool = False
     prepare: str = ""        # guest function for mapped parameters, overriding the type's
     returns_static_string: bool = False
+    string_list_if: str = ""  # guest C condition: the static result is a string list
     returns_owned: str = ""  # C expression: number of elements the result points to
     result_fixup: str = ""   # guest C statement run on the copied result
     guest_wrapper: bool = False
@@ -196,7 +197,7 @@ class Library:
             h.update(f"|{f.index}:{f.name}:{f.ret.spelling}:".encode())
             h.update(",".join(p.type.spelling for p in f.params).encode())
             h.update(f":{f.printf}:{int(f.errno)}:{int(f.returns_owned_string)}".encode())
-            h.update(f":{int(f.returns_static_string)}:{f.returns_owned}:{f.host_impl}".encode())
+            h.update(f":{int(f.returns_static_string)}:{f.string_list_if}:{f.returns_owned}:{f.host_impl}".encode())
             h.update(f":{f.out_owned}:{f.keeps}:{f.releases}".encode())
         for s in self.sigs:
             h.update(f"#{s.index}:{s.key}".encode())

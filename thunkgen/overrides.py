@@ -68,6 +68,12 @@ of its description. The frontend derives everything else from the real API
                                  the guest gets a copy in guest memory, made
                                  once per distinct content and never freed
                                  (syscalls reject host memory with EFAULT)
+  string_list_if = "a0 == NULL"  (with returns_static_string) when this C
+                                 expression over the parameters a0, a1...
+                                 holds, the result is a list of strings, each
+                                 NUL-terminated, ended by an empty string
+                                 (alcGetString's device lists): all of it is
+                                 copied
   returns_owned = "N"            returns N elements (a C expression over the
                                  parameters a0, a1...: "1", "*a3") the caller
                                  frees with its own allocator (XFree): the
@@ -155,6 +161,7 @@ LIBRARY_KEYS = {
 FUNCTION_KEYS = {
     "guest": bool, "may_callback": bool, "printf": int, "returns_owned_string": bool,
     "errno": bool, "prototype": str, "prepare": str, "returns_static_string": bool,
+    "string_list_if": str,
     "returns_owned": str, "result_fixup": str, "guest_wrapper": bool, "host_impl": str,
     "unsupported": str, "out_params": list, "out_owned": dict, "frees": str, "keeps": dict,
     "releases": dict,
@@ -258,6 +265,8 @@ def apply(functions, overrides, where):
         if results and f.ret.kind != "ptr":
             raise OverrideError(f"{where}: {f.name}: {results[0]} needs a pointer result, "
                                 f"not {f.ret.spelling}")
+        if f.string_list_if and not f.returns_static_string:
+            raise OverrideError(f"{where}: {f.name}: string_list_if needs returns_static_string")
         if f.result_fixup and not f.returns_owned:
             raise OverrideError(f"{where}: {f.name}: result_fixup needs returns_owned")
         if f.guest and (f.guest_wrapper or f.host_impl):

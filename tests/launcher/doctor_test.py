@@ -12,8 +12,10 @@ import subprocess
 
 from testlib import Skip, check, check_in, make_elf, run_main, tar_bytes
 
-STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1"}
-OK_PROBE = '{"abi":1,"guest_base_ok":true,"libs":{"sdl2":"ok","gl":"ok","vulkan":"ok"}}'
+STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1",
+         "openal": "libopenal.so.1"}
+OK_PROBE = ('{"abi":1,"guest_base_ok":true,"libs":{"sdl2":"ok","gl":"ok","vulkan":"ok",'
+            '"openal":"ok"}}')
 
 
 def elf_header(machine):
@@ -92,6 +94,7 @@ def all_ok(s):
     expect_row(rows, "host SDL2", "ok", "libSDL2-2.0.so.0 2.")
     expect_row(rows, "host OpenGL", "ok", "Mesa")
     expect_row(rows, "host Vulkan", "ok", "loader 1.")
+    expect_row(rows, "host OpenAL", "ok", "libopenal.so.1, OpenAL Soft 1.")
     check(rows["GPU driver"]["status"] in ("ok", "warn"), rows["GPU driver"])
     expect_row(rows, "display", "ok", "X11 :")
     expect_row(rows, "sysroots", "ok")
@@ -312,4 +315,4 @@ CASES = {f.__name__: f for f in [all_ok, probe_reports_problems, host_memory_lay
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan"])
+                     "stub-vulkan", "stub-openal"])

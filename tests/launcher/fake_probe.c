@@ -11,8 +11,9 @@ int main(void)
 {
     const char *out = getenv("FAKE_PROBE_OUTPUT");
     const char *status = getenv("FAKE_PROBE_EXIT");
-    puts(out != NULL ? out
-                     : "{\"abi\":1,\"guest_base_ok\":true,"
-                       "\"libs\":{\"sdl2\":\"ok\",\"gl\":\"ok\",\"vulkan\":\"ok\"}}");
+    puts(out != NULL
+             ? out
+             : "{\"abi\":1,\"guest_base_ok\":true,"
+               "\"libs\":{\"sdl2\":\"ok\",\"gl\":\"ok\",\"vulkan\":\"ok\",\"openal\":\"ok\"}}");
     return status != NULL ? atoi(status) : 0;
 }

@@ -13,7 +13,8 @@ import subprocess
 
 from testlib import Skip, check, check_in, check_not_in, make_elf, run_main
 
-STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1"}
+STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1",
+         "openal": "libopenal.so.1"}
 
 # What qemu-user would apply behind the launcher's back if they got through.
 HOSTILE_ENV = {
@@ -106,14 +107,14 @@ def run_end_to_end(s):
     check(argv == [t.game, "--from-profile", "two words", "--user-arg", "--exit=42"], argv)
     check(env.get("SDL_VIDEODRIVER") == "wayland", env)
     check(env.get("vblank_mode") == "0", env)
-    libpath = ":".join(os.path.join(t.guestlibs, lib) for lib in ("sdl2", "gl", "vulkan"))
+    libpath = ":".join(os.path.join(t.guestlibs, lib) for lib in ("sdl2", "gl", "vulkan", "openal"))
     check(env.get("LD_LIBRARY_PATH") == libpath, f"LD_LIBRARY_PATH {env.get('LD_LIBRARY_PATH')}")
     check("LD_PRELOAD" not in env, "LD_PRELOAD reached the guest")
     check("EVIL" not in env and "PATH" in env, "QEMU_SET_ENV/QEMU_UNSET_ENV were applied")
     for soname in STUBS.values():
         check(dl.get(soname) == "stub:" + soname, f"{soname}: {dl.get(soname)}")
     plugin = t.logged(t.plugin_log)
-    check(plugin == "arg lib=sdl2\narg lib=gl\narg lib=vulkan\n", f"plugin args: {plugin!r}")
+    check(plugin == "arg lib=sdl2\narg lib=gl\narg lib=vulkan\narg lib=openal\n", f"plugin args: {plugin!r}")
     preload = t.logged(t.preload_log)
     check(preload is not None and "loaded into qemu-x86_64" in preload, f"preload: {preload!r}")
     check_not_in("echo-game", preload, "preload log")
@@ -126,25 +127,27 @@ def run_no_thunk(s):
     check(p.returncode == 0, p.stderr)
     check_in("no profile matches", p.stderr)
     _, env, dl = parse(p.stdout)
-    check(env["LD_LIBRARY_PATH"] == os.path.join(t.guestlibs, "sdl2") + ":" +
-          os.path.join(t.guestlibs, "vulkan"), env["LD_LIBRARY_PATH"])
+    check(env["LD_LIBRARY_PATH"] == ":".join(
+        os.path.join(t.guestlibs, lib) for lib in ("sdl2", "vulkan", "openal")),
+        env["LD_LIBRARY_PATH"])
     check(dl["libGL.so.1"] != "stub:libGL.so.1", dl)
     check(dl["libSDL2-2.0.so.0"] == "stub:libSDL2-2.0.so.0", dl)
-    check(t.logged(t.plugin_log) == "arg lib=sdl2\narg lib=vulkan\n", t.logged(t.plugin_log))
+    check(t.logged(t.plugin_log) == "arg lib=sdl2\narg lib=vulkan\narg lib=openal\n",
+          t.logged(t.plugin_log))
     # The profile can do the same, and --verbose says where it came from.
     t.profile(thunks={"vulkan": False})
     p = t.run("--verbose", t.game)
     check_in("qemu-lorelei: thunk vulkan: off (built-in (" + t.builtin, p.stderr)
     check_in("qemu-lorelei: thunk gl: on (default)", p.stderr)
     # (--verbose also turns the plugin's own log on.)
-    check(t.logged(t.plugin_log) == "arg lib=sdl2\narg lib=gl\narg verbose=on\n",
+    check(t.logged(t.plugin_log) == "arg lib=sdl2\narg lib=gl\narg lib=openal\narg verbose=on\n",
           t.logged(t.plugin_log))
 
 
 def run_plain_qemu(s):
     needs_x86_64_guest_runs(s)
     t = Setup(s)
-    t.profile(thunks={"sdl2": False, "gl": False, "vulkan": False})
+    t.profile(thunks={"sdl2": False, "gl": False, "vulkan": False, "openal": False})
     p = t.run("--verbose", t.game, env={"LORELEI_PLUGIN": "/nonexistent"})
     check(p.returncode == 0, p.stderr)
     check_in("no thunk enabled: plain qemu-user", p.stderr)
@@ -191,7 +194,7 @@ def run_dry_run_is_what_runs(s):
     unsets = " ".join("-u " + k for k in plan["env_unset"])
     check(line.startswith(f"env {unsets} LD_PRELOAD={s.opts.preload} SDL_AUDIODRIVER=dummy " +
                           s.opts.qemu + " -cpu Haswell -plugin " + s.opts.plugin +
-                          ",lib=sdl2,lib=gl,lib=vulkan -E LD_LIBRARY_PATH="), line)
+                          ",lib=sdl2,lib=gl,lib=vulkan,lib=openal -E LD_LIBRARY_PATH="), line)
     check(line.endswith(" -E SDL_AUDIODRIVER=dummy -U LD_PRELOAD -0 " + t.game + " " + t.game +
                        " --x y"), line)
     # Running the printed command by hand gives what run gives.
@@ -270,7 +273,7 @@ def run_refuses_parts_for_another_host(s):
                  p.stderr)
     # Without thunks the plugin is not loaded, so it is not checked.
     p = t.run("--dry-run", "--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-              t.game, env={"LORELEI_PLUGIN": arm_so})
+              "--no-thunk", "openal", t.game, env={"LORELEI_PLUGIN": arm_so})
     check(p.returncode == 0, p.stderr)
 
 
@@ -305,8 +308,8 @@ int main(void) { puts("FAKE QEMU STARTED"); return 0; }
                  "(qemu_plugin_register_vcpu_syscall_filter_cb)", p.stderr)
         check_not_in("FAKE QEMU STARTED", p.stdout)
     # Fully emulated, that QEMU is fine.
-    p = t.run("--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan", t.game,
-              env={"LORELEI_QEMU": old})
+    p = t.run("--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan", "--no-thunk",
+              "openal", t.game, env={"LORELEI_QEMU": old})
     check(p.returncode == 0 and "FAKE QEMU STARTED" in p.stdout, p.stderr)
     # The real patched QEMU has the API (run_end_to_end runs games with it).
     p = t.run("--dry-run", t.game)
@@ -504,7 +507,8 @@ def run_hashes_only_when_needed_and_once(s):
     shutil.copy(s.opts.guest, big)
     with open(big, "r+b") as f:
         f.truncate(768 << 20)  # sparse: costs no disk, all of it is hashed
-    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
+           "--no-thunk", "openal"]
     cache = os.path.join(s.root, ".cache", "qemu-lorelei", "sha256-cache")
     # No profile lists a sha256 for this name: no hashing at all.
     p = t.run("--dry-run", "--verbose", *off, big)
@@ -554,4 +558,4 @@ CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, r
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan"])
+                     "stub-vulkan", "stub-openal"])

@@ -83,10 +83,10 @@ static void test_defaults(Fixture *f, gconstpointer data)
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
     g_autofree char *expected = g_strdup_printf(
-        "/q/qemu-x86_64 -cpu max -plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan -E "
-        "LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan -E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
-        "-U LD_PRELOAD -0 ./game ./game --level 2",
-        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
+        "/q/qemu-x86_64 -cpu max -plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal -E "
+        "LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal "
+        "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -U LD_PRELOAD -0 ./game ./game --level 2",
+        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* The shim replaces the user's LD_PRELOAD in QEMU's own environment. */
     g_assert_true(env_has(&cmd, "LD_PRELOAD=/p/preload.so"));
@@ -128,12 +128,13 @@ static void test_everything(Fixture *f, gconstpointer data)
     g_autofree char *line = joined(cmd.argv);
     g_autofree char *expected = g_strdup_printf(
         "/q/qemu -L /s/root -cpu Haswell -s 16M -strace -one-insn-per-tb -d unimp,guest_errors "
-        "-plugin /p/a,,b.so,lib=sdl2,lib=vulkan -E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan "
+        "-plugin /p/a,,b.so,lib=sdl2,lib=vulkan,lib=openal "
+        "-E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan:%s/openal "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
         "-E SDL_AUDIODRIVER=disk -E vblank_mode=0 -U LD_PRELOAD -0 ./-weird-name ./-weird-name -p "
         "'a b' '$HOME' "
         "'it'\\''s'",
-        f->guestlibs, f->guestlibs, f->guestlibs);
+        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     for (const char *const *e = environ; *e != NULL; e++) {
         g_autofree char *name = g_strndup(*e, strcspn(*e, "="));
@@ -175,7 +176,8 @@ static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
 {
     (void)data;
     g_autoptr(LoRunSettings) s =
-        settings("{\"thunks\": {\"sdl2\": false, \"gl\": false, \"vulkan\": false}}");
+        settings("{\"thunks\": {\"sdl2\": false, \"gl\": false, \"vulkan\": false, "
+                 "\"openal\": false}}");
     const char *environ[] = {"LD_PRELOAD=user.so", NULL};
     LoCommandInput in = {.qemu = "/q/qemu", .game = "/g/game", .settings = s, .environ = environ};
     g_auto(LoCommand) cmd = {0};

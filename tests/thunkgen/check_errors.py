@@ -47,6 +47,9 @@ CASES = [
     ("a string annotation on a non-pointer result",
      "[functions.tg_variadic]\nprintf = 1\n[functions.tg_count]\nreturns_static_string = true\n",
      "tg_count: returns_static_string needs a pointer result, not int"),
+    ("a string-list condition on a result that is no static string",
+     "[functions.tg_variadic]\nprintf = 1\n[functions.tg_name]\nstring_list_if = \"1\"\n",
+     "tg_name: string_list_if needs returns_static_string"),
 ]
 
 

@@ -147,6 +147,10 @@ EXPORT const char *tl_greeting(void)
 {
     return "hello from the host library";
 }
+EXPORT const char *tl_names(int list)
+{
+    return list ? "alpha\0beta\0gamma\0" : "solo";
+}
 
 EXPORT char *tl_strdup_upper(const char *s)
 {

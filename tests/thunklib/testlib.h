@@ -73,6 +73,9 @@ void tl_point_swap(tl_point *p);
 int tl_divmod(int a, int b, int *quotient, int *remainder);
 size_t tl_strlen(const char *s);
 const char *tl_greeting(void);
+/* a string the library keeps: "alpha", "beta", "gamma" ended by an empty
+ * string when list is non-zero (alcGetString's device lists), else "solo" */
+const char *tl_names(int list);
 char *tl_strdup_upper(const char *s);
 /* A copy in *out (allocated: the caller frees it with tl_free) of n bytes,
  * its length in *out_len; 0, or -1 (and *out untouched) for no data. */

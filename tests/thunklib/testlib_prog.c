@@ -169,6 +169,22 @@ static int all(void)
     written = write(STDOUT_FILENO, dup, dup_len);
     printf("dup_written=%ld\n", written);
     tl_free(dup);
+    /* The whole list is guest memory (a syscall reads all of it) and intact. */
+    const char *names = tl_names(1);
+    size_t names_len = 0;
+    while (names[names_len]) {
+        names_len += strlen(names + names_len) + 1;
+    }
+    names_len++;
+    static const char expect_names[] = "alpha\0beta\0gamma\0";
+    FILE *devnull = fopen("/dev/null", "w");
+    written = devnull ? write(fileno(devnull), names, names_len) : -1;
+    if (devnull) {
+        fclose(devnull);
+    }
+    printf("names_written=%ld names_intact=%d solo=%s\n", written,
+           names_len == sizeof(expect_names) && memcmp(names, expect_names, names_len) == 0,
+           tl_names(0));
     int32_t arr[5] = {3, 1, 4, 1, 5}, filled[6];
     tl_fill_array(filled, 6, 100);
     printf("sum_array=%lld fill=%d,%d,%d\n", (long long)tl_sum_array(arr, 5), filled[0], filled[3],

@@ -55,6 +55,9 @@ LORELEI_GUEST_API void lorelei_lib_open(uint32_t lib_id, uint32_t n_functions, u
 /* A guest copy of a string the host library keeps (e.g. glGetString's):
  * one per distinct content, never freed. NULL for NULL. */
 LORELEI_GUEST_API const char *lorelei_guest_string(const char *host);
+/* The same for a list of strings, each NUL-terminated, the list ended by an
+ * empty string (alcGetString's device lists). */
+LORELEI_GUEST_API const char *lorelei_guest_string_list(const char *host);
 
 /* printf-style formatting into guest memory (free() the result). */
 LORELEI_GUEST_API char *lorelei_vformat(const char *fmt, va_list ap);

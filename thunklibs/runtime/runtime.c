@@ -103,37 +103,54 @@ LORELEI_GUEST_API char *lorelei_vformat(const char *fmt, va_list ap)
  * (write(2) of such a string fails with EFAULT). The guest gets a copy, one
  * per distinct content, kept for the life of the process: the pointer stays
  * valid as long as the library's own would, and asking again is cheap. */
-LORELEI_GUEST_API const char *lorelei_guest_string(const char *host)
+/* A guest copy of the len bytes at host: one per distinct content, never
+ * freed (the host library keeps its strings as long as the program runs). */
+static const char *guest_bytes(const char *host, size_t len)
 {
     struct copy {
         struct copy *next;
         uint64_t hash;
+        size_t len;
         char text[];
     };
     enum { BUCKETS = 64 };
     static struct copy *buckets[BUCKETS];
     static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    if (!host) {
-        return NULL;
-    }
     uint64_t hash = 0xcbf29ce484222325ull; /* FNV-1a */
-    size_t len = 0;
-    for (; host[len]; len++) {
-        hash = (hash ^ (unsigned char)host[len]) * 0x100000001b3ull;
+    for (size_t i = 0; i < len; i++) {
+        hash = (hash ^ (unsigned char)host[i]) * 0x100000001b3ull;
     }
     pthread_mutex_lock(&lock);
     struct copy **bucket = &buckets[hash % BUCKETS], *c = *bucket;
-    while (c && (c->hash != hash || strcmp(c->text, host) != 0)) {
+    while (c && (c->hash != hash || c->len != len || memcmp(c->text, host, len) != 0)) {
         c = c->next;
     }
-    if (!c && (c = malloc(sizeof(*c) + len + 1))) {
+    if (!c && (c = malloc(sizeof(*c) + len))) {
         c->hash = hash;
-        memcpy(c->text, host, len + 1);
+        c->len = len;
+        memcpy(c->text, host, len);
         c->next = *bucket;
         *bucket = c;
     }
     pthread_mutex_unlock(&lock);
     return c ? c->text : host;
+}
+
+LORELEI_GUEST_API const char *lorelei_guest_string(const char *host)
+{
+    return host ? guest_bytes(host, strlen(host) + 1) : NULL;
+}
+
+LORELEI_GUEST_API const char *lorelei_guest_string_list(const char *host)
+{
+    if (!host) {
+        return NULL;
+    }
+    size_t len = 0;
+    while (host[len]) {
+        len += strlen(host + len) + 1;
+    }
+    return guest_bytes(host, len + 1);
 }
 
 /* ---- service threads --------------------------------------------------------- */
