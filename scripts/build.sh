@@ -8,7 +8,9 @@
 #   build-aarch64/  the host side (patched QEMU, plugin, preload shim,
 #                 launcher, host halves) cross-compiled for aarch64 against
 #                 Debian's arm64 packages (scripts/deps-arm64.txt), with the
-#                 x86_64 guest side; tested under emulation (docs/aarch64.md)
+#                 x86_64 guest side; tested under emulation with an x86_64
+#                 sysroot made from Debian's archive (scripts/lane-sysroot.sh,
+#                 which needs build/'s launcher: docs/aarch64.md)
 #
 #   scripts/build.sh                 the first three
 #   scripts/build.sh build           just build/
@@ -28,6 +30,7 @@ trees=("$@")
 
 for tree in "${trees[@]}"; do
     prefix=$qemu_prefix
+    tree_opts=()
     case $tree in
         build) cc=gcc; extra=() ;;
         build-san) cc=gcc; extra=(-Db_sanitize=address,undefined -Db_lundef=false) ;;
@@ -43,6 +46,10 @@ for tree in "${trees[@]}"; do
                 exit 1
             fi
             prefix=$(packaging/qemu/build-qemu.sh --host aarch64 --prefix)
+            # The x86_64 sysroot its tests run the guest programs with, made
+            # from Debian's archive by build/'s launcher (cached).
+            lane_sysroot=$(scripts/lane-sysroot.sh)
+            tree_opts=(-Dlane_sysroot="$lane_sysroot")
             ;;
         *) echo "build.sh: error: unknown tree '$tree' (build, build-san, build-clang, build-aarch64)" >&2; exit 1 ;;
     esac
@@ -53,10 +60,10 @@ for tree in "${trees[@]}"; do
         cc_env=(CC="$cc")
         [ "$tree" != build-aarch64 ] || cc_env=()
         env "${cc_env[@]}" meson setup "$tree" --werror -Dqemu_prefix="$prefix" -Dsdl2_source_dir="$sdl2_source" \
-            -Dstock_plugin_header_dir="$stock_header" "${extra[@]}" >&2
+            -Dstock_plugin_header_dir="$stock_header" "${tree_opts[@]}" "${extra[@]}" >&2
     else
         meson configure "$tree" -Dqemu_prefix="$prefix" -Dsdl2_source_dir="$sdl2_source" \
-            -Dstock_plugin_header_dir="$stock_header" >/dev/null
+            -Dstock_plugin_header_dir="$stock_header" "${tree_opts[@]}" >/dev/null
     fi
     cp "$top/.stock-header-reason" "$tree/stock-header-reason.txt"
     echo "build.sh: building $tree/" >&2

@@ -71,13 +71,20 @@ for tree in "${x86_trees[@]}"; do
 done
 
 # The aarch64 lane: the host side built for aarch64 and its tests run under
-# qemu-aarch64 (docs/aarch64.md). Its packages, the binfmt_misc entry and the
-# build are part of the run: any of them failing is a failure, never a skip.
+# qemu-aarch64 (docs/aarch64.md). Its packages, the binfmt_misc entry, its
+# sysroot and the build are part of the run: any of them failing is a
+# failure, never a skip.
 if [ ${#lane_suites[@]} -gt 0 ]; then
     lane_ok=1
     scripts/install-deps.sh scripts/deps-arm64.txt || { extra_failed+=("scripts/install-deps.sh scripts/deps-arm64.txt"); lane_ok=0; }
     if [ "$lane_ok" = 1 ] && ! scripts/binfmt-aarch64.sh; then
         extra_failed+=("scripts/binfmt-aarch64.sh (this machine cannot execute aarch64 programs)")
+        lane_ok=0
+    fi
+    # Its x86_64 sysroot, made from Debian's archive by build/'s launcher
+    # (cached; scripts/build.sh build-aarch64 configures the tree with it).
+    if [ "$lane_ok" = 1 ] && ! scripts/lane-sysroot.sh >/dev/null; then
+        extra_failed+=("scripts/lane-sysroot.sh (the lane's x86_64 sysroot from Debian's archive could not be made; its message says why)")
         lane_ok=0
     fi
     if [ "$lane_ok" = 1 ] && ! scripts/build.sh build-aarch64; then

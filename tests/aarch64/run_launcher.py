@@ -15,9 +15,10 @@ execs the aarch64 qemu-x86_64, which binfmt_misc hands to qemu-aarch64 again.
           it draws, SIGTERM ends it with its FPS and exit status 0, and the
           plugin's log shows the arm64 libSDL2 and libGL it loaded
 
-The lane's sysroot (meson option lane_sysroot, default /: this machine is
-x86_64, so its own root serves) is registered in a private data folder as
-the sysroot named "lane", as `qemu-lorelei sysroot create` would have left it.
+The lane's sysroot (meson option lane_sysroot: the one scripts/lane-sysroot.sh
+makes from Debian's archive) is registered in a private data folder as the
+sysroots named "lane" and "default", as `qemu-lorelei sysroot create` would
+have left them.
 
 usage: run_launcher.py CASE --launcher L --sysroot DIR --qemu Q --plugin P
                        --preload S [--page-size N]
@@ -53,9 +54,12 @@ def private_env(home, sysroot=None, display=None):
     if sysroot:
         store = os.path.join(env["XDG_DATA_HOME"], "qemu-lorelei", "sysroots")
         os.makedirs(store, exist_ok=True)
-        link = os.path.join(store, "lane")
-        if not os.path.islink(link):
-            os.symlink(os.path.abspath(sysroot), link)
+        # Also as "default": on an aarch64 host, doctor wants the sysroot
+        # every game without a profile runs with.
+        for name in ("lane", "default"):
+            link = os.path.join(store, name)
+            if not os.path.islink(link):
+                os.symlink(os.path.abspath(sysroot), link)
     if display:
         env["DISPLAY"] = display
     env.update({"SDL_AUDIODRIVER": "dummy", "XDG_RUNTIME_DIR": "/tmp"})

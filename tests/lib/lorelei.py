@@ -154,6 +154,46 @@ class Lorelei:
                          f"{what}: {lib}: the host's {soname} is {path}, an {machine} library")
 
 
+# A line of /proc/self/maps that maps a file: "start-end perms offset dev
+# inode   PATH", PATH possibly followed by " (deleted)".
+MAPPED_FILE = re.compile(r"^[0-9a-f]+-[0-9a-f]+ \S+ [0-9a-f]+ \S+ \d+ +(/.*?)(?: \(deleted\))?$",
+                         re.M)
+# Files a kernel maps that are no one's library: devices, shared memory.
+PSEUDO_FILES = ("/dev/", "/memfd:", "/SYSV", "/[aio]")
+
+
+def mapped_files(maps):
+    """The files (absolute host paths) a /proc/self/maps text shows mapped."""
+    return sorted(set(MAPPED_FILE.findall(maps)))
+
+
+def leaked_files(maps, sysroot, allowed_dirs=()):
+    """The files in `maps` (a guest's /proc/self/maps under QEMU, which shows
+    the host path of every mapped file) that came from this machine rather
+    than from the x86_64 `sysroot` or one of `allowed_dirs` (the stubs'
+    folders, the program's): a list of (path, why). A sysroot that is this
+    machine's own root proves nothing, so with "/" every file but the
+    allowed ones leaked."""
+    root = os.path.realpath(sysroot) if sysroot else ""
+    allowed = [os.path.realpath(d) for d in allowed_dirs]
+
+    def under(path, folder):
+        return folder != "/" and (path == folder or path.startswith(folder.rstrip("/") + "/"))
+
+    leaks = []
+    for path in mapped_files(maps):
+        if path.startswith(PSEUDO_FILES) or any(under(path, d) for d in allowed):
+            continue
+        if not root:
+            leaks.append((path, "no sysroot: QEMU took it from this machine's root"))
+        elif root == "/":
+            leaks.append((path, "the sysroot is this machine's own root"))
+        elif not under(path, root):
+            leaks.append((path, f"not under the sysroot {root}: QEMU's -L fell back to "
+                                "this machine's file"))
+    return leaks
+
+
 def end_process(p, sig=signal.SIGTERM, timeout=30):
     """Sends sig to p (None: sends nothing, it is expected to end by itself)
     and collects its output, killing it if it is still there after timeout

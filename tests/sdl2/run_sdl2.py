@@ -312,7 +312,7 @@ def case_gl_programs(a, tmp):
         argv = [os.path.join(SDL_TESTS, prog)]
         with Xvfb() as x:
             env = x.env(base_env())
-            n = run_until_sigterm(x, argv, env, 3, os.path.join(tmp, f"{prog}-native.png"))
+            n = run_until_sigterm(x, argv, env, 30, os.path.join(tmp, f"{prog}-native.png"))
             cmd, lenv = lorelei(a, argv, env, gl=True)
             l = run_until_sigterm(x, cmd, lenv, 6 * TIME_SCALE,
                                   os.path.join(tmp, f"{prog}-lorelei.png"))

@@ -482,7 +482,11 @@ static int stale_channel(void)
     usleep(200000); /* the three service threads acknowledge their exit */
     uint64_t old[3];
     int n_old = seen(old, 3);
-    atomic_int ticks = 0;
+    /* Static: the host thread calls back every millisecond for good, also
+     * while main returns and exit() runs; a counter on main's stack would
+     * then be exit()'s frames (SIGSEGV in the aarch64 lane, where emulation
+     * makes that window wide). */
+    static atomic_int ticks;
     tl_start_callback_thread(count_cb, &ticks); /* a fourth host thread, for good */
     if (!wait_for(&ticks, 3, 5000)) {
         printf("the callback thread never called back\n");
