@@ -40,8 +40,8 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-#if QEMU_PLUGIN_VERSION != 5
-#error "liblorelei-profile.so is written against the patched QEMU's plugin API (version 5)"
+#if QEMU_PLUGIN_VERSION != 6
+#error "liblorelei-profile.so is written against the patched QEMU's plugin API (version 6)"
 #endif
 
 enum {
