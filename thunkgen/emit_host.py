@@ -3,7 +3,10 @@ thunks (one per distinct signature shape: a thunk gets the native function
 as a parameter, so glUniform1i and glBindBuffer share one), trampolines for
 every callback signature and the library's manifest (struct lorelei_host_lib).
 """
+import transport
+
 SLOTS = 64  # LORELEI_CALLBACK_SLOTS in plugin/lorelei-host.h
+LORELEI_INLINE_MAX_FRAME_SLOTS = 500  # include/lorelei/abi.h
 
 
 def cname(s):
@@ -420,14 +423,18 @@ def emit(lib, source_name):
     out.append(f"static const struct lorelei_host_fn fns[] = {{")
     for f in lib.thunked():
         flags = []
-        needs_coro = f.may_callback or any(p.type.kind == "fnptr" or p.type.callback_struct
-                                           for p in f.params)
-        if needs_coro:
+        if transport.may_call_back(f):
             flags.append("LORELEI_FN_MAY_CALLBACK")
         if lib.callback_if_armed:
             flags.append("LORELEI_FN_CALLBACK_IF_ARMED")
+        if f.blocking:
+            flags.append("LORELEI_FN_BLOCKING")
+        if f.frame_slots() > LORELEI_INLINE_MAX_FRAME_SLOTS:
+            raise ValueError(f"{f.name}: a frame of {f.frame_slots()} slots is more than the "
+                             f"inline transport's {LORELEI_INLINE_MAX_FRAME_SLOTS}")
         native = lib.host_free if f.name == "__lorelei_host_free" else f.name
-        out.append(f"    {{\"{native}\", {thunks[f.name]}, {' | '.join(flags) or '0'}}},")
+        out.append(f"    {{\"{native}\", {thunks[f.name]}, {' | '.join(flags) or '0'}, "
+                   f"{f.frame_slots()}}},")
     out.append("};")
     out.append("static const char *const sonames[] = {" +
                " ".join(f'"{s}",' for s in lib.sonames) + " NULL};")

@@ -129,6 +129,7 @@ class Function:
     result_fixup: str = ""   # guest C statement run on the copied result
     guest_wrapper: bool = False
     host_impl: str = ""      # hand-written host function the thunk calls
+    blocking: "bool | None" = None  # may wait: never inline (transport.py); None: by name
     exported: bool = True    # a dynamic symbol of the stub (else reachable by lookup only)
     index: int = -1          # position in the thunk table (thunked functions only)
 
@@ -176,6 +177,7 @@ class Library:
     unsupported: dict = field(default_factory=dict)  # name -> why it is left out
     defines: list = field(default_factory=list)     # macros both halves define first
     chain: "Chain | None" = None                    # extension chains, if the API has them
+    blocking_patterns: list = field(default_factory=list)  # names of blocking functions (transport.py)
     unsupported_extensions: list = field(default_factory=list)  # hidden from the game
 
     def thunked(self):

@@ -47,6 +47,15 @@ CASES = [
     ("a string annotation on a non-pointer result",
      "[functions.tg_variadic]\nprintf = 1\n[functions.tg_count]\nreturns_static_string = true\n",
      "tg_count: returns_static_string needs a pointer result, not int"),
+    ("a blocking pattern that is no regular expression",
+     "blocking_patterns = [\"(\"]\n[functions.tg_variadic]\nprintf = 1\n",
+     "blocking_patterns: '(' is not a regular expression"),
+    ("a blocking pattern that matches nothing (a typo)",
+     "blocking_patterns = [\"^tg_nothing\"]\n[functions.tg_variadic]\nprintf = 1\n",
+     "blocking_patterns match no function without its own 'blocking' annotation: ^tg_nothing"),
+    ("blocking on a function that runs in the guest",
+     "[functions.tg_variadic]\nguest = true\nblocking = true\n",
+     "tg_variadic: guest = true makes no host call; 'blocking' does not apply"),
 ]
 
 
