@@ -17,8 +17,12 @@
  *   libraries in proportion to their instructions: an estimate, since not
  *   every instruction costs the same.
  *
+ *   Forwarded calls served inline (no syscall) are timed from their marker
+ *   instruction to the next one, and count under their library too.
+ *
  * Arguments: out=FILE writes the report as JSON too (the table always goes
- * to stderr at exit). Costs: one inline add per executed block.
+ * to stderr at exit). Costs: one inline add per executed block, and two
+ * callbacks per inline forwarded call.
  *
  * Locking: counters live in per-vCPU scoreboard entries, touched only by
  * their vCPU (and summed at exit). The file table is extended under a mutex
@@ -152,6 +156,93 @@ static int find_file(uint64_t pc)
     return -1;
 }
 
+/* ---- inline calls ------------------------------------------------------------
+ * A forwarded call served inline (include/lorelei/abi.h) never becomes a
+ * syscall: it is timed from its marker instruction to the instruction after
+ * it. This plugin's callbacks on the marker run before the forwarding
+ * plugin's when it is loaded after that one (as qemu-lorelei run and the
+ * tests load it). A call the forwarding plugin leaves to the syscall path is
+ * counted there, not here: the stub's status slot, in front of the frame
+ * (rdx), tells which. */
+
+static struct qemu_plugin_register *rdx;
+
+static void on_inline_start(unsigned int vcpu, void *userdata)
+{
+    struct vcpu_counts *c = counts(vcpu);
+    c->bucket = (int64_t)(uintptr_t)userdata;
+    c->entered_ns = now_ns();
+}
+
+static void on_inline_end(unsigned int vcpu, void *userdata)
+{
+    (void)userdata;
+    struct vcpu_counts *c = counts(vcpu);
+    if (c->bucket == BUCKET_NONE) {
+        return;
+    }
+    uint64_t took = now_ns() - c->entered_ns;
+    int64_t bucket = c->bucket;
+    c->bucket = BUCKET_NONE;
+    static __thread GByteArray *buf;
+    if (!buf) {
+        buf = g_byte_array_new();
+    }
+    g_byte_array_set_size(buf, 0);
+    uint64_t frame = 0;
+    if (rdx && qemu_plugin_read_register(rdx, buf) > 0 && buf->len >= sizeof(frame)) {
+        memcpy(&frame, buf->data, sizeof(frame));
+    }
+    /* The stub's store proved frame[-1] readable; 0 there means served. */
+    if (frame && ((const int64_t *)(uintptr_t)frame)[-1] == 0) {
+        c->ns[bucket] += took;
+        c->calls[bucket]++;
+    }
+}
+
+static bool insn_is(struct qemu_plugin_insn *insn, const uint8_t *bytes, size_t n)
+{
+    uint8_t b[16];
+    return qemu_plugin_insn_size(insn) == n && qemu_plugin_insn_data(insn, b, n) == n &&
+           memcmp(b, bytes, n) == 0;
+}
+
+static void find_inline_calls(struct qemu_plugin_tb *tb)
+{
+    static const uint8_t marker[] = {LORELEI_INLINE_MARKER_BYTES};
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    for (size_t i = 2; i + 1 < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        uint8_t id_store[8];
+        struct qemu_plugin_insn *first = qemu_plugin_tb_get_insn(tb, i - 2);
+        if (!insn_is(insn, marker, sizeof(marker)) || qemu_plugin_insn_size(first) != 8 ||
+            qemu_plugin_insn_data(first, id_store, 8) != 8 || id_store[0] != 0x48 ||
+            id_store[1] != 0xc7 || id_store[2] != 0x42 || id_store[3] != 0xf8) {
+            continue;
+        }
+        uint32_t fn_id;
+        memcpy(&fn_id, id_store + 4, sizeof(fn_id));
+        uint64_t lib = LORELEI_FN_LIB(fn_id);
+        if (lib == 0 || lib >= MAX_FORWARDED) {
+            continue;
+        }
+        if (!rdx) {
+            GArray *regs = qemu_plugin_get_registers();
+            for (guint r = 0; r < regs->len; r++) {
+                qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, r);
+                if (strcmp(d->name, "rdx") == 0) {
+                    rdx = d->handle;
+                }
+            }
+            g_array_free(regs, TRUE);
+        }
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_inline_start, QEMU_PLUGIN_CB_NO_REGS,
+                                               (void *)(uintptr_t)lib);
+        qemu_plugin_register_vcpu_insn_exec_cb(qemu_plugin_tb_get_insn(tb, i + 1), on_inline_end,
+                                               QEMU_PLUGIN_CB_R_REGS, NULL);
+    }
+}
+
 static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
@@ -169,6 +260,7 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     qemu_plugin_u64 entry = {score, offsetof(struct vcpu_counts, insns) + file * sizeof(uint64_t)};
     qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, entry,
                                                       qemu_plugin_tb_n_insns(tb));
+    find_inline_calls(tb);
 }
 
 /* ---- time ------------------------------------------------------------------- */

@@ -110,5 +110,11 @@ void tl_block_forever(void);
 void tl_start_busy_threads(int n);
 void tl_stop_busy_threads(void);
 void tl_start_callback_thread(tl_binop op, void *user);
+/* the transports: a call that waits for another thread (classified blocking
+ * by its name), one that only takes time, and one that needs deep stack */
+int tl_wait_flag(int timeout_ms);
+void tl_set_flag(int value);
+int64_t tl_spin_us(int64_t us);
+int tl_deep_stack(int kib);
 
 #endif
