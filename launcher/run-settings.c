@@ -1,5 +1,7 @@
 #include "run-settings.h"
 
+#include <string.h>
+
 static gboolean get_bool(const cJSON *obj, const char *key, gboolean fallback)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -31,6 +33,11 @@ LoRunSettings *lo_run_settings_from_profile(const cJSON *merged)
     const cJSON *thunks = cJSON_GetObjectItemCaseSensitive(merged, "thunks");
     for (int i = 0; i < LO_N_THUNKS; i++) {
         s->thunks[i] = get_bool(thunks, lo_thunk_names[i], TRUE);
+    }
+    const cJSON *transport = cJSON_GetObjectItemCaseSensitive(merged, "transport");
+    for (int i = 0; i < LO_N_THUNKS; i++) {
+        g_autofree char *t = get_string(transport, lo_thunk_names[i]);
+        s->syscall_transport[i] = t != NULL && strcmp(t, "syscall") == 0;
     }
     const cJSON *qemu = cJSON_GetObjectItemCaseSensitive(merged, "qemu");
     s->cpu = get_string(qemu, "cpu");

@@ -14,8 +14,11 @@
 
 typedef struct {
     gboolean thunks[LO_N_THUNKS]; /* default: all on */
-    char *cpu;                    /* default LO_DEFAULT_CPU */
-    char *stack_size;             /* NULL: QEMU's default */
+    /* transport.NAME = "syscall": every call of that library through the
+     * magic syscall, none inline (default: inline where the plugin can) */
+    gboolean syscall_transport[LO_N_THUNKS];
+    char *cpu;        /* default LO_DEFAULT_CPU */
+    char *stack_size; /* NULL: QEMU's default */
     gboolean strace;
     gboolean one_insn_per_tb;
     GPtrArray *log_items; /* char*, may be empty */

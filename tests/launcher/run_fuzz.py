@@ -25,7 +25,8 @@ PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"
                 '"tested_on"', '"date"', '"host_arch"', '"lorelei_version"', '"result"',
                 '"notes"', '"$comment"', '"playable"', '"runs"', '"broken"', '"SDL_"',
                 '"MESA_"', '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
-                '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"']
+                '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"',
+                '"transport"', '"inline"', '"syscall"']
 
 
 def ar_bytes(members):
