@@ -12,13 +12,16 @@
  *
  * At translation time this file looks for markers preceded by exactly these
  * two stores in the same translation block, checks fn_id and top against the
- * plugin's tables, and registers an instruction callback on the marker only
- * there: no other guest code pays anything when it runs. The callback reads
- * rdx, runs the thunk and writes 0 into the status slot. The two stores are
- * the frame's proof of validity: they ran as guest code right before the
- * marker, with the same rdx, so QEMU has checked that the first and the last
- * page of the frame are writable guest memory (a wild frame pointer faults in
- * the guest's own store, as it would natively, before the plugin looks).
+ * plugin's tables, and registers a memory callback on the second store only
+ * there: no other guest code pays anything when it runs. TCG calls it right
+ * after the store with the address stored to, frame + top, so the frame
+ * comes for free (reading rdx through the register API would cost about as
+ * much as the rest of the call); the callback runs the thunk and writes 0
+ * into the status slot, and the marker that follows is a no-op. The two
+ * stores are the frame's proof of validity: they ran as guest code, with the
+ * same rdx, so QEMU has checked that the first and the last page of the
+ * frame are writable guest memory (a wild frame pointer faults in the
+ * guest's own store, as it would natively, before the plugin looks).
  *
  * Whatever the callback does not serve, it leaves alone: the status slot
  * still holds fn_id, and the stub issues the magic syscall as before. That
@@ -55,15 +58,12 @@ static uint32_t libs_chosen;         /* bit per library id: transport.NAME given
 static uint32_t libs_chosen_syscall; /* ... and it said syscall */
 static bool serve_blocking;          /* test_inline_blocking=on */
 static uint32_t syscall_libs;        /* the outcome, fixed at install */
-static struct qemu_plugin_register *_Atomic rdx_handle;
-static atomic_bool no_rdx_reported;
 
 static const uint8_t marker[LORELEI_INLINE_MARKER_SIZE] = {LORELEI_INLINE_MARKER_BYTES};
 
-/* Per guest thread: scratch for reading rdx, and a host stack for threads
- * whose own is too small for host library code (threads.c explains). */
+/* Per guest thread: a host stack for threads whose own is too small for host
+ * library code (threads.c explains). */
 struct lorelei_inline_thread {
-    GByteArray *reg;
     struct lorelei_coro *coro;
     /* the call the coroutine runs */
     const struct lorelei_host_fn *fn;
@@ -132,7 +132,6 @@ static struct lorelei_inline_thread *inline_thread(struct lorelei_thread *t)
             lorelei_log("out of memory for per-thread state");
             abort();
         }
-        it->reg = g_byte_array_sized_new(16);
         t->inline_state = it;
     }
     return t->inline_state;
@@ -143,7 +142,6 @@ void lorelei_inline_thread_exit(struct lorelei_thread *t)
     struct lorelei_inline_thread *it = t->inline_state;
     if (it) {
         t->inline_state = NULL;
-        g_byte_array_unref(it->reg);
         lorelei_coro_free(it->coro);
         free(it);
     }
@@ -178,61 +176,101 @@ static void call_on_coroutine(struct lorelei_inline_thread *it, const struct lor
     lorelei_coro_enter(it->coro);
 }
 
-/* The callback on a marker whose stores named a function that may be
- * served inline; fn_id has been checked at translation time. */
-static void on_marker(unsigned int vcpu, void *userdata)
+/* Bad requests: userdata is BAD_SITE | the frame's offset from the stored
+ * address << 8 | the error. */
+#define BAD_SITE (1ull << 63)
+
+/* What a call site needs at run time, worked out once per function at
+ * translation time: the callback's userdata. */
+struct inline_fn {
+    const struct lorelei_host_lib *lib;
+    const struct lorelei_host_fn *fn;
+    void **native;
+    uint64_t top; /* bytes from the frame to its last slot, the stored address */
+    bool check_armed;
+};
+static struct inline_fn *_Atomic fn_tables[MAX_LIB_IDS];
+/* Set once a library was seen open (it never closes): saves the call. */
+static atomic_bool lib_open[MAX_LIB_IDS];
+
+static struct inline_fn *inline_fn(const struct lorelei_host_lib *lib, uint32_t index)
 {
-    (void)vcpu;
-    uint64_t fn_id = (uint64_t)(uintptr_t)userdata;
-    const struct lorelei_host_lib *lib = lorelei_lib_by_id(LORELEI_FN_LIB(fn_id));
-    uint32_t index = (uint32_t)LORELEI_FN_INDEX(fn_id);
-    const struct lorelei_host_fn *fn = &lib->fns[index];
+    struct inline_fn *table = atomic_load(&fn_tables[lib->id]);
+    if (!table) {
+        struct inline_fn *mine = calloc(lib->n_fns, sizeof(*mine));
+        if (!mine) {
+            lorelei_log("out of memory for the inline transport's tables");
+            abort();
+        }
+        table = NULL;
+        if (atomic_compare_exchange_strong(&fn_tables[lib->id], &table, mine)) {
+            table = mine;
+        } else {
+            free(mine);
+        }
+    }
+    struct inline_fn *d = &table[index];
+    /* Translation is serialised, and the code that passes d to the callback
+     * is published after it is filled in. */
+    if (!d->fn) {
+        d->lib = lib;
+        d->native = &lib->natives[index];
+        d->top = 8 * ((uint64_t)lib->fns[index].frame_slots - 1);
+        d->check_armed = lib->fns[index].flags & LORELEI_FN_CALLBACK_IF_ARMED;
+        d->fn = &lib->fns[index];
+    }
+    return d;
+}
+
+/* Called right after the store to the frame's last slot, frame + top: the
+ * site named a function that may be served inline (checked at translation
+ * time; userdata is its struct inline_fn). */
+static void on_frame_stored(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
+                            void *userdata)
+{
+    (void)vcpu, (void)info;
+    const struct inline_fn *d = userdata;
+    const struct lorelei_host_fn *fn = d->fn;
     /* Each condition below sends the call to the syscall path, which knows
-     * what to do about it. */
-    if (!lorelei_lib_is_open(lib) ||
-        ((fn->flags & LORELEI_FN_CALLBACK_IF_ARMED) && lorelei_lib_is_armed(lib)) ||
+     * what to do about it. Acquire: what the library's opening wrote
+     * (natives[]) is visible once it is seen open. */
+    if (__builtin_expect(!atomic_load_explicit(&lib_open[d->lib->id], memory_order_acquire), 0)) {
+        if (!lorelei_lib_is_open(d->lib)) {
+            return;
+        }
+        atomic_store_explicit(&lib_open[d->lib->id], true, memory_order_release);
+    }
+    if ((d->check_armed && lorelei_lib_is_armed(d->lib)) ||
         atomic_load_explicit(&lorelei_signals_dirty, memory_order_relaxed) ||
         atomic_load_explicit(&lorelei_manager_wanted, memory_order_relaxed)) {
         return;
     }
-    void *native = __atomic_load_n(&lib->natives[index], __ATOMIC_RELAXED);
+    void *native = __atomic_load_n(d->native, __ATOMIC_RELAXED);
     if (!native) {
         return;
     }
+    uint64_t *frame = (uint64_t *)(uintptr_t)(vaddr - d->top);
     struct lorelei_thread *t = lorelei_thread_get(true);
-    struct lorelei_inline_thread *it = inline_thread(t);
-    g_byte_array_set_size(it->reg, 0);
-    qemu_plugin_read_register(atomic_load_explicit(&rdx_handle, memory_order_relaxed), it->reg);
-    if (it->reg->len < sizeof(uint64_t)) {
-        return;
-    }
-    uint64_t rdx;
-    memcpy(&rdx, it->reg->data, sizeof(rdx));
-    uint64_t *frame = (uint64_t *)(uintptr_t)rdx;
     t->in_host_call = true;
     if (t->big_stack) {
         fn->thunk(frame, native);
     } else {
-        call_on_coroutine(it, fn, native, frame);
+        call_on_coroutine(inline_thread(t), fn, native, frame);
     }
     t->in_host_call = false;
     /* Thunks report through the frame and always return 0 (emit_host.py). */
     frame[-1] = 0;
 }
 
-/* The callback on a marker whose stores named no valid function or frame. */
-static void on_bad_marker(unsigned int vcpu, void *userdata)
+/* The same for a site whose stores named no valid function or frame. */
+static void on_bad_frame_stored(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
+                                void *userdata)
 {
-    (void)vcpu;
-    struct lorelei_thread *t = lorelei_thread_get(true);
-    struct lorelei_inline_thread *it = inline_thread(t);
-    g_byte_array_set_size(it->reg, 0);
-    qemu_plugin_read_register(atomic_load_explicit(&rdx_handle, memory_order_relaxed), it->reg);
-    if (it->reg->len >= sizeof(uint64_t)) {
-        uint64_t rdx;
-        memcpy(&rdx, it->reg->data, sizeof(rdx));
-        ((int64_t *)(uintptr_t)rdx)[-1] = -(int64_t)(uintptr_t)userdata;
-    }
+    (void)vcpu, (void)info;
+    uint64_t code = (uint64_t)(uintptr_t)userdata;
+    int32_t top = (int32_t)(uint32_t)(code >> 8);
+    int64_t *status = (int64_t *)(uintptr_t)(vaddr - (uint64_t)(int64_t)top - 8);
+    *status = -(int64_t)(code & 0xff);
 }
 
 /* ---- translation ----------------------------------------------------------------- */
@@ -291,30 +329,9 @@ static bool is_marker(struct qemu_plugin_insn *insn)
            insn_bytes(insn, b, sizeof(b)) == sizeof(marker) && memcmp(b, marker, sizeof(b)) == 0;
 }
 
-static bool find_rdx(void)
-{
-    if (atomic_load(&rdx_handle)) {
-        return true;
-    }
-    GArray *regs = qemu_plugin_get_registers();
-    for (guint i = 0; regs && i < regs->len; i++) {
-        qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, i);
-        if (strcmp(d->name, "rdx") == 0) {
-            atomic_store(&rdx_handle, d->handle);
-        }
-    }
-    if (regs) {
-        g_array_free(regs, TRUE);
-    }
-    if (!atomic_load(&rdx_handle) && !atomic_exchange(&no_rdx_reported, true)) {
-        lorelei_log("QEMU names no register rdx, so the inline transport is off: every "
-                    "forwarded call takes the syscall path (slower, but it works)");
-    }
-    return atomic_load(&rdx_handle) != NULL;
-}
-
-/* What to register on a marker whose two stores name fn_id and top. */
-static void instrument(struct qemu_plugin_insn *insn, int64_t fn_id, int64_t top)
+/* What to register on the store to the frame's last slot of a site whose
+ * two stores name fn_id and top. */
+static void instrument(struct qemu_plugin_insn *store, int64_t fn_id, int64_t top)
 {
     const struct lorelei_host_lib *lib =
         fn_id > 0 && fn_id >> 32 == 0 ? lorelei_lib_by_id(LORELEI_FN_LIB(fn_id)) : NULL;
@@ -326,8 +343,9 @@ static void instrument(struct qemu_plugin_insn *insn, int64_t fn_id, int64_t top
         error = LORELEI_EINVAL; /* not the frame this function has */
     }
     if (error) {
-        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_bad_marker, QEMU_PLUGIN_CB_R_REGS,
-                                               (void *)(uintptr_t)error);
+        uint64_t code = BAD_SITE | (uint64_t)(uint32_t)(int32_t)top << 8 | (uint64_t)error;
+        qemu_plugin_register_vcpu_mem_cb(store, on_bad_frame_stored, QEMU_PLUGIN_CB_NO_REGS,
+                                         QEMU_PLUGIN_MEM_W, (void *)(uintptr_t)code);
         return;
     }
     const struct lorelei_host_fn *fn = &lib->fns[index];
@@ -336,8 +354,11 @@ static void instrument(struct qemu_plugin_insn *insn, int64_t fn_id, int64_t top
         (syscall_libs & (1u << lib->id))) {
         return; /* the syscall path, for good: nothing to run here */
     }
-    qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_R_REGS,
-                                           (void *)(uintptr_t)fn_id);
+    /* R_REGS: the guest registers are in memory while host code runs, so a
+     * guest signal raised from inside it (a fault on a bad pointer the game
+     * passed) sees them as they are. */
+    qemu_plugin_register_vcpu_mem_cb(store, on_frame_stored, QEMU_PLUGIN_CB_R_REGS,
+                                     QEMU_PLUGIN_MEM_W, inline_fn(lib, (uint32_t)index));
 }
 
 static LORELEI_TB_TRANS_CB(on_translate)
@@ -347,11 +368,12 @@ static LORELEI_TB_TRANS_CB(on_translate)
     for (size_t i = 2; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         int64_t fn_id, top;
+        struct qemu_plugin_insn *top_store = qemu_plugin_tb_get_insn(tb, i - 1);
         if (!is_marker(insn) || !decode_id_store(qemu_plugin_tb_get_insn(tb, i - 2), &fn_id) ||
-            !decode_top_store(qemu_plugin_tb_get_insn(tb, i - 1), &top) || !find_rdx()) {
+            !decode_top_store(top_store, &top)) {
             continue;
         }
-        instrument(insn, fn_id, top);
+        instrument(top_store, fn_id, top);
     }
 }
 

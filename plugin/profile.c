@@ -17,8 +17,9 @@
  *   libraries in proportion to their instructions: an estimate, since not
  *   every instruction costs the same.
  *
- *   Forwarded calls served inline (no syscall) are timed from their marker
- *   instruction to the next one, and count under their library too.
+ *   Forwarded calls served inline (no syscall) are timed from the stub's
+ *   first store to its marker instruction, and count under their library
+ *   too.
  *
  * Arguments: out=FILE writes the report as JSON too (the table always goes
  * to stderr at exit). Costs: one inline add per executed block, and two
@@ -65,9 +66,10 @@ struct vcpu_counts {
     uint64_t ns[N_BUCKETS]; /* time inside syscalls, per bucket */
     uint64_t calls[N_BUCKETS];
     uint64_t born_ns, dead_ns;
-    uint64_t entered_ns; /* when the current syscall started */
-    int64_t bucket;      /* of the current syscall, or BUCKET_NONE */
-    int64_t last_lib;    /* a CALLBACK_RETURN continues this library's call */
+    uint64_t entered_ns;    /* when the current syscall started */
+    int64_t bucket;         /* of the current syscall, or BUCKET_NONE */
+    int64_t last_lib;       /* a CALLBACK_RETURN continues this library's call */
+    uint64_t inline_status; /* the status slot of the inline call being timed */
 };
 
 struct region {
@@ -158,19 +160,19 @@ static int find_file(uint64_t pc)
 
 /* ---- inline calls ------------------------------------------------------------
  * A forwarded call served inline (include/lorelei/abi.h) never becomes a
- * syscall: it is timed from its marker instruction to the instruction after
- * it. This plugin's callbacks on the marker run before the forwarding
- * plugin's when it is loaded after that one (as qemu-lorelei run and the
- * tests load it). A call the forwarding plugin leaves to the syscall path is
- * counted there, not here: the stub's status slot, in front of the frame
- * (rdx), tells which. */
+ * syscall: it is timed from the stub's first store (into the status slot in
+ * front of the frame) to its marker instruction; the forwarding plugin runs
+ * the call in between, right after the stub's second store. A call it leaves
+ * to the syscall path is counted there, not here: the status slot tells
+ * which (0: served). */
 
-static struct qemu_plugin_register *rdx;
-
-static void on_inline_start(unsigned int vcpu, void *userdata)
+static void on_inline_start(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
+                            void *userdata)
 {
+    (void)info;
     struct vcpu_counts *c = counts(vcpu);
     c->bucket = (int64_t)(uintptr_t)userdata;
+    c->inline_status = vaddr;
     c->entered_ns = now_ns();
 }
 
@@ -178,68 +180,42 @@ static void on_inline_end(unsigned int vcpu, void *userdata)
 {
     (void)userdata;
     struct vcpu_counts *c = counts(vcpu);
-    if (c->bucket == BUCKET_NONE) {
+    if (c->bucket == BUCKET_NONE || !c->inline_status) {
         return;
     }
-    uint64_t took = now_ns() - c->entered_ns;
-    int64_t bucket = c->bucket;
+    /* The stub's own store proved the status slot readable. */
+    if (*(const int64_t *)(uintptr_t)c->inline_status == 0) {
+        c->ns[c->bucket] += now_ns() - c->entered_ns;
+        c->calls[c->bucket]++;
+    }
     c->bucket = BUCKET_NONE;
-    static __thread GByteArray *buf;
-    if (!buf) {
-        buf = g_byte_array_new();
-    }
-    g_byte_array_set_size(buf, 0);
-    uint64_t frame = 0;
-    if (rdx && qemu_plugin_read_register(rdx, buf) > 0 && buf->len >= sizeof(frame)) {
-        memcpy(&frame, buf->data, sizeof(frame));
-    }
-    /* The stub's store proved frame[-1] readable; 0 there means served. */
-    if (frame && ((const int64_t *)(uintptr_t)frame)[-1] == 0) {
-        c->ns[bucket] += took;
-        c->calls[bucket]++;
-    }
-}
-
-static bool insn_is(struct qemu_plugin_insn *insn, const uint8_t *bytes, size_t n)
-{
-    uint8_t b[16];
-    return qemu_plugin_insn_size(insn) == n && qemu_plugin_insn_data(insn, b, n) == n &&
-           memcmp(b, bytes, n) == 0;
+    c->inline_status = 0;
 }
 
 static void find_inline_calls(struct qemu_plugin_tb *tb)
 {
     static const uint8_t marker[] = {LORELEI_INLINE_MARKER_BYTES};
     size_t n = qemu_plugin_tb_n_insns(tb);
-    for (size_t i = 2; i + 1 < n; i++) {
+    for (size_t i = 2; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-        uint8_t id_store[8];
         struct qemu_plugin_insn *first = qemu_plugin_tb_get_insn(tb, i - 2);
-        if (!insn_is(insn, marker, sizeof(marker)) || qemu_plugin_insn_size(first) != 8 ||
-            qemu_plugin_insn_data(first, id_store, 8) != 8 || id_store[0] != 0x48 ||
-            id_store[1] != 0xc7 || id_store[2] != 0x42 || id_store[3] != 0xf8) {
+        uint8_t b[16];
+        if (qemu_plugin_insn_size(insn) != sizeof(marker) ||
+            qemu_plugin_insn_data(insn, b, sizeof(marker)) != sizeof(marker) ||
+            memcmp(b, marker, sizeof(marker)) != 0 || qemu_plugin_insn_size(first) != 8 ||
+            qemu_plugin_insn_data(first, b, 8) != 8 || b[0] != 0x48 || b[1] != 0xc7 ||
+            b[2] != 0x42 || b[3] != 0xf8) {
             continue;
         }
         uint32_t fn_id;
-        memcpy(&fn_id, id_store + 4, sizeof(fn_id));
+        memcpy(&fn_id, b + 4, sizeof(fn_id));
         uint64_t lib = LORELEI_FN_LIB(fn_id);
         if (lib == 0 || lib >= MAX_FORWARDED) {
             continue;
         }
-        if (!rdx) {
-            GArray *regs = qemu_plugin_get_registers();
-            for (guint r = 0; r < regs->len; r++) {
-                qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, r);
-                if (strcmp(d->name, "rdx") == 0) {
-                    rdx = d->handle;
-                }
-            }
-            g_array_free(regs, TRUE);
-        }
-        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_inline_start, QEMU_PLUGIN_CB_NO_REGS,
-                                               (void *)(uintptr_t)lib);
-        qemu_plugin_register_vcpu_insn_exec_cb(qemu_plugin_tb_get_insn(tb, i + 1), on_inline_end,
-                                               QEMU_PLUGIN_CB_R_REGS, NULL);
+        qemu_plugin_register_vcpu_mem_cb(first, on_inline_start, QEMU_PLUGIN_CB_NO_REGS,
+                                         QEMU_PLUGIN_MEM_W, (void *)(uintptr_t)lib);
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_inline_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
     }
 }
 

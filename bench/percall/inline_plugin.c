@@ -9,6 +9,10 @@
  *                             as the product does it)
  *   nopw 0x4c53(%rax,%rax,1)  rax = rdi + rsi (two register reads and a
  *                             register write, with QEMU_PLUGIN_CB_RW_REGS)
+ *   movq $0, 8(%rdi); nopw 0x4c54(%rax,%rax,1)
+ *                             frame[1] = frame[0] + 1, the frame's address
+ *                             taken from a memory callback on the store: no
+ *                             register read (how plugin/inline.c does it)
  *
  * The second needs qemu_plugin_write_register (plugin API 6: the patched
  * QEMU's backport of 10.1's). bench/percall times both against the syscall
@@ -23,6 +27,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 static const uint8_t frame_marker[] = {0x66, 0x0f, 0x1f, 0x84, 0x00, 0x52, 0x4c, 0x00, 0x00};
 static const uint8_t regs_marker[] = {0x66, 0x0f, 0x1f, 0x84, 0x00, 0x53, 0x4c, 0x00, 0x00};
+static const uint8_t mem_marker[] = {0x66, 0x0f, 0x1f, 0x84, 0x00, 0x54, 0x4c, 0x00, 0x00};
 static struct qemu_plugin_register *rdi, *rsi, *rax;
 static __thread GByteArray *buf;
 
@@ -78,6 +83,14 @@ static void on_regs_marker(unsigned int vcpu, void *userdata)
     qemu_plugin_write_register(rax, buf);
 }
 
+static void on_frame_stored(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
+                            void *userdata)
+{
+    (void)vcpu, (void)info, (void)userdata;
+    uint64_t *frame = (uint64_t *)(uintptr_t)(vaddr - 8);
+    frame[1] = frame[0] + 1;
+}
+
 static bool is(struct qemu_plugin_insn *insn, const uint8_t *marker, size_t size)
 {
     uint8_t bytes[16];
@@ -93,6 +106,9 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (is(insn, frame_marker, sizeof(frame_marker))) {
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_frame_marker, QEMU_PLUGIN_CB_R_REGS,
                                                    NULL);
+        } else if (i > 0 && is(insn, mem_marker, sizeof(mem_marker))) {
+            qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(tb, i - 1), on_frame_stored,
+                                             QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_MEM_W, NULL);
         } else if (is(insn, regs_marker, sizeof(regs_marker))) {
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_regs_marker, QEMU_PLUGIN_CB_RW_REGS,
                                                    NULL);

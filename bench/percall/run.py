@@ -62,7 +62,7 @@ def main():
     plan += [("floor_plugin", "floor", [a.qemu, "-plugin", a.floor_plugin, a.prog], plain_env, n)]
     # The bare mechanism, nothing behind it (bench/percall/inline_plugin.c).
     plan += [("inline_experiment", w, [a.qemu, "-plugin", a.inline_plugin, a.prog], plain_env, n)
-             for w in ("inline", "inline-regs")]
+             for w in ("inline", "inline-mem", "inline-regs")]
     # The real library under plain QEMU: what the game's call and return
     # themselves cost when emulated (PLT jump, ret: TCG looks both up).
     plan += [("plain_qemu", w, pcmd, plain_env, n) for w in ("getpid", "nop")]
@@ -97,11 +97,12 @@ def main():
             (m("lorelei", "callback") - inline) / inline,
         "trivial_call_over_native": inline / m("native", "add"),
         "experiment_frame_over_floor": m("inline_experiment", "inline") / floor,
+        "experiment_memcb_over_floor": m("inline_experiment", "inline-mem") / floor,
         "experiment_registers_over_frame":
             m("inline_experiment", "inline-regs") / m("inline_experiment", "inline"),
         # What Lorelei adds beyond the floor and the emulated call itself.
         "syscall_dispatch_ns": m("lorelei_syscall", "nop") - floor - emulated,
-        "inline_dispatch_ns": m("lorelei", "nop") - m("inline_experiment", "inline") - emulated,
+        "inline_dispatch_ns": m("lorelei", "nop") - m("inline_experiment", "inline-mem") - emulated,
     }
     targets = {
         "inline_trivial_call_over_floor": ("<=", 0.25),
@@ -122,6 +123,8 @@ def main():
             ("bare filter answering at once (the floor)", None, None, None, floor, None),
             ("bare marker + callback, result in the frame", None, None, None,
              m("inline_experiment", "inline"), None),
+            ("bare store + memory callback (frame address)", None, None, None,
+             m("inline_experiment", "inline-mem"), None),
             ("bare marker + callback, result in rax", None, None, None,
              m("inline_experiment", "inline-regs"), None),
             ("emulated getpid syscall", None, m("lorelei", "getpid"), None, None,

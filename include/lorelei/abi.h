@@ -83,8 +83,9 @@ enum lorelei_error {
  *   nopw 0x4c52(%rax,%rax,1)   the marker below
  *
  * The plugin recognises the three at translation time and runs the call from
- * a callback on the marker; the two guest stores have proven the frame's
- * first and last pages writable before it looks. Afterwards the status slot
+ * a callback on the second store, which gets the frame from the address
+ * stored to; the two guest stores have proven the frame's first and last
+ * pages writable before it looks. Afterwards the status slot
  * reads 0 (done), a negative -LORELEI_E* (a malformed request) or still
  * fn_id: not served inline, issue CALL as usual. A marker without the two
  * stores in front of it, in the same translation block, is a plain no-op.
