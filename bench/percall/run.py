@@ -26,7 +26,7 @@ def measure(cmd, env, what, n, rounds):
     if p.returncode != 0:
         sys.exit(f"percall: {' '.join(cmd)} {what} failed ({p.returncode}):\n{p.stderr}")
     name, median, best, worst = p.stdout.split()
-    return float(median)
+    return float(median), float(best)
 
 
 def main():
@@ -73,37 +73,51 @@ def main():
             samples.setdefault(where, {}).setdefault(what, []).append(
                 measure(cmd, env, what, iters, r))
         print(f"repeat {rep + 1}/{a.repeats} done", flush=True)
-    res = {where: {what: {"median_ns": statistics.median(v), "min_ns": min(v), "max_ns": max(v),
-                          "per_process_ns": v}
+    # Each process reports the median and the best of its rounds. On a
+    # shared machine the best is the least disturbed: the ratios are given
+    # for both (median of the processes' medians; best of their bests).
+    res = {where: {what: {"median_ns": statistics.median(x[0] for x in v),
+                          "best_ns": min(x[1] for x in v),
+                          "per_process_median_ns": [x[0] for x in v]}
                    for what, v in by.items()} for where, by in samples.items()}
 
+    def ratios_with(key):
+        m = lambda where, what: res[where][what][key]  # noqa: E731
+        floor, inline, syscall = m("floor_plugin", "floor"), m("lorelei", "add"), \
+            m("lorelei_syscall", "add")
+        emulated = m("plain_qemu", "nop")
+        ratios = {
+            "inline_trivial_call_over_floor": inline / floor,
+            "inline_leaf_call_over_emulated_call": inline / emulated,
+            "inline_noarg_call_over_emulated_call": m("lorelei", "nop") / emulated,
+            "syscall_trivial_call_over_floor": syscall / floor,
+            "inline_over_syscall_trivial_call": inline / syscall,
+            "trivial_call_over_emulated_getpid": inline / m("plain_qemu", "getpid"),
+            # host -> guest -> host: what a call with one callback costs beyond a
+            # trivial call. Such calls always take the syscall path, so the
+            # comparable trivial call is the syscall transport's.
+            "callback_roundtrip_over_syscall_trivial_call":
+                (m("lorelei", "callback") - syscall) / syscall,
+            "callback_roundtrip_over_inline_trivial_call":
+                (m("lorelei", "callback") - inline) / inline,
+            "trivial_call_over_native": inline / m("native", "add"),
+            "experiment_frame_over_floor": m("inline_experiment", "inline") / floor,
+            "experiment_memcb_over_floor": m("inline_experiment", "inline-mem") / floor,
+            "experiment_registers_over_frame":
+                m("inline_experiment", "inline-regs") / m("inline_experiment", "inline"),
+            # What Lorelei adds beyond the floor and the emulated call itself.
+            "syscall_dispatch_ns": m("lorelei_syscall", "nop") - floor - emulated,
+            "inline_dispatch_ns":
+                m("lorelei", "nop") - m("inline_experiment", "inline-mem") - emulated,
+        }
+        return ratios
+
+    ratios = ratios_with("median_ns")
+    best_ratios = ratios_with("best_ns")
     m = lambda where, what: res[where][what]["median_ns"]  # noqa: E731
     floor, inline, syscall = m("floor_plugin", "floor"), m("lorelei", "add"), \
         m("lorelei_syscall", "add")
     emulated = m("plain_qemu", "nop")
-    ratios = {
-        "inline_trivial_call_over_floor": inline / floor,
-        "inline_leaf_call_over_emulated_call": inline / emulated,
-        "inline_noarg_call_over_emulated_call": m("lorelei", "nop") / emulated,
-        "syscall_trivial_call_over_floor": syscall / floor,
-        "inline_over_syscall_trivial_call": inline / syscall,
-        "trivial_call_over_emulated_getpid": inline / m("plain_qemu", "getpid"),
-        # host -> guest -> host: what a call with one callback costs beyond a
-        # trivial call. Such calls always take the syscall path, so the
-        # comparable trivial call is the syscall transport's.
-        "callback_roundtrip_over_syscall_trivial_call":
-            (m("lorelei", "callback") - syscall) / syscall,
-        "callback_roundtrip_over_inline_trivial_call":
-            (m("lorelei", "callback") - inline) / inline,
-        "trivial_call_over_native": inline / m("native", "add"),
-        "experiment_frame_over_floor": m("inline_experiment", "inline") / floor,
-        "experiment_memcb_over_floor": m("inline_experiment", "inline-mem") / floor,
-        "experiment_registers_over_frame":
-            m("inline_experiment", "inline-regs") / m("inline_experiment", "inline"),
-        # What Lorelei adds beyond the floor and the emulated call itself.
-        "syscall_dispatch_ns": m("lorelei_syscall", "nop") - floor - emulated,
-        "inline_dispatch_ns": m("lorelei", "nop") - m("inline_experiment", "inline-mem") - emulated,
-    }
     targets = {
         "inline_trivial_call_over_floor": ("<=", 0.25),
         "inline_leaf_call_over_emulated_call": ("<=", 3.0),
@@ -111,6 +125,7 @@ def main():
         "callback_roundtrip_over_syscall_trivial_call": ("<=", 2.0),
     }
     res["ratios"] = ratios
+    res["ratios_of_best"] = best_ratios
     res["callback_roundtrip_ns"] = m("lorelei", "callback") - syscall
     res["host_thread_callback_ns"] = m("lorelei", "hostcb")
     res["config"] = {"iterations": n, "rounds": r, "repeats": a.repeats}
@@ -137,13 +152,14 @@ def main():
     for name, *vals in rows:
         print(f"{name:46} " + " ".join(fmt(v) for v in vals))
     print()
+    print(f"{'ratio':46} {'median':>7} {'best':>7}")
     for k, v in ratios.items():
         t = targets.get(k)
         verdict = ""
         if t:
-            ok = v <= t[1] if t[0] == "<=" else v >= t[1]
-            verdict = f"  target {t[0]} {t[1]}: {'met' if ok else 'MISSED'}"
-        print(f"{k:46} {v:7.2f}{verdict}")
+            ok = [x <= t[1] if t[0] == "<=" else x >= t[1] for x in (v, best_ratios[k])]
+            verdict = f"  target {t[0]} {t[1]}: " + "/".join("met" if o else "MISSED" for o in ok)
+        print(f"{k:46} {v:7.2f} {best_ratios[k]:7.2f}{verdict}")
     hc = res["host_thread_callback_ns"]
     print(f"{'host_thread_callback_ns':46} {hc:7.0f}  target <= 2000: "
           f"{'met' if hc <= 2000 else 'MISSED'}")
