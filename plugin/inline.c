@@ -44,6 +44,7 @@
  *   test_inline_blocking=on        tests only: serve blocking functions
  *                                  inline too, to show why they must not be
  */
+#include <dlfcn.h>
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,12 +65,15 @@ static const uint8_t marker[LORELEI_INLINE_MARKER_SIZE] = {LORELEI_INLINE_MARKER
 /* Per guest thread: a host stack for threads whose own is too small for host
  * library code (threads.c explains). */
 struct lorelei_inline_thread {
+    const struct inline_fn *serving; /* the inline call running now, or NULL */
     struct lorelei_coro *coro;
     /* the call the coroutine runs */
     const struct lorelei_host_fn *fn;
     void *native;
     uint64_t *frame;
 };
+
+struct inline_fn;
 
 /* ---- arguments --------------------------------------------------------------- */
 
@@ -188,6 +192,7 @@ struct inline_fn {
     void **native;
     uint64_t top; /* bytes from the frame to its last slot, the stored address */
     bool check_armed;
+    atomic_bool forks; /* it forked during an inline call: syscall path from now on */
 };
 static struct inline_fn *_Atomic fn_tables[MAX_LIB_IDS];
 /* Set once a library was seen open (it never closes): saves the call. */
@@ -241,6 +246,7 @@ static void on_frame_stored(unsigned int vcpu, qemu_plugin_meminfo_t info, uint6
         atomic_store_explicit(&lib_open[d->lib->id], true, memory_order_release);
     }
     if ((d->check_armed && lorelei_lib_is_armed(d->lib)) ||
+        atomic_load_explicit(&d->forks, memory_order_relaxed) ||
         atomic_load_explicit(&lorelei_signals_dirty, memory_order_relaxed) ||
         atomic_load_explicit(&lorelei_manager_wanted, memory_order_relaxed)) {
         return;
@@ -251,13 +257,16 @@ static void on_frame_stored(unsigned int vcpu, qemu_plugin_meminfo_t info, uint6
     }
     uint64_t *frame = (uint64_t *)(uintptr_t)(vaddr - d->top);
     struct lorelei_thread *t = lorelei_thread_get(true);
+    struct lorelei_inline_thread *it = inline_thread(t);
+    it->serving = d;
     t->in_host_call = true;
     if (t->big_stack) {
         fn->thunk(frame, native);
     } else {
-        call_on_coroutine(inline_thread(t), fn, native, frame);
+        call_on_coroutine(it, fn, native, frame);
     }
     t->in_host_call = false;
+    it->serving = NULL;
     /* Thunks report through the frame and always return 0 (emit_host.py). */
     frame[-1] = 0;
 }
@@ -377,6 +386,30 @@ static LORELEI_TB_TRANS_CB(on_translate)
     }
 }
 
+/* liblorelei-preload.so's fork() asks this (plugin/preload.c): a fork from
+ * host code running inside translated code would deadlock against QEMU's
+ * RCU fork handlers (they wait for this very thread to leave its RCU
+ * read-side section) or abort in the child. Refused, with the function
+ * named, and the function takes the syscall path from now on; such
+ * functions belong in the description's blocking list. */
+static bool fork_refused(void)
+{
+    struct lorelei_thread *t = lorelei_thread_peek();
+    struct lorelei_inline_thread *it = t ? t->inline_state : NULL;
+    struct inline_fn *d = it ? (struct inline_fn *)it->serving : NULL;
+    if (!d) {
+        return false;
+    }
+    if (!atomic_exchange(&d->forks, true)) {
+        lorelei_log("%s: %s forked a process while running inline (inside QEMU's translated "
+                    "code, where forking deadlocks); the fork fails with EAGAIN this once and "
+                    "%s takes the syscall path from now on. Mark it blocking in the library's "
+                    "description (thunklibs/%s/%s.toml)",
+                    d->lib->name, d->fn->name, d->fn->name, d->lib->name, d->lib->name);
+    }
+    return true;
+}
+
 void lorelei_inline_install(qemu_plugin_id_t id)
 {
     for (uint32_t lib_id = 0; lib_id < MAX_LIB_IDS; lib_id++) {
@@ -386,6 +419,10 @@ void lorelei_inline_install(qemu_plugin_id_t id)
     }
     if (syscall_libs == UINT32_MAX) {
         return; /* no translation callback at all: exactly the syscall transport */
+    }
+    bool (**guard)(void) = dlsym(RTLD_DEFAULT, "lorelei_preload_fork_refused");
+    if (guard) {
+        __atomic_store_n(guard, fork_refused, __ATOMIC_RELEASE);
     }
     lorelei_register_tb_trans(id, on_translate);
 }

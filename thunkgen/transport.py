@@ -8,8 +8,10 @@ pthread_create) waits for it - and if the call waits for that thread, the
 game hangs; if it only waits long, every thread stalls with it. So a call
 that may wait for another thread, a device or the window system keeps the
 syscall path, which leaves the CPU loop before the host call ("blocking").
-So does a call that may run a guest callback: the guest has to run code in
-the middle of it (the stub never tries those inline).
+So does a call whose host code may fork() (libdbus starting a session bus):
+QEMU's fork handlers deadlock inside translated code. So does a call that
+may run a guest callback: the guest has to run code in the middle of it
+(the stub never tries those inline).
 
 A function is blocking if its description says so ([functions.NAME]
 blocking = true, or false to overrule a name), otherwise if its name matches

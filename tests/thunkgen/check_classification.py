@@ -12,7 +12,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from lorelei import Checks  # noqa: E402
 
-# Calls that wait for other threads, the window system or long: never inline.
+# Calls that wait for other threads, the window system or long, or may fork
+# (D-Bus clients): never inline.
 MUST_NOT_BE_INLINE = {
     "gl": ["glXSwapBuffers", "eglSwapBuffers", "glFinish", "glClientWaitSync",
            "eglClientWaitSync", "glXWaitGL", "glXWaitX", "eglWaitGL", "eglWaitNative",
@@ -22,7 +23,9 @@ MUST_NOT_BE_INLINE = {
              "SDL_CloseAudio", "SDL_CloseAudioDevice", "SDL_QueueAudio", "SDL_DequeueAudio",
              "SDL_GetQueuedAudioSize", "SDL_ClearQueuedAudio", "SDL_LockMutex", "SDL_SemWait",
              "SDL_SemWaitTimeout", "SDL_CondWait", "SDL_CondWaitTimeout", "SDL_RenderPresent",
-             "SDL_Quit", "SDL_ShowSimpleMessageBox", "SDL_GetClipboardText"],
+             "SDL_Quit", "SDL_ShowSimpleMessageBox", "SDL_GetClipboardText", "SDL_PollEvent",
+             "SDL_PumpEvents", "SDL_StartTextInput", "SDL_DisableScreenSaver", "SDL_VideoInit",
+             "SDL_VideoQuit"],
     "vulkan": ["vkQueuePresentKHR", "vkWaitForFences", "vkAcquireNextImageKHR",
                "vkDeviceWaitIdle", "vkQueueWaitIdle", "vkWaitSemaphores",
                "vkCreateSwapchainKHR", "vkDestroySwapchainKHR"],
@@ -32,7 +35,7 @@ MUST_BE_INLINE = {
     "gl": ["glVertex3f", "glColor3f", "glDrawArrays", "glDrawElements", "glUniform1i",
            "glBindBuffer", "glBindTexture", "glClear", "glUseProgram", "glWaitSync",
            "glGetError", "glReadPixels"],
-    "sdl2": ["SDL_GetTicks", "SDL_PollEvent", "SDL_GetWindowFlags", "SDL_RenderCopy",
+    "sdl2": ["SDL_GetTicks", "SDL_GetWindowFlags", "SDL_RenderCopy", "SDL_PeepEvents",
              "SDL_LockTexture", "SDL_GetKeyboardState"],
     "vulkan": ["vkCmdDraw", "vkCmdBindPipeline", "vkQueueSubmit", "vkBeginCommandBuffer",
                "vkCmdWaitEvents", "vkGetFenceStatus", "vkResetFences"],

@@ -156,7 +156,19 @@ def case_planted(a):
             "transport=syscall: a correct hand-made request is left for CALL (status untouched)")
 
 
-CASES = {"count": case_count, "compare": case_compare, "options": case_options,
+def case_host_fork(a):
+    l = under_lorelei(a, "host-fork")
+    c.check(l.returncode == 0 and "first=-11 second=7" in l.stdout,
+            "a host function that forks while served inline is refused once (EAGAIN), then "
+            "forks on the syscall path")
+    c.check("tl_fork_and_wait forked a process while running inline" in l.stderr and
+            "Mark it blocking" in l.stderr, "and the plugin names it and says what to do")
+    l = under_lorelei(a, "host-fork", plugin_args=["transport=syscall"])
+    c.check(l.returncode == 0 and "first=7 second=7" in l.stdout,
+            "transport=syscall: it forks both times")
+
+
+CASES = {"count": case_count, "host-fork": case_host_fork, "compare": case_compare, "options": case_options,
          "blocking-fork": case_blocking_fork, "blocking-tbflush": case_blocking_tbflush,
          "signal": case_signal, "deep-stack": case_deep_stack, "planted": case_planted}
 

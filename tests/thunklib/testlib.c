@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -441,4 +442,20 @@ __attribute__((noinline)) static int deep(int kib, volatile char *prev)
 EXPORT int tl_deep_stack(int kib)
 {
     return deep(kib, NULL);
+}
+
+EXPORT int tl_fork_and_wait(void)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        return -errno;
+    }
+    if (pid == 0) {
+        _exit(7);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0) {
+        return -errno;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -8,6 +8,7 @@
  *   transport_prog deep-stack N       N guest threads run host code 1.5 MiB deep
  *   transport_prog planted            hand-made markers: wild ids, frames, shapes
  *   transport_prog count N            N calls of tl_add and of tl_nop
+ *   transport_prog host-fork          a host function that forks, twice
  *
  * The first two are meant to hang when a blocking call is served inline
  * (the plugin's test_inline_blocking=on): the waiting thread's vCPU counts
@@ -319,6 +320,16 @@ static int planted(void)
     return 0;
 }
 
+/* A host function that forks, served inline: refused once, then on the
+ * syscall path (plugin/preload.c). */
+static int host_fork(void)
+{
+    int first = tl_fork_and_wait();
+    int second = tl_fork_and_wait();
+    printf("first=%d second=%d\n", first, second);
+    return 0;
+}
+
 /* Many trivial calls: how many reach the plugin as syscalls tells the
  * transport apart (run_transport.py counts them with QEMU's -strace). */
 static int count(int n)
@@ -347,6 +358,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "deep-stack") == 0 && argc == 3) {
         return deep_stack(atoi(argv[2]));
+    }
+    if (strcmp(mode, "host-fork") == 0) {
+        return host_fork();
     }
     if (strcmp(mode, "count") == 0 && argc == 3) {
         return count(atoi(argv[2]));
