@@ -19,6 +19,7 @@
 #include "profile-store.h"
 #include "qemu-cmdline.h"
 #include "spawn.h"
+#include "sysroot-check.h"
 #include "sysroot-store.h"
 #include "util.h"
 
@@ -120,11 +121,23 @@ static gboolean check_qemu(Report *rep, const char *qemu, char **version)
             error->message);
         return FALSE;
     }
-    const char *v = r.out != NULL ? strstr(r.out, "version ") : NULL;
-    gboolean ok = r.exit_status == 0 && r.signal == 0 && !r.timed_out && v != NULL;
+    gboolean ran = r.exit_status == 0 && r.signal == 0 && !r.timed_out;
+    /* The first line must be qemu-x86_64's own: "qemu-x86_64 version 10.0.13
+     * (...)". Anything that prints "version" somewhere is not QEMU
+     * (/usr/bin/true --version mentions the GPL version 3). */
+    g_autofree char *first =
+        g_strndup(r.out != NULL ? r.out : "", strcspn(r.out != NULL ? r.out : "", "\n"));
+    g_autoptr(GMatchInfo) m = NULL;
+    g_autoptr(GRegex) re =
+        g_regex_new("^qemu-x86_64 version ([0-9]+\\.[0-9]+(\\.[0-9]+)?)", 0, 0, NULL);
+    gboolean ok = ran && g_regex_match(re, first, 0, &m);
     if (ok) {
-        *version = g_strndup(v + 8, strcspn(v + 8, " \n("));
+        *version = g_match_info_fetch(m, 1);
         add(rep, "qemu version", CHECK_OK, NULL, "QEMU %s", *version);
+    } else if (ran) {
+        add(rep, "qemu version", CHECK_FAIL,
+            "set LORELEI_QEMU to the patched qemu-x86_64 (packaging/qemu/build-qemu.sh)",
+            "%s is not qemu-x86_64: `--version` says '%s'", qemu, first);
     } else {
         g_autofree char *how = lo_spawn_describe(&r, QEMU_VERSION_TIMEOUT);
         add(rep, "qemu version", CHECK_FAIL,
@@ -375,12 +388,46 @@ static void check_sysroot_arch(Report *rep, const LoSysrootInfo *info)
 static void check_sysroots(Report *rep)
 {
     g_autoptr(GPtrArray) all = lo_sysroot_list();
-    if (all->len > 0) {
-        g_autoptr(GString) names = g_string_new(NULL);
-        for (guint i = 0; i < all->len; i++) {
-            g_string_append_printf(names, "%s%s", i ? ", " : "",
-                                   ((LoSysrootInfo *)all->pdata[i])->name);
+    g_autoptr(GString) names = g_string_new(NULL);
+    gboolean has_default = FALSE;
+    for (guint i = 0; i < all->len; i++) {
+        const LoSysrootInfo *info = all->pdata[i];
+        g_string_append_printf(names, "%s%s", i ? ", " : "", info->name);
+        /* Made from packages: say which, so an old suite stands out. */
+        const char *kind = lo_json_string(info->source, "kind");
+        const cJSON *packages = cJSON_GetObjectItemCaseSensitive(info->source, "packages");
+        if (kind != NULL && cJSON_IsArray(packages)) {
+            const char *suite = lo_json_string(info->source, "suite");
+            g_string_append_printf(names, " (%s%s%s, %d packages)", kind,
+                                   suite != NULL ? " " : "", suite != NULL ? suite : "",
+                                   cJSON_GetArraySize(packages));
         }
+        has_default |= strcmp(info->name, LO_DEFAULT_SYSROOT) == 0;
+    }
+    /* A sysroot that cannot serve x86_64 programs fails every game it is
+     * used for, inside QEMU, long after this could have said so. */
+    for (guint i = 0; i < all->len; i++) {
+        const LoSysrootInfo *info = all->pdata[i];
+        g_autofree char *problem = lo_sysroot_problem(info->path);
+        if (problem != NULL) {
+            g_autofree char *fix = g_strdup_printf(
+                "remove it (qemu-lorelei sysroot remove %s) and create it again from an x86_64 "
+                "(amd64) root file system or amd64 packages",
+                info->name);
+            add(rep, "sysroots", CHECK_FAIL, fix, "'%s': %s", info->name, problem);
+            return;
+        }
+    }
+    if (all->len > 0 && !has_default && !lo_effective_host_is_x86_64()) {
+        /* run falls back to "default" for every game whose profile names no
+         * sysroot; off x86_64 there is nothing else to fall back to. */
+        add(rep, "sysroots", CHECK_FAIL,
+            "create it: qemu-lorelei sysroot create default --from-archive ROOTFS.tar.xz (or "
+            "--from-dir with an x86_64 root file system)",
+            "no sysroot named 'default' (there are: %s): on this %s host every game whose "
+            "profile names none needs it",
+            names->str, lo_effective_host_arch());
+    } else if (all->len > 0) {
         add(rep, "sysroots", CHECK_OK, NULL, "%u: %s", all->len, names->str);
         for (guint i = 0; i < all->len; i++) {
             check_sysroot_arch(rep, all->pdata[i]);
@@ -388,10 +435,13 @@ static void check_sysroots(Report *rep)
     } else if (lo_effective_host_is_x86_64()) {
         add(rep, "sysroots", CHECK_OK, NULL, "none (this x86_64 host's libraries serve games)");
     } else {
-        add(rep, "sysroots", CHECK_FAIL,
-            "qemu-lorelei sysroot create default --from-archive ROOTFS.tar.xz (an x86_64 root "
-            "file system)",
-            "none, and this %s host needs an x86_64 one", lo_effective_host_arch());
+        g_autofree char *suite = lo_sysroot_suggested_suite();
+        g_autofree char *fix = g_strdup_printf(
+            "qemu-lorelei sysroot create default --from-debian %s (downloads the x86_64 "
+            "libraries games use; --from-multiarch takes installed amd64 packages instead)",
+            suite);
+        add(rep, "sysroots", CHECK_FAIL, fix, "none, and this %s host needs an x86_64 one",
+            lo_effective_host_arch());
     }
 }
 
@@ -455,7 +505,8 @@ static void print_report(const Report *rep, gboolean json)
             printf("\nTo fix:\n");
             header = TRUE;
         }
-        printf("  %-16s %s\n", r->name, r->fix);
+        g_autofree char *fix = lo_printable_text(r->fix);
+        printf("  %-16s %s\n", r->name, fix);
     }
 }
 

@@ -13,6 +13,8 @@
 #include "profile-rules.h"
 #include "profile-store.h"
 #include "profile-validate.h"
+#include "run-settings.h"
+#include "sha-cache.h"
 #include "sync.h"
 #include "util.h"
 
@@ -136,7 +138,8 @@ static void add_defaults(cJSON *defaults, const cJSON *merged)
         }
     }
     if (at_path(merged, "qemu.cpu") == NULL) {
-        cJSON_AddStringToObject(defaults, "qemu.cpu", "max");
+        g_autoptr(LoRunSettings) s = lo_run_settings_from_profile(merged);
+        cJSON_AddStringToObject(defaults, "qemu.cpu", s->cpu);
     }
 }
 
@@ -174,7 +177,8 @@ static gboolean show_resolved(LoProfileStore *store, const char *id, const cJSON
     printf("profile %s, merged from:\n", id);
     for (guint i = 0; i < r->sources->len; i++) {
         const LoProfileSource *s = r->sources->pdata[i];
-        printf("  %-12s %s\n", lo_layer_names[s->layer], s->path != NULL ? s->path : "(options)");
+        g_autofree char *shown = lo_printable(s->path != NULL ? s->path : "(options)", -1);
+        printf("  %-12s %s\n", lo_layer_names[s->layer], shown);
     }
     printf("\n%-28s %-34s %s\n", "KEY", "VALUE", "FROM");
     for (guint i = 0; i < paths->len; i++) {
@@ -255,7 +259,8 @@ gboolean lo_cmd_profile_show(int argc, char **argv, GError **error)
             cJSON_AddItemToArray(doc, o);
         } else {
             g_autofree char *text = lo_json_to_string(s->doc);
-            printf("%s# %s: %s\n%s", i ? "\n" : "", lo_layer_names[s->layer], s->path, text);
+            g_autofree char *shown = lo_printable(s->path, -1);
+            printf("%s# %s: %s\n%s", i ? "\n" : "", lo_layer_names[s->layer], shown, text);
         }
     }
     if (json) {
@@ -274,22 +279,37 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
-        "FILE…",
-        "Check profile files against schema 1: every problem is listed with its key. The\n"
-        "exit status is 3 when any file is invalid.",
+        "[FILE…]",
+        "Check profile files against schema 1, and that each is named after its id (<id>.json,\n"
+        "as `run` requires): every problem is listed with its key. Without FILE, every profile\n"
+        "of every layer (built-in, community, user). The exit status is 3 when any file is\n"
+        "invalid, else 4 when one does not exist.",
         "Examples:\n"
+        "  qemu-lorelei profile validate\n"
         "  qemu-lorelei profile validate ~/.config/qemu-lorelei/profiles/mygame.json\n"
         "  qemu-lorelei profile validate --json profiles/*.json",
         entries);
     if (!lo_option_parse(ctx, &argc, &argv, error)) {
         return FALSE;
     }
-    if (argc < 2) {
-        lo_usage_error(error, "no profile file given");
-        return FALSE;
+    /* No files: every layer's (cmd-profile-edit.c lists them). */
+    g_autoptr(GPtrArray) every = NULL;
+    gboolean all_layers = argc < 2;
+    if (all_layers) {
+        if ((every = lo_profile_every_file(error)) == NULL) {
+            return FALSE;
+        }
+        g_ptr_array_insert(every, 0, g_strdup(argv[0]));
+        g_ptr_array_add(every, NULL);
+        argc = (int)every->len - 1;
+        argv = (char **)every->pdata;
+        if (argc < 2) {
+            printf("no profiles in any layer\n");
+            return TRUE;
+        }
     }
     g_autoptr(cJSON) doc = cJSON_CreateArray();
-    int invalid = 0;
+    int invalid = 0, missing = 0;
     for (int i = 1; i < argc; i++) {
         g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
         g_autofree char *text = NULL;
@@ -297,10 +317,23 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
         g_autoptr(GError) read_error = NULL;
         if (!lo_read_file_limited(argv[i], LO_PROFILE_MAX_BYTES, &text, &length, &read_error)) {
             g_ptr_array_add(problems, g_strdup(read_error->message));
+            missing += read_error->code == LO_EXIT_NOT_FOUND;
+            invalid += read_error->code != LO_EXIT_NOT_FOUND;
         } else {
-            cJSON_Delete(lo_profile_parse(text, length, problems));
+            g_autoptr(cJSON) profile = lo_profile_parse(text, length, problems);
+            /* run takes a profile only from a file named after its id. */
+            const char *id = lo_json_string(profile, "id");
+            g_autofree char *expected = id != NULL ? g_strconcat(id, ".json", NULL) : NULL;
+            g_autofree char *base = g_path_get_basename(argv[i]);
+            if (expected != NULL && strcmp(base, expected) != 0) {
+                g_autofree char *shown = lo_printable(base, 80);
+                g_ptr_array_add(problems,
+                                g_strdup_printf("id: the file must be named %s to be used "
+                                                "(qemu-lorelei skips it as %s)",
+                                                expected, shown));
+            }
+            invalid += problems->len > 0;
         }
-        invalid += problems->len > 0;
         if (json) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "file", argv[i]);
@@ -312,9 +345,11 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
             cJSON_AddItemToArray(doc, o);
             continue;
         }
-        printf("%s: %s\n", argv[i], problems->len ? "invalid" : "ok");
+        g_autofree char *file = lo_printable(argv[i], -1);
+        printf("%s: %s\n", file, problems->len ? "invalid" : "ok");
         for (guint k = 0; k < problems->len; k++) {
-            printf("  %s\n", (char *)problems->pdata[k]);
+            g_autofree char *shown = lo_printable_text(problems->pdata[k]);
+            printf("  %s\n", shown);
         }
     }
     if (json) {
@@ -323,7 +358,16 @@ gboolean lo_cmd_profile_validate(int argc, char **argv, GError **error)
     if (invalid > 0) {
         g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "%d of %d profile(s) invalid", invalid,
                     argc - 1);
+        if (missing > 0) {
+            lo_error_note(error, "and %d not found", missing);
+        }
         lo_error_fix(error, "correct the keys listed above (docs/profiles.md describes each)");
+        return FALSE;
+    }
+    if (missing > 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%d of %d profile(s) not found", missing,
+                    argc - 1);
+        lo_error_fix(error, "check the file names above");
         return FALSE;
     }
     return TRUE;
@@ -359,8 +403,9 @@ static cJSON *starter(const char *id, const char *name, const char *exe, const c
     cJSON_AddStringToObject(doc, "$comment",
                             "Starter profile from `qemu-lorelei profile new`. Check it with "
                             "`qemu-lorelei profile validate FILE`; docs/profiles.md explains every "
-                            "key. env may set only allow-listed variables (" LO_ENV_FAMILIES
-                            "). Set status (playable, runs or broken) once you have tried the "
+                            "key. env may set only the variables of the allow-list there (such "
+                            "as vblank_mode, mesa_glthread, SDL_VIDEODRIVER). Set status "
+                            "(playable, runs or broken) once you have tried the "
                             "game, and add a tested_on record.");
     cJSON_AddNumberToObject(doc, "schema", LO_PROFILE_SCHEMA);
     cJSON_AddStringToObject(doc, "id", id);
@@ -383,9 +428,9 @@ static cJSON *starter(const char *id, const char *name, const char *exe, const c
     cJSON_AddObjectToObject(doc, "env");
     cJSON *qemu = cJSON_AddObjectToObject(doc, "qemu");
     cJSON_AddStringToObject(qemu, "$comment",
-                            "cpu: an x86_64 model of `qemu-x86_64 -cpu help` such as max or "
-                            "Haswell; also stack_size, strace, one_insn_per_tb, log.");
-    cJSON_AddStringToObject(qemu, "cpu", "max");
+                            "cpu: an x86_64 model of `qemu-x86_64 -cpu help` such as Haswell "
+                            "(default: max, or Haswell-noTSX when GL or Vulkan runs emulated); "
+                            "also stack_size, strace, one_insn_per_tb, log.");
     cJSON_AddArrayToObject(doc, "args");
     cJSON_AddArrayToObject(doc, "tested_on");
     cJSON_AddStringToObject(doc, "notes", "");
@@ -425,10 +470,15 @@ gboolean lo_cmd_profile_new(int argc, char **argv, GError **error)
         return FALSE;
     }
     g_autofree char *exe = lo_find_program(argv[1], error);
-    if (exe == NULL || !lo_elf_check_x86_64(exe, error)) {
+    if (exe == NULL) {
         return FALSE;
     }
-    g_autofree char *sha256 = lo_sha256_file(exe, error);
+    lo_autofd int fd = lo_open_program(exe, error);
+    if (fd < 0 || !lo_elf_check_x86_64_fd(fd, exe, error)) {
+        return FALSE;
+    }
+    /* Cached too: the first run of the game needs it again. */
+    g_autofree char *sha256 = lo_sha256_of_game(fd, exe, error);
     if (sha256 == NULL) {
         return FALSE;
     }
@@ -495,8 +545,10 @@ gboolean lo_cmd_profile_sync(int argc, char **argv, GError **error)
     gboolean json = FALSE;
     LoSyncOptions o = LO_SYNC_OPTIONS_DEFAULT;
     const GOptionEntry entries[] = {
-        {"timeout", 0, 0, G_OPTION_ARG_INT, &o.stall_seconds,
-         "Give up when no data arrives for SECONDS (default 30)", "SECONDS"},
+        {"timeout", 0, 0, G_OPTION_ARG_INT, &o.timeout_seconds,
+         "Give up when the whole sync (every download) takes longer than SECONDS (default 300; "
+         "a connection silent for 30 s fails sooner)",
+         "SECONDS"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON report", NULL},
         G_OPTION_ENTRY_NULL,
     };
@@ -515,7 +567,7 @@ gboolean lo_cmd_profile_sync(int argc, char **argv, GError **error)
     if (!lo_option_parse(ctx, &argc, &argv, error) || !lo_no_more_args(argc, argv, 2, error)) {
         return FALSE;
     }
-    if (o.stall_seconds < 1 || o.stall_seconds > 3600) {
+    if (o.timeout_seconds < 1 || o.timeout_seconds > 3600) {
         lo_usage_error(error, "--timeout must be from 1 to 3600 seconds");
         return FALSE;
     }
@@ -587,7 +639,9 @@ gboolean lo_cmd_profile_index(int argc, char **argv, GError **error)
     g_autofree char *path = g_build_filename(argv[1], "index.json", NULL);
     if (check) {
         g_autofree char *current = NULL;
-        if (!g_file_get_contents(path, &current, NULL, NULL) || strcmp(current, text) != 0) {
+        gsize length = 0;
+        if (!lo_read_file_limited(path, LO_INDEX_MAX_BYTES, &current, &length, NULL) ||
+            strcmp(current, text) != 0) {
             g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
                         "%s is stale: it does not list the profiles in %s as they are", path,
                         argv[1]);

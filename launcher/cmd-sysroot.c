@@ -6,7 +6,10 @@
  * nothing behind (Ctrl-C removes the temporary folder; one left by a killed
  * process is removed by the next create or import).
  */
+#include "cmd-sysroot-debian.h"
 #include "commands.h"
+#include "deb-archive.h"
+#include "deb-relation.h"
 #include "errors.h"
 #include "extract.h"
 #include "fsutil.h"
@@ -52,7 +55,7 @@ static gboolean parse_size(const char *text, guint64 *out, GError **error)
 
 /* Extracts or copies each source into dir. */
 static gboolean fill(const char *dir, char **archives, const char *const *dirs, guint64 max_bytes,
-                     GError **error)
+                     gboolean merge_usr, GError **error)
 {
     guint64 total = 0;
     for (char **a = archives; a != NULL && *a != NULL; a++) {
@@ -67,6 +70,7 @@ static gboolean fill(const char *dir, char **archives, const char *const *dirs, 
         .max_bytes = max_bytes,
         .max_entries = LO_EXTRACT_DEFAULT_MAX_ENTRIES,
         .progress = progress,
+        .merge_usr = merge_usr,
     };
     for (char **a = archives; a != NULL && *a != NULL; a++) {
         if (!lo_extract_file(&x, *a, error)) {
@@ -146,51 +150,6 @@ static GPtrArray *debs_in(const char *dir, GError **error)
     return out;
 }
 
-/* Runs fn to fill a temporary folder beside target; swaps it in on success
- * (replace: TRUE for import), removes it on failure or interruption. */
-typedef gboolean (*FillFn)(const char *tmp, gpointer data, GString *origin, GError **error);
-
-static gboolean build(const char *target, gboolean replace, FillFn fn, gpointer data,
-                      GString *origin, GError **error)
-{
-    g_autofree char *parent = g_path_get_dirname(target);
-    if (g_mkdir_with_parents(parent, 0755) != 0) {
-        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot create %s: %s", parent,
-                    g_strerror(errno));
-        return FALSE;
-    }
-    lo_clean_stale_temps(parent);
-    g_autofree char *tmp = lo_mkdtemp_beside(target, error);
-    if (tmp == NULL) {
-        return FALSE;
-    }
-    lo_interrupt_begin();
-    gboolean ok = fn(tmp, data, origin, error);
-    if (ok && lo_interrupted()) {
-        lo_set_interrupted_error(error, "nothing was imported");
-        ok = FALSE;
-    }
-    if (ok) {
-        ok = lo_sysroot_write_meta(tmp, origin->str, lo_tree_size(tmp), error) &&
-             lo_sync_tree(tmp, error);
-    }
-    if (ok) {
-        chmod(tmp, 0755);
-        ok = replace ? lo_replace_dir(tmp, target, error) : lo_rename_new(tmp, target, error);
-    }
-    if (!ok) {
-        g_autoptr(GError) cleanup = NULL;
-        if (!lo_rm_rf(tmp, &cleanup)) {
-            lo_error_note(error, "the temporary folder %s could not be removed: %s", tmp,
-                          cleanup->message);
-        } else if (error != NULL && *error != NULL && (*error)->code == LO_EXIT_INTERRUPTED) {
-            lo_error_note(error, "the partial sysroot was removed");
-        }
-    }
-    lo_interrupt_end();
-    return ok;
-}
-
 typedef struct {
     char **archives;
     char *debs;
@@ -220,7 +179,13 @@ static gboolean fill_sources(const char *tmp, gpointer data, GString *origin, GE
         archives = (char **)debs->pdata;
     }
     const char *dirs[] = {s->dir, NULL};
-    return fill(tmp, archives, dirs, s->max_bytes, error);
+    /* Packages go into a merged /usr, as on Debian; an imported sysroot
+     * keeps the layout it has. */
+    gboolean merge_usr = s->debs != NULL || lo_extract_is_merged(tmp);
+    if (!fill(tmp, archives, dirs, s->max_bytes, merge_usr, error)) {
+        return FALSE;
+    }
+    return s->debs == NULL || lo_sysroot_finish_packages(tmp, error);
 }
 
 /* Mirrors a sysroot into an empty folder with hard links (cheap, and the
@@ -297,11 +262,84 @@ static gboolean clone_tree(const char *from, const char *to, GError **error)
     return ok;
 }
 
+/* The options that only go with --from-debian or --from-multiarch. */
+static gboolean check_package_options(const LoPackageSource *p, int other_kinds, GError **error)
+{
+    gboolean debian = p->debian != NULL;
+    if (!debian && !p->multiarch) {
+        const char *stray = p->mirror != NULL     ? "--mirror"
+                            : p->keyring != NULL  ? "--keyring"
+                            : p->packages != NULL ? "--package"
+                            : p->dry_run          ? "--dry-run"
+                            : p->json             ? "--json"
+                                                  : NULL;
+        if (stray != NULL) {
+            lo_usage_error(error, "%s goes with --from-debian or --from-multiarch", stray);
+            return FALSE;
+        }
+        return TRUE;
+    }
+    if (other_kinds > 0 || (debian && p->multiarch)) {
+        lo_usage_error(error, "give exactly one of --from-debian, --from-multiarch, "
+                              "--from-archive, --from-debs, --from-dir, --from-host");
+        return FALSE;
+    }
+    if (!debian && (p->mirror != NULL || p->keyring != NULL)) {
+        lo_usage_error(error, "%s goes with --from-debian only",
+                       p->mirror != NULL ? "--mirror" : "--keyring");
+        return FALSE;
+    }
+    if (p->json && !p->dry_run) {
+        lo_usage_error(error, "--json goes with --dry-run");
+        return FALSE;
+    }
+    if (debian && !lo_debian_suite_valid(p->debian)) {
+        g_autofree char *shown = lo_printable(p->debian, 60);
+        lo_usage_error(error,
+                       "--from-debian '%s': not a suite name (examples: bookworm, trixie, "
+                       "stable)",
+                       shown);
+        return FALSE;
+    }
+    if (p->stall_seconds < 1 || p->stall_seconds > 3600) {
+        lo_usage_error(error, "--timeout must be from 1 to 3600 seconds");
+        return FALSE;
+    }
+    for (char **name = p->packages; name != NULL && *name != NULL; name++) {
+        if (!lo_deb_name_valid(*name)) {
+            g_autofree char *shown = lo_printable(*name, 60);
+            lo_usage_error(error,
+                           "--package '%s': not a Debian package name (lowercase letters, "
+                           "digits, '+', '-', '.')",
+                           shown);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static void package_source_clear(LoPackageSource *p)
+{
+    g_free(p->debian);
+    g_free(p->mirror);
+    g_free(p->keyring);
+    g_strfreev(p->packages);
+}
+
 gboolean lo_cmd_sysroot_create(int argc, char **argv, GError **error)
 {
     Sources s = {.max_bytes = LO_EXTRACT_DEFAULT_MAX_BYTES};
+    LoPackageSource p = {.stall_seconds = 30};
     g_autofree char *max_size = NULL;
     const GOptionEntry entries[] = {
+        {"from-debian", 0, 0, G_OPTION_ARG_STRING, &p.debian,
+         "Download the libraries games use, and their dependencies, from Debian SUITE's amd64 "
+         "packages (bookworm, trixie, stable, ...)",
+         "SUITE"},
+        {"from-multiarch", 0, 0, G_OPTION_ARG_NONE, &p.multiarch,
+         "Copy the same packages from the amd64 packages installed on this machine (dpkg "
+         "multiarch)",
+         NULL},
         {"from-archive", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &s.archives,
          "Extract an x86_64 root file system from a tar(.gz/.xz/.zst/.bz2) archive or a .deb "
          "(repeatable)",
@@ -312,6 +350,25 @@ gboolean lo_cmd_sysroot_create(int argc, char **argv, GError **error)
          "Copy a root file system from a folder (symbolic links copied, not followed)", "DIR"},
         {"from-host", 0, 0, G_OPTION_ARG_NONE, &s.host,
          "x86_64 hosts only, for testing: link to this machine's own x86_64 libraries", NULL},
+        {"package", 0, 0, G_OPTION_ARG_STRING_ARRAY, &p.packages,
+         "With --from-debian/--from-multiarch: also this package and its dependencies "
+         "(repeatable)",
+         "NAME"},
+        {"mirror", 0, 0, G_OPTION_ARG_STRING, &p.mirror,
+         "With --from-debian: the Debian mirror (http://, https://, file://); default: the one "
+         "in this machine's apt sources",
+         "URL"},
+        {"keyring", 0, 0, G_OPTION_ARG_FILENAME, &p.keyring,
+         "With --from-debian: check the archive's signature against FILE (default "
+         "/usr/share/keyrings/debian-archive-keyring.gpg)",
+         "FILE"},
+        {"dry-run", 0, 0, G_OPTION_ARG_NONE, &p.dry_run,
+         "With --from-debian/--from-multiarch: list the packages and sizes, download and create "
+         "nothing",
+         NULL},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &p.json, "With --dry-run: print the list as JSON", NULL},
+        {"timeout", 0, 0, G_OPTION_ARG_INT, &p.stall_seconds,
+         "With --from-debian: give up when no data arrives for SECONDS (default 30)", "SECONDS"},
         {"max-size", 0, 0, G_OPTION_ARG_STRING, &max_size,
          "Refuse sources that expand to more than SIZE (default 64G)", "SIZE"},
         G_OPTION_ENTRY_NULL,
@@ -319,10 +376,28 @@ gboolean lo_cmd_sysroot_create(int argc, char **argv, GError **error)
     g_autoptr(GOptionContext) ctx = lo_option_context(
         "NAME",
         "Create the x86_64 sysroot NAME under $XDG_DATA_HOME/qemu-lorelei/sysroots: the root file\n"
-        "system the game's own libraries (libc, libstdc++, ...) come from. Archives are checked\n"
-        "entry by entry: absolute paths, '..', and links that lead outside are refused. The\n"
-        "sysroot appears only when complete; Ctrl-C leaves nothing behind.",
+        "system the game's own libraries (libc, libstdc++, ...) come from. The sysroot appears\n"
+        "only when complete; Ctrl-C, a network error or a refused file leaves nothing behind.\n"
+        "\n"
+        "--from-debian SUITE downloads the amd64 packages of libc6, libstdc++6, libgcc-s1,\n"
+        "libx11-6, libxext6, libxcursor1, libxi6, libxrandr2, libxss1, libxkbcommon0, libasound2,\n"
+        "libpulse0, libudev1, libdbus-1-3, libopenal1, libvorbisfile3, libpng16-16, zlib1g,\n"
+        "libfreetype6, the ones --package names, and everything they depend on (Depends and\n"
+        "Pre-Depends; not what only installing packages needs, such as debconf or dpkg). The\n"
+        "mirror's InRelease must carry a good signature (gpgv and the Debian archive keyring),\n"
+        "and every index and package must match the SHA256 the signed files list. Packages are\n"
+        "kept in $XDG_CACHE_HOME/qemu-lorelei/debs, and an interrupted download resumes.\n"
+        "--from-multiarch takes the same packages from the amd64 packages dpkg installed here\n"
+        "(sudo dpkg --add-architecture amd64 on an arm64 or riscv64 Debian).\n"
+        "\n"
+        "Archives, .deb packages and folders are checked entry by entry: absolute paths, '..',\n"
+        "links that lead outside, and packages for other architectures are refused.",
         "Examples:\n"
+        "  qemu-lorelei sysroot create default --from-debian bookworm\n"
+        "  qemu-lorelei sysroot create default --from-debian bookworm --dry-run\n"
+        "  qemu-lorelei sysroot create mygame --from-debian trixie --package libsdl2-image-2.0-0\n"
+        "  qemu-lorelei sysroot create local --from-debian bookworm --mirror file:///srv/debian\n"
+        "  qemu-lorelei sysroot create default --from-multiarch\n"
         "  qemu-lorelei sysroot create debian12 --from-archive debian-12-amd64-rootfs.tar.xz\n"
         "  qemu-lorelei sysroot create mygame --from-debs ~/debs/amd64\n"
         "  qemu-lorelei sysroot create chroot --from-dir /srv/chroot/bookworm-amd64\n"
@@ -335,52 +410,59 @@ gboolean lo_cmd_sysroot_create(int argc, char **argv, GError **error)
     } else if (argc != 2) {
         lo_usage_error(error, argc < 2 ? "no sysroot name given" : "more than one name given");
         ok = FALSE;
-    } else if (kinds != 1) {
-        lo_usage_error(error, "give exactly one of --from-archive, --from-debs, --from-dir, "
-                              "--from-host");
+    } else if (!check_package_options(&p, kinds, error)) {
+        ok = FALSE;
+    } else if (kinds + (p.debian != NULL) + p.multiarch != 1) {
+        lo_usage_error(error, "give exactly one of --from-debian, --from-multiarch, "
+                              "--from-archive, --from-debs, --from-dir, --from-host");
         ok = FALSE;
     } else if (max_size != NULL && !parse_size(max_size, &s.max_bytes, error)) {
         ok = FALSE;
     } else if (!lo_sysroot_name_check(argv[1], error)) {
         ok = FALSE;
     }
-    if (ok) {
-        g_autofree char *target = lo_sysroot_path(argv[1]);
+    g_autofree char *target = ok ? lo_sysroot_path(argv[1]) : NULL;
+    if (ok && !p.dry_run && g_file_test(target, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, LO_ERROR, LO_EXIT_EXISTS, "sysroot '%s' already exists (%s)", argv[1],
+                    target);
+        lo_error_fix(error,
+                     "add to it with `qemu-lorelei sysroot import %s FILE…`, or "
+                     "remove it first with `qemu-lorelei sysroot remove %s`",
+                     argv[1], argv[1]);
+        ok = FALSE;
+    }
+    p.max_bytes = s.max_bytes;
+    if (ok && p.debian != NULL) {
+        ok = lo_sysroot_from_debian(argv[1], target, &p, error);
+    } else if (ok && p.multiarch) {
+        ok = lo_sysroot_from_multiarch(argv[1], target, &p, error);
+    } else if (ok) {
         g_autoptr(GString) origin = g_string_new(NULL);
-        if (g_file_test(target, G_FILE_TEST_EXISTS)) {
-            g_set_error(error, LO_ERROR, LO_EXIT_EXISTS, "sysroot '%s' already exists (%s)",
-                        argv[1], target);
-            lo_error_fix(error,
-                         "add to it with `qemu-lorelei sysroot import %s FILE…`, or "
-                         "remove it first with `qemu-lorelei sysroot remove %s`",
-                         argv[1], argv[1]);
-            ok = FALSE;
-        } else {
-            if (s.archives != NULL) {
-                g_autofree char *first = g_canonicalize_filename(s.archives[0], NULL);
-                guint n = g_strv_length(s.archives);
-                g_string_printf(origin, "archive %s", first);
-                if (n > 1) {
-                    g_string_append_printf(origin, " (+%u more)", n - 1);
-                }
-            } else if (s.debs != NULL) {
-                g_autofree char *abs = g_canonicalize_filename(s.debs, NULL);
-                g_string_printf(origin, "debs %s", abs);
-            } else if (s.dir != NULL) {
-                g_autofree char *abs = g_canonicalize_filename(s.dir, NULL);
-                g_string_printf(origin, "dir %s", abs);
+        if (s.archives != NULL) {
+            g_autofree char *first = g_canonicalize_filename(s.archives[0], NULL);
+            guint n = g_strv_length(s.archives);
+            g_string_printf(origin, "archive %s", first);
+            if (n > 1) {
+                g_string_append_printf(origin, " (+%u more)", n - 1);
             }
-            ok = build(target, FALSE, fill_sources, &s, origin, error);
-            if (ok) {
-                g_autoptr(LoSysrootInfo) info = lo_sysroot_get(argv[1], NULL);
-                g_autofree char *size = lo_human_size(info != NULL ? info->size : 0);
-                printf("created sysroot '%s' (%s) at %s\n", argv[1], size, target);
-            }
+        } else if (s.debs != NULL) {
+            g_autofree char *abs = g_canonicalize_filename(s.debs, NULL);
+            g_string_printf(origin, "debs %s", abs);
+        } else if (s.dir != NULL) {
+            g_autofree char *abs = g_canonicalize_filename(s.dir, NULL);
+            g_string_printf(origin, "dir %s", abs);
+        }
+        ok = lo_sysroot_build(target, FALSE, fill_sources, &s, origin, NULL, error);
+        if (ok) {
+            g_autoptr(LoSysrootInfo) info = lo_sysroot_get(argv[1], NULL);
+            g_autofree char *size = lo_human_size(info != NULL ? info->size : 0);
+            printf("created sysroot '%s' (%s) at %s\n", argv[1], size, target);
         }
     }
     g_strfreev(s.archives);
     g_free(s.debs);
     g_free(s.dir);
+    package_source_clear(&p);
     return ok;
 }
 
@@ -431,7 +513,7 @@ gboolean lo_cmd_sysroot_import(int argc, char **argv, GError **error)
         g_autofree char *abs = g_canonicalize_filename(argv[i], NULL);
         g_string_append_printf(origin, "; + %s", abs);
     }
-    if (!build(info->path, TRUE, fill_sources, &s, origin, error)) {
+    if (!lo_sysroot_build(info->path, TRUE, fill_sources, &s, origin, info->source, error)) {
         return FALSE;
     }
     printf("imported %d file(s) into sysroot '%s'\n", argc - 2, argv[1]);
@@ -468,6 +550,9 @@ gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error)
             }
             cJSON_AddStringToObject(o, "origin", s->origin);
             cJSON_AddStringToObject(o, "created", s->created);
+            cJSON_AddItemToObject(o, "source",
+                                  s->source != NULL ? cJSON_Duplicate(s->source, TRUE)
+                                                    : cJSON_CreateNull());
             cJSON_AddItemToArray(doc, o);
         }
         lo_print_json(doc);
@@ -476,7 +561,8 @@ gboolean lo_cmd_sysroot_list(int argc, char **argv, GError **error)
     if (all->len == 0) {
         g_autofree char *dir = lo_sysroots_dir();
         printf("no sysroots in %s\n", dir);
-        printf("create one: qemu-lorelei sysroot create NAME --from-archive ROOTFS.tar.xz\n");
+        g_autofree char *suite = lo_sysroot_suggested_suite();
+        printf("create one: qemu-lorelei sysroot create NAME --from-debian %s\n", suite);
         return TRUE;
     }
     printf("%-20s %10s  %-20s  %s\n", "NAME", "SIZE", "CREATED", "ORIGIN");

@@ -94,20 +94,44 @@ const char *lo_elf_machine_name(unsigned machine)
     }
 }
 
-gboolean lo_elf_check_x86_64(const char *path, GError **error)
+int lo_open_program(const char *path, GError **error)
 {
     g_autofree char *shown = lo_printable(path, 200);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO put where the game was must not hang the launcher. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int saved = errno;
         g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "cannot read '%s': %s", shown,
                     g_strerror(saved));
         lo_error_fix(error, "check the path and that you may read the file");
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        g_set_error(error, LO_ERROR, LO_EXIT_NOT_X86_64, "'%s' is not an executable file", shown);
+        lo_error_fix(error, "give the path of the game's x86_64 executable");
+        return -1;
+    }
+    return fd;
+}
+
+gboolean lo_elf_check_x86_64(const char *path, GError **error)
+{
+    int fd = lo_open_program(path, error);
+    if (fd < 0) {
         return FALSE;
     }
+    gboolean ok = lo_elf_check_x86_64_fd(fd, path, error);
+    close(fd);
+    return ok;
+}
+
+gboolean lo_elf_check_x86_64_fd(int fd, const char *path, GError **error)
+{
+    g_autofree char *shown = lo_printable(path, 200);
     unsigned char h[sizeof(Elf64_Ehdr)] = {0};
     ssize_t n = pread(fd, h, sizeof(h), 0);
-    close(fd);
     if (n >= 2 && h[0] == '#' && h[1] == '!') {
         g_autofree char *line = g_strndup((const char *)h + 2, n - 2);
         line[strcspn(line, "\n")] = '\0';

@@ -10,6 +10,11 @@
  * name is searched in $PATH. Returns the path to hand to QEMU. */
 char *lo_find_program(const char *name, GError **error);
 
+/* Opens a program for reading, once: what is checked, hashed and run must
+ * be the same file, whatever takes its name meanwhile. Never blocks (a FIFO
+ * in its place is refused); the descriptor is close-on-exec. -1 with error. */
+int lo_open_program(const char *path, GError **error);
+
 /* TRUE when path is an x86_64 ELF executable or shared object
  * (LO_EXIT_NOT_X86_64 otherwise, naming what it is instead). */
 gboolean lo_elf_check_x86_64(const char *path, GError **error);
@@ -45,3 +50,5 @@ LoQemuApi lo_qemu_plugin_api(const char *path);
  * API or no syscall-filter API); the error (LO_EXIT_UNSUPPORTED) says what to
  * use instead. */
 gboolean lo_qemu_check_filter_api(const char *path, GError **error);
+/* The same for a program opened with lo_open_program() (path: for messages). */
+gboolean lo_elf_check_x86_64_fd(int fd, const char *path, GError **error);

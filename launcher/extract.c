@@ -1,5 +1,6 @@
 #include "extract.h"
 
+#include "deb822.h"
 #include "errors.h"
 #include "fsutil.h"
 #include "sandbox.h"
@@ -167,6 +168,73 @@ typedef struct {
     struct archive *outer;
 } Job;
 
+/* The top-level folders that a merged /usr makes links into usr/. */
+static const char *const merged_dirs[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL};
+
+static const char *merged_top(const char *path)
+{
+    for (const char *const *d = merged_dirs; *d != NULL; d++) {
+        gsize n = strlen(*d);
+        if (strncmp(path, *d, n) == 0 && (path[n] == '\0' || path[n] == '/')) {
+            return *d;
+        }
+    }
+    return NULL;
+}
+
+char *lo_extract_merge_usr_path(const char *path)
+{
+    return merged_top(path) != NULL ? g_strconcat("usr/", path, NULL) : g_strdup(path);
+}
+
+/* A symbolic link moved from orig to path by the /usr merge: its target,
+ * resolved where the package put it, moved likewise, made relative to the
+ * new place (lib/x/libfoo.so -> libfoo.so.1 stays "libfoo.so.1";
+ * lib64/ld.so -> /lib/x/ld.so becomes "../lib/x/ld.so" in usr/lib64). */
+static char *merged_link_target(const char *orig, const char *path, const char *target,
+                                const char **why)
+{
+    g_autofree char *rel = lo_extract_rewrite_symlink(orig, target, why);
+    if (rel == NULL) {
+        return NULL;
+    }
+    g_autofree char *orig_dir = g_path_get_dirname(orig);
+    g_autofree char *joined = g_build_filename("/", orig_dir, rel, NULL);
+    g_autofree char *resolved = g_canonicalize_filename(joined, "/");
+    g_autofree char *moved = lo_extract_merge_usr_path(resolved + 1);
+    g_autofree char *moved_abs = g_strconcat("/", moved, NULL);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *dir_abs = g_build_filename("/", dir, NULL);
+    g_autofree char *relative = lo_relative_path(dir_abs, moved_abs);
+    return lo_extract_rewrite_symlink(path, relative, why);
+}
+
+gboolean lo_extract_is_merged(const char *target)
+{
+    g_autofree char *lib = g_build_filename(target, "lib", NULL);
+    g_autofree char *to = g_file_read_link(lib, NULL);
+    return to != NULL && strcmp(to, "usr/lib") == 0;
+}
+
+gboolean lo_extract_finish_usr_merge(const char *target, GError **error)
+{
+    for (const char *const *d = merged_dirs; *d != NULL; d++) {
+        g_autofree char *in_usr = g_build_filename(target, "usr", *d, NULL);
+        g_autofree char *top = g_build_filename(target, *d, NULL);
+        struct stat st;
+        if (lstat(in_usr, &st) != 0 || !S_ISDIR(st.st_mode) || lstat(top, &st) == 0) {
+            continue;
+        }
+        g_autofree char *link = g_strconcat("usr/", *d, NULL);
+        if (symlink(link, top) != 0) {
+            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot create %s: %s", top,
+                        g_strerror(errno));
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 /* Fixes up an entry for writing; FALSE with error when it must be refused,
  * *skip when it is a kind of file a sysroot does not need. The cwd is the
  * target, so the lstat() calls look at what extraction wrote so far. */
@@ -190,6 +258,17 @@ static gboolean check_entry(Job *j, struct archive_entry *e, gboolean *skip, GEr
         *skip = TRUE;
         return TRUE;
     }
+    g_autofree char *orig = NULL;
+    if (j->x->merge_usr) {
+        const char *top = merged_top(path);
+        /* A merged root's own lib -> usr/lib: the merge makes that link. */
+        if (top != NULL && strcmp(path, top) == 0 && type != AE_IFDIR) {
+            *skip = TRUE;
+            return TRUE;
+        }
+        orig = g_steal_pointer(&path);
+        path = lo_extract_merge_usr_path(orig);
+    }
     if (!parents_are_real(path, &why)) {
         return refuse(error, j->source, raw, why);
     }
@@ -205,6 +284,11 @@ static gboolean check_entry(Job *j, struct archive_entry *e, gboolean *skip, GEr
     struct stat st;
     if (hardlink != NULL) {
         g_autofree char *link = lo_extract_normalize_path(hardlink, &why);
+        if (link != NULL && j->x->merge_usr) {
+            char *moved = lo_extract_merge_usr_path(link);
+            g_free(link);
+            link = moved;
+        }
         if (link == NULL || link[0] == '\0') {
             return refuse(error, j->source, raw, link == NULL ? why : "a hard link to the root");
         }
@@ -223,7 +307,9 @@ static gboolean check_entry(Job *j, struct archive_entry *e, gboolean *skip, GEr
          * `sysroot import` shares with the live sysroot. */
         archive_entry_set_size(e, 0);
     } else if (type == AE_IFLNK) {
-        g_autofree char *target = lo_extract_rewrite_symlink(path, archive_entry_symlink(e), &why);
+        g_autofree char *target =
+            orig != NULL ? merged_link_target(orig, path, archive_entry_symlink(e), &why)
+                         : lo_extract_rewrite_symlink(path, archive_entry_symlink(e), &why);
         if (target == NULL) {
             return refuse(error, j->source, raw, why);
         }
@@ -379,9 +465,98 @@ static la_ssize_t read_member(struct archive *a, void *data, const void **buf)
     return archive_read_data(j->outer, j->member_buf, sizeof(j->member_buf));
 }
 
+#define CONTROL_MAX_BYTES (256 * 1024)
+
+/* The control file of a .deb's control.tar.* member (the current member of
+ * j->outer), or NULL with error. */
+static char *read_control(Job *j, gsize *len, GError **error)
+{
+    struct archive *in = archive_read_new();
+    enable_tar(in);
+    char *text = NULL;
+    if (archive_read_open(in, j, NULL, read_member, NULL) != ARCHIVE_OK) {
+        archive_failed(error, j->source, in, "cannot read its control.tar");
+        archive_read_free(in);
+        return NULL;
+    }
+    struct archive_entry *e;
+    int r;
+    while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+        const char *why;
+        g_autofree char *path = lo_extract_normalize_path(archive_entry_pathname(e), &why);
+        if (path == NULL || strcmp(path, "control") != 0 || archive_entry_filetype(e) != AE_IFREG) {
+            continue;
+        }
+        if (archive_entry_size(e) > CONTROL_MAX_BYTES) {
+            g_autofree char *where = lo_printable(j->source, 120);
+            g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                        "%s: its control file is larger than %d bytes", where, CONTROL_MAX_BYTES);
+            break;
+        }
+        text = g_malloc(CONTROL_MAX_BYTES + 1);
+        la_ssize_t n = archive_read_data(in, text, CONTROL_MAX_BYTES);
+        if (n < 0) {
+            archive_failed(error, j->source, in, "cannot read its control file");
+            g_clear_pointer(&text, g_free);
+        } else {
+            *len = n;
+        }
+        break;
+    }
+    if (text == NULL && error != NULL && *error == NULL) {
+        if (r < ARCHIVE_WARN && r != ARCHIVE_EOF) {
+            archive_failed(error, j->source, in, "cannot read its control.tar");
+        } else {
+            g_autofree char *where = lo_printable(j->source, 120);
+            g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                        "%s: not a Debian package: its control.tar has no control file", where);
+        }
+    }
+    archive_read_free(in);
+    return text;
+}
+
+/* A sysroot takes amd64 packages and architecture-independent ones. */
+static gboolean check_control(Job *j, const char *text, gsize len, GError **error)
+{
+    const LoDeb822Limits limits = {CONTROL_MAX_BYTES, 1, 256, CONTROL_MAX_BYTES, FALSE};
+    g_autoptr(GPtrArray) stanzas =
+        lo_deb822_parse_all(text, len, &limits, "its control file", error);
+    g_autofree char *where = lo_printable(j->source, 120);
+    if (stanzas == NULL) {
+        g_prefix_error(error, "%s: ", where);
+        lo_error_fix(error, "the package is damaged; nothing was imported");
+        return FALSE;
+    }
+    const LoDeb822Stanza *s = stanzas->len > 0 ? stanzas->pdata[0] : NULL;
+    const char *arch = lo_deb822_get(s, "Architecture");
+    const char *package = lo_deb822_get(s, "Package");
+    g_autofree char *name = lo_printable(package != NULL ? package : "PACKAGE", 80);
+    if (arch == NULL) {
+        g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                    "%s: not a Debian package: its control file has no Architecture field", where);
+        lo_error_fix(error, "give .deb files (binary packages) or tar archives");
+        return FALSE;
+    }
+    if (strcmp(arch, "amd64") != 0 && strcmp(arch, "all") != 0) {
+        g_autofree char *shown = lo_printable(arch, 40);
+        g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                    "%s is a package for %s (its control file says Architecture: %s), but an "
+                    "x86_64 sysroot takes only amd64 and 'all' packages",
+                    where, shown, shown);
+        lo_error_fix(error,
+                     "use the amd64 build, e.g. apt-get download %s:amd64; nothing was "
+                     "imported",
+                     name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean extract_deb(Job *j, GError **error)
 {
     struct archive_entry *e;
+    gboolean control_checked = FALSE;
     for (;;) {
         int r = archive_read_next_header(j->outer, &e);
         if (r == ARCHIVE_EOF) {
@@ -395,7 +570,23 @@ static gboolean extract_deb(Job *j, GError **error)
             return archive_failed(error, j->source, j->outer, "cannot read");
         }
         const char *name = archive_entry_pathname(e);
+        if (name != NULL && g_str_has_prefix(name, "control.tar") && !control_checked) {
+            gsize len = 0;
+            g_autofree char *control = read_control(j, &len, error);
+            if (control == NULL || !check_control(j, control, len, error)) {
+                return FALSE;
+            }
+            control_checked = TRUE;
+        }
         if (name != NULL && g_str_has_prefix(name, "data.tar")) {
+            if (!control_checked) {
+                g_autofree char *where = lo_printable(j->source, 120);
+                g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
+                            "%s: not a Debian package: no control.tar member before its data",
+                            where);
+                lo_error_fix(error, "give .deb files (binary packages) or tar archives");
+                return FALSE;
+            }
             break;
         }
     }
@@ -545,6 +736,11 @@ gboolean lo_extract_file(LoExtractor *x, const char *path, GError **error)
     return extract_archive(x, path, NULL, 0, path, error);
 }
 
+gboolean lo_extract_file_named(LoExtractor *x, const char *path, const char *name, GError **error)
+{
+    return extract_archive(x, path, NULL, 0, name, error);
+}
+
 gboolean lo_extract_memory(LoExtractor *x, const void *data, gsize size, const char *name,
                            GError **error)
 {
@@ -689,5 +885,90 @@ gboolean lo_extract_dir(LoExtractor *x, const char *dir, GError **error)
     gboolean ok = extract_in_target(j, copy_source_tree, &t, error);
     close(t.fd);
     g_free(j);
+    return ok;
+}
+
+typedef struct {
+    const LoHostFile *files;
+    gsize n;
+    guint missing, unreadable;
+    char *first_problem;
+} HostFiles;
+
+static void note_problem(HostFiles *h, guint *counter, const char *path, const char *why)
+{
+    (*counter)++;
+    if (h->first_problem == NULL) {
+        g_autofree char *shown = lo_printable(path, 200);
+        h->first_problem = g_strdup_printf("%s: %s", shown, why);
+    }
+}
+
+static gboolean copy_host_files(Job *j, gpointer data, GError **error)
+{
+    HostFiles *h = data;
+    for (gsize i = 0; i < h->n; i++) {
+        const LoHostFile *f = &h->files[i];
+        struct stat st;
+        if (lo_interrupted()) {
+            lo_set_interrupted_error(error, "nothing was created");
+            return FALSE;
+        }
+        /* Folders are followed (the host's /lib may be a link to usr/lib),
+         * anything else is copied as it is. */
+        int r = f->as_dir ? stat(f->from, &st) : lstat(f->from, &st);
+        if (r != 0) {
+            note_problem(h, &h->missing, f->from, g_strerror(errno));
+            continue;
+        }
+        if (f->as_dir && !S_ISDIR(st.st_mode)) {
+            st.st_mode = S_IFDIR | 0755;
+        }
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_copy_stat(e, &st);
+        archive_entry_set_pathname(e, f->path + strspn(f->path, "/"));
+        archive_entry_set_uid(e, 0);
+        archive_entry_set_gid(e, 0);
+        archive_entry_set_nlink(e, 1);
+        int fd = -1;
+        gboolean ok = TRUE;
+        if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t len = readlink(f->from, target, sizeof(target) - 1);
+            target[len > 0 ? len : 0] = '\0';
+            archive_entry_set_symlink(e, target);
+        } else if (S_ISREG(st.st_mode)) {
+            fd = open(f->from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+            if (fd < 0) {
+                note_problem(h, &h->unreadable, f->from, g_strerror(errno));
+                archive_entry_free(e);
+                continue;
+            }
+        }
+        ok = copy_one(j, e, fd, error);
+        if (fd >= 0) {
+            close(fd);
+        }
+        archive_entry_free(e);
+        if (!ok) {
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+gboolean lo_extract_host_files(LoExtractor *x, const LoHostFile *files, gsize n, const char *source,
+                               guint *missing, guint *unreadable, char **first_problem,
+                               GError **error)
+{
+    HostFiles h = {files, n, 0, 0, NULL};
+    Job *j = g_new0(Job, 1);
+    j->x = x;
+    j->source = source;
+    gboolean ok = extract_in_target(j, copy_host_files, &h, error);
+    g_free(j);
+    *missing = h.missing;
+    *unreadable = h.unreadable;
+    *first_problem = h.first_problem;
     return ok;
 }

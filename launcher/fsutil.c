@@ -212,6 +212,8 @@ gboolean lo_sync_tree(const char *path, GError **error)
 }
 
 static volatile sig_atomic_t interrupted;
+/* Nested begin/end pairs: only the outermost installs and restores. */
+static int interrupt_depth;
 
 static void on_signal(int sig)
 {
@@ -221,6 +223,9 @@ static void on_signal(int sig)
 
 void lo_interrupt_begin(void)
 {
+    if (interrupt_depth++ > 0) {
+        return;
+    }
     interrupted = 0;
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
@@ -235,6 +240,9 @@ void lo_interrupt_begin(void)
 
 void lo_interrupt_end(void)
 {
+    if (--interrupt_depth > 0) {
+        return;
+    }
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);

@@ -38,7 +38,8 @@ guint64 lo_tree_size(const char *path);
 gboolean lo_sync_tree(const char *path, GError **error);
 
 /* SIGINT, SIGTERM and SIGHUP set a flag instead of killing the process while
- * something that must be cleaned up is in progress; a second signal kills. */
+ * something that must be cleaned up is in progress; a second signal kills.
+ * Pairs nest: an inner pair keeps the outer one's flag and handlers. */
 void lo_interrupt_begin(void);
 void lo_interrupt_end(void);
 gboolean lo_interrupted(void);

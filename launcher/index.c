@@ -65,6 +65,10 @@ static gboolean parse_entry(const cJSON *item, int i, GHashTable *seen, LoIndexE
     if (id == NULL || !lo_is_line(id, NULL) || !lo_pattern_match(LO_PAT_ID, id)) {
         return bad(error, i, "'id' is not a valid profile id");
     }
+    if (lo_id_is_reserved(id)) {
+        return bad(error, i, "the id '%s' is reserved: %s.json is the repository's own file", id,
+                   id);
+    }
     g_autofree char *expected = g_strconcat(id, ".json", NULL);
     if (path == NULL || strcmp(path, expected) != 0) {
         return bad(error, i, "'path' must be \"%s\"", expected);

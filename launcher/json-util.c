@@ -1,6 +1,7 @@
 #include "json-util.h"
 
 #include "errors.h"
+#include "json-errors.h"
 #include "util.h"
 
 #include <errno.h>
@@ -13,17 +14,21 @@
 gboolean lo_read_file_limited(const char *path, gsize max_bytes, char **contents, gsize *length,
                               GError **error)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    g_autofree char *shown = lo_printable(path, 300);
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait forever
+     * for a writer (a FIFO named index.json, a profile, sysroot metadata).
+     * Regular files ignore the flag. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int saved = errno;
         g_set_error(error, LO_ERROR, saved == ENOENT ? LO_EXIT_NOT_FOUND : LO_EXIT_FAILURE,
-                    "cannot open %s: %s", path, g_strerror(saved));
+                    "cannot open %s: %s", shown, g_strerror(saved));
         return FALSE;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "%s is not a regular file", path);
+        g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "%s is not a regular file", shown);
         return FALSE;
     }
     /* Read one byte past the limit so a file that grows meanwhile is caught too. */
@@ -38,7 +43,7 @@ gboolean lo_read_file_limited(const char *path, gsize max_bytes, char **contents
             int saved = errno;
             close(fd);
             g_string_free(buf, TRUE);
-            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot read %s: %s", path,
+            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot read %s: %s", shown,
                         g_strerror(saved));
             return FALSE;
         }
@@ -50,13 +55,15 @@ gboolean lo_read_file_limited(const char *path, gsize max_bytes, char **contents
             close(fd);
             g_string_free(buf, TRUE);
             g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
-                        "%s is larger than the limit of %" G_GSIZE_FORMAT " bytes", path,
+                        "%s is larger than the limit of %" G_GSIZE_FORMAT " bytes", shown,
                         max_bytes);
             return FALSE;
         }
     }
     close(fd);
-    *length = buf->len;
+    if (length != NULL) {
+        *length = buf->len;
+    }
     *contents = g_string_free(buf, FALSE);
     return TRUE;
 }
@@ -68,6 +75,247 @@ static guint line_of(const char *text, gsize offset)
         line += text[i] == '\n';
     }
     return line;
+}
+
+/* The 1-based column of offset, in characters (the text is valid UTF-8). */
+static guint column_of(const char *text, gsize offset)
+{
+    gsize start = offset;
+    while (start > 0 && text[start - 1] != '\n') {
+        start--;
+    }
+    return (guint)g_utf8_strlen(text + start, offset - start) + 1;
+}
+
+/*
+ * Finding a syntax error. cJSON says only roughly where it gave up (often a
+ * character late), so when it refuses a document this small scanner walks
+ * the grammar again to find the first character that cannot belong there,
+ * and what was expected instead. It builds nothing; check_raw() has already
+ * bounded the nesting depth, so its recursion is bounded too.
+ */
+typedef struct {
+    const char *s;
+    gsize n, i;
+    const char *expected; /* set at the error */
+} Scan;
+
+static void skip_ws(Scan *sc)
+{
+    while (sc->i < sc->n && strchr(" \t\r\n", sc->s[sc->i]) != NULL && sc->s[sc->i] != '\0') {
+        sc->i++;
+    }
+}
+
+static gboolean fail_at(Scan *sc, const char *expected)
+{
+    sc->expected = expected;
+    return FALSE;
+}
+
+static gboolean scan_string(Scan *sc)
+{
+    if (sc->i >= sc->n || sc->s[sc->i] != '"') {
+        return fail_at(sc, "a string in double quotes");
+    }
+    for (sc->i++; sc->i < sc->n; sc->i++) {
+        unsigned char c = sc->s[sc->i];
+        if (c == '"') {
+            sc->i++;
+            return TRUE;
+        }
+        if (c < 0x20) {
+            return fail_at(sc, "an escaped control character");
+        }
+        if (c == '\\') {
+            sc->i++;
+            if (sc->i >= sc->n || strchr("\"\\/bfnrtu", sc->s[sc->i]) == NULL ||
+                sc->s[sc->i] == '\0') {
+                return fail_at(sc,
+                               "an escape: \\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\uXXXX");
+            }
+            if (sc->s[sc->i] == 'u') {
+                for (int k = 0; k < 4; k++) {
+                    sc->i++;
+                    if (sc->i >= sc->n || !g_ascii_isxdigit(sc->s[sc->i])) {
+                        return fail_at(sc, "four hex digits after \\u");
+                    }
+                }
+            }
+        }
+    }
+    return fail_at(sc, "the closing '\"' of the string");
+}
+
+static gboolean scan_digits(Scan *sc)
+{
+    gsize start = sc->i;
+    while (sc->i < sc->n && g_ascii_isdigit(sc->s[sc->i])) {
+        sc->i++;
+    }
+    return sc->i > start || fail_at(sc, "a digit");
+}
+
+static gboolean scan_number(Scan *sc)
+{
+    if (sc->s[sc->i] == '-') {
+        sc->i++;
+    }
+    if (sc->i < sc->n && sc->s[sc->i] == '0') {
+        sc->i++;
+    } else if (!scan_digits(sc)) {
+        return FALSE;
+    }
+    if (sc->i < sc->n && sc->s[sc->i] == '.') {
+        sc->i++;
+        if (!scan_digits(sc)) {
+            return FALSE;
+        }
+    }
+    if (sc->i < sc->n && (sc->s[sc->i] == 'e' || sc->s[sc->i] == 'E')) {
+        sc->i++;
+        if (sc->i < sc->n && (sc->s[sc->i] == '+' || sc->s[sc->i] == '-')) {
+            sc->i++;
+        }
+        return scan_digits(sc);
+    }
+    return TRUE;
+}
+
+static gboolean scan_value(Scan *sc);
+
+static gboolean scan_members(Scan *sc, gboolean object)
+{
+    char close = object ? '}' : ']';
+    sc->i++;
+    skip_ws(sc);
+    if (sc->i < sc->n && sc->s[sc->i] == close) {
+        sc->i++;
+        return TRUE;
+    }
+    for (;;) {
+        if (object) {
+            if (sc->i >= sc->n || sc->s[sc->i] != '"') {
+                return fail_at(sc, "a key in double quotes");
+            }
+            if (!scan_string(sc)) {
+                return FALSE;
+            }
+            skip_ws(sc);
+            if (sc->i >= sc->n || sc->s[sc->i] != ':') {
+                return fail_at(sc, "':' after the key");
+            }
+            sc->i++;
+            skip_ws(sc);
+        }
+        if (!scan_value(sc)) {
+            return FALSE;
+        }
+        skip_ws(sc);
+        if (sc->i < sc->n && sc->s[sc->i] == close) {
+            sc->i++;
+            return TRUE;
+        }
+        if (sc->i >= sc->n || sc->s[sc->i] != ',') {
+            return fail_at(sc, object ? "',' or '}'" : "',' or ']'");
+        }
+        sc->i++;
+        skip_ws(sc);
+    }
+}
+
+static gboolean scan_value(Scan *sc)
+{
+    if (sc->i >= sc->n) {
+        return fail_at(sc, "a value");
+    }
+    char c = sc->s[sc->i];
+    if (c == '{' || c == '[') {
+        return scan_members(sc, c == '{');
+    }
+    if (c == '"') {
+        return scan_string(sc);
+    }
+    if (c == '-' || g_ascii_isdigit(c)) {
+        return scan_number(sc);
+    }
+    static const char *const words[] = {"true", "false", "null"};
+    for (int k = 0; k < 3; k++) {
+        if (c == words[k][0]) {
+            for (const char *w = words[k]; *w != '\0'; w++, sc->i++) {
+                if (sc->i >= sc->n || sc->s[sc->i] != *w) {
+                    return fail_at(sc, words[k]);
+                }
+            }
+            return TRUE;
+        }
+    }
+    return fail_at(sc, "a value (a string, number, object, list, true, false or null)");
+}
+
+/* The usual hand-editing mistake behind an error at offset at, or NULL. */
+static const char *syntax_hint(const char *text, gsize length, gsize at)
+{
+    if (at >= length) {
+        gboolean empty = TRUE;
+        for (gsize k = 0; k < length && empty; k++) {
+            empty = g_ascii_isspace(text[k]);
+        }
+        return empty ? "the file is empty"
+                     : "the text ends before the document does: a closing '}', ']' or '\"' is "
+                       "missing";
+    }
+    gsize prev = at;
+    while (prev > 0 && g_ascii_isspace(text[prev - 1])) {
+        prev--;
+    }
+    char before = prev > 0 ? text[prev - 1] : '\0';
+    char c = text[at];
+    if ((c == '}' || c == ']') && before == ',') {
+        return "JSON allows no comma after the last entry: remove the ',' before it";
+    }
+    if (c == '/' && at + 1 < length && (text[at + 1] == '/' || text[at + 1] == '*')) {
+        return "JSON has no comments: put notes in a \"$comment\" key instead";
+    }
+    if (c == '\'') {
+        return "JSON strings and keys take double quotes (\"), not single ones";
+    }
+    if ((before == '{' || before == ',') && (g_ascii_isalpha(c) || c == '_' || c == '$')) {
+        return "keys take double quotes: \"key\": value";
+    }
+    if ((c == '"' || c == '{' || c == '[') &&
+        (before == '"' || before == '}' || before == ']' || g_ascii_isalnum(before))) {
+        return "a ',' missing between two entries";
+    }
+    return NULL;
+}
+
+/* The error for a document cJSON refused; cjson_at is where cJSON stopped. */
+static void set_syntax_error(const char *text, gsize length, gsize cjson_at, GError **error)
+{
+    Scan sc = {text, length, 0, NULL};
+    skip_ws(&sc);
+    gboolean ok = scan_value(&sc);
+    gsize at = ok ? MIN(cjson_at, length) : sc.i;
+    g_autoptr(GString) what = g_string_new("not valid JSON");
+    if (!ok) {
+        g_string_append_printf(what, ": expected %s", sc.expected);
+        if (at < length) {
+            gunichar got = g_utf8_get_char_validated(text + at, length - at);
+            if (got >= 0x20 && got < 0x7f) {
+                g_string_append_printf(what, got == '\'' ? ", found \"%c\"" : ", found '%c'",
+                                       (char)got);
+            }
+        } else {
+            g_string_append(what, ", found the end of the file");
+        }
+    }
+    const char *hint = syntax_hint(text, length, at);
+    if (hint != NULL) {
+        g_string_append_printf(what, " (%s)", hint);
+    }
+    g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "line %u, column %u: %s", line_of(text, at),
+                column_of(text, at), what->str);
 }
 
 /* The lexical checks cJSON does not make; see the header comment. */
@@ -162,19 +410,26 @@ cJSON *lo_json_parse_strict(const char *text, gsize length, GError **error)
     if (!check_raw(text, length, error)) {
         return NULL;
     }
+    /* The grammar first: cJSON also takes what Python's json refuses (01). */
+    Scan sc = {text, length, 0, NULL};
+    skip_ws(&sc);
+    if (!scan_value(&sc)) {
+        set_syntax_error(text, length, sc.i, error);
+        return NULL;
+    }
     const char *end = NULL;
     cJSON *doc = cJSON_ParseWithLengthOpts(text, length, &end, FALSE);
     if (doc == NULL) {
         gsize at = end != NULL && end >= text ? (gsize)(end - text) : 0;
-        g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "line %u: not valid JSON",
-                    line_of(text, MIN(at, length)));
+        g_autofree char *why = lo_json_syntax_error(text, length, at);
+        g_set_error_literal(error, LO_ERROR, LO_EXIT_INVALID, why);
         return NULL;
     }
     for (; end < text + length; end++) {
         if (!g_ascii_isspace(*end)) {
             g_set_error(error, LO_ERROR, LO_EXIT_INVALID,
-                        "line %u: unexpected text after the JSON document",
-                        line_of(text, end - text));
+                        "line %u, column %u: unexpected text after the JSON document",
+                        line_of(text, end - text), column_of(text, end - text));
             cJSON_Delete(doc);
             return NULL;
         }
@@ -190,8 +445,18 @@ cJSON *lo_json_parse_strict(const char *text, gsize length, GError **error)
 static void write_string(GString *out, const char *s)
 {
     g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        switch (*p) {
+    const char *end = s + strlen(s);
+    for (const char *p = s; *p != '\0';) {
+        gunichar c = g_utf8_get_char_validated(p, end - p);
+        if (c == (gunichar)-1 || c == (gunichar)-2) {
+            /* Not UTF-8 (a file name's bytes): written as the code point of
+             * the byte, so the output stays JSON and holds no raw C1 byte. */
+            g_string_append_printf(out, "\\u%04x", (unsigned char)*p);
+            p++;
+            continue;
+        }
+        p = g_utf8_next_char(p);
+        switch (c) {
         case '"':
             g_string_append(out, "\\\"");
             break;
@@ -208,10 +473,12 @@ static void write_string(GString *out, const char *s)
             g_string_append(out, "\\r");
             break;
         default:
-            if (*p < 0x20 || *p == 0x7f) {
-                g_string_append_printf(out, "\\u%04x", *p);
+            /* Control characters, DEL and C1 escaped: JSON printed to a
+             * terminal must not carry escape sequences either. */
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                g_string_append_printf(out, "\\u%04x", c);
             } else {
-                g_string_append_c(out, *p);
+                g_string_append_unichar(out, c);
             }
         }
     }

@@ -19,7 +19,10 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
 
 /* Reads a whole regular file of at most max_bytes; larger files are refused
- * with a message naming the limit (LO_EXIT_INVALID). */
+ * with a message naming the limit (LO_EXIT_INVALID). Anything else (a FIFO,
+ * a device, a folder) is refused without blocking (LO_EXIT_INVALID); a file
+ * that does not exist is LO_EXIT_NOT_FOUND. For every file an untrusted
+ * party could have placed or named. */
 gboolean lo_read_file_limited(const char *path, gsize max_bytes, char **contents, gsize *length,
                               GError **error);
 

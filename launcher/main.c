@@ -6,11 +6,13 @@
  * its own cmd-*.c. Only main() prints errors: "error: <what happened>" and
  * the lines the subcommand added under it (why, and what to do).
  */
+#include "binfmt.h"
 #include "commands.h"
 #include "errors.h"
 #include "json-util.h"
 #include "lorelei-config.h"
 #include "util.h"
+#include "version.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -21,6 +23,8 @@ static const LoSubcommand profile_commands[] = {
     {"show", lo_cmd_profile_show, NULL, "Show a profile, or how its layers merge (--resolved)"},
     {"validate", lo_cmd_profile_validate, NULL, "Check profile files against the schema"},
     {"new", lo_cmd_profile_new, NULL, "Write a starter profile for an executable"},
+    {"edit", lo_cmd_profile_edit, NULL, "Edit your copy of a profile, checked before it is saved"},
+    {"remove", lo_cmd_profile_remove, NULL, "Delete one of your own profiles"},
     {"sync", lo_cmd_profile_sync, NULL, "Update the community profiles from their repository"},
     {"index", lo_cmd_profile_index, NULL, "Regenerate a profile repository's index.json"},
     {NULL, NULL, NULL, NULL},
@@ -28,20 +32,40 @@ static const LoSubcommand profile_commands[] = {
 
 static const LoSubcommand sysroot_commands[] = {
     {"create", lo_cmd_sysroot_create, NULL,
-     "Create an x86_64 sysroot from archives, debs or a folder"},
+     "Create an x86_64 sysroot from Debian, installed packages, archives or a folder"},
     {"import", lo_cmd_sysroot_import, NULL, "Add archives or .deb packages to a sysroot"},
     {"list", lo_cmd_sysroot_list, NULL, "List the sysroots with size, origin and date"},
     {"remove", lo_cmd_sysroot_remove, NULL, "Delete a sysroot"},
     {NULL, NULL, NULL, NULL},
 };
 
-static const LoSubcommand commands[] = {
-    {"run", lo_cmd_run, NULL, "Run an x86_64 game"},
-    {"profile", NULL, profile_commands, "Manage per-game profiles"},
-    {"sysroot", NULL, sysroot_commands, "Manage x86_64 sysroots"},
-    {"doctor", lo_cmd_doctor, NULL, "Check QEMU, plugin, libraries, display and GPU"},
+static const LoSubcommand binfmt_commands[] = {
+    {"enable", lo_cmd_binfmt_enable, NULL,
+     "Let the kernel run x86_64 programs through qemu-lorelei"},
+    {"disable", lo_cmd_binfmt_disable, NULL, "Remove qemu-lorelei's binfmt handler"},
+    {"status", lo_cmd_binfmt_status, NULL, "Show binfmt_misc and the x86_64 handlers"},
     {NULL, NULL, NULL, NULL},
 };
+
+static const LoSubcommand commands[] = {
+    {"run", lo_cmd_run, NULL, "Run an x86_64 game (a path, or the id of a game you added)"},
+    {"add", lo_cmd_add, NULL, "Add a game to your library and your desktop's menu"},
+    {"list", lo_cmd_list, NULL, "List the games of your library"},
+    {"remove", lo_cmd_remove, NULL, "Take a game out of your library"},
+    {"profile", NULL, profile_commands, "Manage per-game profiles"},
+    {"sysroot", NULL, sysroot_commands, "Manage x86_64 sysroots"},
+    {"binfmt", NULL, binfmt_commands, "Run x86_64 programs through qemu-lorelei (binfmt_misc)"},
+    {"doctor", lo_cmd_doctor, NULL, "Check QEMU, plugin, libraries, display and GPU"},
+    {"report", lo_cmd_report, NULL, "Write a bug report: versions, doctor, profile, last log"},
+    {"paths", lo_cmd_paths, NULL, "List the folders qemu-lorelei keeps, with sizes"},
+    {"__complete", lo_cmd_complete, NULL, NULL}, /* for the shell completion scripts */
+    {NULL, NULL, NULL, NULL},
+};
+
+const LoSubcommand *lo_command_table(void)
+{
+    return commands;
+}
 
 GOptionContext *lo_option_context(const char *parameter_string, const char *summary,
                                   const char *examples, const GOptionEntry *entries)
@@ -88,7 +112,9 @@ static const char *const *names_of(const LoSubcommand *table)
     static const char *names[32];
     int n = 0;
     for (const LoSubcommand *c = table; c->name != NULL && n < 31; c++) {
-        names[n++] = c->name;
+        if (c->description != NULL) {
+            names[n++] = c->name;
+        }
     }
     names[n] = NULL;
     return names;
@@ -107,6 +133,9 @@ static const LoSubcommand *find(const LoSubcommand *table, const char *name)
 static void print_table(FILE *out, const char *prefix, const LoSubcommand *table)
 {
     for (const LoSubcommand *c = table; c->name != NULL; c++) {
+        if (c->description == NULL) {
+            continue;
+        }
         if (c->subcommands != NULL) {
             g_autofree char *p = g_strconcat(prefix, c->name, " ", NULL);
             print_table(out, p, c->subcommands);
@@ -132,7 +161,7 @@ static void print_usage(FILE *out, const char *prefix, const LoSubcommand *table
         fprintf(out, "\nExamples:\n"
                      "  qemu-lorelei doctor\n"
                      "  qemu-lorelei run ./game --fullscreen\n"
-                     "  qemu-lorelei sysroot create debian12 --from-archive rootfs.tar.xz\n"
+                     "  qemu-lorelei sysroot create default --from-debian bookworm\n"
                      "  qemu-lorelei profile show --resolved glxgears\n");
     }
     fprintf(out,
@@ -146,7 +175,10 @@ static int fail(GError *error)
 {
     int status = lo_exit_status_for(error);
     fflush(stdout);
-    fprintf(stderr, "error: %s\n", error->message);
+    /* Messages quote file names, ids and server answers: nothing from
+     * outside may reach the terminal as an escape sequence. */
+    g_autofree char *shown = lo_printable_text(error->message);
+    fprintf(stderr, "error: %s\n", shown);
     g_error_free(error);
     return status;
 }
@@ -169,6 +201,11 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     g_set_prgname("qemu-lorelei");
+    g_autofree char *self = g_path_get_basename(argc > 0 ? argv[0] : "");
+    if (strcmp(self, LO_BINFMT_ENTRY) == 0) {
+        GError *error = NULL;
+        return lo_binfmt_main(argc, argv, &error) ? 0 : fail(error);
+    }
 
     const LoSubcommand *table = commands;
     g_autoptr(GString) prefix = g_string_new(NULL);
@@ -196,12 +233,22 @@ int main(int argc, char **argv)
             return 0;
         }
         if (strcmp(word, "--version") == 0 && prefix->len == 0) {
-            printf("qemu-lorelei %s\n", LO_VERSION);
+            g_autofree char *text = lo_version_text();
+            fputs(text, stdout);
             return 0;
         }
         if (word[0] == '-') {
             GError *error = NULL;
             g_autofree char *shown = lo_printable(word, 60);
+            /* A mistyped option of qemu-lorelei itself, not one of a command. */
+            static const char *const top[] = {"--help", "--version", NULL};
+            static const char *const sub[] = {"--help", NULL};
+            const char *guess = lo_closest_match(word, prefix->len == 0 ? top : sub);
+            if (guess != NULL) {
+                g_set_error(&error, LO_ERROR, LO_EXIT_USAGE, "unknown option '%s'", shown);
+                lo_error_fix(&error, "did you mean `qemu-lorelei %s%s`?", prefix->str, guess);
+                return fail(error);
+            }
             g_set_error(&error, LO_ERROR, LO_EXIT_USAGE, "unknown option '%s' before the command",
                         shown);
             lo_error_fix(&error, "options go after the command: qemu-lorelei %sCOMMAND [OPTION…]",

@@ -98,7 +98,9 @@ char *lo_artifact_find(LoArtifact which, GError **error)
     const char *from_env = g_getenv(a->env);
     if (from_env != NULL && from_env[0] != '\0') {
         if (exists_as(from_env, a->is_dir)) {
-            return g_strdup(from_env);
+            /* Absolute: paths handed to the guest (LD_LIBRARY_PATH) must not
+             * depend on the folder the game runs in. */
+            return g_canonicalize_filename(from_env, NULL);
         }
         g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND, "%s=%s: no such %s (%s)", a->env, from_env,
                     a->is_dir ? "directory" : "file", a->what);
@@ -120,19 +122,40 @@ char *lo_artifact_find(LoArtifact which, GError **error)
     return NULL;
 }
 
+/* $VAR when it is an absolute path, else ~/fallback. The XDG base
+ * directory specification calls a relative value invalid, to be ignored
+ * (GLib 2.74 uses it as it is: relative to wherever the command runs). */
+static char *xdg_home(const char *var, const char *fallback)
+{
+    const char *value = g_getenv(var);
+    if (value != NULL && g_path_is_absolute(value)) {
+        return g_strdup(value);
+    }
+    return g_build_filename(g_get_home_dir(), fallback, NULL);
+}
+
 char *lo_sysroots_dir(void)
 {
-    return g_build_filename(g_get_user_data_dir(), "qemu-lorelei", "sysroots", NULL);
+    g_autofree char *data = xdg_home("XDG_DATA_HOME", ".local/share");
+    return g_build_filename(data, "qemu-lorelei", "sysroots", NULL);
 }
 
 char *lo_community_dir(void)
 {
-    return g_build_filename(g_get_user_data_dir(), "qemu-lorelei", "community", NULL);
+    g_autofree char *data = xdg_home("XDG_DATA_HOME", ".local/share");
+    return g_build_filename(data, "qemu-lorelei", "community", NULL);
+}
+
+char *lo_cache_dir(void)
+{
+    g_autofree char *cache = xdg_home("XDG_CACHE_HOME", ".cache");
+    return g_build_filename(cache, "qemu-lorelei", NULL);
 }
 
 char *lo_user_profiles_dir(void)
 {
-    return g_build_filename(g_get_user_config_dir(), "qemu-lorelei", "profiles", NULL);
+    g_autofree char *config = xdg_home("XDG_CONFIG_HOME", ".config");
+    return g_build_filename(config, "qemu-lorelei", "profiles", NULL);
 }
 
 const char *lo_effective_host_arch(void)

@@ -14,7 +14,10 @@
  *      the patched QEMU the build used).
  * User data follows XDG: sysroots and the synced community profiles under
  * $XDG_DATA_HOME/qemu-lorelei, the user's own profiles under
- * $XDG_CONFIG_HOME/qemu-lorelei/profiles.
+ * $XDG_CONFIG_HOME/qemu-lorelei/profiles, the sha256 cache under
+ * $XDG_CACHE_HOME/qemu-lorelei. A relative XDG_*_HOME is ignored, as the
+ * XDG base directory specification says (~/.local/share, ~/.config,
+ * ~/.cache instead).
  */
 #pragma once
 
@@ -50,6 +53,8 @@ char *lo_sysroots_dir(void);
 char *lo_community_dir(void);
 /* $XDG_CONFIG_HOME/qemu-lorelei/profiles */
 char *lo_user_profiles_dir(void);
+/* $XDG_CACHE_HOME/qemu-lorelei */
+char *lo_cache_dir(void);
 
 /* The architecture the host reports, or LORELEI_HOST_ARCH when set (a
  * documented testing aid: lets x86_64 CI exercise the other hosts' rules). */

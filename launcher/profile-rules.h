@@ -31,6 +31,13 @@
 #define LO_MAX_LOG_ITEMS       8
 #define LO_MAX_VERSION_CHARS   48
 
+/* Ids no profile may have: their files would be a repository's index.json
+ * and schema.json, which no layer reads as profiles (schema.json: "not"). */
+#define LO_RESERVED_IDS "index", "schema"
+
+/* Whether id is one of LO_RESERVED_IDS. */
+gboolean lo_id_is_reserved(const char *id);
+
 /* Same text as the "pattern"s in profiles/schema.json. */
 #define LO_PAT_ID         "^[a-z0-9][a-z0-9._-]{0,63}$"
 #define LO_PAT_SYSROOT    "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -48,15 +55,26 @@
     "Icelake-Server|SapphireRapids|GraniteRapids|SierraForest|ClearwaterForest|Snowridge|"         \
     "Denverton|KnightsMill|Opteron_G[1-5]|EPYC|EPYC-Rome|EPYC-Milan|EPYC-Genoa|Dhyana|YongFeng)"   \
     "(-noTSX)?(-IBRS)?(-v[1-9])?)$"
-/* Families of variables that tune SDL, Mesa and GL/Vulkan drivers. */
-#define LO_PAT_ENV_KEY "^((SDL|MESA|LIBGL|__GL|GALLIUM|LP|RADV)_[A-Z0-9_]{1,100}|vblank_mode)$"
-/* ...minus any that name a file, directory or library. */
-#define LO_PAT_ENV_KEY_DENIED "_(PATHS?|DIRS?|FILES?|FILENAMES?|LIBRARY|LIBRARIES)$"
-#define LO_ENV_KEY_DENIED_LIST                                                                     \
-    "SDL_VIDEO_GL_DRIVER", "SDL_VIDEO_EGL_DRIVER", "SDL_DYNAMIC_API", "SDL_DISKAUDIOFILE",         \
-        "SDL_JOYSTICK_DEVICE"
+/* The environment variables a profile may set: a positive list, each name
+ * with the values it takes and why it is harmless (lo_env_rules in
+ * profile-rules.c; schema.json's env.properties list the same names and
+ * patterns, docs/profiles.md the reasons). A name-based deny-list missed
+ * variables whose value a library opens as a file in the game's working
+ * folder (GALLIUM_TRACE, SDL_PATH_DSP, SDL_DISKAUDIOFILEIN,
+ * SDL_AUDIODRIVER=disk); a variable joins this list only once what it does
+ * with its value is known. */
+typedef struct {
+    const char *name;
+    const char *pattern; /* the whole value, anchored; the text schema.json has */
+    const char *values;  /* the pattern in words, for messages */
+    const char *why;     /* what it changes, and why that cannot harm */
+} LoEnvRule;
 
-#define LO_ENV_FAMILIES "SDL_*, MESA_*, LIBGL_*, __GL_*, GALLIUM_*, LP_*, RADV_*, vblank_mode"
+/* Ends with a NULL name. */
+extern const LoEnvRule lo_env_rules[];
+
+/* The rule for a variable name, or NULL when a profile may not set it. */
+const LoEnvRule *lo_env_rule(const char *name);
 
 /* The libraries qemu-lorelei forwards, in command-line order. */
 typedef enum { LO_THUNK_SDL2, LO_THUNK_GL, LO_THUNK_VULKAN, LO_N_THUNKS } LoThunk;
@@ -79,5 +97,8 @@ gboolean lo_is_text(const char *s, gunichar *bad);
 
 /* NULL when key may be set by a profile, otherwise why not (static). */
 const char *lo_env_key_refusal(const char *key);
-/* NULL when value may be given to an allowed key, otherwise why not (static). */
+/* NULL when value passes the rules every value obeys (length, no control
+ * character, no '/', no ','), otherwise why not (static). */
 const char *lo_env_value_refusal(const char *value);
+/* Whether value is one the variable's rule allows (and passes the above). */
+gboolean lo_env_value_allowed(const LoEnvRule *rule, const char *value);

@@ -275,9 +275,13 @@ static void check_env(Ctx *c, const cJSON *v)
         if (why != NULL) {
             problem(c, "this variable may not be set by a profile: %s", why);
         } else if (expect(c, m, cJSON_IsString(m), "a string")) {
+            const LoEnvRule *rule = lo_env_rule(m->string);
             why = lo_env_value_refusal(m->valuestring);
             if (why != NULL) {
                 problem(c, "value refused: %s", why);
+            } else if (!lo_env_value_allowed(rule, m->valuestring)) {
+                problem(c, "value '%s' refused: %s takes %s", m->valuestring, rule->name,
+                        rule->values);
             }
         }
         pop(c, saved);
@@ -391,8 +395,12 @@ gboolean lo_profile_validate(const cJSON *doc, GPtrArray *problems)
         if (strcmp(k, "schema") == 0) {
             check_schema_version(&c, m);
         } else if (strcmp(k, "id") == 0) {
-            check_string(&c, m, FALSE, 1, 64, LO_PAT_ID,
-                         "an id (lowercase letters, digits, '.', '_', '-'; at most 64)");
+            if (check_string(&c, m, FALSE, 1, 64, LO_PAT_ID,
+                             "an id (lowercase letters, digits, '.', '_', '-'; at most 64)") &&
+                lo_id_is_reserved(m->valuestring)) {
+                problem(&c, "'%s' is reserved: %s.json is a repository's own file, never a profile",
+                        m->valuestring, m->valuestring);
+            }
         } else if (strcmp(k, "name") == 0) {
             check_string(&c, m, FALSE, 1, LO_MAX_NAME_CHARS, NULL, NULL);
         } else if (strcmp(k, "match") == 0) {

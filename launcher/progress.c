@@ -27,6 +27,11 @@ void lo_progress_set_enabled(LoProgress *p, gboolean enabled)
     p->enabled = enabled;
 }
 
+gboolean lo_progress_enabled(const LoProgress *p)
+{
+    return p->enabled;
+}
+
 void lo_progress_update(LoProgress *p, guint64 done, const char *item)
 {
     gint64 now = g_get_monotonic_time();

@@ -12,6 +12,8 @@ typedef struct LoProgress LoProgress;
 LoProgress *lo_progress_new(const char *label, guint64 total);
 /* Forces drawing (or not) regardless of the terminal: for tests. */
 void lo_progress_set_enabled(LoProgress *p, gboolean enabled);
+/* Whether the bar is drawn (callers print plain lines instead when not). */
+gboolean lo_progress_enabled(const LoProgress *p);
 void lo_progress_update(LoProgress *p, guint64 done, const char *item);
 /* Clears the line. */
 void lo_progress_free(LoProgress *p);

@@ -5,9 +5,15 @@
 
 #include <string.h>
 
-const char *const lo_stripped_qemu_vars[] = {
-    "QEMU_LD_PREFIX", "QEMU_CPU",    "QEMU_GUEST_BASE", "QEMU_RESERVED_VA", "QEMU_SET_ENV",
-    "QEMU_UNSET_ENV", "QEMU_PLUGIN", "QEMU_STACK_SIZE", "QEMU_ARGV0",       NULL,
+/* qemu-user reads a QEMU_* variable for every option (qemu-x86_64 -h lists
+ * them: QEMU_GDB, QEMU_CPU, QEMU_LD_PREFIX, QEMU_SET_ENV, QEMU_UNAME,
+ * QEMU_RAND_SEED, QEMU_RTSIG_MAP, QEMU_VERSION, ...); applied behind the
+ * launcher's back they change how the game runs, QEMU_GDB even opens a
+ * debugger port on every network interface. Only these, which add output
+ * and nothing else, may pass from the user's environment; every other
+ * QEMU_* variable, known today or added by a later QEMU, is removed. */
+const char *const lo_passed_qemu_vars[] = {
+    "QEMU_STRACE", "QEMU_LOG", "QEMU_LOG_FILENAME", "QEMU_DFILTER", NULL,
 };
 
 char *lo_qemu_opt_escape(const char *value)
@@ -41,10 +47,12 @@ static void build_env(const LoCommandInput *in, gboolean thunks, LoCommand *out)
 {
     const LoRunSettings *s = in->settings;
     g_auto(GStrv) env = g_strdupv((char **)in->environ);
-    for (const char *const *v = lo_stripped_qemu_vars; *v != NULL; v++) {
-        if (g_environ_getenv(env, *v) != NULL) {
-            add(out->env_unset, *v);
-            env = g_environ_unsetenv(env, *v);
+    for (const char *const *e = in->environ; *e != NULL; e++) {
+        g_autofree char *name = g_strndup(*e, strcspn(*e, "="));
+        if (g_str_has_prefix(name, "QEMU_") && !g_strv_contains(lo_passed_qemu_vars, name) &&
+            !g_ptr_array_find_with_equal_func(out->env_unset, name, g_str_equal, NULL)) {
+            add(out->env_unset, name);
+            env = g_environ_unsetenv(env, name);
         }
     }
     if (thunks) {
@@ -72,6 +80,21 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
 
     gboolean thunks = FALSE;
     g_autoptr(GString) plugin = NULL;
+    /* The guest's loader reads a relative (or empty) LD_LIBRARY_PATH entry
+     * against the game's working folder, wherever that is. */
+    if (s->thunks[LO_THUNK_SDL2] || s->thunks[LO_THUNK_GL] || s->thunks[LO_THUNK_VULKAN]) {
+        const char *rel = !g_path_is_absolute(in->guestlibs) ? in->guestlibs
+                          : !g_path_is_absolute(in->preload) ? in->preload
+                                                             : NULL;
+        if (rel != NULL) {
+            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
+                        "'%s' is not an absolute path: the game would look for its libraries "
+                        "relative to the folder it runs in",
+                        rel);
+            lo_error_fix(error, "give LORELEI_GUESTLIBS and LORELEI_PRELOAD as absolute paths");
+            return FALSE;
+        }
+    }
     g_autoptr(GString) libpath = g_string_new(NULL);
     for (int i = 0; i < LO_N_THUNKS; i++) {
         if (!s->thunks[i]) {
@@ -97,14 +120,16 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
                          lo_thunk_names[i]);
             return FALSE;
         }
-        /* qemu-user's -E splits its argument at commas, and ':' separates
-         * the folders: neither can be part of a folder's name. */
-        if (strpbrk(dir, ",:") != NULL) {
+        /* qemu-user's -E splits its argument at commas, and the guest's
+         * loader splits LD_LIBRARY_PATH at ':' and ';' (a ';' would turn
+         * the folder into two, one of them relative to the game's
+         * working folder): none can be part of a folder's name. */
+        if (strpbrk(dir, ",:;") != NULL) {
             g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
-                        "the guest library folder %s contains ',' or ':', which "
+                        "the guest library folder %s contains ',', ':' or ';', which "
                         "LD_LIBRARY_PATH and QEMU's -E cannot carry",
                         dir);
-            lo_error_fix(error, "install or build qemu-lorelei in a path without ',' and ':'");
+            lo_error_fix(error, "install or build qemu-lorelei in a path without ',', ':' and ';'");
             return FALSE;
         }
         g_string_append_printf(libpath, "%s%s", libpath->len ? ":" : "", dir);
@@ -118,6 +143,19 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
                     in->preload);
         lo_error_fix(error, "install or build qemu-lorelei in a path without spaces and ':'");
         return FALSE;
+    }
+
+    /* Folders the caller adds (run --library-path, or the LD_LIBRARY_PATH a
+     * game's launch script set, through binfmt) come after the stubs. */
+    if (s->library_path != NULL && s->library_path[0] != '\0') {
+        if (strchr(s->library_path, ',') != NULL) {
+            g_set_error(error, LO_ERROR, LO_EXIT_USAGE,
+                        "the library path %s contains ',', which QEMU's -E cannot carry",
+                        s->library_path);
+            lo_error_fix(error, "rename the folder, or give the folders without it");
+            return FALSE;
+        }
+        g_string_append_printf(libpath, "%s%s", libpath->len ? ":" : "", s->library_path);
     }
 
     add(out->argv, in->qemu);
@@ -136,6 +174,10 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
     }
     if (s->one_insn_per_tb) {
         add(out->argv, "-one-insn-per-tb");
+    }
+    if (in->gdb_socket != NULL) {
+        add(out->argv, "-g");
+        add(out->argv, in->gdb_socket);
     }
     if (s->log_items->len > 0) {
         g_autoptr(GString) items = g_string_new(NULL);
@@ -159,6 +201,9 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
                 add_printf(out->argv, "SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0", in->guestlibs);
             }
         }
+    } else if (libpath->len > 0) {
+        add(out->argv, "-E");
+        add_printf(out->argv, "LD_LIBRARY_PATH=%s", libpath->str);
     } else {
         add(out->argv, "-U");
         add(out->argv, "LD_LIBRARY_PATH");
@@ -168,14 +213,21 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         add_printf(out->argv, "%s=%s", (char *)s->env_keys->pdata[i],
                    (char *)s->env_values->pdata[i]);
     }
+    if (s->argv0 != NULL) {
+        add(out->argv, "-0");
+        add(out->argv, s->argv0);
+    }
     add(out->argv, "-U");
     add(out->argv, "LD_PRELOAD");
     /* QEMU takes any argument starting with '-' as its own option. */
-    if (in->game[0] == '-') {
-        add_printf(out->argv, "./%s", in->game);
-    } else {
-        add(out->argv, in->game);
-    }
+    g_autofree char *game =
+        in->game[0] == '-' ? g_strconcat("./", in->game, NULL) : g_strdup(in->game);
+    /* The game sees the path it was started by as its argv[0], while QEMU
+     * runs the file the launcher opened and hashed (game_file), not
+     * whatever has that path now. */
+    add(out->argv, "-0");
+    add(out->argv, game);
+    add(out->argv, in->game_file != NULL ? in->game_file : game);
     for (guint i = 0; i < s->args->len; i++) {
         add(out->argv, s->args->pdata[i]);
     }

@@ -4,14 +4,15 @@
  *   qemu-x86_64 [-L SYSROOT] -cpu MODEL [QEMU OPTIONS]
  *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan
  *       -E LD_LIBRARY_PATH=GUESTLIBS/sdl2:GUESTLIBS/gl:GUESTLIBS/vulkan
- *       -E KEY=VALUE... -U LD_PRELOAD GAME [PROFILE ARGS] [ARGS]
+ *       -E KEY=VALUE... -U LD_PRELOAD -0 GAME GAME_FILE [PROFILE ARGS] [ARGS]
  *
  * One lib= and one LD_LIBRARY_PATH folder per enabled thunk, so the stub
  * libraries win over the sysroot's own. With no thunk enabled neither the
  * plugin nor the preload shim is used and LD_LIBRARY_PATH is unset.
  *
- * QEMU's own (host) environment is the launcher's, minus the QEMU_* variables
- * qemu-user would apply behind the launcher's back (lo_stripped_qemu_vars),
+ * QEMU's own (host) environment is the launcher's, minus every QEMU_*
+ * variable qemu-user would apply behind the launcher's back (all but the
+ * diagnostic ones of lo_passed_qemu_vars),
  * plus LD_PRELOAD=<preload shim> (host library threads must start with
  * signals blocked; -U LD_PRELOAD keeps it from the guest) and the profile's
  * allow-listed variables, which the forwarded host libraries read from the
@@ -23,19 +24,22 @@
 
 #include <glib.h>
 
-/* Variables removed from QEMU's environment; NULL-terminated. */
-extern const char *const lo_stripped_qemu_vars[];
+/* The QEMU_* variables that pass from the launcher's environment to QEMU's
+ * (diagnostics only); every other QEMU_* is removed. NULL-terminated. */
+extern const char *const lo_passed_qemu_vars[];
 
 typedef struct {
     const char *qemu;
-    const char *plugin;    /* needed when a thunk is enabled */
-    const char *preload;   /* needed when a thunk is enabled */
-    const char *guestlibs; /* needed when a thunk is enabled */
-    const char *sysroot;   /* NULL: no -L */
-    const char *game;
+    const char *plugin;           /* needed when a thunk is enabled */
+    const char *preload;          /* needed when a thunk is enabled */
+    const char *guestlibs;        /* needed when a thunk is enabled */
+    const char *sysroot;          /* NULL: no -L */
+    const char *game;             /* the game's path: its argv[0] (QEMU's -0) */
+    const char *game_file;        /* what QEMU opens (/proc/self/fd/N); NULL: game */
     const char *const *game_args; /* NULL-terminated, may be NULL */
     const LoRunSettings *settings;
     const char *const *environ; /* the launcher's environment */
+    const char *gdb_socket;     /* run --gdb: QEMU's -g on this Unix socket; NULL: none */
 } LoCommandInput;
 
 typedef struct {

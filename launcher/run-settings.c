@@ -27,6 +27,19 @@ static GPtrArray *get_strings(const cJSON *obj, const char *key)
     return out;
 }
 
+const char *lo_default_cpu(const gboolean *thunks)
+{
+    return thunks[LO_THUNK_GL] && thunks[LO_THUNK_VULKAN] ? LO_DEFAULT_CPU
+                                                          : LO_EMULATED_DRIVERS_CPU;
+}
+
+gboolean lo_cpu_breaks_emulated_drivers(const char *cpu)
+{
+    /* The other models of the allow-list identify as CPUs LLVM maps to a
+     * 64-bit target (core2, nocona, k8, amdfam10, znver, haswell, ...). */
+    return strcmp(cpu, "max") == 0;
+}
+
 LoRunSettings *lo_run_settings_from_profile(const cJSON *merged)
 {
     LoRunSettings *s = g_new0(LoRunSettings, 1);
@@ -42,7 +55,7 @@ LoRunSettings *lo_run_settings_from_profile(const cJSON *merged)
     const cJSON *qemu = cJSON_GetObjectItemCaseSensitive(merged, "qemu");
     s->cpu = get_string(qemu, "cpu");
     if (s->cpu == NULL) {
-        s->cpu = g_strdup(LO_DEFAULT_CPU);
+        s->cpu = g_strdup(lo_default_cpu(s->thunks));
     }
     s->stack_size = get_string(qemu, "stack_size");
     s->strace = get_bool(qemu, "strace", FALSE);
@@ -75,5 +88,7 @@ void lo_run_settings_free(LoRunSettings *s)
     g_ptr_array_unref(s->env_values);
     g_ptr_array_unref(s->args);
     g_free(s->sysroot);
+    g_free(s->argv0);
+    g_free(s->library_path);
     g_free(s);
 }

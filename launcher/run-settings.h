@@ -10,15 +10,31 @@
 #include "json-util.h"
 #include <glib.h>
 
-#define LO_DEFAULT_CPU "max"
+/* The CPU model when the profile names none: "max" (every feature QEMU's
+ * TCG emulates) while the game's GL and Vulkan calls go to the host. When
+ * the guest runs its own Mesa instead (--no-thunk gl or vulkan), llvmpipe
+ * and lavapipe compile shaders with LLVM for the CPU LLVM detects, and under
+ * TCG "max" identifies as an AMD family 6 model 6 CPU, which LLVM takes for
+ * a 32-bit Athlon: "LLVM ERROR: 64-bit code requested on a subtarget that
+ * doesn't support it!", and the game aborts. A named Intel model that TCG
+ * emulates in full, and that LLVM knows as a 64-bit CPU, avoids that. */
+#define LO_DEFAULT_CPU          "max"
+#define LO_EMULATED_DRIVERS_CPU "Haswell-noTSX"
+
+/* The default CPU model for these thunks (LO_N_THUNKS booleans). */
+const char *lo_default_cpu(const gboolean *thunks);
+
+/* Whether the guest's own LLVM-based driver (llvmpipe, lavapipe) cannot run
+ * on this CPU model under QEMU (see above). */
+gboolean lo_cpu_breaks_emulated_drivers(const char *cpu);
 
 typedef struct {
     gboolean thunks[LO_N_THUNKS]; /* default: all on */
     /* transport.NAME = "syscall": every call of that library through the
      * magic syscall, none inline (default: inline where the plugin can) */
     gboolean syscall_transport[LO_N_THUNKS];
-    char *cpu;        /* default LO_DEFAULT_CPU */
-    char *stack_size; /* NULL: QEMU's default */
+    char *cpu;                    /* default: lo_default_cpu(thunks) */
+    char *stack_size;             /* NULL: QEMU's default */
     gboolean strace;
     gboolean one_insn_per_tb;
     GPtrArray *log_items; /* char*, may be empty */
@@ -26,6 +42,10 @@ typedef struct {
     GPtrArray *env_values;
     GPtrArray *args; /* char*: given to the game before the user's arguments */
     char *sysroot;   /* NULL: none named */
+    /* Not from profiles (they never name paths): run's own options. */
+    char *argv0;        /* the game's argv[0] (QEMU -0); NULL: the game's path */
+    char *library_path; /* folders after the stub folders in the guest's
+                         * LD_LIBRARY_PATH (':'-separated); NULL: none */
 } LoRunSettings;
 
 LoRunSettings *lo_run_settings_from_profile(const cJSON *merged);

@@ -1,10 +1,12 @@
 #include "sync.h"
 
+#include "download.h"
 #include "errors.h"
 #include "fsutil.h"
 #include "index.h"
 #include "json-util.h"
 #include "lorelei-config.h"
+#include "match-index.h"
 #include "profile-rules.h"
 #include "profile-validate.h"
 #include "util.h"
@@ -64,88 +66,82 @@ char *lo_sync_index_url(const char *url, GError **error)
     return g_strconcat(url, g_str_has_suffix(url, "/") ? "" : "/", "index.json", NULL);
 }
 
-typedef struct {
-    GByteArray *data;
-    gsize limit;
-    gboolean too_big;
-} Sink;
+/* When the whole sync must be over (g_get_monotonic_time() microseconds). */
+static gint64 deadline;
 
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+static void set_timed_out(GError **error, const LoSyncOptions *o)
 {
-    Sink *s = userdata;
-    size_t n = size * nmemb;
-    if (s->data->len + n > s->limit) {
-        s->too_big = TRUE;
-        return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-    }
-    g_byte_array_append(s->data, (const guint8 *)ptr, n);
-    return n;
+    g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
+                "timed out: the sync took longer than --timeout %d seconds", o->timeout_seconds);
+    lo_error_fix(error, "try again later, or give it longer with --timeout SECONDS");
 }
 
-static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
+/* Milliseconds left before the deadline; 0 when it has passed. */
+static long left_ms(void)
 {
-    (void)p, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-    return lo_interrupted() ? 1 : 0;
+    gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+    return left > 0 ? (long)left : 0;
+}
+
+/* Reads a file:// URL without libcurl, whose open() of a FIFO named
+ * index.json would block forever: only a regular file of this machine is
+ * read, never more than limit bytes. */
+static GByteArray *fetch_file(const char *url, gsize limit, const char *what, GError **error)
+{
+    g_autofree char *shown = lo_printable(url, 200);
+    g_autofree char *host = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *path = g_filename_from_uri(url, &host, &local);
+    if (path == NULL || (host != NULL && g_ascii_strcasecmp(host, "localhost") != 0)) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): not a file:// URL of this machine",
+                    what, shown);
+        return NULL;
+    }
+    char *text = NULL;
+    gsize len = 0;
+    if (!lo_read_file_limited(path, limit, &text, &len, &local)) {
+        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): %s", what, shown, local->message);
+        return NULL;
+    }
+    return g_byte_array_new_take((guint8 *)text, len);
 }
 
 /* Downloads url into memory, refusing more than limit bytes. */
 static GByteArray *fetch(const char *url, gsize limit, const char *what, const LoSyncOptions *o,
                          GError **error)
 {
-    CURL *c = curl_easy_init();
-    Sink sink = {g_byte_array_new(), limit, FALSE};
-    char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http,file");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "qemu-lorelei/" LO_VERSION);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)limit);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)o->connect_seconds);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)o->total_seconds);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)o->stall_seconds);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    CURLcode r = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    if (r == CURLE_OK) {
-        return sink.data;
+    if (left_ms() == 0) {
+        set_timed_out(error, o);
+        return NULL;
     }
-    g_byte_array_unref(sink.data);
-    g_autofree char *shown = lo_printable(url, 200);
-    g_autofree char *detail = lo_printable(errbuf[0] ? errbuf : curl_easy_strerror(r), 200);
-    if (r == CURLE_ABORTED_BY_CALLBACK && lo_interrupted()) {
-        lo_set_interrupted_error(error, "the previous profiles were kept");
-    } else if (sink.too_big || r == CURLE_FILESIZE_EXCEEDED) {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
-                    "%s (%s) is larger than %" G_GSIZE_FORMAT " bytes, the limit", what, shown,
-                    limit);
-    } else if (r == CURLE_PARTIAL_FILE) {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
-                    "%s (%s): the download was cut off before the end (%s)", what, shown, detail);
-    } else if (r == CURLE_OPERATION_TIMEDOUT) {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): timed out (%s)", what, shown,
-                    detail);
-    } else if (r == CURLE_HTTP_RETURNED_ERROR) {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): the server answered HTTP %ld",
-                    what, shown, status);
-    } else if (r == CURLE_UNSUPPORTED_PROTOCOL) {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
-                    "%s (%s): refused a redirect to a URL that is not https:// (%s)", what, shown,
-                    detail);
-    } else {
-        g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "%s (%s): %s", what, shown, detail);
+    if (g_ascii_strncasecmp(url, "file:", 5) == 0) {
+        return fetch_file(url, limit, what, error);
     }
+    long left = left_ms();
+    const LoDownload d = {
+        .url = url,
+        .what = what,
+        .protocols = "https,http,file",
+        .redirect_protocols = "https",
+        .connect_seconds = o->connect_seconds,
+        .stall_seconds = MAX(1, MIN(o->stall_seconds, o->timeout_seconds)),
+        .total_ms = left,
+        .interrupted_note = "the previous profiles were kept",
+    };
+    gint64 started = g_get_monotonic_time();
+    g_autoptr(GError) local = NULL;
+    GByteArray *body = lo_download_memory(&d, limit, &local);
+    if (body != NULL) {
+        return body;
+    }
+    /* curl gives up a little before our clock says the time is over. */
+    if (local->code == LO_EXIT_DOWNLOAD && (g_get_monotonic_time() - started) / 1000 + 100 >= left) {
+        g_autofree char *shown = lo_printable(url, 200);
+        set_timed_out(error, o);
+        g_prefix_error(error, "%s (%s): ", what, shown);
+        return NULL;
+    }
+    g_propagate_error(error, g_steal_pointer(&local));
     return NULL;
 }
 
@@ -172,8 +168,22 @@ static char *reuse_local(const char *dest, const LoIndexEntry *e, gsize *len)
     return text;
 }
 
-static gboolean verify_profile(const LoIndexEntry *e, const char *url, const guint8 *data,
-                               gsize len, GError **error)
+/* What the match index needs of a profile: its id and match lists. */
+static cJSON *match_part(const cJSON *doc)
+{
+    cJSON *part = cJSON_CreateObject();
+    cJSON_AddStringToObject(part, "id", lo_json_string(doc, "id"));
+    const cJSON *match = cJSON_GetObjectItemCaseSensitive(doc, "match");
+    if (match != NULL) {
+        cJSON_AddItemToObject(part, "match", cJSON_Duplicate(match, TRUE));
+    }
+    return part;
+}
+
+/* Checks a downloaded profile against its index entry and the schema;
+ * returns its match part (for the match index). */
+static cJSON *verify_profile(const LoIndexEntry *e, const char *url, const guint8 *data, gsize len,
+                             GError **error)
 {
     g_autofree char *sha = lo_sha256_data(data, len);
     if (len != e->size) {
@@ -181,14 +191,14 @@ static gboolean verify_profile(const LoIndexEntry *e, const char *url, const gui
                     "profile %s (%s) has %" G_GSIZE_FORMAT
                     " bytes, but the index says %" G_GSIZE_FORMAT ": truncated or altered",
                     e->id, url, len, e->size);
-        return FALSE;
+        return NULL;
     }
     if (strcmp(sha, e->sha256) != 0) {
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
                     "profile %s (%s) does not match the sha256 in the index (got %s, expected "
                     "%s): it was altered",
                     e->id, url, sha, e->sha256);
-        return FALSE;
+        return NULL;
     }
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(cJSON) doc = lo_profile_parse((const char *)data, len, problems);
@@ -196,15 +206,15 @@ static gboolean verify_profile(const LoIndexEntry *e, const char *url, const gui
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD, "profile %s (%s) is not a valid profile",
                     e->id, url);
         lo_error_add_problems(error, problems);
-        return FALSE;
+        return NULL;
     }
     const char *id = lo_json_string(doc, "id");
     if (strcmp(id, e->id) != 0) {
         g_set_error(error, LO_ERROR, LO_EXIT_DOWNLOAD,
                     "%s holds profile '%s' but the index lists it as '%s'", url, id, e->id);
-        return FALSE;
+        return NULL;
     }
-    return TRUE;
+    return match_part(doc);
 }
 
 /* Fills tmp with the verified repository. */
@@ -225,14 +235,22 @@ static gboolean fill(const char *tmp, const char *dest, const char *index_url,
         return FALSE;
     }
     g_autofree char *base = g_strndup(index_url, strlen(index_url) - strlen("index.json"));
+    g_autoptr(GPtrArray) matches = g_ptr_array_new_with_free_func((GDestroyNotify)cJSON_Delete);
     for (guint i = 0; i < entries->len; i++) {
         const LoIndexEntry *e = entries->pdata[i];
         gsize len = 0;
         g_autofree char *local = reuse_local(dest, e, &len);
-        if (local != NULL) {
+        /* Its sha256 is the index's: these are the bytes that were checked
+         * against the schema when they were downloaded. Parsed again (not
+         * validated again) for the match index. */
+        g_autoptr(cJSON) local_doc = local != NULL ? lo_json_parse_strict(local, len, NULL) : NULL;
+        if (local_doc != NULL && cJSON_IsObject(local_doc) &&
+            lo_json_string(local_doc, "id") != NULL &&
+            strcmp(lo_json_string(local_doc, "id"), e->id) == 0) {
             if (!write_file(tmp, e->path, local, len, error)) {
                 return FALSE;
             }
+            g_ptr_array_add(matches, match_part(local_doc));
             g_ptr_array_add(report->unchanged, g_strdup(e->id));
             continue;
         }
@@ -240,8 +258,12 @@ static gboolean fill(const char *tmp, const char *dest, const char *index_url,
         g_autofree char *what = g_strdup_printf("profile %s", e->id);
         /* One byte more than announced, so a longer body is caught as such. */
         g_autoptr(GByteArray) data = fetch(url, e->size + 1, what, o, error);
-        if (data == NULL || !verify_profile(e, url, data->data, data->len, error) ||
-            !write_file(tmp, e->path, data->data, data->len, error)) {
+        cJSON *match = data != NULL ? verify_profile(e, url, data->data, data->len, error) : NULL;
+        if (match == NULL) {
+            return FALSE;
+        }
+        g_ptr_array_add(matches, match);
+        if (!write_file(tmp, e->path, data->data, data->len, error)) {
             return FALSE;
         }
         g_ptr_array_add(report->downloaded, g_strdup(e->id));
@@ -257,6 +279,13 @@ static gboolean fill(const char *tmp, const char *dest, const char *index_url,
         }
     }
     if (!write_file(tmp, "index.json", index_data->data, index_data->len, error)) {
+        return FALSE;
+    }
+    /* Launches read only the profiles this says can match their game. */
+    g_autoptr(GBytes) match_index = lo_match_index_build(matches);
+    gsize index_len = 0;
+    const void *index_bytes = g_bytes_get_data(match_index, &index_len);
+    if (!write_file(tmp, LO_MATCH_INDEX_FILE, index_bytes, index_len, error)) {
         return FALSE;
     }
     g_autoptr(cJSON) meta = cJSON_CreateObject();
@@ -278,6 +307,7 @@ gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *o, LoSy
     if (report->url == NULL) {
         return FALSE;
     }
+    deadline = g_get_monotonic_time() + (gint64)o->timeout_seconds * G_USEC_PER_SEC;
     g_autofree char *parent = g_path_get_dirname(dest);
     if (g_mkdir_with_parents(parent, 0755) != 0) {
         g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot create %s: %s", parent,
@@ -306,6 +336,10 @@ gboolean lo_sync(const char *url, const char *dest, const LoSyncOptions *o, LoSy
     }
     if (ok && lo_interrupted()) {
         lo_set_interrupted_error(error, "the previous profiles were kept");
+        ok = FALSE;
+    }
+    if (ok && left_ms() == 0) {
+        set_timed_out(error, o);
         ok = FALSE;
     }
     if (ok) {

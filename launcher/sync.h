@@ -9,21 +9,23 @@
  * so a failed, tampered or interrupted sync leaves the previous copy as it
  * was. Only https:// URLs are accepted, plus http:// to this machine
  * (127.0.0.1, ::1, localhost: a local mirror or a test) and file://.
- * Redirects may lead to https:// only.
+ * Redirects may lead to https:// only. timeout_seconds bounds the whole
+ * sync, so a server that sends one byte at a time cannot hold it (and its
+ * lock) for hours.
  */
 #pragma once
 
 #include <glib.h>
 
 typedef struct {
-    int stall_seconds;   /* abort when no byte arrives for this long */
-    int total_seconds;   /* abort a single download after this long */
+    int timeout_seconds; /* the whole sync, every download included (--timeout) */
+    int stall_seconds;   /* abort when no byte arrives for this long (at most the above) */
     int connect_seconds; /* abort when the server does not answer */
 } LoSyncOptions;
 
 #define LO_SYNC_OPTIONS_DEFAULT                                                                    \
     {                                                                                              \
-        30, 300, 15                                                                                \
+        300, 30, 15                                                                                \
     }
 
 typedef struct {

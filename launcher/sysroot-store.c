@@ -4,13 +4,16 @@
 #include <elf.h>
 
 #include "errors.h"
+#include "extract.h"
+#include "fsutil.h"
 #include "json-util.h"
 #include "paths.h"
 #include "profile-rules.h"
 #include "util.h"
 
-#include <elf.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void lo_sysroot_info_free(LoSysrootInfo *info)
 {
@@ -21,6 +24,7 @@ void lo_sysroot_info_free(LoSysrootInfo *info)
     g_free(info->path);
     g_free(info->origin);
     g_free(info->created);
+    cJSON_Delete(info->source);
     g_free(info);
 }
 
@@ -43,11 +47,30 @@ char *lo_sysroot_path(const char *name)
     return g_build_filename(dir, name, NULL);
 }
 
+char *lo_sysroot_suggested_suite(void)
+{
+    g_autofree char *text = NULL;
+    if (lo_read_file_limited("/etc/os-release", 64 * 1024, &text, NULL, NULL) &&
+        strstr(text, "\nID=debian") != NULL) {
+        const char *key = strstr(text, "\nVERSION_CODENAME=");
+        if (key != NULL) {
+            const char *v = key + strlen("\nVERSION_CODENAME=");
+            gsize n = strspn(v, "abcdefghijklmnopqrstuvwxyz");
+            if (n > 0) {
+                return g_strndup(v, n);
+            }
+        }
+    }
+    return g_strdup("stable");
+}
+
 void lo_sysroot_add_create_fix(GError **error, const char *name)
 {
-    lo_error_fix(error, "create it: qemu-lorelei sysroot create %s --from-archive ROOTFS.tar.xz",
-                 name);
-    lo_error_note(error, "     (an x86_64 root file system; or --from-debs DIR, --from-dir DIR%s)",
+    g_autofree char *suite = lo_sysroot_suggested_suite();
+    lo_error_fix(error, "create it: qemu-lorelei sysroot create %s --from-debian %s", name, suite);
+    lo_error_note(error,
+                  "     (downloads the libraries games use from Debian; or --from-multiarch, "
+                  "--from-archive ROOTFS.tar.xz, --from-debs DIR, --from-dir DIR%s)",
                   lo_effective_host_is_x86_64() ? ", --from-host" : "");
 }
 
@@ -70,6 +93,10 @@ static LoSysrootInfo *read_info(const char *name, const char *path)
     info->created = created != NULL ? lo_printable(created, 40) : g_strdup("unknown");
     info->size_known = cJSON_IsNumber(size) && size->valuedouble >= 0;
     info->size = info->size_known ? (guint64)size->valuedouble : 0;
+    cJSON *source = cJSON_GetObjectItemCaseSensitive(doc, "source");
+    if (cJSON_IsObject(source)) {
+        info->source = cJSON_DetachItemViaPointer(doc, source);
+    }
     return info;
 }
 
@@ -125,7 +152,8 @@ LoSysrootInfo *lo_sysroot_get(const char *name, GError **error)
     return NULL;
 }
 
-gboolean lo_sysroot_write_meta(const char *dir, const char *origin, guint64 size, GError **error)
+gboolean lo_sysroot_write_meta(const char *dir, const char *origin, guint64 size,
+                               const cJSON *source, GError **error)
 {
     g_autoptr(cJSON) doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "origin", origin);
@@ -133,6 +161,9 @@ gboolean lo_sysroot_write_meta(const char *dir, const char *origin, guint64 size
     g_autofree char *created = g_date_time_format_iso8601(now);
     cJSON_AddStringToObject(doc, "created", created);
     cJSON_AddNumberToObject(doc, "size", (double)size);
+    if (source != NULL) {
+        cJSON_AddItemToObject(doc, "source", cJSON_Duplicate(source, TRUE));
+    }
     g_autofree char *text = lo_json_to_string(doc);
     g_autofree char *path = g_build_filename(dir, LO_SYSROOT_META, NULL);
     if (!g_file_set_contents(path, text, -1, error)) {
@@ -201,4 +232,66 @@ gboolean lo_sysroot_check_arch(const char *name, const char *path, GError **erro
                  "--from-archive ROOTFS.tar.xz, then qemu-lorelei sysroot remove %s",
                  name);
     return FALSE;
+}
+
+gboolean lo_sysroot_build(const char *target, gboolean replace, LoSysrootFillFn fn, gpointer data,
+                          GString *origin, const cJSON *source, GError **error)
+{
+    g_autofree char *parent = g_path_get_dirname(target);
+    if (g_mkdir_with_parents(parent, 0755) != 0) {
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot create %s: %s", parent,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    lo_clean_stale_temps(parent);
+    g_autofree char *tmp = lo_mkdtemp_beside(target, error);
+    if (tmp == NULL) {
+        return FALSE;
+    }
+    lo_interrupt_begin();
+    gboolean ok = fn(tmp, data, origin, error);
+    if (ok && lo_interrupted()) {
+        lo_set_interrupted_error(error, "nothing was imported");
+        ok = FALSE;
+    }
+    if (ok) {
+        ok = lo_sysroot_write_meta(tmp, origin->str, lo_tree_size(tmp), source, error) &&
+             lo_sync_tree(tmp, error);
+    }
+    if (ok) {
+        chmod(tmp, 0755);
+        ok = replace ? lo_replace_dir(tmp, target, error) : lo_rename_new(tmp, target, error);
+    }
+    if (!ok) {
+        g_autoptr(GError) cleanup = NULL;
+        if (!lo_rm_rf(tmp, &cleanup)) {
+            lo_error_note(error, "the temporary folder %s could not be removed: %s", tmp,
+                          cleanup->message);
+        } else if (error != NULL && *error != NULL && (*error)->code == LO_EXIT_INTERRUPTED) {
+            lo_error_note(error, "the partial sysroot was removed");
+        }
+    }
+    lo_interrupt_end();
+    return ok;
+}
+
+gboolean lo_sysroot_finish_packages(const char *dir, GError **error)
+{
+    if (!lo_extract_finish_usr_merge(dir, error)) {
+        return FALSE;
+    }
+    g_autofree char *etc = g_build_filename(dir, "etc", NULL);
+    g_autofree char *cache = g_build_filename(etc, "ld.so.cache", NULL);
+    struct stat st;
+    if (lstat(cache, &st) == 0) {
+        return TRUE;
+    }
+    if (g_mkdir_with_parents(etc, 0755) != 0 || !g_file_set_contents(cache, "", 0, error)) {
+        if (error != NULL && *error == NULL) {
+            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot create %s: %s", etc,
+                        g_strerror(errno));
+        }
+        return FALSE;
+    }
+    return TRUE;
 }

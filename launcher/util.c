@@ -6,35 +6,52 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+void lo_close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
 char *lo_sha256_file(const char *path, GError **error)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int saved = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot read %s: %s", path,
-                    g_strerror(saved));
+        g_autofree char *shown = lo_printable(path, 200);
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot read %s: %s",
+                    shown, g_strerror(saved));
         return NULL;
     }
+    char *sha = lo_sha256_fd(fd, path, error);
+    close(fd);
+    return sha;
+}
+
+char *lo_sha256_fd(int fd, const char *path, GError **error)
+{
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
     guchar buf[64 * 1024];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
+    for (off_t at = 0;;) {
+        /* pread: the descriptor's offset stays where QEMU expects it. */
+        ssize_t n = pread(fd, buf, sizeof(buf), at);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n < 0) {
             int saved = errno;
-            close(fd);
+            g_autofree char *shown = lo_printable(path, 200);
             g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot read %s: %s",
-                        path, g_strerror(saved));
+                        shown, g_strerror(saved));
             return NULL;
         }
         if (n == 0) {
             break;
         }
         g_checksum_update(sum, buf, n);
+        at += n;
     }
-    close(fd);
     return g_strdup(g_checksum_get_string(sum));
 }
 
@@ -85,12 +102,38 @@ char *lo_shell_quote(const char *arg)
     if (arg[0] == '\0') {
         return g_strdup("''");
     }
-    for (const char *p = arg; *p != '\0'; p++) {
+    gboolean plain = TRUE, controls = !g_utf8_validate(arg, -1, NULL);
+    for (const unsigned char *p = (const unsigned char *)arg; *p != '\0'; p++) {
         if (!g_ascii_isalnum(*p) && strchr("_@%+=:,./-", *p) == NULL) {
-            return g_shell_quote(arg);
+            plain = FALSE;
+        }
+        if (*p < 0x20 || *p == 0x7f) {
+            controls = TRUE;
         }
     }
-    return g_strdup(arg);
+    for (const char *p = arg; !controls && *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        controls = c >= 0x80 && c <= 0x9f;
+    }
+    if (controls) {
+        /* $'...' (bash, zsh, ksh, newer dash) spells control characters as
+         * \xNN: printed raw they would drive the terminal, and no plain
+         * quoting shows them. */
+        GString *out = g_string_new("$'");
+        for (const unsigned char *p = (const unsigned char *)arg; *p != '\0'; p++) {
+            if (*p == '\'' || *p == '\\') {
+                g_string_append_printf(out, "\\%c", *p);
+            } else if (*p < 0x20 || *p >= 0x7f) {
+                /* Every byte from 0x80 up too: C1 controls hide in UTF-8. */
+                g_string_append_printf(out, "\\x%02x", *p);
+            } else {
+                g_string_append_c(out, (char)*p);
+            }
+        }
+        g_string_append_c(out, '\'');
+        return g_string_free(out, FALSE);
+    }
+    return plain ? g_strdup(arg) : g_shell_quote(arg);
 }
 
 char *lo_shell_join(const char *const *argv)
@@ -135,32 +178,45 @@ gboolean lo_host_is_x86_64(void)
     return strcmp(lo_host_arch(), "x86_64") == 0;
 }
 
-char *lo_printable(const char *s, glong max_chars)
+/* Appends s with control characters (C0, DEL, C1) and invalid UTF-8 bytes
+ * made visible; keep_lines leaves newline and tab as they are. */
+static void append_printable(GString *out, const char *s, glong max_chars, gboolean keep_lines)
 {
-    GString *out = g_string_new(NULL);
-    if (!g_utf8_validate(s, -1, NULL)) {
-        for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-            if (*p < 0x20 || *p >= 0x7f) {
-                g_string_append_printf(out, "\\x%02x", *p);
-            } else {
-                g_string_append_c(out, *p);
-            }
-        }
-        return g_string_free(out, FALSE);
-    }
     glong n = 0;
-    for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p), n++) {
-        if (n == max_chars) {
+    const char *end = s + strlen(s);
+    for (const char *p = s; *p != '\0'; n++) {
+        if (max_chars >= 0 && n == max_chars) {
             g_string_append(out, "...");
             break;
         }
-        gunichar c = g_utf8_get_char(p);
-        if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+        gunichar c = g_utf8_get_char_validated(p, end - p);
+        if (c == (gunichar)-1 || c == (gunichar)-2) {
+            g_string_append_printf(out, "\\x%02x", (unsigned char)*p);
+            p++;
+            continue;
+        }
+        if (keep_lines && (c == '\n' || c == '\t')) {
+            g_string_append_c(out, (char)c);
+        } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
             g_string_append_printf(out, c < 0x80 ? "\\x%02x" : "\\u{%04x}", c);
         } else {
             g_string_append_unichar(out, c);
         }
+        p = g_utf8_next_char(p);
     }
+}
+
+char *lo_printable(const char *s, glong max_chars)
+{
+    GString *out = g_string_new(NULL);
+    append_printable(out, s, max_chars, FALSE);
+    return g_string_free(out, FALSE);
+}
+
+char *lo_printable_text(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    append_printable(out, s, -1, TRUE);
     return g_string_free(out, FALSE);
 }
 

@@ -10,6 +10,7 @@
  * library a handful of distinct callback functions, and a slot that stays
  * bound keeps every host pointer it was given valid.
  */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -61,15 +62,20 @@ uint64_t lorelei_guest_callback(const struct lorelei_host_lib *lib, uint32_t sig
 }
 
 /* Live shadows: few at a time (one per host call with such an argument), so a
- * small array scanned without locks will do. */
+ * small array scanned without locks will do. Each remembers the thread whose
+ * host call made it: after fork() the child drops the others', whose calls
+ * it does not have (they would never be popped, and a new shadow at the same
+ * address would find their original). */
 enum { MAX_SHADOWS = 64 };
 static _Atomic(void *) shadow_of[MAX_SHADOWS], original_of[MAX_SHADOWS];
+static _Atomic(struct lorelei_thread *) owner_of[MAX_SHADOWS];
 
 void lorelei_shadow_push(void *shadow, void *original)
 {
     for (int i = 0; i < MAX_SHADOWS; i++) {
         void *expected = NULL;
         if (atomic_compare_exchange_strong(&shadow_of[i], &expected, (void *)1)) {
+            atomic_store(&owner_of[i], lorelei_thread_peek());
             atomic_store(&original_of[i], original);
             atomic_store(&shadow_of[i], shadow);
             return;
@@ -89,6 +95,22 @@ void lorelei_shadow_pop(void *shadow)
             return;
         }
     }
+}
+
+static void drop_other_threads_shadows(void)
+{
+    struct lorelei_thread *me = lorelei_thread_peek();
+    for (int i = 0; i < MAX_SHADOWS; i++) {
+        if (atomic_load(&shadow_of[i]) && atomic_load(&owner_of[i]) != me) {
+            atomic_store(&original_of[i], NULL);
+            atomic_store(&shadow_of[i], NULL);
+        }
+    }
+}
+
+__attribute__((constructor)) static void register_fork_handlers(void)
+{
+    pthread_atfork(NULL, NULL, drop_other_threads_shadows);
 }
 
 void *lorelei_shadow_original(void *p)

@@ -9,10 +9,14 @@
  *   guest runs the callback, then CALLBACK_RETURN ──► switch into C again
  *
  * Parked coroutines form a stack per thread (t->parked): callbacks nest
- * strictly LIFO, and CALLBACK_RETURN must name the innermost one. If the
- * guest unwinds out of a callback (longjmp, exceptions, pthread_exit) the
- * next CALLBACK_RETURN names an outer callback: that is reported, not
- * silently resumed into the wrong host frame.
+ * strictly LIFO, and CALLBACK_RETURN must name the innermost one. It names it
+ * by the address of its struct lorelei_callback, which lives on the parked
+ * coroutine's own stack, so the address tells parked calls apart. If the
+ * guest unwinds out of a callback (longjmp, exceptions) the next
+ * CALLBACK_RETURN names an outer callback: that is reported, not silently
+ * resumed into the wrong host frame. A thread that ends inside a callback
+ * (pthread_exit) leaves its parked coroutines behind: see
+ * lorelei_calls_thread_exit. Each callback's token numbers it, for messages.
  */
 #include <stdlib.h>
 
@@ -72,6 +76,20 @@ static void pool_give(struct lorelei_thread *t, struct lorelei_coro *c)
 
 void lorelei_calls_thread_exit(struct lorelei_thread *t)
 {
+    /* The guest ended the thread inside a callback (pthread_exit, or an
+     * exception thrown through it): the host calls parked below can never
+     * finish. Their stacks stay mapped, not reused: the host library may
+     * still refer to what is on them. */
+    int abandoned = 0;
+    for (struct lorelei_coro *c = t->parked; c; c = job_of(c)->parked_below) {
+        abandoned++;
+    }
+    if (abandoned) {
+        lorelei_log("a guest thread ended inside a callback (pthread_exit, or an exception thrown "
+                    "through it): the %d host call%s it interrupted can never finish; what %s "
+                    "held (a lock of the host library, say) stays held",
+                    abandoned, abandoned == 1 ? "" : "s", abandoned == 1 ? "it" : "they");
+    }
     while (t->pool) {
         struct lorelei_coro *c = t->pool;
         t->pool = job_of(c)->next_free;
@@ -162,10 +180,22 @@ int64_t lorelei_op_callback_return(struct lorelei_thread *t, uint64_t cb)
     if (lorelei_service_complete(cb, &status)) {
         return status;
     }
-    lorelei_log("CALLBACK_RETURN for a callback that is not the innermost one on this thread: "
-                "the guest left a callback without returning (longjmp, a C++ exception or "
-                "pthread_exit out of a callback?). The host call it interrupted cannot be "
-                "resumed.");
+    int deeper = 1;
+    for (struct lorelei_coro *o = c ? job_of(c)->parked_below : NULL; o;
+         o = job_of(o)->parked_below, deeper++) {
+        if ((uint64_t)(uintptr_t)job_of(o)->pending == cb) {
+            lorelei_log("callback #%llu returned while callback #%llu, %d level%s deeper, has not: "
+                        "the guest left a callback without returning (longjmp or a C++ exception "
+                        "out of a callback?). The host call it interrupted cannot be resumed.",
+                        (unsigned long long)job_of(o)->pending->token,
+                        (unsigned long long)job_of(c)->pending->token, deeper,
+                        deeper == 1 ? "" : "s");
+            return -LORELEI_EPROTO;
+        }
+    }
+    lorelei_log("CALLBACK_RETURN for a callback that is not running on this thread: the guest left "
+                "a callback without returning (longjmp, a C++ exception out of a callback?), or "
+                "reported one twice. The host call it interrupted cannot be resumed.");
     return -LORELEI_EPROTO;
 }
 

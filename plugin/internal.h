@@ -6,6 +6,12 @@
  * opened under libraries.c's mutex and read lock-free afterwards (the opened
  * flag is published with release/acquire). Callback slots and channels use
  * atomics; see callbacks.c and service.c.
+ *
+ * fork(): every file with a mutex (libraries.c, service.c, and the host
+ * halves x11_host.c and gl_host.c) registers pthread_atfork handlers that
+ * hold it across the fork, so the child gets it free and what it protects
+ * consistent; state that belongs to threads the child does not have (service
+ * channels, other threads' shadows) is dropped in the child.
  */
 #ifndef LORELEI_PLUGIN_INTERNAL_H
 #define LORELEI_PLUGIN_INTERNAL_H
@@ -15,14 +21,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <qemu-plugin.h>
-
 #include "coro.h"
 #include "lorelei-host.h"
 
 /* QEMU's "restart this syscall" code (QEMU_ERESTARTSYS): returned by ops that
  * wait, so QEMU delivers a pending guest signal and re-issues the syscall. */
 #define LORELEI_RESTART_SYSCALL (-512)
+
+/* The host architecture the plugin was compiled for (its verbose log says it). */
+#if defined(__x86_64__)
+#define LORELEI_HOST_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define LORELEI_HOST_ARCH "aarch64"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define LORELEI_HOST_ARCH "riscv64"
+#else
+#define LORELEI_HOST_ARCH "an unknown architecture"
+#endif
 
 struct lorelei_options {
     bool verbose;
@@ -44,10 +59,12 @@ struct lorelei_thread {
     /* A CALL put off until the guest has started its manager (after fork). */
     bool deferred;
     uint64_t deferred_fn, deferred_frame;
-    /* A service thread: the channel and callback it is running right now. */
+    /* A service thread: the channel and callback it is running right now,
+     * and the channel it waits on. */
     struct lorelei_channel *serving;
     uint64_t serving_cb;
     struct lorelei_inline_thread *inline_state; /* inline.c's, NULL until its first call */
+    struct lorelei_channel *waits_on;
 };
 
 extern __thread struct lorelei_thread *lorelei_tls_thread
@@ -95,7 +112,6 @@ void lorelei_service_call(struct lorelei_thread *t, struct lorelei_callback *cb)
 int64_t lorelei_service_wait(struct lorelei_thread *t, uint64_t channel_id);
 /* CALLBACK_RETURN for a callback a service thread ran; false if cb is not one. */
 bool lorelei_service_complete(uint64_t cb, int64_t *status);
-void lorelei_service_after_fork_child(void);
 /* Set in a fork() child until a guest thread has restarted the manager. */
 extern atomic_bool lorelei_manager_wanted;
 extern struct lorelei_callback lorelei_start_manager_cb;
@@ -106,7 +122,7 @@ enum lorelei_arg_result { LORELEI_ARG_NOT_MINE, LORELEI_ARG_OK, LORELEI_ARG_BAD 
 enum lorelei_arg_result lorelei_inline_parse_arg(const char *key, size_t klen, const char *val);
 /* After the arguments: registers the translation callback (unless every
  * library takes the syscall path). */
-void lorelei_inline_install(qemu_plugin_id_t id);
+void lorelei_inline_install(uint64_t id); /* a qemu_plugin_id_t */
 void lorelei_inline_thread_exit(struct lorelei_thread *t);
 
 /* ---- signals.c ------------------------------------------------------------- */
@@ -122,6 +138,14 @@ void lorelei_signals_init(void);
 void lorelei_signals_note_sigaction(uint64_t sig, uint64_t guest_act);
 void lorelei_signals_refresh(void);
 extern atomic_bool lorelei_signals_dirty;
+
+/* Reads `len` bytes at host address `addr` (a guest address, guest_base
+ * being 0) without faulting if it is unmapped. */
+bool lorelei_host_read(uint64_t addr, void *out, size_t len);
+bool lorelei_host_write(uint64_t addr, const void *data, size_t len);
+/* Set once a HELLO succeeded: guest_base == 0 is proven, guest pointers are
+ * host pointers. Operations that read guest memory wait for it. */
+extern atomic_bool lorelei_handshake_ok;
 
 /* ---- messages ---------------------------------------------------------------- */
 void lorelei_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -81,8 +81,7 @@ static void reply(struct lorelei_hello *h, const char *fmt, ...)
     lorelei_log("%s", h->message);
 }
 
-/* Reads `len` bytes at host address `addr` without faulting if unmapped. */
-static bool host_read(uint64_t addr, void *out, size_t len)
+bool lorelei_host_read(uint64_t addr, void *out, size_t len)
 {
     struct iovec local = {out, len}, remote = {(void *)(uintptr_t)addr, len};
     return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
@@ -134,6 +133,14 @@ static bool guest_base_was_chosen(void)
     return chosen;
 }
 
+bool lorelei_host_write(uint64_t addr, const void *data, size_t len)
+{
+    struct iovec local = {(void *)data, len}, remote = {(void *)(uintptr_t)addr, len};
+    return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+atomic_bool lorelei_handshake_ok;
+
 int64_t lorelei_op_hello(uint64_t guest_hello)
 {
     /* Prove guest_base == 0 before touching guest memory directly: read the
@@ -147,7 +154,7 @@ int64_t lorelei_op_hello(uint64_t guest_hello)
     }
     g_byte_array_unref(buf);
     uint64_t direct = 0;
-    if (!ok || !host_read(via_qemu.probe_addr, &direct, sizeof(direct)) ||
+    if (!ok || !lorelei_host_read(via_qemu.probe_addr, &direct, sizeof(direct)) ||
         direct != via_qemu.probe_value) {
         char advice[LORELEI_MESSAGE_SIZE * 2];
         lorelei_guest_base_advice(guest_base_was_chosen(), lorelei_host_va_bits(), advice,
@@ -166,6 +173,7 @@ int64_t lorelei_op_hello(uint64_t guest_hello)
         return -LORELEI_EPROTO;
     }
     lorelei_signals_init();
+    atomic_store_explicit(&lorelei_handshake_ok, true, memory_order_release);
     static atomic_bool warned;
     if (!dlsym(RTLD_DEFAULT, "lorelei_preload_active") && !atomic_exchange(&warned, true)) {
         lorelei_log("warning: liblorelei-preload.so is not preloaded into QEMU, so a signal that "
@@ -213,11 +221,6 @@ static bool filter(unsigned int vcpu, int64_t num, uint64_t op, uint64_t a2, uin
         break;
     }
     return true;
-}
-
-static void after_fork_child(void)
-{
-    lorelei_service_after_fork_child();
 }
 
 /* Threads may still be parked in the filter while this runs (they are
@@ -304,7 +307,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
      * loader caught half-way (ld.so asserts RT_CONSISTENT on its next
      * dlopen). Loading it now closes the window. */
     dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
-    pthread_atfork(NULL, NULL, after_fork_child);
     qemu_plugin_register_vcpu_syscall_filter_cb(id, filter, NULL);
     lorelei_inline_install(id);
     lorelei_register_atexit(id, on_exit_plugin);

@@ -32,12 +32,22 @@ __attribute__((visibility("default"))) int lorelei_preload_active = 1;
 
 typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
+static pthread_create_fn real_create;
+static pthread_once_t find_real_once = PTHREAD_ONCE_INIT;
+
+static void find_real(void)
+{
+    real_create = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+}
+
 __attribute__((visibility("default"))) int
 pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg)
 {
-    static pthread_create_fn real;
+    /* Host libraries start threads from several threads at once. */
+    pthread_once(&find_real_once, find_real);
+    pthread_create_fn real = real_create;
     if (!real) {
-        real = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+        return EAGAIN; /* no libpthread after us: cannot happen in a linked process */
     }
     sigset_t all, old;
     sigfillset(&all);

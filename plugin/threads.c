@@ -1,9 +1,12 @@
 /*
  * Per-thread state. A vCPU thread gets it on its first magic syscall; a
  * thread a host library created gets it when it first calls a guest
- * callback. It is freed by a pthread key destructor when the thread exits
- * (pooled coroutine stacks go with it; a parked coroutine cannot exist then,
- * because its thread is blocked in the filter).
+ * callback. It is freed by a pthread key destructor when the thread exits,
+ * and with it the pooled coroutine stacks. A thread normally has no parked
+ * coroutine when it exits; one the guest ended inside a callback
+ * (pthread_exit: calls.c) does, and those are reported and left mapped
+ * (lorelei_calls_thread_exit); a service thread ended inside a callback
+ * releases the host thread waiting for it (lorelei_service_thread_exit).
  */
 #include <pthread.h>
 #include <stdio.h>

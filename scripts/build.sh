@@ -13,6 +13,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 
 qemu_prefix=$(packaging/qemu/build-qemu.sh --prefix)
+# SDL's own source, for the guest-side parts of the SDL2 stub (cached).
+sdl2_source=$(packaging/sdl2/fetch-sdl2-source.sh)
 # The plugin is also compiled against a stock QEMU >= 11.1 header when Debian
 # serves one; the reason it is not is kept for the test that reports it.
 stock_header=$(packaging/qemu/fetch-stock-header.sh 2>"$top/.stock-header-reason") || stock_header=""
@@ -28,10 +30,10 @@ for tree in "${trees[@]}"; do
     esac
     if [ ! -f "$tree/build.ninja" ]; then
         echo "build.sh: configuring $tree/ ($cc)" >&2
-        CC=$cc meson setup "$tree" --werror -Dqemu_prefix="$qemu_prefix" \
+        CC=$cc meson setup "$tree" --werror -Dqemu_prefix="$qemu_prefix" -Dsdl2_source_dir="$sdl2_source" \
             -Dstock_plugin_header_dir="$stock_header" "${extra[@]}" >&2
     else
-        meson configure "$tree" -Dqemu_prefix="$qemu_prefix" \
+        meson configure "$tree" -Dqemu_prefix="$qemu_prefix" -Dsdl2_source_dir="$sdl2_source" \
             -Dstock_plugin_header_dir="$stock_header" >/dev/null
     fi
     cp "$top/.stock-header-reason" "$tree/stock-header-reason.txt"

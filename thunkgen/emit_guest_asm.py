@@ -12,15 +12,16 @@ inline transport precedes it, as LORELEI_CALL_INLINE has it in C stubs.
 
 A CALL answered with anything but "done" (a callback to run, an error) goes
 to the guest runtime's lorelei_call_slow, which runs callbacks until the call
-is done, as lorelei_call() does in C stubs. These stubs never call back, so
-every one of them tries the inline transport first.
+is done, as lorelei_call() does in C stubs. Stubs that cannot call back try
+the inline transport first.
+
+The syscall number, the CALL operation, the function id layout and the
+inline marker come from include/lorelei/abi.h (abi_constants.py); the C half
+asserts them.
 """
 import transport
 
 INT_REGS = ["%rdi", "%rsi", "%rdx", "%rcx", "%r8", "%r9"]
-SYSCALL_NR = 0x4C52  # LORELEI_SYSCALL_NR
-OP_CALL = 3          # LORELEI_OP_CALL
-INDEX_BITS = 20      # LORELEI_FN_INDEX_BITS
 
 
 def _int_like(t):
@@ -37,6 +38,8 @@ def suitable(f):
         return False
     if f.returns_owned_string or f.returns_static_string or f.returns_owned:
         return False
+    if f.out_owned or f.keeps or f.releases:
+        return False  # ownership hooks and copies around the call (emit_guest)
     if f.name.startswith("__lorelei_") or not f.exported:
         return False  # internal, or hidden (reachable through the lookup only)
     if any(p.type.callback_struct for p in f.params):
@@ -68,19 +71,16 @@ def _load_result(t, off):
     return [f"\tmov{'s' if _signed(t) else 'z'}{width}l\t{off}(%rsp), %eax"]
 
 
-MARKER = "0x66,0x0f,0x1f,0x84,0x00,0x52,0x4c,0x00,0x00"  # LORELEI_INLINE_MARKER_BYTES
-
-
-def emit_stub(lib, f, out):
+def emit_stub(lib, f, out, abi):
     """The stub tries the inline transport first (include/lorelei/abi.h):
     0(%rsp) is the status slot, the frame starts at 8(%rsp) and %rdx points
     to it; the plugin leaves 0 in the status slot when it served the call."""
     if not transport.inline_candidate(f):
-        return emit_syscall_stub(lib, f, out)
+        return emit_syscall_stub(lib, f, out, abi)
     slots = f.frame_slots()
     # At entry %rsp is 8 mod 16: a block of 8 mod 16 bytes aligns the call below.
     size = ((slots + 1) * 8 + 15) // 16 * 16 + 8
-    fn_id = (lib.id << INDEX_BITS) | f.index
+    fn_id = (lib.id << abi.index_bits) | f.index
     top = (slots - 1) * 8  # the result slot: these stubs have no errno slot
     out += [f"\t.globl\t{f.name}", f"\t.type\t{f.name}, @function", "\t.p2align 4",
             f"{f.name}:", "\t.cfi_startproc", f"\tsubq\t${size}, %rsp",
@@ -98,25 +98,25 @@ def emit_stub(lib, f, out):
     # The two stores and the marker, nothing in between. The second one also
     # clears the result: a function the host library lacks reads 0.
     out += ["\tleaq\t8(%rsp), %rdx", f"\tmovq\t${fn_id:#x}, -8(%rdx)",
-            f"\tmovq\t$0, {top}(%rdx)", f"\t.byte\t{MARKER}",
+            f"\tmovq\t$0, {top}(%rdx)", f"\t.byte\t{','.join(f'{b:#04x}' for b in abi.inline_marker)}",
             "\tcmpq\t$0, (%rsp)", "\tjne\t3f", "1:"]
     out += _load_result(f.ret, 8 + f.ret_slot() * 8)
     out += [f"\taddq\t${size}, %rsp", f"\t.cfi_adjust_cfa_offset -{size}", "\tret",
             f"\t.cfi_adjust_cfa_offset {size}",
             # Not served inline: CALL, with %rdx still pointing to the frame.
-            "3:", f"\tmovl\t${SYSCALL_NR:#x}, %eax", f"\tmovl\t${OP_CALL}, %edi",
+            "3:", f"\tmovl\t${abi.syscall_nr:#x}, %eax", f"\tmovl\t${abi.op_call}, %edi",
             f"\tmovl\t${fn_id:#x}, %esi", "\tsyscall", "\ttestq\t%rax, %rax", "\tje\t1b",
             "\tmovq\t%rax, %rdi", f"\tmovl\t${fn_id:#x}, %esi",
             "\tcall\tlorelei_call_slow@PLT", "\tjmp\t1b",
             "\t.cfi_endproc", f"\t.size\t{f.name}, .-{f.name}", ""]
 
 
-def emit_syscall_stub(lib, f, out):
+def emit_syscall_stub(lib, f, out, abi):
     """A function that may call back (a function-pointer parameter): CALL
     only, its frame at 0(%rsp)."""
     slots = f.frame_slots()
     frame = (slots * 8 + 15) // 16 * 16 + 8
-    fn_id = (lib.id << INDEX_BITS) | f.index
+    fn_id = (lib.id << abi.index_bits) | f.index
     out += [f"\t.globl\t{f.name}", f"\t.type\t{f.name}, @function", "\t.p2align 4",
             f"{f.name}:", "\t.cfi_startproc", f"\tsubq\t${frame}, %rsp",
             f"\t.cfi_adjust_cfa_offset {frame}"]
@@ -133,7 +133,7 @@ def emit_syscall_stub(lib, f, out):
     if f.ret.kind != "void":
         # A function the host library lacks leaves the result alone: it reads 0.
         out.append(f"\tmovq\t$0, {f.ret_slot() * 8}(%rsp)")
-    out += [f"\tmovl\t${SYSCALL_NR:#x}, %eax", f"\tmovl\t${OP_CALL}, %edi",
+    out += [f"\tmovl\t${abi.syscall_nr:#x}, %eax", f"\tmovl\t${abi.op_call}, %edi",
             f"\tmovl\t${fn_id:#x}, %esi", "\tmovq\t%rsp, %rdx", "\tsyscall",
             "\ttestq\t%rax, %rax", "\tjne\t2f", "1:"]
     out += _load_result(f.ret, f.ret_slot() * 8)
@@ -144,11 +144,12 @@ def emit_syscall_stub(lib, f, out):
             "\t.cfi_endproc", f"\t.size\t{f.name}, .-{f.name}", ""]
 
 
-def emit(lib, source_name, names):
+def emit(lib, source_name, names, abi):
+    """abi: abi_constants.Abi, the numbers this code is generated for."""
     out = [f"/* Generated by thunkgen from {source_name}: do not edit. */",
            "/* Guest stubs in x86_64 assembly (emit_guest_asm.py). */", "\t.text", ""]
     for f in lib.thunked():
         if f.name in names:
-            emit_stub(lib, f, out)
+            emit_stub(lib, f, out, abi)
     out.append('\t.section\t.note.GNU-stack,"",@progbits')
     return "\n".join(out) + "\n"

@@ -130,6 +130,12 @@ class Function:
     guest_wrapper: bool = False
     host_impl: str = ""      # hand-written host function the thunk calls
     blocking: "bool | None" = None  # may wait: never inline (transport.py); None: by name
+    # Memory ownership (overrides.py): parameter indexes with their count
+    # expression or guest hook, and the parameter a frees function frees.
+    out_owned: list = field(default_factory=list)   # [(index, count expression)]
+    frees: int = -1
+    keeps: list = field(default_factory=list)       # [(index, hook)]
+    releases: list = field(default_factory=list)    # [(index, hook)]
     exported: bool = True    # a dynamic symbol of the stub (else reachable by lookup only)
     index: int = -1          # position in the thunk table (thunked functions only)
 
@@ -171,6 +177,8 @@ class Library:
     records: list = field(default_factory=list)     # [Record]
     callback_if_armed: bool = False
     host_free: str = ""      # host function freeing what the library returns
+    guest_alloc: str = "malloc"  # guest allocator of copies the caller frees
+    guest_free: str = "free"     # and its counterpart
     guest_sources: list = field(default_factory=list)
     resolve: str = ""        # host resolver function name, "" for dlsym
     guest_includes: list = field(default_factory=list)
@@ -191,6 +199,7 @@ class Library:
             h.update(",".join(p.type.spelling for p in f.params).encode())
             h.update(f":{f.printf}:{int(f.errno)}:{int(f.returns_owned_string)}".encode())
             h.update(f":{int(f.returns_static_string)}:{f.returns_owned}:{f.host_impl}".encode())
+            h.update(f":{f.out_owned}:{f.keeps}:{f.releases}".encode())
         for s in self.sigs:
             h.update(f"#{s.index}:{s.key}".encode())
         return int(h.hexdigest()[:16], 16)

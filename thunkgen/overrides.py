@@ -15,6 +15,14 @@ of its description. The frontend derives everything else from the real API
   callback_if_armed = false      true: every function may call back once a
                                  guest callback was handed over (GL debug output)
   host_free = "SDL_free"         host function freeing returned memory
+  guest_alloc = "SDL_malloc"     guest allocator the library's results come
+                                 from, i.e. the one the caller's free pairs
+                                 with (SDL_free honours SDL_SetMemoryFunctions):
+                                 every guest copy of host-owned memory
+                                 (returns_owned*, out_owned) is made with it;
+                                 default "malloc" (XFree is free)
+  guest_free = "SDL_free"        its counterpart, for frees and releases;
+                                 default "free"
   guest_sources = ["sdl2_guest.c"]  hand-written guest-side functions
   resolve = ""                   host resolver (hand-written) instead of dlsym
   frontend = "clang"             "clang": C headers (frontend_clang.py); "gl":
@@ -82,6 +90,38 @@ of its description. The frontend derives everything else from the real API
                                  case; compiled into the plugin); a function
                                  pointer it returns reaches the guest as it
                                  is, so it must never be a host address
+  Memory ownership across the boundary. Host memory cannot be freed by the
+  guest's allocator nor guest memory by the host's (glibc aborts, or QEMU
+  faults), so whatever one side allocates and the other side frees, keeps or
+  reallocates is named here, and the generated code keeps each block on the
+  side of its allocator (docs/ownership.md lists every rule):
+  out_owned = {p = "n"}          p is an out-parameter (T **) the host fills
+                                 with n elements (a C expression over a0...,
+                                 evaluated after the call: "*a4") that the
+                                 caller frees: the stub hands the game a copy
+                                 made with guest_alloc and frees the host's
+                                 with host_free (only if the call changed *p:
+                                 a failing call may leave it as it was, even
+                                 uninitialized)
+  frees = "p"                    the function only frees p, memory this stub
+                                 gave the game as a guest copy (out_owned,
+                                 returns_owned*): generated as a guest
+                                 function calling guest_free; no host call
+  keeps = {p = "hook"}           the host keeps the guest memory p points to
+                                 past the call, inside the (pointer) result,
+                                 and may later be asked to free it (surface
+                                 pixels): the guest hook void hook(void
+                                 *result, void *p) records the pair after the
+                                 call. p must reach the host as it is (no
+                                 shadow copy, which dies with the call)
+  releases = {p = "hook"}        the call may free guest memory reachable from
+                                 p with the host's allocator (SDL_FreeSurface
+                                 of a surface whose pixels the game handed
+                                 over): before the call the guest hook void
+                                 *hook(void *p) takes that memory out of the
+                                 host's hands and returns the block to free
+                                 (or NULL); the stub frees it with guest_free
+                                 after the call
   unsupported = "why"            not generated: the reason goes into the
                                  library summary (and the docs)
   blocking = true                may wait for another thread or long: keeps the
@@ -96,7 +136,11 @@ of its description. The frontend derives everything else from the real API
 [types."T"]                    values of type T (its spelling, e.g. "Display *")
                                mean different objects on the two sides; also
                                applies to struct members the vulkan frontend
-                               finds (the host translates a shadow copy)
+                               finds (the host translates a shadow copy).
+                               An entry with only guest_prepare/guest_after
+                               is guest-side bookkeeping of values that mean
+                               the same on both sides (surfaces whose pixels
+                               the guest owns)
   to_host = "fn"                 host: void *fn(uint64_t guest_value)
   to_guest = "fn"                host: uint64_t fn(void *host_value), for results
   guest_prepare = "fn"           guest: void fn(void *value), before each call
@@ -115,13 +159,14 @@ LIBRARY_KEYS = {
     "guest_sources": list, "resolve": str, "include_dirs": list, "clang_args": list,
     "frontend": str, "registry": list, "header_prefixes": list, "guest_includes": list,
     "defines": list, "platforms": list, "unsupported_extensions": list,
-    "blocking_patterns": list,
+    "blocking_patterns": list, "guest_alloc": str, "guest_free": str,
 }
 FUNCTION_KEYS = {
     "guest": bool, "may_callback": bool, "printf": int, "returns_owned_string": bool,
     "errno": bool, "prototype": str, "prepare": str, "returns_static_string": bool,
     "returns_owned": str, "result_fixup": str, "guest_wrapper": bool, "host_impl": str,
-    "unsupported": str, "out_params": list, "blocking": bool,
+    "unsupported": str, "out_params": list, "out_owned": dict, "frees": str, "keeps": dict,
+    "releases": dict, "blocking": bool,
 }
 TYPE_KEYS = {"to_host": str, "to_guest": str, "guest_prepare": str, "guest_after": str}
 
@@ -160,8 +205,9 @@ def load(path):
     types = data.get("types", {})
     for name, table in types.items():
         _check(table, TYPE_KEYS, f"{path} [types.\"{name}\"]")
-        if "to_host" not in table:
-            raise OverrideError(f"{path} [types.\"{name}\"]: missing 'to_host'")
+        if "to_host" not in table and ("to_guest" in table or not table):
+            raise OverrideError(f"{path} [types.\"{name}\"]: missing 'to_host' (only an "
+                                "entry with guest_prepare/guest_after alone may leave it out)")
     return lib, functions, types
 
 
@@ -194,8 +240,10 @@ def apply(functions, overrides, where):
         if "unsupported" in table:
             raise OverrideError(f"{where}: {name} is marked unsupported but was generated")
         for key, value in table.items():
-            if key not in ("prototype", "prepare", "out_params"):
+            if key not in ("prototype", "prepare", "out_params", "out_owned", "frees", "keeps",
+                           "releases"):
                 setattr(f, key, value)
+        apply_ownership(f, table, where)
         for pname in table.get("out_params", []):
             match = [p for p in f.params if p.name == pname]
             if not match or not match[0].type.callback_struct:
@@ -227,3 +275,43 @@ def apply(functions, overrides, where):
         if f.guest and (f.guest_wrapper or f.host_impl):
             raise OverrideError(f"{where}: {f.name}: guest = true has no host call to wrap")
 
+
+
+def apply_ownership(f, table, where):
+    """out_owned, frees, keeps, releases: checked against the prototype."""
+    names = [p.name for p in f.params]
+
+    def param(key, pname):
+        if pname not in names:
+            raise OverrideError(f"{where}: {f.name}: {key} names '{pname}', which is not one of "
+                                f"its parameters ({', '.join(names) or 'none'})")
+        p = f.params[names.index(pname)]
+        if p.type.kind != "ptr":
+            raise OverrideError(f"{where}: {f.name}: {key} '{pname}' must be a pointer, "
+                                f"not {p.type.spelling}")
+        if p.type.callback_struct:
+            raise OverrideError(f"{where}: {f.name}: {key} '{pname}' reaches the host as a "
+                                "shadow copy, which lives only as long as the call")
+        return names.index(pname)
+    for pname, count in table.get("out_owned", {}).items():
+        if not isinstance(count, str):
+            raise OverrideError(f"{where}: {f.name}: out_owned.{pname} must be a C expression "
+                                "(a string)")
+        if not f.params[param("out_owned", pname)].type.spelling.rstrip().endswith("**"):
+            raise OverrideError(f"{where}: {f.name}: out_owned '{pname}' must be a pointer to "
+                                "the pointer the host fills (T **)")
+        f.out_owned.append((param("out_owned", pname), count))
+    if "frees" in table:
+        if f.ret.kind != "void" or len(f.params) != 1:
+            raise OverrideError(f"{where}: {f.name}: frees needs void f(T *p): the generated "
+                                "guest function does nothing but free p")
+        f.frees = param("frees", table["frees"])
+        f.guest = True
+    for key in ("keeps", "releases"):
+        for pname, hook in table.get(key, {}).items():
+            if not isinstance(hook, str):
+                raise OverrideError(f"{where}: {f.name}: {key}.{pname} must name a guest hook")
+            getattr(f, key).append((param(key, pname), hook))
+    if f.keeps and f.ret.kind != "ptr":
+        raise OverrideError(f"{where}: {f.name}: keeps needs a pointer result that holds "
+                            "the kept memory")

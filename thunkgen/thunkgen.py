@@ -22,6 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import abi_constants  # noqa: E402
 import emit_guest  # noqa: E402
 import emit_host  # noqa: E402
 import overrides  # noqa: E402
@@ -47,7 +48,8 @@ def make_library(cfg, fn_overrides):
                   callback_if_armed=cfg.get("callback_if_armed", False),
                   host_free=cfg.get("host_free", ""), guest_sources=cfg.get("guest_sources", []),
                   resolve=cfg.get("resolve", ""), guest_includes=cfg.get("guest_includes", []),
-                  defines=cfg.get("defines", []))
+                  defines=cfg.get("defines", []), guest_alloc=cfg.get("guest_alloc", "malloc"),
+                  guest_free=cfg.get("guest_free", "free"))
     lib.cname = emit_host.cname(lib.name)
     lib.symbol = "lorelei_lib_" + lib.cname
     lib.prototypes = [t["prototype"] for t in fn_overrides.values() if "prototype" in t]
@@ -56,10 +58,11 @@ def make_library(cfg, fn_overrides):
 
 def add_host_free(lib, where):
     """A hidden thunk the guest uses to free host memory it copied out."""
-    if not any(f.returns_owned_string or f.returns_owned for f in lib.functions):
+    if not any(f.returns_owned_string or f.returns_owned or f.out_owned for f in lib.functions):
         return
     if not lib.host_free:
-        raise overrides.OverrideError(f"{where}: returns_owned[_string] needs [library] host_free")
+        raise overrides.OverrideError(f"{where}: returns_owned[_string] and out_owned need "
+                                      "[library] host_free")
     ptr = CType("void *", "ptr", 8, 8)
     lib.functions.append(Function("__lorelei_host_free", CType("void", "void"),
                                   [Param("p", ptr)]))
@@ -101,14 +104,19 @@ def cmd_lib(args):
         raise overrides.OverrideError(str(e))
     lib.host_free_index = next((f.index for f in lib.functions
                                 if f.name == "__lorelei_host_free"), -1)
+    abi = abi_constants.load(args.abi_header, args.host_header)
+    if len(lib.thunked()) > 1 << abi.index_bits:
+        raise overrides.OverrideError(
+            f"{args.overrides}: {len(lib.thunked())} functions do not fit the "
+            f"{abi.index_bits} index bits of a function id (LORELEI_FN_INDEX_BITS)")
     name = os.path.basename(args.overrides)
     asm_names = set()
     if args.guest_asm_out:
         import emit_guest_asm
         asm_names = {f.name for f in lib.thunked() if emit_guest_asm.suitable(f)}
-        write_if_changed(args.guest_asm_out, emit_guest_asm.emit(lib, name, asm_names))
-    write_if_changed(args.guest_out, emit_guest.emit(lib, name, asm_names))
-    write_if_changed(args.host_out, emit_host.emit(lib, name))
+        write_if_changed(args.guest_asm_out, emit_guest_asm.emit(lib, name, asm_names, abi))
+    write_if_changed(args.guest_out, emit_guest.emit(lib, name, abi, asm_names))
+    write_if_changed(args.host_out, emit_host.emit(lib, name, abi))
     summary = {"name": lib.name, "id": lib.id, "symbol": lib.symbol,
                "n_functions": len(lib.thunked()), "n_sigs": len(lib.sigs),
                "api_hash": f"0x{lib.api_hash():016x}",
@@ -167,6 +175,10 @@ def main():
                    "assembly (much faster to build for thousands of functions)")
     p.add_argument("--host-out", required=True)
     p.add_argument("--summary-out", required=True)
+    p.add_argument("--abi-header", help="where LORELEI_SYSCALL_NR, LORELEI_OP_CALL and "
+                   "LORELEI_FN_INDEX_BITS are read (default: include/lorelei/abi.h)")
+    p.add_argument("--host-header", help="where LORELEI_CALLBACK_SLOTS is read (default: "
+                   "plugin/lorelei-host.h)")
     p = sub.add_parser("table")
     p.add_argument("--out", required=True)
     p.add_argument("--header-out", required=True)
@@ -174,7 +186,7 @@ def main():
     args = ap.parse_args()
     try:
         {"lib": cmd_lib, "table": cmd_table}[args.cmd](args)
-    except (overrides.OverrideError, Exception) as e:  # noqa: B902 - report, don't trace
+    except (overrides.OverrideError, abi_constants.AbiError, Exception) as e:  # noqa: B902 - report, don't trace
         if os.environ.get("THUNKGEN_TRACE"):
             raise
         print(f"thunkgen: error: {e}", file=sys.stderr)

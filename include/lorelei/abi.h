@@ -132,7 +132,9 @@ struct lorelei_callback {
     uint64_t invoker; /* guest lorelei_invoker_fn */
     uint64_t fn;      /* guest function (or channel id for SPAWN_SERVICE) */
     uint64_t frame;   /* arguments in, result out: uint64_t slots */
-    uint64_t token;   /* checked by CALLBACK_RETURN against the innermost call */
+    uint64_t token;   /* numbers the callback in the plugin's messages; not checked:
+                       * CALLBACK_RETURN names a callback by this struct's address,
+                       * which is unique among the callbacks in progress */
 };
 
 #endif /* LORELEI_ABI_H */

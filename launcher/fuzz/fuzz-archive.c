@@ -1,5 +1,6 @@
 /*
- * libFuzzer target: archive import (tar in every compression, .deb). Each
+ * libFuzzer target: archive import (tar in every compression, .deb, with
+ * and without the /usr merge). Each
  * input is extracted into a fresh folder inside a private parent; afterwards
  * the parent must hold nothing but that folder, and every symbolic link
  * inside it must resolve inside it. Anything else is a path-escape bug.
@@ -68,9 +69,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mkdir(target, 0755) != 0) {
         abort();
     }
-    LoExtractor x = {.target = target, .max_bytes = 4 << 20, .max_entries = 2000};
+    /* Half the inputs go into a merged /usr, as packages for sysroots do. */
+    LoExtractor x = {
+        .target = target, .max_bytes = 4 << 20, .max_entries = 2000, .merge_usr = size % 2};
     GError *error = NULL;
     if (!lo_extract_memory(&x, data, size, "fuzz", &error)) {
+        g_clear_error(&error);
+    }
+    if (x.merge_usr && !lo_extract_finish_usr_merge(target, &error)) {
         g_clear_error(&error);
     }
     DIR *d = opendir(parent);

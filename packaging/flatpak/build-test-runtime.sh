@@ -125,9 +125,13 @@ download() {
 }
 
 # ---- Platform ------------------------------------------------------------------
+# Only this architecture's packages: with a foreign architecture configured
+# (dpkg --add-architecture arm64), apt-cache also lists its variants
+# (libc6:arm64), whose files do not belong in the runtime, and whose .debs the
+# guest sysroot test would then get (and `sysroot create` refuses).
 apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
-    --no-enhances "${PLATFORM_PKGS[@]}" | grep -v '^[ <]' | sort -u | grep -vxE "$PLATFORM_SKIP" \
-    >platform-pkgs.txt
+    --no-enhances "${PLATFORM_PKGS[@]}" | grep -v '^[ <]' | grep -v ':' | sort -u |
+    grep -vxE "$PLATFORM_SKIP" >platform-pkgs.txt
 mkdir -p debs x platform/usr platform/files
 (cd debs && t "download $(wc -l <../platform-pkgs.txt) Platform packages" download $(cat ../platform-pkgs.txt))
 for d in debs/*.deb; do dpkg -x "$d" x; done

@@ -94,7 +94,8 @@ def fetch(source, dest_root, tmp_root):
     if version is None:
         fail(f"no Debian source package '{m['package']}' lists {m['file']}",
              "apt's deb-src lines do not reach that version",
-             "run packaging/qemu/build-qemu.sh --apt-sources (adds deb-src for trixie) and apt-get update")
+             "run packaging/qemu/build-qemu.sh --apt-sources (adds deb-src for trixie) and "
+             "packaging/sdl2/fetch-sdl2-source.sh (deb-src for this release), then apt-get update")
     got = os.path.join(apt_source(m["package"], version, tmp_root), m["file"])
     if not os.path.isfile(got):
         fail(f"apt-get source {m['package']}={version} brought no {m['file']}",

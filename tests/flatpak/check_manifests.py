@@ -5,6 +5,7 @@
     changed, and those are the ones build-test-runtime.sh builds;
   * the QEMU module is build-qemu.sh's build: same Debian version, same
     configure flags, same patch series in the same order;
+  * the SDL2 source for the guest stub is Debian's, of the installed SDL2;
   * every permission (finish-arg) has its reason in packaging/flatpak/README.md;
   * the desktop file, icon and metainfo agree with the manifest, and
     `appstreamcli validate` finds no error, warning or info in the metainfo.
@@ -93,6 +94,25 @@ def main():
     c.check(any(s.get("type") == "shell" and "debian/patches/series" in " ".join(s["commands"])
                 for s in qemu["sources"]), "Debian's own patches are applied first, as dpkg-source does")
     c.check(all(s.get("sha256") for s in qemu["sources"] if "url" in s), "every download has a sha256")
+
+    # --- the SDL2 source the guest stub compiles parts of (packaging/sdl2)
+    lorelei = module(dist, "qemu-lorelei")
+    sdl = [s for s in lorelei["sources"] if "/libsdl2/" in s.get("url", "")]
+    installed = subprocess.run(["dpkg-query", "-W", "-f=${source:Version}",
+                                "libsdl2-dev:" + subprocess.run(["dpkg", "--print-architecture"],
+                                capture_output=True, text=True).stdout.strip()],
+                               capture_output=True, text=True).stdout.strip()
+    sdl_upstream = installed.split(":", 1)[-1].rsplit("-", 1)[0]
+    c.check(any(s["url"].endswith(f"/libsdl2_{sdl_upstream}.orig.tar.gz") for s in sdl) and
+            any(s["url"].endswith(f"/libsdl2_{installed}.debian.tar.xz") for s in sdl),
+            f"the SDL2 source is Debian's libsdl2 {installed}, the installed libsdl2-dev's "
+            "(the test Sdk's release)")
+    c.check(all(s.get("dest") == "sdl2-source" and s.get("sha256") for s in sdl) and
+            "-Dsdl2_source_dir=sdl2-source" in lorelei["config-opts"],
+            "it is unpacked into sdl2-source/, with a sha256, and meson is pointed at it")
+    c.check(any(s.get("type") == "shell" and "cd sdl2-source" in " ".join(s["commands"]) and
+                "debian/patches/series" in " ".join(s["commands"]) for s in lorelei["sources"]),
+            "Debian's SDL2 patches are applied, as dpkg-source does")
 
     # --- every permission is explained
     readme = open(os.path.join(fp, "README.md")).read()

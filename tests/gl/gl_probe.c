@@ -24,6 +24,23 @@
 #include <string.h>
 #include <unistd.h>
 
+/* XSetErrorHandler as the stub finds it (dlsym; this program is linked
+ * -rdynamic): counts how often Xlib's default handler is installed while
+ * the game has its own. To hand an X error to the game's handler, the GL
+ * stub must read that handler without installing another meanwhile: Xlib's
+ * default one exits the game when another thread's X error arrives in that
+ * moment. (XOpenDisplay installs the default when there is none.) */
+static int default_handler_installs, watching;
+XErrorHandler XSetErrorHandler(XErrorHandler handler)
+{
+    static XErrorHandler (*real)(XErrorHandler);
+    if (!real) {
+        real = (XErrorHandler(*)(XErrorHandler))dlsym(RTLD_NEXT, "XSetErrorHandler");
+    }
+    default_handler_installs += watching && handler == NULL;
+    return real(handler);
+}
+
 static int x_errors, last_x_error;
 static int on_x_error(Display *dpy, XErrorEvent *e)
 {
@@ -92,6 +109,9 @@ static void glx_part(void)
     XVisualInfo *same = XGetVisualInfo(dpy, VisualIDMask | VisualScreenMask, &want, &n);
     printf("visual_is_the_displays=%d\n", same && n > 0 && same[0].visual == vi->visual);
     printf("visual_depth_matches=%d\n", same && n > 0 && same[0].depth == vi->depth);
+    /* The game frees GLX results with XFree (free): they must be guest
+     * memory, which a syscall accepts (docs/ownership.md). */
+    printf("visual_guest_memory=%d\n", writable_to_pipe(vi, sizeof(*vi)));
     XFree(same);
 
     int nconfigs = 0;
@@ -100,6 +120,9 @@ static void glx_part(void)
     printf("fbconfigs_found=%d\n", configs != NULL && nconfigs > 0);
     XVisualInfo *fbvi = configs ? glXGetVisualFromFBConfig(dpy, configs[0]) : NULL;
     printf("fbconfig_visual=%d\n", fbvi != NULL && fbvi->visual != NULL);
+    printf("fbconfigs_guest_memory=%d\n",
+           configs && writable_to_pipe(configs, (size_t)nconfigs * sizeof(*configs)));
+    printf("fbconfig_visual_guest_memory=%d\n", fbvi && writable_to_pipe(fbvi, sizeof(*fbvi)));
     XFree(fbvi);
 
     XSetWindowAttributes swa = {
@@ -194,13 +217,16 @@ static void glx_part(void)
         (PFNGLXCREATECONTEXTATTRIBSARBPROC)glXGetProcAddressARB(
             (const GLubyte *)"glXCreateContextAttribsARB");
     XErrorHandler old = XSetErrorHandler(on_x_error);
+    watching = 1;
     int bad_version[] = {GLX_CONTEXT_MAJOR_VERSION_ARB, 9, GLX_CONTEXT_MINOR_VERSION_ARB, 9, None};
     GLXContext bad =
         create_attribs && configs ? create_attribs(dpy, configs[0], NULL, True, bad_version) : NULL;
     XSync(dpy, False);
+    watching = 0;
     XSetErrorHandler(old);
     printf("bad_context=%p x_errors=%d\n", (void *)bad, x_errors > 0);
     printf("info x_error_code=%d\n", last_x_error);
+    printf("default_handler_installs=%d\n", default_handler_installs);
     XFree(configs);
 
     glXMakeCurrent(dpy, None, NULL);
@@ -222,6 +248,13 @@ static void egl_part(void)
     const char *vendor = eglQueryString(dpy, EGL_VENDOR);
     printf("egl_vendor=%s writable=%d\n", vendor,
            vendor && writable_to_pipe(vendor, strlen(vendor)));
+    /* EGL_MESA_query_driver: a string the caller frees with free(). */
+    char *(*driver_config)(EGLDisplay) =
+        (char *(*)(EGLDisplay))eglGetProcAddress("eglGetDisplayDriverConfig");
+    char *config_xml = driver_config ? driver_config(dpy) : NULL;
+    printf("egl_driver_config=%d guest_memory=%d\n", config_xml != NULL,
+           config_xml && writable_to_pipe(config_xml, strnlen(config_xml, 4096)));
+    free(config_xml);
     eglBindAPI(EGL_OPENGL_ES_API);
     EGLint cfg_attribs[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_ES2_BIT, EGL_SURFACE_TYPE,
                             EGL_PBUFFER_BIT, EGL_NONE};

@@ -84,6 +84,8 @@ def case_probe(a):
     info = dict(s[5:].split("=", 1) for s in l.stdout.splitlines() if s.startswith("info "))
     stub = os.path.realpath(a.stub_dir)
     c.check(info.get("via_lorelei") == "1", "the Lorelei run loaded the stubs")
+    c.check("default_handler_installs=0" in l.stdout.splitlines(),
+            "handing X errors to the game's handler never installed Xlib's default handler")
     for key in ("procaddr_file", "egl_procaddr_file", "dlsym_file"):
         where = os.path.dirname(os.path.realpath(info.get(key, "")))
         c.check(where == stub, f"{key}: the function found is the guest stub's ({info.get(key)})")

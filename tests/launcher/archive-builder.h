@@ -78,13 +78,15 @@ static inline GBytes *test_build_tar(int filter, const TestEntry *entries)
     return g_byte_array_free_to_bytes(out);
 }
 
-/* A Debian package: debian-binary, control.tar.xz and a data.tar.xz of the
- * entries (no data member when entries is NULL). */
-static inline GBytes *test_build_deb(const TestEntry *entries)
+/* A Debian package: debian-binary, control.tar.xz holding control (none
+ * when NULL) and a data.tar.xz of the entries (no data member when entries
+ * is NULL). */
+static inline GBytes *test_build_deb_with_control(const char *control_text,
+                                                  const TestEntry *entries)
 {
-    static const TestEntry control[] = {{"./control", 'f', "Package: test\n", 0},
-                                        {NULL, 0, NULL, 0}};
-    g_autoptr(GBytes) control_tar = test_build_tar(ARCHIVE_FILTER_XZ, control);
+    const TestEntry control[] = {{"./control", 'f', control_text, 0}, {NULL, 0, NULL, 0}};
+    g_autoptr(GBytes) control_tar =
+        control_text != NULL ? test_build_tar(ARCHIVE_FILTER_XZ, control) : NULL;
     g_autoptr(GBytes) data_tar =
         entries != NULL ? test_build_tar(ARCHIVE_FILTER_XZ, entries) : NULL;
     GByteArray *out = g_byte_array_new();
@@ -98,7 +100,8 @@ static inline GBytes *test_build_deb(const TestEntry *entries)
         gsize size;
     } members[] = {
         {"debian-binary", "2.0\n", 4},
-        {"control.tar.xz", g_bytes_get_data(control_tar, NULL), g_bytes_get_size(control_tar)},
+        {"control.tar.xz", control_tar ? g_bytes_get_data(control_tar, NULL) : NULL,
+         control_tar ? g_bytes_get_size(control_tar) : 0},
         {"data.tar.xz", data_tar ? g_bytes_get_data(data_tar, NULL) : NULL,
          data_tar ? g_bytes_get_size(data_tar) : 0},
     };
@@ -119,4 +122,10 @@ static inline GBytes *test_build_deb(const TestEntry *entries)
     g_assert_cmpint(archive_write_close(a), ==, ARCHIVE_OK);
     archive_write_free(a);
     return g_byte_array_free_to_bytes(out);
+}
+
+/* An amd64 package of the entries. */
+static inline GBytes *test_build_deb(const TestEntry *entries)
+{
+    return test_build_deb_with_control("Package: test\nArchitecture: amd64\n", entries);
 }

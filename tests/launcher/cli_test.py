@@ -10,7 +10,8 @@ from testlib import Skip, check, check_in, check_not_in, make_elf, run_main
 
 COMMANDS = ["run", "profile list", "profile show", "profile validate", "profile new",
             "profile sync", "profile index", "sysroot create", "sysroot import", "sysroot list",
-            "sysroot remove", "doctor"]
+            "sysroot remove", "doctor", "add", "list", "remove", "binfmt enable", "binfmt disable",
+            "binfmt status", "report", "profile edit", "profile remove", "paths"]
 
 
 def help_and_version(s):
@@ -42,6 +43,10 @@ def usage_errors(s):
     s.error(2, ["no command given"], "sysroot")
     s.error(2, ["unknown option '--verbose' before the command", "options go after the command"],
             "--verbose", "run")
+    # A mistyped option of qemu-lorelei itself is not one of a command.
+    for typo, meant in (("--verison", "--version"), ("--hlep", "--help"), ("-version", "--version")):
+        p = s.error(2, [f"unknown option '{typo}'", f"did you mean `qemu-lorelei {meant}`?"], typo)
+        check_not_in("options go after the command", p.stderr)
     s.error(2, ["Unknown option --bogus", "see `qemu-lorelei run --help`"], "run", "--bogus", "x")
     s.error(2, ["Unknown option --frobnicate", "see `qemu-lorelei sysroot list --help`"],
             "sysroot", "list", "--frobnicate")
@@ -80,7 +85,8 @@ def run_option_errors(s):
     s.error(2, ["'../etc' is not a valid sysroot name", "letters, digits"],
             "run", "--sysroot", "../etc", game)
     s.error(4, ["--sysroot: sysroot 'debian12' does not exist",
-                "fix: create it: qemu-lorelei sysroot create debian12 --from-archive ROOTFS.tar.xz"],
+                "fix: create it: qemu-lorelei sysroot create debian12 --from-debian ",
+                "--from-archive ROOTFS.tar.xz"],
             "run", "--sysroot", "debian12", game)
     s.error(4, ["no profile with id 'glxgear'", "did you mean 'glxgears'?"],
             "run", "--profile", "glxgear", game)
@@ -91,7 +97,7 @@ def run_sysroot_named_by_profile(s):
     s.write("config/qemu-lorelei/profiles/game.json",
             '{"schema": 1, "id": "game", "match": {"exe": ["game"]}, "sysroot": "steamrt"}')
     p = s.error(4, ["user (", "game.json): sysroot 'steamrt' does not exist",
-                    "qemu-lorelei sysroot create steamrt --from-archive ROOTFS.tar.xz"],
+                    "qemu-lorelei sysroot create steamrt --from-debian "],
                 "run", "--dry-run", game)
     check_in("profile 'game' (matched by file name only", p.stderr)
 
@@ -99,7 +105,8 @@ def run_sysroot_named_by_profile(s):
 def run_needs_sysroot_off_x86_64(s):
     game = make_elf(s.path("game"))
     s.error(4, ["no sysroot: this host is aarch64, so the game needs an x86_64 sysroot",
-                "fix: create a default one: qemu-lorelei sysroot create default --from-archive"],
+                "fix: create a default one: qemu-lorelei sysroot create default --from-debian ",
+                "--from-multiarch"],
             "run", "--dry-run", game, env={"LORELEI_HOST_ARCH": "aarch64"})
 
 
@@ -160,14 +167,16 @@ def profile_errors(s):
             "profile", "show", "--no-thunk", "gl", "vkcube")
     s.error(2, ["--no-thunk opengl: unknown library"],
             "profile", "show", "--resolved", "--no-thunk", "opengl", "vkcube")
-    s.error(2, ["no profile file given"], "profile", "validate")
+    # Without files: every layer's (profile_edit_test.py checks it in detail).
+    check_in("glxgears.json: ok", s.ok("profile", "validate").stdout)
     bad = s.write("bad.json", '{"schema": 1, "id": "Bad", "qemu": {"cpu": "host"}}')
     p = s.error(3, ["1 of 2 profile(s) invalid", "fix: correct the keys listed above"],
                 "profile", "validate", bad, os.path.join(s.opts.profiles, "vkcube.json"))
     check_in(bad + ": invalid\n  id: 'Bad' is not an id", p.stdout)
     check_in("qemu.cpu: 'host' is not an allowed x86_64 CPU model", p.stdout)
     check_in("vkcube.json: ok", p.stdout)
-    p = s.error(3, ["1 of 1 profile(s) invalid"], "profile", "validate", s.path("missing.json"))
+    # A file that does not exist is "not found" (4), as the manual says.
+    p = s.error(4, ["1 of 1 profile(s) not found"], "profile", "validate", s.path("missing.json"))
     check_in("cannot open", p.stdout)
     p = s.error(3, ["2 of 2 profile(s) invalid"], "profile", "validate", s.root,
                 s.write("huge.json", '{"schema": 1, "id": "x", "notes": "' + "a" * 70000 + '"}'))
@@ -204,9 +213,151 @@ def profile_errors(s):
     s.error(3, ["holds profile 'b', so it must be named b.json"], "profile", "index", repo)
 
 
+def validate_checks_file_name(s):
+    """run uses a profile only from a file named <id>.json: validate must
+    not call one ok that run then skips."""
+    p = s.error(3, ["1 of 1 profile(s) invalid"], "profile", "validate",
+                s.write("mygame.json", '{"schema": 1, "id": "my-game"}'))
+    check_in("must be named my-game.json", p.stdout)
+    s.ok("profile", "validate", s.write("my-game.json", '{"schema": 1, "id": "my-game"}'))
+
+
+def run_stops_on_broken_profile(s):
+    """A broken profile that would have applied to the game stops the run
+    with its problems; running with the defaults instead would silently
+    drop the user's settings (their args vanished)."""
+    game = make_elf(s.path("game"))
+    fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
+    env = {"LORELEI_QEMU": fake_qemu}
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    mine = s.write("config/qemu-lorelei/profiles/mygame.json",
+                   '{\n  "schema": 1,\n  "id": "mygame",\n  "match": {"exe": ["game"]},\n'
+                   '  "args": ["--windowed"],\n}\n')
+    p = s.error(3, [mine + " is not a valid profile", "line 6, column 1: not valid JSON",
+                    "no comma after the last", "it names this game",
+                    "fix: correct it", "profile validate " + mine],
+                "run", "--dry-run", *off, game, env=env)
+    check_not_in("no profile matches", p.stderr)
+    # Valid JSON, invalid profile: the same.
+    s.write("config/qemu-lorelei/profiles/mygame.json",
+            '{"schema": 1, "id": "mygame", "match": {"exe": ["game"]}, "args": "--windowed"}')
+    s.error(3, ["mygame.json is not a valid profile", "args: must be a list"],
+            "run", "--dry-run", *off, game, env=env)
+    # A file named for another id, matching this game: it would have applied.
+    os.unlink(mine)
+    s.write("config/qemu-lorelei/profiles/renamed.json",
+            '{"schema": 1, "id": "mygame", "match": {"exe": ["game"]}}')
+    s.error(3, ["must be in a file named mygame.json"], "run", "--dry-run", *off, game, env=env)
+    os.unlink(s.path("config/qemu-lorelei/profiles/renamed.json"))
+    # A broken user file for a built-in profile the game matches by name.
+    s.write("builtin/game.json", '{"schema": 1, "id": "game", "match": {"exe": ["game"]}}')
+    s.write("config/qemu-lorelei/profiles/game.json", '{"schema": 1, "id": "game", "args": [1]}')
+    env["LORELEI_PROFILES_DIR"] = s.path("builtin")
+    s.error(3, ["config/qemu-lorelei/profiles/game.json is not a valid profile",
+                "it is your file for profile 'game'"], "run", "--dry-run", *off, game, env=env)
+    s.error(3, ["config/qemu-lorelei/profiles/game.json is not a valid profile"],
+            "run", "--dry-run", "--profile", "game", *off, game, env=env)
+    # A broken file about another game only warns.
+    os.unlink(s.path("config/qemu-lorelei/profiles/game.json"))
+    s.write("config/qemu-lorelei/profiles/other.json",
+            '{"schema": 1, "id": "other", "match": {"exe": ["other-game"]},}')
+    p = s.ok("run", "--dry-run", *off, game, env=env)
+    check_in("warning: skipped ", p.stderr)
+    check_in("profile 'game' (matched by file name only", p.stderr)
+
+
+def relative_xdg_dirs_are_ignored(s):
+    """The XDG base directory spec says a relative XDG_*_HOME is invalid and
+    must be ignored; it was used, relative to wherever the command ran."""
+    rel = {"XDG_DATA_HOME": "reldata", "XDG_CONFIG_HOME": "relconfig", "XDG_CACHE_HOME": "relcache"}
+    s.write("relconfig/qemu-lorelei/profiles/relative.json",
+            '{"schema": 1, "id": "relative", "match": {"exe": ["game"]}}')
+    s.write("config/qemu-lorelei/profiles/absolute.json", '{"schema": 1, "id": "absolute"}')
+    s.write(".config/qemu-lorelei/profiles/fallback.json",
+            '{"schema": 1, "id": "fallback", "match": {"exe": ["game"], "sha256": ["' + "0" * 64 +
+            '"]}}')
+    os.makedirs(s.path("reldata", "qemu-lorelei", "sysroots", "relroot"))
+    ids = [e["id"] for e in s.json("profile", "list", "--json", env=rel)]
+    check("relative" not in ids and "fallback" in ids, ids)
+    p = s.ok("sysroot", "list", env=rel)
+    check_not_in("relroot", p.stdout)
+    check_in(s.path(".local", "share", "qemu-lorelei", "sysroots"), p.stdout)
+    # The cache (the game's sha256) goes to ~/.cache, not ./relcache.
+    game = make_elf(s.path("game"))
+    fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    s.ok("run", "--dry-run", *off, game, env={**rel, "LORELEI_QEMU": fake_qemu})
+    check(os.path.exists(s.path(".cache", "qemu-lorelei", "sha256-cache")), "no cache in ~/.cache")
+    check(not os.path.exists(s.path("relcache")), "a cache relative to the working folder")
+
+
+def fifos_never_hang(s):
+    """A FIFO named like a JSON file (a profile, sysroot metadata, a file://
+    repository's index) blocked open() forever; every untrusted file is now
+    opened without blocking and read only when it is a regular file."""
+    game = make_elf(s.path("game"))
+    fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    os.makedirs(s.user_profiles)
+    os.mkfifo(os.path.join(s.user_profiles, "fifo.json"))
+    p = s.ok("run", "--dry-run", *off, game, env={"LORELEI_QEMU": fake_qemu}, timeout=20)
+    check_in("fifo.json is not a regular file", p.stderr)
+    p = s.error(3, ["1 of 1 profile(s) invalid"], "profile", "validate",
+                os.path.join(s.user_profiles, "fifo.json"), timeout=20)
+    check_in("fifo.json is not a regular file", p.stdout)
+    root = os.path.join(s.data, "sysroots", "piped")
+    os.makedirs(root)
+    os.mkfifo(os.path.join(root, ".qemu-lorelei-sysroot.json"))
+    p = s.ok("sysroot", "list", timeout=20)
+    check_in("piped", p.stdout)
+    repo = s.path("repo")
+    os.makedirs(repo)
+    os.mkfifo(os.path.join(repo, "index.json"))
+    s.error(5, ["index.json", "is not a regular file"], "profile", "sync", "file://" + repo,
+            timeout=20)
+    os.unlink(os.path.join(repo, "index.json"))
+    shutil.copy(os.path.join(s.opts.profiles, "vkcube.json"), repo)
+    s.ok("profile", "index", repo)
+    os.unlink(os.path.join(repo, "vkcube.json"))
+    os.mkfifo(os.path.join(repo, "vkcube.json"))
+    s.error(5, ["vkcube.json", "is not a regular file"], "profile", "sync", "file://" + repo,
+            timeout=20)
+
+
+def escapes_never_reach_the_terminal(s):
+    """File names, ids and strings from untrusted places are printed with
+    control characters made visible: an escape sequence in a file name
+    (from an archive, a download, a shared folder) must not drive the
+    terminal (retitle it, clear it, fake output)."""
+    esc = "\x1b]2;pwned\x07\x1b[2J"
+    fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
+    env = {"LORELEI_QEMU": fake_qemu}
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    game = make_elf(s.path("game" + esc))
+    bad = s.write("config/qemu-lorelei/profiles/" + esc + ".json", '{"schema": 1}')
+    runs = [s.run("run", "--dry-run", *off, game, env=env),
+            s.run("run", "--dry-run", "--verbose", *off, game, env=env),
+            s.run("run", "--dry-run", "--json", *off, game, env=env),
+            s.run("run", *off, s.path("missing" + esc), env=env),
+            s.run("profile", "validate", bad),
+            s.run("profile", "validate", s.path("gone" + esc + ".json")),
+            s.run("profile", "list"),
+            s.run("run", "--profile", "x" + esc, *off, game, env=env),
+            s.run("profile", "sync", "file://" + s.path("repo" + esc))]
+    for p in runs:
+        for stream in (p.stdout, p.stderr):
+            check("\x1b" not in stream and "\x07" not in stream,
+                  f"{p.args[1:3]}: a raw control character was printed:\n{stream!r}")
+    check_in("\\x1b", runs[0].stderr + runs[4].stdout)
+    # The dry run's command stays one a shell can take back.
+    line = runs[0].stdout.strip()
+    check(line.endswith("$'" + s.path("game") + "\\x1b]2;pwned\\x07\\x1b[2J'"), line)
+
+
 def sysroot_errors(s):
     s.error(2, ["no sysroot name given"], "sysroot", "create", "--from-host")
-    s.error(2, ["give exactly one of --from-archive, --from-debs, --from-dir, --from-host"],
+    s.error(2, ["give exactly one of --from-debian, --from-multiarch, --from-archive, "
+                "--from-debs, --from-dir, --from-host"],
             "sysroot", "create", "x")
     s.error(2, ["give exactly one of"], "sysroot", "create", "x", "--from-host", "--from-dir", "/")
     s.error(2, ["'../x' is not a valid sysroot name"], "sysroot", "create", "../x", "--from-host")
@@ -300,7 +451,10 @@ def layouts(s):
 CASES = {f.__name__: f for f in [layouts, help_and_version, usage_errors, run_game_errors,
                                  run_option_errors, run_sysroot_named_by_profile,
                                  run_needs_sysroot_off_x86_64, run_missing_parts,
-                                 run_warns_about_broken_profiles, profile_errors, sysroot_errors]}
+                                 run_warns_about_broken_profiles, profile_errors, sysroot_errors,
+                                 validate_checks_file_name, run_stops_on_broken_profile,
+                                 fifos_never_hang, escapes_never_reach_the_terminal,
+                                 relative_xdg_dirs_are_ignored]}
 
 if __name__ == "__main__":
     run_main(CASES, ["layout"])

@@ -10,10 +10,20 @@ import os
 import shutil
 import subprocess
 
-from testlib import check, check_in, make_elf, run_main
+from testlib import Skip, check, check_in, make_elf, run_main, tar_bytes
 
 STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1"}
 OK_PROBE = '{"abi":1,"guest_base_ok":true,"libs":{"sdl2":"ok","gl":"ok","vulkan":"ok"}}'
+
+
+def elf_header(machine):
+    """An ELF header for another architecture (64-bit, little endian)."""
+    h = bytearray(64)
+    h[0:4] = b"\x7fELF"
+    h[4], h[5], h[6] = 2, 1, 1
+    h[16:18] = (3).to_bytes(2, "little")
+    h[18:20] = machine.to_bytes(2, "little")
+    return bytes(h)
 
 
 def setup(s):
@@ -238,14 +248,71 @@ def host_rules(s):
     s.write("config/qemu-lorelei/profiles/broken.json", '{"schema": 1}')
     rows = doctor(s, env, 6)
     expect_row(rows, "sysroots", "fail", "none, and this aarch64 host needs an x86_64 one",
-               "qemu-lorelei sysroot create default --from-archive")
+               "qemu-lorelei sysroot create default --from-debian ")
     expect_row(rows, "profiles", "warn", "1 skipped", "profile validate")
     expect_row(rows, "display", "fail", "neither DISPLAY nor WAYLAND_DISPLAY", "xvfb-run")
 
 
+def qemu_must_be_qemu(s):
+    """Anything that prints "version 3" somewhere used to pass as QEMU
+    (/usr/bin/true --version mentions the GPL version 3): the first line
+    must be qemu-x86_64's."""
+    env = setup(s)
+    env["LORELEI_QEMU"] = "/usr/bin/true"
+    rows = doctor(s, env, 6)
+    expect_row(rows, "qemu version", "fail", "is not qemu-x86_64", "LORELEI_QEMU")
+    env["LORELEI_QEMU"] = s.write("other-qemu", """#!/bin/sh
+echo "qemu-aarch64 version 10.0.0"
+""", 0o755)
+    rows = doctor(s, env, 6)
+    expect_row(rows, "qemu version", "fail", "qemu-aarch64 version 10.0.0", "qemu-x86_64")
+
+
+def sysroots_must_run_x86_64(s):
+    """A sysroot made from arm64 packages, or one without a C library, was
+    reported ok; run then failed inside QEMU."""
+    env = setup(s)
+    arm = s.write("arm.tar", tar_bytes([
+        ("lib/aarch64-linux-gnu/", "dir", None),
+        ("lib/aarch64-linux-gnu/libc.so.6", "file", elf_header(183)),
+        ("lib/ld-linux-aarch64.so.1", "file", elf_header(183))], "w"))
+    s.ok("sysroot", "create", "armroot", "--from-archive", arm)
+    rows = doctor(s, env, 6)
+    expect_row(rows, "sysroots", "fail", "armroot", "no x86_64", "aarch64",
+               "sysroot remove armroot")
+    s.ok("sysroot", "remove", "armroot")
+    empty = s.write("docs.tar", tar_bytes([("usr/share/doc/x/README", "file", b"x")], "w"))
+    s.ok("sysroot", "create", "nolibc", "--from-archive", empty)
+    rows = doctor(s, env, 6)
+    expect_row(rows, "sysroots", "fail", "nolibc", "no x86_64 dynamic loader")
+    s.ok("sysroot", "remove", "nolibc")
+    if os.uname().machine == "x86_64":
+        s.ok("sysroot", "create", "host", "--from-host")
+        rows = doctor(s, env, 6)  # no display here: that check fails
+        expect_row(rows, "sysroots", "ok", "host")
+
+
+def arm_host_needs_default_sysroot(s):
+    """On a host that is not x86_64, run needs the sysroot named default for
+    every game whose profile names none: doctor must not say ok without it."""
+    if os.uname().machine != "x86_64":
+        raise Skip("needs an x86_64 host to make a sysroot with --from-host")
+    env = setup(s)
+    s.ok("sysroot", "create", "debian12", "--from-host")
+    env["LORELEI_HOST_ARCH"] = "aarch64"
+    rows = doctor(s, env, 6)
+    expect_row(rows, "sysroots", "fail", "no sysroot named 'default'", "debian12",
+               "sysroot create default")
+    s.ok("sysroot", "create", "default", "--from-host")
+    rows = doctor(s, env, 6)  # no display here: that check fails
+    expect_row(rows, "sysroots", "ok", "default")
+
+
 CASES = {f.__name__: f for f in [all_ok, probe_reports_problems, host_memory_layout,
                                  parts_for_another_host, plugin_does_not_load,
-                                 qemu_without_filter_api, parts_missing, host_rules]}
+                                 qemu_without_filter_api, parts_missing, host_rules,
+                                 qemu_must_be_qemu, sysroots_must_run_x86_64,
+                                 arm_host_needs_default_sysroot]}
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",

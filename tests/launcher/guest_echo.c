@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -26,6 +27,8 @@ int main(int argc, char **argv)
 {
     int status = 0, kill_with = 0;
     printf("argc %d\n", argc);
+    char cwd[4096];
+    printf("cwd %s\n", getcwd(cwd, sizeof(cwd)) != NULL ? cwd : "?");
     for (int i = 0; i < argc; i++) {
         printf("argv[%d] %s\n", i, argv[i]);
         if (strncmp(argv[i], "--exit=", 7) == 0) {

@@ -9,12 +9,17 @@ maps a URL path to one behaviour:
   {"mode": "die"}                full Content-Length, half the body, then this
                                  whole server process exits
   {"mode": "stall"}              full Content-Length, half the body, then silence
+  {"mode": "drip", "every": S}   full Content-Length, then one byte every S seconds
+                                 (never silent long enough to look stalled)
   {"mode": "huge", "bytes": N}   N bytes of filler, no Content-Length
   {"mode": "announce", "length": N}  claims Content-Length N, sends nothing
   {"mode": "pad", "bytes": N}    the file followed by N spaces
   {"status": CODE}               that HTTP status and a short body
   {"redirect": URL}              302 to URL
-Every request is appended to LOG as "GET /path".
+  {"mode": "norange"}            ignores a Range header: 200 and the whole file
+A request with "Range: bytes=N-" gets 206 and the file from byte N (416
+past the end) unless a rule says otherwise. Every request is appended to
+LOG as "GET /path", followed by " Range: bytes=N-" when it had one.
 """
 import http.server
 import json
@@ -32,8 +37,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        range_header = self.headers.get("Range")
         with open(LOG, "a") as f:
-            f.write(f"GET {self.path}\n")
+            f.write(f"GET {self.path}" + (f" Range: {range_header}" if range_header else "") + "\n")
         try:
             with open(RULES) as f:
                 rule = json.load(f).get(self.path, {})
@@ -70,8 +76,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(404)
             self.end_headers()
             return
+        start = 0
+        if range_header and mode != "norange":
+            start = int(range_header.split("=")[1].split("-")[0])
+            if start >= len(body):
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(body)}")
+                self.end_headers()
+                return
+        whole = len(body)
+        body = body[start:]
         half = body[: len(body) // 2]
-        self.send_response(200)
+        if start > 0:
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{whole - 1}/{whole}")
+        else:
+            self.send_response(200)
         if mode == "truncate":
             self.end_headers()
             self.wfile.write(half)
@@ -84,6 +104,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(half)
             self.wfile.flush()
             os._exit(3)
+        if mode == "drip":
+            for i in range(len(body)):
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                time.sleep(rule["every"])
+            return
         if mode == "stall":
             self.wfile.write(half)
             self.wfile.flush()

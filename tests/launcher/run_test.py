@@ -97,14 +97,14 @@ def needs_x86_64_guest_runs(s):
 def run_end_to_end(s):
     needs_x86_64_guest_runs(s)
     t = Setup(s)
-    t.profile(env={"SDL_LORELEI_TEST": "from-profile", "vblank_mode": "0"},
+    t.profile(env={"SDL_VIDEODRIVER": "wayland", "vblank_mode": "0"},
               args=["--from-profile", "two words"])
     p = t.run(t.game, "--user-arg", "--exit=42")
     check(p.returncode == 42, f"exit status {p.returncode}, expected the game's 42:\n{p.stderr}")
     check_in("qemu-lorelei: profile 'echo-test' (matched by sha256; built-in)", p.stderr)
     argv, env, dl = parse(p.stdout)
     check(argv == [t.game, "--from-profile", "two words", "--user-arg", "--exit=42"], argv)
-    check(env.get("SDL_LORELEI_TEST") == "from-profile", env)
+    check(env.get("SDL_VIDEODRIVER") == "wayland", env)
     check(env.get("vblank_mode") == "0", env)
     libpath = ":".join(os.path.join(t.guestlibs, lib) for lib in ("sdl2", "gl", "vulkan"))
     check(env.get("LD_LIBRARY_PATH") == libpath, f"LD_LIBRARY_PATH {env.get('LD_LIBRARY_PATH')}")
@@ -177,16 +177,21 @@ def run_args_and_status(s):
 def run_dry_run_is_what_runs(s):
     needs_x86_64_guest_runs(s)
     t = Setup(s)
-    t.profile(env={"SDL_AUDIODRIVER": "disk"}, qemu={"cpu": "Haswell"}, args=["--x"])
+    t.profile(env={"SDL_AUDIODRIVER": "dummy"}, qemu={"cpu": "Haswell"}, args=["--x"])
     plan = json.loads(t.run("--dry-run", "--json", t.game, "y").stdout)
     check(plan["profile"] == {"id": "echo-test", "how": "matched by sha256"}, plan)
     check(plan["argv"][:3] == [s.opts.qemu, "-cpu", "Haswell"], plan["argv"])
-    check(plan["env_set"] == {"LD_PRELOAD": s.opts.preload, "SDL_AUDIODRIVER": "disk"}, plan)
+    check(plan["env_set"] == {"LD_PRELOAD": s.opts.preload, "SDL_AUDIODRIVER": "dummy"}, plan)
     check(sorted(plan["env_unset"]) == sorted(k for k in HOSTILE_ENV if k.startswith("QEMU_")), plan)
     line = t.run("--dry-run", t.game, "y").stdout.strip()
-    check(line.startswith(s.opts.qemu + " -cpu Haswell -plugin " + s.opts.plugin +
+    # The line names QEMU's environment changes too: without LD_PRELOAD the
+    # printed command is not what runs (host library threads need the shim).
+    unsets = " ".join("-u " + k for k in plan["env_unset"])
+    check(line.startswith(f"env {unsets} LD_PRELOAD={s.opts.preload} SDL_AUDIODRIVER=dummy " +
+                          s.opts.qemu + " -cpu Haswell -plugin " + s.opts.plugin +
                           ",lib=sdl2,lib=gl,lib=vulkan -E LD_LIBRARY_PATH="), line)
-    check(line.endswith(" -E SDL_AUDIODRIVER=disk -U LD_PRELOAD " + t.game + " --x y"), line)
+    check(line.endswith(" -E SDL_AUDIODRIVER=dummy -U LD_PRELOAD -0 " + t.game + " " + t.game +
+                       " --x y"), line)
     # Running the printed command by hand gives what run gives.
     env = {k: v for k, v in {**s.env, **t.env}.items() if k not in plan["env_unset"]}
     env.update(plan["env_set"])
@@ -194,6 +199,21 @@ def run_dry_run_is_what_runs(s):
     real = t.run(t.game, "y")
     check(by_hand.returncode == real.returncode == 0, by_hand.stderr + real.stderr)
     check(parse(by_hand.stdout) == parse(real.stdout), "the dry run differs from the real run")
+    # So does the plain line, pasted into a shell with the user's environment.
+    for log in (t.plugin_log, t.preload_log):
+        if os.path.exists(log):
+            os.unlink(log)
+    pasted = subprocess.run(["sh", "-c", line], env={**s.env, **t.env}, capture_output=True,
+                            text=True, timeout=120)
+    check(pasted.returncode == 0, pasted.stderr)
+    shell_vars = ("PWD", "OLDPWD", "SHLVL", "_")  # what sh itself adds or changes
+    pasted_view, real_view = parse(pasted.stdout), parse(real.stdout)
+    for view in (pasted_view, real_view):
+        for k in shell_vars:
+            view[1].pop(k, None)
+    check(pasted_view == real_view, "the printed line differs from the real run:\n"
+          f"{pasted_view}\n{real_view}")
+    check(t.logged(t.preload_log) is not None, "the printed line runs QEMU without the shim")
 
 
 def run_with_sysroot(s):
@@ -322,11 +342,213 @@ def run_refuses_sysroot_of_another_arch(s):
     check(p.returncode == 0, p.stderr)
 
 
+def run_user_profile_beats_community(s):
+    """A synced community profile matching the game as well as the user's
+    own must not replace it (it did when its id sorted first)."""
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    repo = s.path("repo")
+    os.makedirs(repo)
+    with open(os.path.join(repo, "0-hijack.json"), "w") as f:
+        json.dump({"schema": 1, "id": "0-hijack", "match": {"sha256": [t.sha256]},
+                   "args": ["--theirs"]}, f)
+    s.ok("profile", "index", repo)
+    s.ok("profile", "sync", "file://" + repo)
+    s.write("config/qemu-lorelei/profiles/mygame.json", json.dumps(
+        {"schema": 1, "id": "mygame", "match": {"sha256": [t.sha256]}, "args": ["--mine"]}))
+    p = t.run(t.game, "--exit=4")
+    check(p.returncode == 4, p.stderr)
+    check_in("qemu-lorelei: profile 'mygame' (matched by sha256; user)", p.stderr)
+    argv, _, _ = parse(p.stdout)
+    check(argv == [t.game, "--mine", "--exit=4"], argv)
+
+
+def run_execs_the_file_it_hashed(s):
+    """The file QEMU runs is the one whose sha256 picked the profile, even
+    when another file takes its name in between: the launcher opens the
+    game once, hashes that descriptor and hands QEMU /proc/self/fd/N (with
+    -0 so the game still sees the path it was started by)."""
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    t.profile(args=["--from-the-profile"])
+    impostor = s.path("impostor")
+    shutil.copy(s.opts.probe, impostor)  # another x86_64 program: prints JSON
+    wrapper = s.write("swapping-qemu", f"""#!/bin/sh
+mv -f '{impostor}' '{t.game}'
+exec '{s.opts.qemu}' "$@"
+""", 0o755)
+    p = t.run(t.game, "--exit=9", env={"LORELEI_QEMU": wrapper})
+    check(p.returncode == 9, f"exit status {p.returncode}:\n{p.stdout}\n{p.stderr}")
+    check_not_in('"abi"', p.stdout, "the guest's output (the impostor ran)")
+    argv, env, _ = parse(p.stdout)
+    check(argv == [t.game, "--from-the-profile", "--exit=9"], argv)
+    # The printed command names the game, not a descriptor of a process gone.
+    os.unlink(t.game)
+    shutil.copy(s.opts.guest, t.game)
+    line = t.run("--dry-run", t.game).stdout
+    check_in(" -0 " + t.game + " " + t.game + " --from-the-profile", line)
+
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# QEMU 10.0's linux-user variables that change how the game runs (qemu-x86_64
+# -h lists them all): none may come through from the user's environment.
+BEHAVIOUR_ENV = {
+    "QEMU_UNAME": "1.0.0",            # the kernel release the guest sees
+    "QEMU_RAND_SEED": "1",            # makes getrandom() predictable
+    "QEMU_RTSIG_MAP": "34 34 1",      # remaps real-time signals
+    "QEMU_TB_SIZE": "1",
+    "QEMU_ONE_INSN_PER_TB": "1",
+    "QEMU_PAGESIZE": "65536",
+    "QEMU_VERSION": "1",              # prints QEMU's version instead of running the game
+    "QEMU_TRACE": "file=trace.out",   # writes a file in the game's folder
+    "QEMU_PERFMAP": "1",              # writes /tmp/perf-PID.map
+    "QEMU_JITDUMP": "1",              # writes jit-PID.dump in the game's folder
+}
+
+
+def run_strips_qemu_behaviour_env(s):
+    """QEMU_GDB in the user's environment made QEMU wait for a debugger on
+    a port open on every network interface; it and every other QEMU_*
+    variable that changes how the game runs are removed, only the
+    diagnostic ones (QEMU_STRACE, QEMU_LOG, ...) pass."""
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    env = {"QEMU_GDB": str(free_port()), **BEHAVIOUR_ENV, "QEMU_STRACE": "1"}
+    plan = json.loads(t.run("--dry-run", "--json", t.game, env=env).stdout)
+    for k in list(env) + [k for k in HOSTILE_ENV if k.startswith("QEMU_")]:
+        if k != "QEMU_STRACE":
+            check(k in plan["env_unset"], f"{k} is not removed: {plan['env_unset']}")
+    check("QEMU_STRACE" not in plan["env_unset"], plan["env_unset"])
+    p = t.run(t.game, "--exit=3", env=env, timeout=60)
+    check(p.returncode == 3, f"exit status {p.returncode}:\n{p.stdout}\n{p.stderr}")
+    argv, _, _ = parse(p.stdout)
+    check(argv == [t.game, "--exit=3"], argv)
+    check_in("exit_group(3)", p.stderr, "QEMU_STRACE's log")  # diagnostics still pass
+    check(not os.path.exists(s.path("trace.out")), "QEMU_TRACE wrote a file")
+
+
+def run_gdb_socket(s):
+    """A debugger only when asked for, on a Unix socket: QEMU's TCP port
+    would listen on every network interface, it cannot bind localhost."""
+    import socket
+    import time
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    s.error(2, ["--gdb 1234: give a Unix socket path", "every network interface"],
+            "run", "--gdb", "1234", t.game, env=t.env)
+    sock_path = s.path("gdb.sock")
+    line = t.run("--dry-run", "--gdb", sock_path, t.game).stdout
+    check_in(" -g " + sock_path + " ", line)
+    proc = subprocess.Popen([s.cli, "run", "--gdb", sock_path, t.game, "--exit=6"],
+                            env={**s.env, **t.env}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(sock_path):
+        check(time.monotonic() < deadline and proc.poll() is None, "no gdb socket appeared")
+        time.sleep(0.05)
+    with socket.socket(socket.AF_UNIX) as conn:
+        # gdb's remote protocol: ask why it stopped, acknowledge, continue.
+        conn.connect(sock_path)
+        conn.settimeout(30)
+        conn.sendall(b"$?#3f")
+        got = b""
+        while b"#" not in got.partition(b"$T")[2]:
+            chunk = conn.recv(4096)
+            check(chunk, f"the game did not start stopped: {got!r}")
+            got += chunk
+        conn.sendall(b"+$c#63")
+        got = b""
+        while b"$W" not in got:  # the game exited
+            chunk = conn.recv(4096)
+            check(chunk, f"no exit report from QEMU's gdb stub: {got!r}")
+            got += chunk
+        conn.sendall(b"+")
+    out, err = proc.communicate(timeout=60)
+    check(proc.returncode == 6, f"exit status {proc.returncode}:\n{out}\n{err}")
+    check_in("argv[1] --exit=6", out)
+
+
+def run_guest_library_path_is_absolute(s):
+    """LORELEI_GUESTLIBS given relative, or with ';' in it: the guest's
+    LD_LIBRARY_PATH must never hold an entry relative to the game's folder."""
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    plan = json.loads(s.ok("run", "--dry-run", "--json", t.game, cwd=s.root,
+                           env={**t.env, "LORELEI_GUESTLIBS": "guestlibs"}).stdout)
+    libpath = next(a for a in plan["argv"] if a.startswith("LD_LIBRARY_PATH="))
+    for entry in libpath.split("=", 1)[1].replace(";", ":").split(":"):
+        check(entry.startswith("/"), f"a relative entry in {libpath}")
+    semi = s.path("x;y")
+    shutil.copytree(t.guestlibs, semi)
+    s.error(1, ["contains", "';'"], "run", "--dry-run", t.game,
+            env={**t.env, "LORELEI_GUESTLIBS": semi})
+
+
+def run_hashes_only_when_needed_and_once(s):
+    """Hashing a big game cost seconds of silence on every launch: its
+    sha256 is now computed only when some profile lists a sha256 for its
+    name, said when it takes long, and cached by (device, inode, size,
+    mtime, ctime) in the user's cache folder."""
+    import time
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    big = s.path("games", "big-game")
+    shutil.copy(s.opts.guest, big)
+    with open(big, "r+b") as f:
+        f.truncate(768 << 20)  # sparse: costs no disk, all of it is hashed
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    cache = os.path.join(s.root, ".cache", "qemu-lorelei", "sha256-cache")
+    # No profile lists a sha256 for this name: no hashing at all.
+    p = t.run("--dry-run", "--verbose", *off, big)
+    check_in("not hashed", p.stderr)
+    check_not_in("identifying", p.stderr)
+    check(not os.path.exists(cache), "a cache entry without hashing")
+    # One does: the first launch hashes, and says so since it takes long.
+    with open(os.path.join(t.builtin, "big.json"), "w") as f:
+        json.dump({"schema": 1, "id": "big", "match": {"exe": ["big-game"], "sha256": ["0" * 64]}}, f)
+    start = time.monotonic()
+    p = t.run("--dry-run", *off, big)
+    first = time.monotonic() - start
+    check_in("identifying game", p.stderr)
+    check_in("profile 'big' (matched by file name only", p.stderr)
+    with open(cache) as f:
+        entries = f.read().splitlines()
+    check(len(entries) == 1, entries)
+    st = os.stat(big)
+    check(entries[0].startswith(f"{st.st_dev} {st.st_ino} {st.st_size} "), entries[0])
+    # The next launch takes the sha256 from the cache: quietly and fast.
+    start = time.monotonic()
+    p = t.run("--dry-run", *off, big)
+    second = time.monotonic() - start
+    check_not_in("identifying", p.stderr)
+    check(second < first / 2, f"first launch {first:.2f} s, second {second:.2f} s")
+    # It really is the cache's answer: a planted sha256 is believed...
+    with open(cache, "w") as f:
+        f.write(entries[0].rsplit(" ", 1)[0] + " " + "0" * 64 + "\n")
+    p = t.run("--dry-run", *off, big)
+    check_in("profile 'big' (matched by sha256", p.stderr)
+    # ...until the file changes (its ctime does, whatever mtime claims).
+    os.utime(big, ns=(st.st_atime_ns, st.st_mtime_ns))
+    p = t.run("--dry-run", *off, big)
+    check_in("identifying game", p.stderr)
+    check_in("profile 'big' (matched by file name only", p.stderr)
+
+
 CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, run_args_and_status,
                                  run_dry_run_is_what_runs, run_with_sysroot,
                                  run_refuses_parts_for_another_host,
                                  run_refuses_qemu_without_filter_api,
-                                 run_refuses_sysroot_of_another_arch]}
+                                 run_refuses_sysroot_of_another_arch,
+                                 run_user_profile_beats_community, run_execs_the_file_it_hashed,
+                                 run_strips_qemu_behaviour_env, run_gdb_socket,
+                                 run_guest_library_path_is_absolute,
+                                 run_hashes_only_when_needed_and_once]}
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",

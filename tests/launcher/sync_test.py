@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from testlib import check, check_in, run_main
+from testlib import check, check_in, check_not_in, make_elf, run_main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = ["glxgears", "vkcube", "testgl2"]
@@ -214,6 +214,24 @@ def stalled_server(s, repo):
 
 
 @with_repo
+def timeout_bounds_the_whole_sync(s, repo):
+    """--timeout bounds the whole sync: a server that drips one byte at a
+    time never looks stalled, and two 800-byte profiles used to take many
+    minutes (days for a whole repository) while holding the lock."""
+    synced(s, repo)
+    for p in ("vkcube", "glxgears"):
+        repo.edit(p, notes="new version")
+    repo.reindex()
+    repo.set_rules({"/vkcube.json": {"mode": "drip", "every": 0.3},
+                    "/glxgears.json": {"mode": "drip", "every": 0.3}})
+    start = time.monotonic()
+    expect_failed_sync(s, repo, ["timed out", "--timeout 2"], "--timeout", "2")
+    took = time.monotonic() - start
+    check(took < 8, f"the sync took {took:.1f} s with --timeout 2")
+    check_in("whole sync", s.ok("profile", "sync", "--help").stdout)
+
+
+@with_repo
 def huge_responses(s, repo):
     synced(s, repo)
     repo.set_rules({"/index.json": {"mode": "huge", "bytes": 8 << 20}})
@@ -276,6 +294,58 @@ def hostile_repository(s, repo):
 
 
 @with_repo
+def profile_cannot_write_files(s, repo):
+    """A repository's profile may not set a variable whose value a library
+    opens as a file in the game's working folder: GALLIUM_TRACE=.bashrc made
+    Mesa overwrite ~/.bashrc when the game was started from $HOME."""
+    synced(s, repo)
+    for name, env in [("trace", {"GALLIUM_TRACE": ".bashrc"}),
+                      ("dsp", {"SDL_PATH_DSP": ".bashrc"}),
+                      ("diskin", {"SDL_DISKAUDIOFILEIN": ".bashrc"}),
+                      ("disk", {"SDL_AUDIODRIVER": "disk"})]:
+        with open(os.path.join(repo.dir, f"hostile-{name}.json"), "w") as f:
+            json.dump({"schema": 1, "id": f"hostile-{name}", "match": {"exe": ["game"]},
+                       "env": env}, f)
+        p = s.run("profile", "index", repo.dir)
+        check(p.returncode == 3 and "env." + next(iter(env)) in p.stderr,
+              f"profile index accepted {env}:\n{p.stdout}{p.stderr}")
+        # A repository whose maintainer does not run `profile index`: the
+        # index vouches for the file, the sync still refuses it.
+        with open(os.path.join(repo.dir, "index.json")) as f:
+            index = json.load(f)
+        data = open(os.path.join(repo.dir, f"hostile-{name}.json"), "rb").read()
+        index["profiles"].append({"id": f"hostile-{name}", "path": f"hostile-{name}.json",
+                                  "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+        with open(os.path.join(repo.dir, "index.json"), "w") as f:
+            json.dump(index, f)
+        expect_failed_sync(s, repo, [f"profile hostile-{name}", "is not a valid profile",
+                                     "env." + next(iter(env))])
+        os.unlink(os.path.join(repo.dir, f"hostile-{name}.json"))
+        repo.reindex()
+
+
+@with_repo
+def reserved_ids(s, repo):
+    """A profile may not be called index or schema: its file would be the
+    repository's index.json or schema.json, and no layer reads those."""
+    synced(s, repo)
+    for pid in ("schema", "index"):
+        data = json.dumps({"schema": 1, "id": pid}).encode()
+        with open(os.path.join(repo.dir, "index.json")) as f:
+            index = json.load(f)
+        index["profiles"].append({"id": pid, "path": pid + ".json",
+                                  "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+        if pid == "schema":
+            with open(os.path.join(repo.dir, "schema.json"), "wb") as f:
+                f.write(data)
+        with open(os.path.join(repo.dir, "index.json"), "w") as f:
+            json.dump(index, f)
+        expect_failed_sync(s, repo, [f"'{pid}' is reserved"])
+        repo.reindex()
+        synced(s, repo)
+
+
+@with_repo
 def first_sync_failure_leaves_nothing(s, repo):
     repo.set_rules({"/vkcube.json": {"mode": "truncate"}})
     s.error(5, ["profile vkcube", "truncated or altered"], "profile", "sync", repo.url)
@@ -315,6 +385,46 @@ def one_sync_at_a_time(s, repo):
     synced(s, repo)
 
 
+def launch_reads_only_matching_profiles(s):
+    """A launch reads the community profiles that can match its game, found
+    through the index sync writes, not the whole repository (4096 profiles
+    of 64 KiB made every launch take 16 s and 400 MiB). Shown by breaking
+    every other synced file: a launch that read them would warn."""
+    repo = s.path("repo")
+    os.makedirs(repo)
+    n = 300
+    for i in range(n):
+        with open(os.path.join(repo, f"game-{i:03d}.json"), "w") as f:
+            json.dump({"schema": 1, "id": f"game-{i:03d}",
+                       "match": {"exe": [f"game-{i:03d}.x86_64"]}, "args": [f"--from-{i}"]}, f)
+    s.ok("profile", "index", repo)
+    s.ok("profile", "sync", "file://" + repo)
+    for i in range(n):
+        if i != 150:
+            with open(os.path.join(community(s), f"game-{i:03d}.json"), "w") as f:
+                f.write("{ broken")
+    game = make_elf(s.path("game-150.x86_64"))
+    fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
+    env = {"LORELEI_QEMU": fake_qemu}
+    off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan"]
+    p = s.ok("run", "--dry-run", *off, game, env=env)
+    check_not_in("skipped", p.stderr)
+    check_in("profile 'game-150' (matched by file name only", p.stderr)
+    check(p.stdout.strip().endswith(game + " --from-150"), p.stdout)
+    # Asked for by id, a community profile is read on demand too, and a
+    # typo still gets its "did you mean".
+    p = s.ok("run", "--dry-run", "--profile", "game-150", *off, game, env=env)
+    check_not_in("skipped", p.stderr)
+    s.error(4, ["no profile with id 'game-15O'", "did you mean 'game-150'?"],
+            "run", "--dry-run", "--profile", "game-15O", *off, game, env=env)
+    # A community folder without an index (synced by an older version) is
+    # read whole, and the launch says so.
+    os.unlink(os.path.join(community(s), ".match-index"))
+    p = s.ok("run", "--dry-run", *off, game, env=env)
+    check_in("have no match index", p.stderr)
+    check_in("profile 'game-150'", p.stderr)
+
+
 def file_url(s):
     repo = s.path("repo")
     os.makedirs(repo)
@@ -334,9 +444,12 @@ def file_url(s):
 
 CASES = {f.__name__: f for f in [sync_over_http, sync_changed_and_removed, tampered_profile,
                                  tampered_same_size, truncated_download, server_stops_mid_transfer,
-                                 stalled_server, huge_responses, http_errors_and_redirects,
-                                 hostile_repository, first_sync_failure_leaves_nothing,
-                                 interrupted_sync, one_sync_at_a_time, file_url]}
+                                 stalled_server, timeout_bounds_the_whole_sync, huge_responses,
+                                 http_errors_and_redirects,
+                                 hostile_repository, profile_cannot_write_files, reserved_ids,
+                                 first_sync_failure_leaves_nothing,
+                                 interrupted_sync, one_sync_at_a_time, file_url,
+                                 launch_reads_only_matching_profiles]}
 
 if __name__ == "__main__":
     run_main(CASES)

@@ -79,7 +79,7 @@ def create_and_list(s):
     check(leftovers(s) == [], leftovers(s))
     p = s.ok("sysroot", "list", env={"XDG_DATA_HOME": s.path("empty")})
     check_in("no sysroots in", p.stdout)
-    check_in("qemu-lorelei sysroot create NAME --from-archive", p.stdout)
+    check_in("qemu-lorelei sysroot create NAME --from-debian ", p.stdout)
 
 
 def make_deb(s, name, files):
@@ -275,8 +275,43 @@ def from_host(s):
     check(info["origin"].startswith("host (links to /lib64"), info)
 
 
+def import_into_merged_usr(s):
+    """A Debian rootfs has a merged /usr (lib -> usr/lib); packages list
+    their files under /lib all the same. Importing one must write through
+    the merge instead of refusing the path as one through a link."""
+    root = s.path("merged")
+    os.makedirs(os.path.join(root, "usr", "lib", "x86_64-linux-gnu"))
+    os.makedirs(os.path.join(root, "usr", "bin"))
+    os.symlink("usr/lib", os.path.join(root, "lib"))
+    os.symlink("usr/bin", os.path.join(root, "bin"))
+    with open(os.path.join(root, "usr/lib/x86_64-linux-gnu/libc.so.6"), "w") as f:
+        f.write("libc\n")
+    s.ok("sysroot", "create", "rootfs", "--from-archive", tar_of(s, root, "merged.tar.gz", "-z"))
+    deb = make_deb(s, "libfoo1", {"lib/x86_64-linux-gnu/libfoo.so.1": "foo\n"})
+    s.ok("sysroot", "import", "rootfs", deb)
+    target = os.path.join(sysroots(s), "rootfs")
+    # (the package's "./lib/" folder entry used to replace the link with an
+    # empty folder: the sysroot's libc vanished from /lib)
+    check(os.path.islink(os.path.join(target, "lib")) and
+          os.readlink(os.path.join(target, "lib")) == "usr/lib",
+          "the import replaced the lib -> usr/lib link with a folder")
+    with open(os.path.join(target, "lib/x86_64-linux-gnu/libc.so.6")) as f:
+        check(f.read() == "libc\n", "the sysroot's own libc")
+    with open(os.path.join(target, "usr/lib/x86_64-linux-gnu/libfoo.so.1")) as f:
+        check(f.read() == "foo\n", "the imported library")
+    # --from-debs makes the same layout from scratch.
+    s.ok("sysroot", "create", "fromdebs", "--from-debs", os.path.dirname(deb))
+    made = os.path.join(sysroots(s), "fromdebs")
+    check(os.readlink(os.path.join(made, "lib")) == "usr/lib", "--from-debs is not merged")
+    with open(os.path.join(made, "lib/x86_64-linux-gnu/libfoo.so.1")) as f:
+        check(f.read() == "foo\n", "--from-debs content")
+    with open(os.path.join(made, "etc/ld.so.cache"), "rb") as f:
+        check(f.read() == b"", "--from-debs: the guest would read the host's loader cache")
+
+
 CASES = {f.__name__: f for f in [create_and_list, debs_and_import, hostile_archives,
-                                 interrupted_import, progress_only_on_a_terminal, from_host]}
+                                 interrupted_import, progress_only_on_a_terminal, from_host,
+                                 import_into_merged_usr]}
 
 if __name__ == "__main__":
     run_main(CASES)

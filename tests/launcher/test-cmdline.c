@@ -70,9 +70,14 @@ static void test_defaults(Fixture *f, gconstpointer data)
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *args[] = {"--level", "2", NULL};
     const char *environ[] = {"PATH=/bin", "LD_PRELOAD=user.so", "HOME=/h", NULL};
-    LoCommandInput in = {
-        "/q/qemu-x86_64", "/p/plugin.so", "/p/preload.so", f->guestlibs, NULL, "./game", args, s,
-        environ};
+    LoCommandInput in = {.qemu = "/q/qemu-x86_64",
+                         .plugin = "/p/plugin.so",
+                         .preload = "/p/preload.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "./game",
+                         .game_args = args,
+                         .settings = s,
+                         .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -80,7 +85,7 @@ static void test_defaults(Fixture *f, gconstpointer data)
     g_autofree char *expected = g_strdup_printf(
         "/q/qemu-x86_64 -cpu max -plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan -E "
         "LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan -E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
-        "-U LD_PRELOAD ./game --level 2",
+        "-U LD_PRELOAD -0 ./game ./game --level 2",
         f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* The shim replaces the user's LD_PRELOAD in QEMU's own environment. */
@@ -101,14 +106,22 @@ static void test_everything(Fixture *f, gconstpointer data)
         " \"env\": {\"SDL_AUDIODRIVER\": \"disk\", \"vblank_mode\": \"0\"}, \"args\": [\"-p\", \"a "
         "b\"]}");
     const char *args[] = {"$HOME", "it's", NULL};
-    const char *environ[] = {
-        "QEMU_CPU=486",         "QEMU_LD_PREFIX=/x",      "QEMU_SET_ENV=A=1",
-        "QEMU_UNSET_ENV=PATH",  "QEMU_GUEST_BASE=0x1000", "QEMU_RESERVED_VA=1G",
-        "QEMU_PLUGIN=/evil.so", "QEMU_STACK_SIZE=1",      "QEMU_ARGV0=x",
-        "QEMU_STRACE=1",        "SDL_AUDIODRIVER=alsa",   NULL};
-    LoCommandInput in = {"/q/qemu",    "/p/a,b.so", "/p/preload.so",
-                         f->guestlibs, "/s/root",   "-weird-name",
-                         args,         s,           environ};
+    const char *environ[] = {"QEMU_CPU=486",           "QEMU_LD_PREFIX=/x",
+                             "QEMU_SET_ENV=A=1",       "QEMU_UNSET_ENV=PATH",
+                             "QEMU_GUEST_BASE=0x1000", "QEMU_RESERVED_VA=1G",
+                             "QEMU_PLUGIN=/evil.so",   "QEMU_STACK_SIZE=1",
+                             "QEMU_ARGV0=x",           "QEMU_STRACE=1",
+                             "SDL_AUDIODRIVER=alsa",   "QEMU_GDB=1234",
+                             "QEMU_SOMETHING_NEW=1",   NULL};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/a,b.so",
+                         .preload = "/p/preload.so",
+                         .guestlibs = f->guestlibs,
+                         .sysroot = "/s/root",
+                         .game = "-weird-name",
+                         .game_args = args,
+                         .settings = s,
+                         .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -117,14 +130,17 @@ static void test_everything(Fixture *f, gconstpointer data)
         "/q/qemu -L /s/root -cpu Haswell -s 16M -strace -one-insn-per-tb -d unimp,guest_errors "
         "-plugin /p/a,,b.so,lib=sdl2,lib=vulkan -E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
-        "-E SDL_AUDIODRIVER=disk -E vblank_mode=0 -U LD_PRELOAD ./-weird-name -p 'a b' '$HOME' "
+        "-E SDL_AUDIODRIVER=disk -E vblank_mode=0 -U LD_PRELOAD -0 ./-weird-name ./-weird-name -p "
+        "'a b' '$HOME' "
         "'it'\\''s'",
         f->guestlibs, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
-    for (const char *const *v = lo_stripped_qemu_vars; *v != NULL; v++) {
-        g_assert_false(env_has_key(&cmd, *v));
+    for (const char *const *e = environ; *e != NULL; e++) {
+        g_autofree char *name = g_strndup(*e, strcspn(*e, "="));
+        gboolean passes = !g_str_has_prefix(name, "QEMU_") || !strcmp(name, "QEMU_STRACE");
+        g_assert_true(env_has_key(&cmd, name) == passes);
     }
-    g_assert_cmpuint(cmd.env_unset->len, ==, 9);
+    g_assert_cmpuint(cmd.env_unset->len, ==, 11);
     /* Debugging variables the user set on purpose stay. */
     g_assert_true(env_has(&cmd, "QEMU_STRACE=1"));
     /* The profile's variables reach QEMU's host environment too (the host
@@ -139,12 +155,13 @@ static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
     g_autoptr(LoRunSettings) s =
         settings("{\"thunks\": {\"sdl2\": false, \"gl\": false, \"vulkan\": false}}");
     const char *environ[] = {"LD_PRELOAD=user.so", NULL};
-    LoCommandInput in = {"/q/qemu", NULL, NULL, NULL, NULL, "/g/game", NULL, s, environ};
+    LoCommandInput in = {.qemu = "/q/qemu", .game = "/g/game", .settings = s, .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
-    g_assert_cmpstr(line, ==, "/q/qemu -cpu max -U LD_LIBRARY_PATH -U LD_PRELOAD /g/game");
+    g_assert_cmpstr(
+        line, ==, "/q/qemu -cpu Haswell-noTSX -U LD_LIBRARY_PATH -U LD_PRELOAD -0 /g/game /g/game");
     g_assert_true(env_has(&cmd, "LD_PRELOAD=user.so"));
     (void)f;
 }
@@ -156,8 +173,13 @@ static void test_missing_guest_folder(Fixture *f, gconstpointer data)
     g_assert_cmpint(g_rmdir(vk), ==, 0);
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/l.so", f->guestlibs, NULL,
-                         "/g",      NULL,      s,         environ};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/p.so",
+                         .preload = "/p/l.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "/g",
+                         .settings = s,
+                         .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_false(lo_command_build(&in, &cmd, &error));
@@ -171,8 +193,13 @@ static void test_paths_qemu_cannot_carry(Fixture *f, gconstpointer data)
     (void)data;
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {"/q/qemu", "/p/p.so", "/p/with space.so", f->guestlibs, NULL, "/g", NULL,
-                         s,         environ};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/p.so",
+                         .preload = "/p/with space.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "/g",
+                         .settings = s,
+                         .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_false(lo_command_build(&in, &cmd, &error));
@@ -182,11 +209,77 @@ static void test_paths_qemu_cannot_carry(Fixture *f, gconstpointer data)
         g_autofree char *d = g_build_filename(comma, lo_thunk_names[i], NULL);
         g_mkdir_with_parents(d, 0755);
     }
-    LoCommandInput in2 = {"/q/qemu", "/p/p.so", "/p/l.so", comma, NULL, "/g", NULL, s, environ};
+    LoCommandInput in2 = {.qemu = "/q/qemu",
+                          .plugin = "/p/p.so",
+                          .preload = "/p/l.so",
+                          .guestlibs = comma,
+                          .game = "/g",
+                          .settings = s,
+                          .environ = environ};
     g_auto(LoCommand) cmd2 = {0};
     g_clear_error(&error);
     g_assert_false(lo_command_build(&in2, &cmd2, &error));
-    g_assert_nonnull(strstr(error->message, "contains ',' or ':'"));
+    g_assert_nonnull(strstr(error->message, "contains ',', ':' or ';'"));
+}
+
+/* The guest's loader splits LD_LIBRARY_PATH at ':' and ';' and reads an
+ * empty or relative entry against the game's working folder: a guest
+ * library folder with ';' in its path, or a relative one, would make the
+ * game load libraries from wherever it runs. */
+static void test_guest_library_path_is_never_relative(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(LoRunSettings) s = settings("{}");
+    const char *environ[] = {NULL};
+    g_autofree char *cwd = g_get_current_dir();
+    g_assert_cmpint(g_chdir(f->root), ==, 0);
+    g_autofree char *semi = g_build_filename(f->root, "x;lib", NULL);
+    g_autofree char *rel = g_strdup("relative/guest");
+    const char *bad[] = {semi, rel, ""};
+    for (gsize k = 0; k < G_N_ELEMENTS(bad); k++) {
+        for (int i = 0; i < LO_N_THUNKS && bad[k][0] != '\0'; i++) {
+            g_autofree char *d = g_build_filename(bad[k], lo_thunk_names[i], NULL);
+            g_mkdir_with_parents(d, 0755);
+        }
+        LoCommandInput in = {.qemu = "/q/qemu",
+                             .plugin = "/p/p.so",
+                             .preload = "/p/l.so",
+                             .guestlibs = bad[k],
+                             .game = "/g",
+                             .settings = s,
+                             .environ = environ};
+        g_auto(LoCommand) cmd = {0};
+        g_autoptr(GError) error = NULL;
+        gboolean ok = lo_command_build(&in, &cmd, &error);
+        if (ok) {
+            g_autofree char *line = joined(cmd.argv);
+            g_error("accepted guest libraries at '%s': %s", bad[k], line);
+        }
+        g_test_message("%s", error->message);
+    }
+    g_assert_cmpint(g_chdir(cwd), ==, 0);
+}
+
+/* With GL or Vulkan emulated the guest's Mesa JITs with LLVM, which takes
+ * QEMU's "max" for a 32-bit Athlon and aborts: the default model differs. */
+static void test_cpu_for_emulated_drivers(void)
+{
+    const struct {
+        const char *profile, *cpu;
+    } cases[] = {
+        {"{}", "max"},
+        {"{\"thunks\": {\"sdl2\": false}}", "max"},
+        {"{\"thunks\": {\"gl\": false}}", "Haswell-noTSX"},
+        {"{\"thunks\": {\"vulkan\": false}}", "Haswell-noTSX"},
+        {"{\"thunks\": {\"gl\": false}, \"qemu\": {\"cpu\": \"EPYC\"}}", "EPYC"},
+        {"{\"thunks\": {\"gl\": false}, \"qemu\": {\"cpu\": \"max\"}}", "max"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(LoRunSettings) s = settings(cases[i].profile);
+        g_assert_cmpstr(s->cpu, ==, cases[i].cpu);
+    }
+    g_assert_true(lo_cpu_breaks_emulated_drivers("max"));
+    g_assert_false(lo_cpu_breaks_emulated_drivers(LO_EMULATED_DRIVERS_CPU));
 }
 
 static void test_quoting(void)
@@ -200,14 +293,24 @@ static void test_quoting(void)
         {"a b", "'a b'"},
         {"$(rm -rf ~)", "'$(rm -rf ~)'"},
         {"it's", "'it'\\''s'"},
-        {"new\nline", "'new\nline'"},
         {"*", "'*'"},
+        /* Control characters are spelled out, never printed raw. */
+        {"new\nline", "$'new\\x0aline'"},
+        {"game\x1b]2;x\x07", "$'game\\x1b]2;x\\x07'"},
+        {"c1\xc2\x9b'q'\\", "$'c1\\xc2\\x9b\\'q\\'\\\\'"},
+        {"bad\xff", "$'bad\\xff'"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *q = lo_shell_quote(cases[i].in);
         g_assert_cmpstr(q, ==, cases[i].out);
         /* What the shell makes of it is the original again. */
-        g_autofree char *back = g_shell_unquote(q, NULL);
+        g_autofree char *script = g_strdup_printf("printf %%s %s", q);
+        const char *argv[] = {"bash", "-c", script, NULL};
+        g_autofree char *back = NULL;
+        int status = -1;
+        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                   &back, NULL, &status, NULL));
+        g_assert_cmpint(status, ==, 0);
         g_assert_cmpstr(back, ==, cases[i].in);
     }
     g_autofree char *e = lo_qemu_opt_escape("/a,b,,c");
@@ -244,6 +347,8 @@ int main(int argc, char **argv)
     ADD("/cmdline/missing-guest-folder", test_missing_guest_folder);
     ADD("/cmdline/paths-qemu-cannot-carry", test_paths_qemu_cannot_carry);
     ADD("/cmdline/transport", test_transport);
+    ADD("/cmdline/guest-library-path-is-never-relative", test_guest_library_path_is_never_relative);
     g_test_add_func("/cmdline/quoting", test_quoting);
+    g_test_add_func("/cmdline/cpu-for-emulated-drivers", test_cpu_for_emulated_drivers);
     return g_test_run();
 }

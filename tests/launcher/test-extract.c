@@ -166,6 +166,161 @@ static void test_deb(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(error->message, "not a Debian package: it has no data.tar member"));
 }
 
+/* A sysroot takes amd64 and 'all' packages only, and only real packages. */
+static void test_deb_architecture(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    static const TestEntry lib[] = {{"./usr/lib/libx.so.1", 'f', "x", 0}, {NULL, 0, NULL, 0}};
+    const struct {
+        const char *control, *needle;
+    } cases[] = {
+        {"Package: libx1\nArchitecture: arm64\n",
+         "fuzz-name is a package for arm64 (its control file says Architecture: arm64), but an "
+         "x86_64 sysroot takes only amd64 and 'all' packages"},
+        {"Package: libx1\nArchitecture: i386\n", "apt-get download libx1:amd64"},
+        {"Package: libx1\n", "its control file has no Architecture field"},
+        {"Package libx1\n", "its control file, line 1: 'Package libx1' is not a 'Field: value'"},
+        {NULL, "not a Debian package: no control.tar member before its data"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GBytes) deb = test_build_deb_with_control(cases[i].control, lib);
+        LoExtractor x = {.target = f->target, .max_bytes = 1 << 20, .max_entries = 100};
+        g_autoptr(GError) error = NULL;
+        gsize size;
+        gconstpointer bytes = g_bytes_get_data(deb, &size);
+        g_assert_false(lo_extract_memory(&x, bytes, size, "fuzz-name", &error));
+        g_assert_error(error, LO_ERROR, LO_EXIT_INVALID);
+        if (strstr(error->message, cases[i].needle) == NULL) {
+            g_error("case %" G_GSIZE_FORMAT ": '%s' lacks '%s'", i, error->message,
+                    cases[i].needle);
+        }
+        g_autofree char *written = g_build_filename(f->target, "usr", NULL);
+        g_assert_false(g_file_test(written, G_FILE_TEST_EXISTS));
+    }
+    g_autoptr(GBytes) all = test_build_deb_with_control("Package: d\nArchitecture: all\n", lib);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(extract(f, all, NULL, &error));
+    g_assert_no_error(error);
+}
+
+static void assert_link(Fixture *f, const char *rel, const char *target)
+{
+    g_autofree char *path = g_build_filename(f->target, rel, NULL);
+    g_autofree char *got = g_file_read_link(path, NULL);
+    if (g_strcmp0(got, target) != 0) {
+        g_error("%s -> %s, expected %s", rel, got, target);
+    }
+}
+
+static void assert_content(Fixture *f, const char *rel, const char *text)
+{
+    g_autofree char *path = g_build_filename(f->target, rel, NULL);
+    g_autofree char *got = NULL;
+    g_assert_true(g_file_get_contents(path, &got, NULL, NULL));
+    g_assert_cmpstr(got, ==, text);
+}
+
+/* Packages written into a merged /usr: entries and links move with it. */
+static void test_merge_usr(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    static const TestEntry entries[] = {
+        {"./lib", 'l', "usr/lib", 0}, /* a merged root's own link: the merge makes it */
+        {"./lib/", 'd', NULL, 0},
+        {"./lib/x86_64-linux-gnu/libc.so.6", 'f', "libc", 0},
+        {"./lib/x86_64-linux-gnu/libc.so", 'l', "libc.so.6", 0},
+        {"./lib/x86_64-linux-gnu/hard", 'h', "./lib/x86_64-linux-gnu/libc.so.6", 0},
+        {"./lib/x86_64-linux-gnu/doc", 'l', "../../usr/share/doc", 0},
+        {"./lib64/ld-linux-x86-64.so.2", 'l', "/lib/x86_64-linux-gnu/libc.so.6", 0},
+        {"./usr/lib/x86_64-linux-gnu/libz.so", 'l', "/lib/x86_64-linux-gnu/libc.so.6", 0},
+        {"./usr/share/doc/README", 'f', "doc", 0},
+        {"./bin/sh", 'f', "sh", 0},
+        {"./etc/ld.so.conf", 'f', "conf", 0},
+        {NULL, 0, NULL, 0},
+    };
+    g_autoptr(GBytes) deb = test_build_deb(entries);
+    LoExtractor x = {.max_bytes = 1 << 20, .max_entries = 100, .merge_usr = TRUE};
+    g_autoptr(GError) error = NULL;
+    g_assert_true(extract(f, deb, &x, &error));
+    g_assert_no_error(error);
+    g_assert_true(lo_extract_finish_usr_merge(f->target, &error));
+    g_assert_no_error(error);
+    g_assert_true(lo_extract_is_merged(f->target));
+    assert_link(f, "lib", "usr/lib");
+    assert_link(f, "lib64", "usr/lib64");
+    assert_link(f, "bin", "usr/bin");
+    assert_content(f, "usr/lib/x86_64-linux-gnu/libc.so.6", "libc");
+    assert_content(f, "usr/lib/x86_64-linux-gnu/hard", "libc");
+    assert_link(f, "usr/lib/x86_64-linux-gnu/libc.so", "libc.so.6");
+    assert_link(f, "usr/lib/x86_64-linux-gnu/doc", "../../share/doc");
+    assert_content(f, "lib/x86_64-linux-gnu/doc/README", "doc");
+    assert_link(f, "usr/lib64/ld-linux-x86-64.so.2", "../lib/x86_64-linux-gnu/libc.so.6");
+    assert_content(f, "lib64/ld-linux-x86-64.so.2", "libc");
+    assert_link(f, "usr/lib/x86_64-linux-gnu/libz.so", "libc.so.6");
+    assert_content(f, "bin/sh", "sh");
+    assert_content(f, "etc/ld.so.conf", "conf");
+    g_autofree char *sbin = g_build_filename(f->target, "sbin", NULL);
+    g_assert_false(g_file_test(sbin, G_FILE_TEST_EXISTS)); /* usr/sbin does not exist */
+    /* A second package into the merged tree, as `sysroot import` does. */
+    static const TestEntry more[] = {{"./lib/x86_64-linux-gnu/libm.so.6", 'f', "libm", 0},
+                                     {NULL, 0, NULL, 0}};
+    g_autoptr(GBytes) deb2 = test_build_deb(more);
+    g_assert_true(extract(f, deb2, &x, &error));
+    assert_content(f, "usr/lib/x86_64-linux-gnu/libm.so.6", "libm");
+    /* Without the merge, the same package through the lib link is refused. */
+    LoExtractor plain = {.max_bytes = 1 << 20, .max_entries = 100};
+    g_assert_false(extract(f, deb2, &plain, &error));
+    g_assert_nonnull(strstr(error->message, "a path through a symbolic link"));
+    g_clear_error(&error);
+    /* Escapes stay refused after the merge. */
+    static const TestEntry hostile[] = {{"./lib/esc", 'l', "../../..", 0}, {NULL, 0, NULL, 0}};
+    g_autoptr(GBytes) deb3 = test_build_deb(hostile);
+    g_assert_false(extract(f, deb3, &x, &error));
+    g_assert_nonnull(strstr(error->message, "pointing outside the sysroot"));
+}
+
+/* Files of this machine (dpkg's lists), copied into a merged /usr. */
+static void test_host_files(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *host = g_build_filename(f->root, "outside", NULL);
+    g_autofree char *libc = test_write(host, "real/libc.so.6", "libc");
+    g_autofree char *moved = test_write(host, "real/libz.so.1.distrib", "zlib");
+    g_autofree char *dir = g_build_filename(host, "real", NULL);
+    g_autofree char *link = g_build_filename(host, "real/libc.so", NULL);
+    g_assert_cmpint(symlink("libc.so.6", link), ==, 0);
+    g_autofree char *dir_link = g_build_filename(host, "lib", NULL);
+    g_assert_cmpint(symlink("real", dir_link), ==, 0);
+    g_autofree char *missing = g_build_filename(host, "gone", NULL);
+    const LoHostFile files[] = {
+        {"/lib", dir_link, TRUE}, /* a link on the host, a folder in the sysroot */
+        {"/lib/x86_64-linux-gnu/libc.so.6", libc, FALSE},
+        {"/lib/x86_64-linux-gnu/libc.so", link, FALSE},
+        {"/usr/lib/x86_64-linux-gnu/libz.so.1", moved, FALSE},
+        {"/usr/lib/x86_64-linux-gnu/gone.so", missing, FALSE},
+        {"/etc", dir, TRUE},
+    };
+    LoExtractor x = {
+        .target = f->target, .max_bytes = 1 << 20, .max_entries = 100, .merge_usr = TRUE};
+    guint gone = 0, unreadable = 0;
+    g_autofree char *first = NULL;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(lo_extract_host_files(&x, files, G_N_ELEMENTS(files), "test", &gone, &unreadable,
+                                        &first, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(gone, ==, 1);
+    g_assert_cmpuint(unreadable, ==, 0);
+    g_assert_nonnull(strstr(first, "gone: No such file or directory"));
+    g_assert_true(lo_extract_finish_usr_merge(f->target, &error));
+    assert_content(f, "usr/lib/x86_64-linux-gnu/libc.so.6", "libc");
+    assert_link(f, "usr/lib/x86_64-linux-gnu/libc.so", "libc.so.6");
+    assert_content(f, "lib/x86_64-linux-gnu/libz.so.1", "zlib");
+    assert_link(f, "lib", "usr/lib");
+    g_autofree char *etc = g_build_filename(f->target, "etc", NULL);
+    g_assert_true(g_file_test(etc, G_FILE_TEST_IS_DIR));
+    g_assert_false(g_file_test(etc, G_FILE_TEST_IS_SYMLINK));
+}
+
 static void expect_refused(Fixture *f, const TestEntry *entries, const char *needle)
 {
     g_autoptr(GBytes) tar = test_build_tar(ARCHIVE_FILTER_GZIP, entries);
@@ -413,6 +568,9 @@ int main(int argc, char **argv)
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
     ADD("/extract/rootfs-in-every-format", test_rootfs_in_every_format);
     ADD("/extract/deb", test_deb);
+    ADD("/extract/deb-architecture", test_deb_architecture);
+    ADD("/extract/merge-usr", test_merge_usr);
+    ADD("/extract/host-files", test_host_files);
     ADD("/extract/hostile-archives", test_hostile_archives);
     ADD("/extract/an-existing-link-is-replaced-not-followed",
         test_an_existing_link_is_replaced_not_followed);

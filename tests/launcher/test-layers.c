@@ -1,5 +1,6 @@
 /* Profile layers (profile-store.c): loading, merging key by key, where each
  * value came from, and choosing the profile for a program. */
+#include "match-index.h"
 #include "profile-store.h"
 #include "run-settings.h"
 #include "testutil.h"
@@ -64,16 +65,18 @@ static void test_merge_and_origin(Layers *l, gconstpointer data)
 {
     (void)data;
     put(l, 0, "game.json",
-        "{\"schema\": 1, \"id\": \"game\", \"name\": \"Game\", \"env\": {\"SDL_A\": \"1\", "
-        "\"SDL_B\": \"1\"},"
+        "{\"schema\": 1, \"id\": \"game\", \"name\": \"Game\", \"env\": {\"SDL_VIDEODRIVER\": "
+        "\"x11\", "
+        "\"vblank_mode\": \"1\"},"
         " \"thunks\": {\"sdl2\": true, \"gl\": true}, \"args\": [\"-a\", \"-b\"], \"qemu\": "
         "{\"cpu\": \"Haswell\"},"
         " \"status\": \"runs\"}");
     put(l, 1, "game.json",
-        "{\"schema\": 1, \"id\": \"game\", \"env\": {\"SDL_B\": \"2\"}, \"args\": [\"-c\"], "
+        "{\"schema\": 1, \"id\": \"game\", \"env\": {\"vblank_mode\": \"2\"}, \"args\": [\"-c\"], "
         "\"status\": \"playable\"}");
     put(l, 2, "game.json",
-        "{\"$comment\": \"mine\", \"schema\": 1, \"id\": \"game\", \"env\": {\"SDL_C\": \"3\"}, "
+        "{\"$comment\": \"mine\", \"schema\": 1, \"id\": \"game\", \"env\": {\"mesa_glthread\": "
+        "\"true\"}, "
         "\"thunks\": {\"gl\": false}}");
     g_autoptr(LoProfileStore) store = load(l);
     g_assert_cmpuint(store->problems->len, ==, 0);
@@ -82,9 +85,9 @@ static void test_merge_and_origin(Layers *l, gconstpointer data)
     g_autoptr(LoResolved) r = lo_profile_resolve(store, "game", cli, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(r->sources->len, ==, 4);
-    g_assert_cmpstr(str_at(r->merged, "env", "SDL_A"), ==, "1");
-    g_assert_cmpstr(str_at(r->merged, "env", "SDL_B"), ==, "2");
-    g_assert_cmpstr(str_at(r->merged, "env", "SDL_C"), ==, "3");
+    g_assert_cmpstr(str_at(r->merged, "env", "SDL_VIDEODRIVER"), ==, "x11");
+    g_assert_cmpstr(str_at(r->merged, "env", "vblank_mode"), ==, "2");
+    g_assert_cmpstr(str_at(r->merged, "env", "mesa_glthread"), ==, "true");
     g_assert_cmpstr(str_at(r->merged, "status", NULL), ==, "playable");
     g_assert_cmpstr(str_at(r->merged, "name", NULL), ==, "Game");
     g_assert_cmpstr(str_at(r->merged, "sysroot", NULL), ==, "deb");
@@ -95,15 +98,15 @@ static void test_merge_and_origin(Layers *l, gconstpointer data)
     /* Comments and the schema version are not part of the result. */
     g_assert_null(cJSON_GetObjectItemCaseSensitive(r->merged, "$comment"));
     g_assert_null(cJSON_GetObjectItemCaseSensitive(r->merged, "schema"));
-    expect_origin(r, "env.SDL_A", LO_LAYER_BUILTIN);
-    expect_origin(r, "env.SDL_B", LO_LAYER_COMMUNITY);
-    expect_origin(r, "env.SDL_C", LO_LAYER_USER);
+    expect_origin(r, "env.SDL_VIDEODRIVER", LO_LAYER_BUILTIN);
+    expect_origin(r, "env.vblank_mode", LO_LAYER_COMMUNITY);
+    expect_origin(r, "env.mesa_glthread", LO_LAYER_USER);
     expect_origin(r, "thunks.gl", LO_LAYER_USER);
     expect_origin(r, "thunks.sdl2", LO_LAYER_CLI);
     expect_origin(r, "args", LO_LAYER_COMMUNITY);
     expect_origin(r, "qemu.cpu", LO_LAYER_BUILTIN);
     expect_origin(r, "sysroot", LO_LAYER_CLI);
-    g_autofree char *text = lo_resolved_origin_text(r, "env.SDL_C");
+    g_autofree char *text = lo_resolved_origin_text(r, "env.mesa_glthread");
     g_assert_true(g_str_has_prefix(text, "user ("));
     g_assert_true(g_str_has_suffix(text, "user/game.json)"));
     g_autofree char *none = lo_resolved_origin_text(r, "thunks.vulkan");
@@ -214,6 +217,93 @@ static void test_match_uses_merged_layers(Layers *l, gconstpointer data)
     lo_match_clear(&m);
 }
 
+/* Equal matches in different layers: the user's own profile wins over
+ * community and built-in ones, community over built-in, whatever the ids.
+ * A synced "0-hijack" used to replace the user's "mygame" (smaller id). */
+static void test_match_prefers_higher_layers(Layers *l, gconstpointer data)
+{
+    (void)data;
+    put(l, 2, "mygame.json",
+        "{\"schema\": 1, \"id\": \"mygame\", \"match\": {\"exe\": [\"mygame\"]}, "
+        "\"args\": [\"--mine\"]}");
+    put(l, 1, "0-hijack.json",
+        "{\"schema\": 1, \"id\": \"0-hijack\", \"match\": {\"exe\": [\"mygame\"]}, "
+        "\"args\": [\"--theirs\"]}");
+    put(l, 0, "00-builtin.json",
+        "{\"schema\": 1, \"id\": \"00-builtin\", \"match\": {\"exe\": [\"mygame\", "
+        "\"other\"]}}");
+    put(l, 1, "1-community.json",
+        "{\"schema\": 1, \"id\": \"1-community\", \"match\": {\"exe\": [\"other\"]}}");
+    /* A user file that only tweaks a built-in profile puts it in the user layer. */
+    put(l, 0, "tweaked.json",
+        "{\"schema\": 1, \"id\": \"tweaked\", \"match\": {\"exe\": [\"third\"]}}");
+    put(l, 2, "tweaked.json", "{\"schema\": 1, \"id\": \"tweaked\", \"args\": [\"-x\"]}");
+    put(l, 1, "0-third.json",
+        "{\"schema\": 1, \"id\": \"0-third\", \"match\": {\"exe\": [\"third\"]}}");
+    g_autoptr(LoProfileStore) store = load(l);
+    g_assert_cmpuint(store->problems->len, ==, 0);
+    const char *mygame[] = {"mygame", NULL};
+    LoMatch m = lo_profile_match(store, mygame, SHA_A);
+    g_assert_cmpstr(m.id, ==, "mygame");
+    g_assert_cmpuint(m.also->len, ==, 2);
+    lo_match_clear(&m);
+    const char *other[] = {"other", NULL};
+    m = lo_profile_match(store, other, SHA_A);
+    g_assert_cmpstr(m.id, ==, "1-community");
+    lo_match_clear(&m);
+    const char *third[] = {"third", NULL};
+    m = lo_profile_match(store, third, SHA_A);
+    g_assert_cmpstr(m.id, ==, "tweaked");
+    lo_match_clear(&m);
+}
+
+/* The community layer read on demand through sync's match index: only the
+ * profiles that can match are read, in their place between the built-in
+ * and the user layer. */
+static void test_community_on_demand(Layers *l, gconstpointer data)
+{
+    (void)data;
+    put(l, 0, "game.json",
+        "{\"schema\": 1, \"id\": \"game\", \"match\": {\"exe\": [\"game\"]}, \"args\": [\"-b\"]}");
+    put(l, 1, "game.json", "{\"schema\": 1, \"id\": \"game\", \"args\": [\"-c\"]}");
+    put(l, 1, "other.json",
+        "{\"schema\": 1, \"id\": \"other\", \"match\": {\"exe\": [\"other\"], \"sha256\": [\"" SHA_A
+        "\"]}}");
+    put(l, 1, "broken.json", "{ not read");
+    put(l, 2, "game.json", "{\"schema\": 1, \"id\": \"game\", \"env\": {\"vblank_mode\": \"0\"}}");
+    g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)cJSON_Delete);
+    g_ptr_array_add(docs, cJSON_Parse("{\"id\": \"game\"}"));
+    g_ptr_array_add(docs, cJSON_Parse("{\"id\": \"other\", \"match\": {\"exe\": [\"other\"], "
+                                      "\"sha256\": [\"" SHA_A "\"]}}"));
+    g_autoptr(GBytes) index = lo_match_index_build(docs);
+    gsize size = 0;
+    const char *bytes = g_bytes_get_data(index, &size);
+    g_autofree char *path = g_build_filename(l->dirs[1], LO_MATCH_INDEX_FILE, NULL);
+    g_assert_true(g_file_set_contents(path, bytes, (gssize)size, NULL));
+
+    g_autoptr(LoProfileStore) store =
+        lo_profile_store_open_dirs(l->dirs[0], l->dirs[1], l->dirs[2]);
+    const char *names[] = {"game", NULL};
+    gboolean lists_sha256 = TRUE;
+    g_assert_true(lo_profile_store_community_candidates(store, names, NULL, &lists_sha256));
+    g_assert_false(lists_sha256);
+    LoMatch m = lo_profile_match(store, names, NULL);
+    g_assert_cmpstr(m.id, ==, "game");
+    lo_match_clear(&m);
+    g_assert_cmpuint(store->problems->len, ==, 0); /* broken.json was never read */
+    g_autoptr(LoResolved) r = lo_profile_resolve(store, "game", NULL, NULL);
+    g_assert_cmpuint(r->sources->len, ==, 3);
+    expect_origin(r, "args", LO_LAYER_COMMUNITY);
+    expect_origin(r, "env.vblank_mode", LO_LAYER_USER);
+    const char *others[] = {"other", NULL};
+    g_assert_true(lo_profile_store_community_candidates(store, others, NULL, &lists_sha256));
+    g_assert_true(lists_sha256);
+    m = lo_profile_match(store, (const char *[]){"renamed", NULL}, SHA_A);
+    g_assert_cmpstr(m.id, ==, "other");
+    lo_match_clear(&m);
+    g_assert_cmpuint(store->problems->len, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -224,5 +314,7 @@ int main(int argc, char **argv)
     ADD("/layers/unknown-id-suggests", test_unknown_id_suggests);
     ADD("/layers/match-prefers-sha256", test_match_prefers_sha256);
     ADD("/layers/match-uses-merged-layers", test_match_uses_merged_layers);
+    ADD("/layers/match-prefers-higher-layers", test_match_prefers_higher_layers);
+    ADD("/layers/community-on-demand", test_community_on_demand);
     return g_test_run();
 }

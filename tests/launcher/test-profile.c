@@ -76,8 +76,8 @@ static void test_structure(void)
                    "status: must be one of: playable, runs, broken");
     expect_problem("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_\\u001b\": \"1\"}}",
                    "env: a variable name contains the control character U+001B");
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_A\": \"a/b\"}}",
-                   "env.SDL_A: value refused: contains '/'");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_VIDEODRIVER\": \"a/b\"}}",
+                   "env.SDL_VIDEODRIVER: value refused: contains '/'");
     expect_problem("{\"schema\": 1, \"id\": \"x\", \"qemu\": {\"extra\": \"-B 0\"}}",
                    "qemu: unknown key 'extra'");
 }
@@ -145,12 +145,12 @@ static void test_env_allow_list(void)
         {"QEMU_LD_PREFIX", "x", "QEMU_* variables are never allowed"},
         {"HOME", "x", "not on the allow-list"},
         {"sdl_videodriver", "x", "not on the allow-list"},
-        {"SDL_VIDEO_GL_DRIVER", "libGL.so", "names a file, directory or library"},
-        {"SDL_DYNAMIC_API", "libSDL2.so", "names a file, directory or library"},
-        {"LIBGL_DRIVERS_PATH", ".", "names a file, directory or library"},
-        {"MESA_SHADER_CACHE_DIR", "cache", "names a file, directory or library"},
-        {"SDL_VULKAN_LIBRARY", "libvulkan.so.1", "names a file, directory or library"},
-        {"SDL_GAMECONTROLLERCONFIG_FILE", "db.txt", "names a file, directory or library"},
+        {"SDL_VIDEO_GL_DRIVER", "libGL.so", "not on the allow-list"},
+        {"SDL_DYNAMIC_API", "libSDL2.so", "not on the allow-list"},
+        {"LIBGL_DRIVERS_PATH", ".", "not on the allow-list"},
+        {"MESA_SHADER_CACHE_DIR", "cache", "not on the allow-list"},
+        {"SDL_VULKAN_LIBRARY", "libvulkan.so.1", "not on the allow-list"},
+        {"SDL_GAMECONTROLLERCONFIG_FILE", "db.txt", "not on the allow-list"},
         {"SDL_VIDEODRIVER", "/tmp/x", "contains '/'"},
         {"SDL_VIDEODRIVER", "x11,wayland", "contains ','"},
         {"SDL_VIDEODRIVER", "x11\\u001b", "contains a control character"},
@@ -163,10 +163,13 @@ static void test_env_allow_list(void)
         g_autofree char *where = g_strdup_printf("env.%s:", cases[i].key);
         expect_problem(text, where);
     }
-    expect_problem("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_X\": 1}}",
-                   "env.SDL_X: must be a string");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"env\": {\"vblank_mode\": 1}}",
+                   "env.vblank_mode: must be a string");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"env\": {\"vblank_mode\": \"9\"}}",
+                   "env.vblank_mode: value '9' refused: vblank_mode takes 0, 1, 2 or 3");
     GString *many = g_string_new("{\"schema\": 1, \"id\": \"x\", \"env\": {");
     for (int i = 0; i <= LO_MAX_ENV; i++) {
+        /* More names than the allow-list has, so some are refused too. */
         g_string_append_printf(many, "%s\"SDL_V%d\": \"1\"", i ? ", " : "", i);
     }
     g_string_append(many, "}}");
@@ -174,8 +177,32 @@ static void test_env_allow_list(void)
     g_string_free(many, TRUE);
     g_autofree char *long_value = g_strnfill(LO_MAX_ENV_VALUE_CHARS + 1, 'a');
     g_autofree char *text =
-        g_strdup_printf("{\"schema\": 1, \"id\": \"x\", \"env\": {\"SDL_X\": \"%s\"}}", long_value);
+        g_strdup_printf("{\"schema\": 1, \"id\": \"x\", \"env\": {\"MESA_EXTENSION_OVERRIDE\": "
+                        "\"%s\"}}",
+                        long_value);
     expect_problem(text, "longer than 1024 characters");
+}
+
+/* Variables whose value a program opens as a file relative to the game's
+ * working folder: the suffix deny-list let all of these through, and
+ * GALLIUM_TRACE=.bashrc overwrote ~/.bashrc with a GL trace. */
+static void test_env_refuses_file_writers(void)
+{
+    const struct {
+        const char *key, *value;
+    } cases[] = {
+        {"GALLIUM_TRACE", ".bashrc"},       {"SDL_PATH_DSP", ".bashrc"},
+        {"SDL_DISKAUDIOFILEIN", ".bashrc"}, {"SDL_AUDIODRIVER", "disk"},
+        {"SDL_AUDIODRIVER", "dsp"},         {"GALLIUM_HUD_DUMP_DIR", "."},
+        {"MESA_LOG_FILE", ".bashrc"},       {"RADV_DEBUG", "hang"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text =
+            g_strdup_printf("{\"schema\": 1, \"id\": \"x\", \"env\": {\"%s\": \"%s\"}}",
+                            cases[i].key, cases[i].value);
+        g_autofree char *where = g_strdup_printf("env.%s:", cases[i].key);
+        expect_problem(text, where);
+    }
 }
 
 static void test_rules_directly(void)
@@ -189,6 +216,22 @@ static void test_rules_directly(void)
     g_assert_nonnull(lo_env_key_refusal("SDL_A\nLD_PRELOAD"));
     g_assert_null(lo_env_value_refusal(""));
     g_assert_null(lo_env_value_refusal("4.5COMPAT +GL_ARB_x -GL_y=z"));
+    g_assert_nonnull(lo_env_key_refusal("GALLIUM_TRACE"));
+    g_assert_nonnull(lo_env_key_refusal("SDL_X"));
+    g_assert_true(lo_env_value_allowed(lo_env_rule("SDL_AUDIODRIVER"), "pipewire"));
+    g_assert_false(lo_env_value_allowed(lo_env_rule("SDL_AUDIODRIVER"), "disk"));
+    g_assert_false(lo_env_value_allowed(lo_env_rule("SDL_AUDIODRIVER"), "pipewire\n"));
+    g_assert_true(lo_env_value_allowed(lo_env_rule("MESA_GL_VERSION_OVERRIDE"), "4.5COMPAT"));
+    g_assert_false(lo_env_value_allowed(lo_env_rule("MESA_GL_VERSION_OVERRIDE"), "4.5,x"));
+    g_assert_false(lo_env_value_allowed(lo_env_rule("MESA_LOADER_DRIVER_OVERRIDE"), "../x"));
+    /* Every rule's pattern compiles and refuses what no value may hold. */
+    for (const LoEnvRule *r = lo_env_rules; r->name != NULL; r++) {
+        g_assert_null(lo_env_key_refusal(r->name));
+        g_assert_false(lo_env_value_allowed(r, "a/b"));
+        g_assert_false(lo_env_value_allowed(r, "a,b"));
+        g_assert_nonnull(r->why);
+        g_assert_nonnull(r->values);
+    }
     g_assert_true(lo_pattern_match(LO_PAT_CPU, "max"));
     g_assert_true(lo_pattern_match(LO_PAT_CPU, "EPYC-Rome-v4"));
     g_assert_true(lo_pattern_match(LO_PAT_CPU, "Skylake-Client-noTSX-IBRS"));
@@ -274,6 +317,7 @@ int main(int argc, char **argv)
     g_test_add_func("/profile/ids-names-and-text", test_ids_names_and_text);
     g_test_add_func("/profile/match", test_match);
     g_test_add_func("/profile/env-allow-list", test_env_allow_list);
+    g_test_add_func("/profile/env-refuses-file-writers", test_env_refuses_file_writers);
     g_test_add_func("/profile/rules-directly", test_rules_directly);
     g_test_add_func("/profile/qemu-args-sysroot-status", test_qemu_args_sysroot_status);
     g_test_add_func("/profile/size-limit", test_size_limit);

@@ -56,6 +56,10 @@ static void test_printable(void)
     g_assert_cmpstr(d, ==, "abc...");
     g_autofree char *e = lo_printable("bad\xff", 100);
     g_assert_cmpstr(e, ==, "bad\\xff");
+    g_autofree char *f = lo_printable("mixed \xff\x1b é", -1);
+    g_assert_cmpstr(f, ==, "mixed \\xff\\x1b é");
+    g_autofree char *g = lo_printable_text("line 1\n\tline 2 \x1b[2J\r\xc2\x9b");
+    g_assert_cmpstr(g, ==, "line 1\n\tline 2 \\x1b[2J\\x0d\\u{009b}");
 }
 
 static void test_rm_rf_never_follows_links(void)

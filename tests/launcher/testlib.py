@@ -11,6 +11,7 @@ import argparse
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,15 +82,16 @@ class Sandbox:
             os.chmod(p, mode)
         return p
 
-    def run(self, *args, env=None, timeout=120, cwd=None, cli=None):
+    def run(self, *args, env=None, timeout=120, cwd=None, cli=None, input=None):
         e = dict(self.env)
         for k, v in (env or {}).items():
             if v is None:
                 e.pop(k, None)
             else:
                 e[k] = v
+        stdin = {"input": input} if input is not None else {}
         return subprocess.run([cli or self.cli, *args], env=e, capture_output=True, text=True,
-                              timeout=timeout, cwd=cwd or self.root)
+                              timeout=timeout, cwd=cwd or self.root, **stdin)
 
     def ok(self, *args, **kw):
         p = self.run(*args, **kw)
@@ -120,6 +122,33 @@ class Sandbox:
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def c_env_rules(c_text):
+    """The environment allow-list of launcher/profile-rules.c (lo_env_rules) as
+    [{name, pattern, values, why}]: the tests hold the schema and the docs
+    against it. Reads the C table's string literals, joining the adjacent
+    ones a long line is split into."""
+    body = c_text.split("const LoEnvRule lo_env_rules[] = {")[1].split("\n};")[0]
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    rules, entry, cur = [], None, None
+    for m in re.finditer(r'"((?:[^"\\]|\\.)*)"|[{},]|NULL', body):
+        t = m.group(0)
+        if t == "{":
+            entry, cur = [], None
+        elif t == "}":
+            if entry is not None and cur is not None:
+                entry.append(cur)
+            if entry:
+                rules.append(dict(zip(("name", "pattern", "values", "why"), entry)))
+            entry, cur = None, None
+        elif t == ",":
+            if entry is not None and cur is not None:
+                entry.append(cur)
+            cur = None
+        elif t != "NULL":
+            cur = (cur or "") + m.group(1).encode().decode("unicode_escape")
+    return rules
 
 
 def make_elf(path, machine=62, cls=2, etype=2):

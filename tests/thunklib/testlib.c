@@ -10,11 +10,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
+
+/* For tests of what happens while the plugin loads this library (its
+ * LIB_OPEN holds a lock meanwhile): TL_SLOW_LOAD_MS makes loading slow,
+ * TL_FORK_WHILE_LOADING makes it fork (a child that exits at once), as
+ * libraries that start a helper process do. */
+__attribute__((constructor)) static void load_hooks(void)
+{
+    const char *ms = getenv("TL_SLOW_LOAD_MS");
+    if (ms) {
+        struct timespec ts = {atoi(ms) / 1000, (atoi(ms) % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (getenv("TL_FORK_WHILE_LOADING")) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            _exit(0);
+        }
+        if (pid > 0) {
+            waitpid(pid, NULL, 0);
+        }
+    }
+}
 
 EXPORT int8_t tl_i8(int8_t a)
 {
@@ -133,6 +156,16 @@ EXPORT char *tl_strdup_upper(const char *s)
         *c = (char)toupper((unsigned char)*c);
     }
     return r;
+}
+
+EXPORT int tl_dup_bytes(const void *data, size_t n, void **out, size_t *out_len)
+{
+    if (!data || !n || !(*out = malloc(n))) {
+        return -1;
+    }
+    memcpy(*out, data, n);
+    *out_len = n;
+    return 0;
 }
 
 EXPORT void tl_free(void *p)

@@ -74,6 +74,9 @@ int tl_divmod(int a, int b, int *quotient, int *remainder);
 size_t tl_strlen(const char *s);
 const char *tl_greeting(void);
 char *tl_strdup_upper(const char *s);
+/* A copy in *out (allocated: the caller frees it with tl_free) of n bytes,
+ * its length in *out_len; 0, or -1 (and *out untouched) for no data. */
+int tl_dup_bytes(const void *data, size_t n, void **out, size_t *out_len);
 void tl_free(void *p);
 int64_t tl_sum_array(const int32_t *values, size_t n);
 void tl_fill_array(int32_t *values, size_t n, int32_t start);

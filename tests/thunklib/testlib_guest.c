@@ -18,8 +18,3 @@ __attribute__((visibility("default"))) void *tl_get_proc(const char *name)
     }
     return NULL;
 }
-
-__attribute__((visibility("default"))) void tl_free(void *p)
-{
-    free(p);
-}

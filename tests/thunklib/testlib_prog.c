@@ -12,6 +12,15 @@
  *   testlib_prog exit-while-waiting  exit() while a host thread waits for a callback
  *   testlib_prog fork                host-thread callbacks before and after fork()
  *   testlib_prog unwind              longjmp out of a nested callback (Lorelei only)
+ *   testlib_prog spawn-fail          host-thread callbacks while the guest cannot start
+ *                                    service threads (with service_spy.so preloaded)
+ *   testlib_prog host-threads N      N host threads in turn, each calls back once and exits
+ *   testlib_prog stale-channel       a service thread's old channel id, once its slot is
+ *                                    reused, reaches nothing (with service_spy.so)
+ *   testlib_prog fork-in-calls       fork() while 64 threads are inside host calls with
+ *                                    callback objects; the child makes such a call
+ *   testlib_prog exit-in-callback    guest threads that pthread_exit inside callbacks, on
+ *                                    their own thread and on a host thread's behalf
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -152,6 +161,14 @@ static int all(void)
     long written = write(STDOUT_FILENO, upper, strlen(upper));
     printf("\nupper_written=%ld\n", written);
     tl_free(upper);
+    void *dup = (void *)0x1; /* stays as it is when the call fails */
+    size_t dup_len = 0;
+    int dup_none = tl_dup_bytes(NULL, 0, &dup, &dup_len);
+    printf("dup_none=%d untouched=%d\n", dup_none, dup == (void *)0x1);
+    tl_dup_bytes("copied across\n", 14, &dup, &dup_len);
+    written = write(STDOUT_FILENO, dup, dup_len);
+    printf("dup_written=%ld\n", written);
+    tl_free(dup);
     int32_t arr[5] = {3, 1, 4, 1, 5}, filled[6];
     tl_fill_array(filled, 6, 100);
     printf("sum_array=%lld fill=%d,%d,%d\n", (long long)tl_sum_array(arr, 5), filled[0], filled[3],
@@ -403,6 +420,155 @@ static int unwind(void)
     return 0;
 }
 
+/* Under service_spy.so refusing the first two service threads: one host
+ * thread calls back five times (add_cb(i, 0) = 10 * i, i = 0..4); the two
+ * calls whose service thread could not start are skipped (0), later ones
+ * run. Natively every call runs. Then a new host thread calls back. */
+static int spawn_fail(void)
+{
+    atomic_int ran = 0;
+    long long sum = (long long)tl_run_in_threads(add_cb, 1, 5, &ran);
+    printf("spawn_fail_sum=%lld ran=%d\n", sum, atomic_load(&ran));
+    printf("thread_after=%d\n", tl_run_in_thread(add_cb, 1, 2, NULL));
+    return 0;
+}
+
+/* Like a game that opens and closes its audio device for hours: every host
+ * thread needs its own service thread, and there must be no ceiling. */
+static int host_threads(int n)
+{
+    atomic_int ran = 0;
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        correct += tl_run_in_thread(add_cb, i % 100, 3, &ran) == (i % 100) * 10 + 3;
+    }
+    printf("host_threads=%d correct=%d ran=%d\n", n, correct, atomic_load(&ran));
+    return 0;
+}
+
+static int count_cb(int a, int b, void *user)
+{
+    atomic_fetch_add((atomic_int *)user, 1);
+    return a + b;
+}
+
+static int stale_channel(void)
+{
+    int (*seen)(uint64_t *, int) =
+        (int (*)(uint64_t *, int))dlsym(RTLD_DEFAULT, "lorelei_test_service_ids");
+    if (!seen) {
+        printf("service_spy.so is not preloaded\n");
+        return 1;
+    }
+    for (int i = 0; i < 3; i++) {
+        tl_run_in_thread(add_cb, i, 1, NULL);
+    }
+    usleep(200000); /* the three service threads acknowledge their exit */
+    uint64_t old[3];
+    int n_old = seen(old, 3);
+    atomic_int ticks = 0;
+    tl_start_callback_thread(count_cb, &ticks); /* a fourth host thread, for good */
+    if (!wait_for(&ticks, 3, 5000)) {
+        printf("the callback thread never called back\n");
+        return 1;
+    }
+    uint64_t all[4];
+    int n_all = seen(all, 4);
+    uint64_t live = n_all == 4 ? all[3] : 0;
+    /* Channel ids are generation << 32 | slot (plugin/service.c). */
+    int reused = 0, reached = 0;
+    for (int i = 0; i < n_old; i++) {
+        if ((uint32_t)old[i] == (uint32_t)live) {
+            reused++;
+            reached += raw_lorelei(LORELEI_OP_WAIT_CALLBACK, (long)old[i], 0) != -LORELEI_ENOENT;
+        }
+    }
+    int before = atomic_load(&ticks);
+    int still_ticking = wait_for(&ticks, before + 3, 5000);
+    printf("old_ids=%d slot_reused=%d stale_id_reached_a_channel=%d still_ticking=%d\n", n_old,
+           reused > 0, reached, still_ticking);
+    return 0;
+}
+
+/* A stream whose first read waits until released: its thread stays inside
+ * the host call (tl_stream_drain), with its object shadowed on the host. */
+enum { STUCK_THREADS = 64 };
+static atomic_int stuck, release_stuck;
+
+static int stuck_read(tl_stream *self, char *buf, int n)
+{
+    (void)self, (void)buf, (void)n;
+    atomic_fetch_add(&stuck, 1);
+    while (!atomic_load(&release_stuck)) {
+        usleep(1000);
+    }
+    return 0;
+}
+
+static void *drain_stuck(void *arg)
+{
+    tl_stream_drain(arg, 0);
+    return NULL;
+}
+
+static int fork_in_calls(void)
+{
+    static tl_stream streams[STUCK_THREADS];
+    pthread_t threads[STUCK_THREADS];
+    for (int i = 0; i < STUCK_THREADS; i++) {
+        streams[i] = (tl_stream){stuck_read, NULL, 0};
+        pthread_create(&threads[i], NULL, drain_stuck, &streams[i]);
+    }
+    wait_for(&stuck, STUCK_THREADS, 20000);
+    printf("threads_in_calls=%d\n", atomic_load(&stuck));
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The threads whose calls made those shadows are not in the child. */
+        struct my_stream *ms = malloc(sizeof(*ms));
+        int closed = 0;
+        *ms = (struct my_stream){{stream_read, stream_close, 0}, "eighteen bytes....", &closed};
+        printf("child_stream=%d\n", tl_stream_drain(&ms->base, 1));
+        fflush(stdout);
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf("child_status=%d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    atomic_store(&release_stuck, 1);
+    for (int i = 0; i < STUCK_THREADS; i++) {
+        pthread_join(threads[i], NULL);
+    }
+    return 0;
+}
+
+static int exiting_cb(int a, int b, void *user)
+{
+    (void)a, (void)b, (void)user;
+    pthread_exit(NULL);
+}
+
+static void *apply_exiting(void *arg)
+{
+    (void)arg;
+    tl_apply(exiting_cb, 1, 2, NULL); /* the callback ends this thread */
+    return (void *)1;
+}
+
+static int exit_in_callback(void)
+{
+    pthread_t t;
+    void *ret = NULL;
+    pthread_create(&t, NULL, apply_exiting, NULL);
+    pthread_join(t, &ret);
+    printf("same_thread_exited=%d\n", ret == PTHREAD_CANCELED || ret == NULL);
+    /* Natively the host thread itself ends; under Lorelei the guest thread
+     * running the callback for it does, and the host thread's wait ends. */
+    printf("host_thread_result=%d\n", tl_run_in_thread(exiting_cb, 1, 2, NULL));
+    printf("after=%d thread_after=%d\n", tl_add(1, 2), tl_run_in_thread(add_cb, 1, 2, NULL));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -437,6 +603,21 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "unwind") == 0) {
         return unwind();
+    }
+    if (strcmp(mode, "spawn-fail") == 0) {
+        return spawn_fail();
+    }
+    if (strcmp(mode, "host-threads") == 0 && argc == 3) {
+        return host_threads(atoi(argv[2]));
+    }
+    if (strcmp(mode, "stale-channel") == 0) {
+        return stale_channel();
+    }
+    if (strcmp(mode, "fork-in-calls") == 0) {
+        return fork_in_calls();
+    }
+    if (strcmp(mode, "exit-in-callback") == 0) {
+        return exit_in_callback();
     }
     fprintf(stderr, "usage: see the comment at the top of testlib_prog.c\n");
     return 2;

@@ -120,7 +120,7 @@ def case_offscreen(a):
                 f"{what}: same number of lines ({len(nl)} vs {len(ll)})")
         for want in ("allocation callbacks used: yes", "during vkCreateInstance: yes",
                      "created messenger: 1 submitted", "from a second thread: 2 submitted",
-                     "all_freed=yes", "callbacks_in_wrong_context=0", "reddish=3",
+                     "all_freed=yes foreign_blocks=0", "callbacks_in_wrong_context=0", "reddish=3",
                      "callback strings usable in system calls: yes",
                      *(["reported the invalid buffer: yes"] if mode else [])):
             c.check(want in l.stdout, f"{what}: '{want}'")

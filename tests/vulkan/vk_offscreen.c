@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,12 +74,24 @@ static void check_string(const char *s)
 /* ---- allocation callbacks ------------------------------------------------------- */
 
 struct alloc_stats {
-    atomic_long allocs, reallocs, frees, live, internal;
+    atomic_long allocs, reallocs, frees, live, internal, foreign;
 };
 static struct alloc_stats stats;
 
-/* Each block starts with its size, padded to the largest alignment asked. */
+/* Each block starts with its size and a mark, padded to the largest
+ * alignment asked. The driver must hand back only blocks these callbacks
+ * made (docs/ownership.md): others are counted, not freed. */
 enum { HEADER = 64 };
+static const uint64_t MARK = 0x6c6f72656c656976ull;
+
+static int ours(struct alloc_stats *s, void *mem)
+{
+    if (((uint64_t *)((char *)mem - HEADER))[1] == MARK) {
+        return 1;
+    }
+    atomic_fetch_add(&s->foreign, 1);
+    return 0;
+}
 
 static void *VKAPI_CALL count_alloc(void *user, size_t size, size_t align,
                                     VkSystemAllocationScope scope)
@@ -94,6 +107,7 @@ static void *VKAPI_CALL count_alloc(void *user, size_t size, size_t align,
         return NULL;
     }
     *(size_t *)p = size;
+    ((uint64_t *)p)[1] = MARK;
     atomic_fetch_add(&s->allocs, 1);
     atomic_fetch_add(&s->live, 1);
     return p + HEADER;
@@ -103,9 +117,10 @@ static void VKAPI_CALL count_free(void *user, void *mem)
 {
     check_context();
     struct alloc_stats *s = user;
-    if (mem) {
+    if (mem && ours(s, mem)) {
         atomic_fetch_add(&s->frees, 1);
         atomic_fetch_sub(&s->live, 1);
+        ((uint64_t *)((char *)mem - HEADER))[1] = 0;
         free((char *)mem - HEADER);
     }
 }
@@ -120,6 +135,9 @@ static void *VKAPI_CALL count_realloc(void *user, void *old, size_t size, size_t
         atomic_fetch_sub(&s->allocs, 1); /* counted as a realloc */
         void *p = count_alloc(user, size, align, scope);
         return p;
+    }
+    if (!ours(s, old)) {
+        return NULL;
     }
     if (!size) {
         atomic_fetch_sub(&s->frees, 1);
@@ -576,9 +594,9 @@ int main(int argc, char **argv)
     }
     destroy_messenger(instance, messenger, &allocator);
     vkDestroyInstance(instance, &allocator);
-    printf("allocations: used=%s all_freed=%s\n",
+    printf("allocations: used=%s all_freed=%s foreign_blocks=%ld\n",
            atomic_load(&stats.allocs) + atomic_load(&stats.reallocs) > 0 ? "yes" : "no",
-           atomic_load(&stats.live) == 0 ? "yes" : "no");
+           atomic_load(&stats.live) == 0 ? "yes" : "no", atomic_load(&stats.foreign));
     printf("callbacks_in_wrong_context=%d\n", atomic_load(&wrong_context));
     printf("callback strings usable in system calls: %s\n",
            atomic_load(&strings_checked) > 0 && atomic_load(&strings_unusable) == 0 ? "yes" : "no");

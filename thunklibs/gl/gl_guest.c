@@ -6,7 +6,9 @@
  * - XVisualInfo copies get the guest Display's Visual, and X errors the host
  *   connection got go to the guest's error handler;
  * - EGL display and surface creation keep the guest's X11 connection in step
- *   with the host's, and refuse native displays the host cannot stand in for.
+ *   with the host's, and refuse native displays the host cannot stand in for;
+ * - glXGetCurrentDisplay of a context the host's SDL made current answers
+ *   with a guest connection standing for SDL's.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -34,6 +36,9 @@ extern __typeof__(eglCreatePlatformPixmapSurface) lorelei_thunk_eglCreatePlatfor
 extern __typeof__(eglCreatePlatformPixmapSurfaceEXT)
     lorelei_thunk_eglCreatePlatformPixmapSurfaceEXT;
 int lorelei_thunk___lorelei_gl_take_x_error(XErrorEvent *event);
+int lorelei_thunk___lorelei_gl_stand_in_display(void *guest_display);
+extern __typeof__(glXGetCurrentDisplay) lorelei_thunk_glXGetCurrentDisplay;
+extern __typeof__(glXGetCurrentDisplayEXT) lorelei_thunk_glXGetCurrentDisplayEXT;
 
 /* The guest's own libX11 (loaded: the game passed a Display*). */
 static void *guest_x11(const char *name)
@@ -152,13 +157,11 @@ EXPORT __GLXextFuncPtr __glXGLLoadGLXFunction(const char *name, __GLXextFuncPtr 
 
 void lorelei_glx_guest_visuals(XVisualInfo *visuals, size_t n, Display *dpy)
 {
-    static XVisualInfo *(*get_visual_info)(Display *, long, XVisualInfo *, int *);
-    static int (*xfree)(void *);
-    if (!get_visual_info) {
-        xfree = (int (*)(void *))guest_x11("XFree");
-        get_visual_info =
-            (XVisualInfo * (*)(Display *, long, XVisualInfo *, int *)) guest_x11("XGetVisualInfo");
-    }
+    static _Atomic(void *) xfree_cache, get_visual_info_cache;
+    int (*xfree)(void *) = (int (*)(void *))lorelei_cached_symbol(&xfree_cache, guest_x11, "XFree");
+    XVisualInfo *(*get_visual_info)(Display *, long, XVisualInfo *, int *) =
+        (XVisualInfo * (*)(Display *, long, XVisualInfo *, int *))
+            lorelei_cached_symbol(&get_visual_info_cache, guest_x11, "XGetVisualInfo");
     for (size_t i = 0; i < n; i++) {
         XVisualInfo want = {.visualid = visuals[i].visualid, .screen = visuals[i].screen};
         int count = 0;
@@ -175,24 +178,83 @@ void lorelei_glx_guest_visuals(XVisualInfo *visuals, size_t n, Display *dpy)
     }
 }
 
+/* The handler the game installed with XSetErrorHandler (or Xlib's default,
+ * which prints the error and exits, as natively). Read, not asked for:
+ * XSetErrorHandler reports the old handler only by installing another, and
+ * an X error another thread got meanwhile would go to that one (with NULL:
+ * Xlib's default, which ends the game). libX11 keeps the handler in
+ * _XErrorFunction, NULL until the game installs one, and XSetErrorHandler
+ * reports NULL as _XDefaultError; both are exported (Xlibint.h). */
+static XErrorHandler game_error_handler(void)
+{
+    static _Atomic(void *) function_cache, default_cache;
+    XErrorHandler *current =
+        (XErrorHandler *)lorelei_cached_symbol(&function_cache, guest_x11, "_XErrorFunction");
+    XErrorHandler handler = current ? __atomic_load_n(current, __ATOMIC_ACQUIRE) : NULL;
+    return handler
+               ? handler
+               : (XErrorHandler)lorelei_cached_symbol(&default_cache, guest_x11, "_XDefaultError");
+}
+
 void lorelei_glx_x_errors(void *display)
 {
     (void)display; /* errors name their own Display */
-    static XErrorHandler (*set_handler)(XErrorHandler);
     XErrorEvent event;
     while (lorelei_thunk___lorelei_gl_take_x_error(&event)) {
-        if (!set_handler &&
-            !(set_handler = (XErrorHandler(*)(XErrorHandler))guest_x11("XSetErrorHandler"))) {
-            continue;
-        }
-        /* The handler the game installed (or Xlib's default, which prints
-         * the error and exits, as natively). */
-        XErrorHandler handler = set_handler(NULL);
-        set_handler(handler);
+        XErrorHandler handler = game_error_handler();
         if (handler && event.display) {
             handler(event.display, &event);
         }
     }
+}
+
+/* ---- the current Display ------------------------------------------------------ */
+
+/* A context made current by the host's SDL (SDL_GL_CreateContext) belongs to
+ * SDL's own host connection, for which the game has no Display*; natively
+ * it would get SDL's. Give it a connection of its own libX11 to the same
+ * server instead, paired with SDL's on the host: GLX calls on it then use
+ * SDL's connection. NULL only when no context is current, as natively. */
+static Display *current_display(Display *known)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static Display *stand_in;
+    if (known || !glXGetCurrentContext()) {
+        return known;
+    }
+    Display *result = NULL;
+    pthread_mutex_lock(&lock);
+    for (int attempt = 0; attempt < 2 && !result; attempt++) {
+        if (!stand_in) {
+            void *x11 = dlopen("libX11.so.6", RTLD_NOW | RTLD_GLOBAL);
+            Display *(*open_display)(const char *) =
+                x11 ? (Display * (*)(const char *)) dlsym(x11, "XOpenDisplay") : NULL;
+            stand_in = open_display ? open_display(NULL) : NULL;
+            if (!stand_in) {
+                fprintf(stderr, "qemu-lorelei: GL: cannot open the game's own X11 connection "
+                                "for glXGetCurrentDisplay (is its libX11 installed, DISPLAY "
+                                "set?)\n");
+                break;
+            }
+        }
+        if (lorelei_thunk___lorelei_gl_stand_in_display(stand_in)) {
+            result = stand_in;
+        } else {
+            stand_in = NULL; /* it stands for another connection: open one more */
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return result;
+}
+
+EXPORT Display *glXGetCurrentDisplay(void)
+{
+    return current_display(lorelei_thunk_glXGetCurrentDisplay());
+}
+
+EXPORT Display *glXGetCurrentDisplayEXT(void)
+{
+    return current_display(lorelei_thunk_glXGetCurrentDisplayEXT());
 }
 
 /* ---- EGL ---------------------------------------------------------------------- */

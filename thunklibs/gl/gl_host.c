@@ -9,7 +9,9 @@
  * - X errors on those host connections are queued for the guest's error
  *   handler instead of ending the game in the host's default handler;
  * - glGetPointerv(GL_DEBUG_CALLBACK_FUNCTION) answers with the guest's
- *   callback, not the host trampoline standing for it.
+ *   callback, not the host trampoline standing for it;
+ * - a context the host's SDL made current on its own X connection gets a
+ *   guest connection standing for that one (glXGetCurrentDisplay).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -21,6 +23,7 @@
 
 void *lorelei_x11_host_display(uint64_t guest);
 uint64_t lorelei_x11_guest_display(void *host);
+int lorelei_x11_stand_in(uint64_t guest, void *host);
 void *lorelei_xcb_host_connection(uint64_t guest);
 
 extern const struct lorelei_host_lib lorelei_lib_gl;
@@ -32,6 +35,7 @@ EGLDisplay lorelei_egl_get_platform_display_ext(void *native, EGLenum platform,
                                                 void *native_display, const EGLint *attribs);
 void lorelei_gl_get_pointerv(void *native, GLenum pname, void **params);
 int lorelei_gl_take_x_error(void *native, XErrorEvent *event);
+int lorelei_gl_stand_in_display(void *native, void *guest_display);
 
 /* ---- resolving ------------------------------------------------------------------ */
 
@@ -63,6 +67,10 @@ void *lorelei_gl_resolve(const struct lorelei_host_lib *lib, void *handle, const
     if (strcmp(name, "__lorelei_gl_take_x_error") == 0) {
         /* The stub's own hidden function: its host_impl is all there is. */
         return (void *)lorelei_gl_take_x_error;
+    }
+    if (strcmp(name, "__lorelei_gl_stand_in_display") == 0) {
+        /* Its host_impl asks the real one which Display is current. */
+        return dlsym(handle, "glXGetCurrentDisplay");
     }
     if (strncmp(name, "egl", 3) == 0) {
         void *fn = host.egl ? dlsym(host.egl, name) : NULL;
@@ -112,8 +120,38 @@ EGLDisplay lorelei_egl_get_platform_display_ext(void *native, EGLenum platform,
 enum { MAX_X_ERRORS = 32 };
 static XErrorEvent x_errors[MAX_X_ERRORS];
 static unsigned n_x_errors, first_x_error;
-static pthread_mutex_t x_error_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Error-checking: see fork_prepare. */
+static pthread_mutex_t x_error_lock = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+static bool x_error_lock_held_for_fork;
 static XErrorHandler previous_handler;
+
+/* fork(): the child must not inherit the queue's lock held by a thread it
+ * does not have. */
+static void fork_prepare(void)
+{
+    /* Fails (EDEADLK) instead of waiting forever if the forking thread holds
+     * it itself: a host library forking in code run under it. */
+    x_error_lock_held_for_fork = pthread_mutex_lock(&x_error_lock) == 0;
+}
+
+static void fork_parent(void)
+{
+    if (x_error_lock_held_for_fork) {
+        pthread_mutex_unlock(&x_error_lock);
+    }
+}
+
+/* The child's thread has another thread id than the one that took it, and
+ * an error-checking mutex knows its owner by id: made anew, not unlocked. */
+static void fork_child(void)
+{
+    x_error_lock = (pthread_mutex_t)PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+}
+
+__attribute__((constructor)) static void register_fork_handlers(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
 
 static int on_x_error(Display *dpy, XErrorEvent *event)
 {
@@ -155,6 +193,21 @@ int lorelei_gl_take_x_error(void *native, XErrorEvent *event)
     }
     pthread_mutex_unlock(&x_error_lock);
     return taken;
+}
+
+/* ---- the current Display of a context a host library made ----------------------- */
+
+/* native: the host's glXGetCurrentDisplay. The current context's Display is
+ * a connection the host's SDL opened (no guest connection stands for it):
+ * from now on the guest's new connection guest_display does, in both
+ * directions. Returns 0 if no context is current. */
+int lorelei_gl_stand_in_display(void *native, void *guest_display)
+{
+    Display *host = ((Display * (*)(void)) native)();
+    if (!host || !guest_display) {
+        return 0;
+    }
+    return lorelei_x11_stand_in((uint64_t)(uintptr_t)guest_display, host);
 }
 
 /* ---- debug callbacks ---------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #define LORELEI_GUEST_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "lorelei/abi.h"
@@ -84,6 +85,20 @@ LORELEI_GUEST_API char *lorelei_vformat(const char *fmt, va_list ap);
 LORELEI_GUEST_API void lorelei_x11_flush(void *display);
 LORELEI_GUEST_API void lorelei_x11_sync(void *display);
 LORELEI_GUEST_API void lorelei_xcb_flush(void *connection);
+
+/* A guest symbol found by `lookup` (e.g. dlsym in the game's scope) on first
+ * use and kept in *cache. Threads may race to the first use: each stores the
+ * same value, and release/acquire makes the function pointer safe to call
+ * for every thread that sees it. NULL (not kept) if lookup finds nothing. */
+static inline void *lorelei_cached_symbol(_Atomic(void *) *cache, void *(*lookup)(const char *name),
+                                          const char *name)
+{
+    void *sym = atomic_load_explicit(cache, memory_order_acquire);
+    if (!sym && (sym = lookup(name))) {
+        atomic_store_explicit(cache, sym, memory_order_release);
+    }
+    return sym;
+}
 
 /* True when running under qemu-lorelei's plugin (false natively). */
 LORELEI_GUEST_API int lorelei_active(void);

@@ -280,24 +280,31 @@ static void *guest_symbol(const char *name)
 
 LORELEI_GUEST_API void lorelei_x11_flush(void *display)
 {
-    static int (*flush)(void *);
-    if (display && (flush || (flush = (int (*)(void *))guest_symbol("XFlush")))) {
+    static _Atomic(void *) cache;
+    int (*flush)(void *) =
+        display ? (int (*)(void *))lorelei_cached_symbol(&cache, guest_symbol, "XFlush") : NULL;
+    if (flush) {
         flush(display);
     }
 }
 
 LORELEI_GUEST_API void lorelei_x11_sync(void *display)
 {
-    static int (*sync)(void *, int);
-    if (display && (sync || (sync = (int (*)(void *, int))guest_symbol("XSync")))) {
+    static _Atomic(void *) cache;
+    int (*sync)(void *, int) =
+        display ? (int (*)(void *, int))lorelei_cached_symbol(&cache, guest_symbol, "XSync") : NULL;
+    if (sync) {
         sync(display, 0);
     }
 }
 
 LORELEI_GUEST_API void lorelei_xcb_flush(void *connection)
 {
-    static int (*flush)(void *);
-    if (connection && (flush || (flush = (int (*)(void *))guest_symbol("xcb_flush")))) {
+    static _Atomic(void *) cache;
+    int (*flush)(void *) =
+        connection ? (int (*)(void *))lorelei_cached_symbol(&cache, guest_symbol, "xcb_flush")
+                   : NULL;
+    if (flush) {
         flush(connection);
     }
 }

@@ -94,7 +94,11 @@ SDL_GUEST void SDL_PumpEvents(void)
 SDL_GUEST int SDL_PollEvent(SDL_Event *event)
 {
     deliver_quit();
-    return lorelei_thunk_SDL_PollEvent(event);
+    int got = lorelei_thunk_SDL_PollEvent(event);
+    if (got && event) {
+        lorelei_sdl2_events_to_game(event, 1);
+    }
+    return got;
 }
 
 SDL_GUEST int SDL_WaitEventTimeout(SDL_Event *event, int timeout)
@@ -113,6 +117,9 @@ SDL_GUEST int SDL_WaitEventTimeout(SDL_Event *event, int timeout)
             }
         }
         int got = lorelei_thunk_SDL_WaitEventTimeout(event, slice);
+        if (got && event) {
+            lorelei_sdl2_events_to_game(event, 1);
+        }
         if (got || (timeout >= 0 && SDL_GetTicks64() >= deadline)) {
             return got;
         }
@@ -122,4 +129,25 @@ SDL_GUEST int SDL_WaitEventTimeout(SDL_Event *event, int timeout)
 SDL_GUEST int SDL_WaitEvent(SDL_Event *event)
 {
     return SDL_WaitEventTimeout(event, -1);
+}
+
+SDL_GUEST int SDL_PeepEvents(SDL_Event *events, int numevents, SDL_eventaction action,
+                             Uint32 minType, Uint32 maxType)
+{
+    if (action == SDL_ADDEVENT && events) {
+        lorelei_sdl2_events_from_game(events, numevents);
+    }
+    int n = lorelei_thunk_SDL_PeepEvents(events, numevents, action, minType, maxType);
+    if (action == SDL_GETEVENT && events && n > 0) {
+        lorelei_sdl2_events_to_game(events, n);
+    }
+    return n;
+}
+
+SDL_GUEST int SDL_PushEvent(SDL_Event *event)
+{
+    if (event) {
+        lorelei_sdl2_events_from_game(event, 1);
+    }
+    return lorelei_thunk_SDL_PushEvent(event);
 }
