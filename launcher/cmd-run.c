@@ -444,6 +444,8 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         .settings = settings,
         .environ = (const char *const *)environ,
         .gdb_socket = gdb_socket,
+        /* The plugin then names each host library file it loads. */
+        .plugin_verbose = o->verbose,
     };
     g_auto(LoCommand) cmd = {0};
     if (!lo_command_build(&in, &cmd, error)) {
@@ -517,7 +519,9 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         {"json", 0, 0, G_OPTION_ARG_NONE, &o.json,
          "With --dry-run: print the command, environment changes and profile as JSON", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose,
-         "Explain every choice (profile, sysroot, parts, environment) on stderr", NULL},
+         "Explain every choice (profile, sysroot, parts, environment) on stderr, and have the "
+         "plugin log the host libraries it loads",
+         NULL},
         {"gdb", 0, 0, G_OPTION_ARG_FILENAME, &o.gdb,
          "Start the game stopped, waiting for gdb on the Unix socket SOCKET (gdb: target remote "
          "SOCKET); QEMU_GDB from the environment is ignored",

@@ -188,6 +188,9 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         add(out->argv, items->str);
     }
     if (thunks) {
+        if (in->plugin_verbose) {
+            g_string_append(plugin, ",verbose=on");
+        }
         add(out->argv, "-plugin");
         add(out->argv, plugin->str);
         add(out->argv, "-E");

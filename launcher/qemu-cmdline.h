@@ -2,7 +2,7 @@
  * The QEMU command line and environment for a run:
  *
  *   qemu-x86_64 [-L SYSROOT] -cpu MODEL [QEMU OPTIONS]
- *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan
+ *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan[,verbose=on]
  *       -E LD_LIBRARY_PATH=GUESTLIBS/sdl2:GUESTLIBS/gl:GUESTLIBS/vulkan
  *       -E KEY=VALUE... -U LD_PRELOAD -0 GAME GAME_FILE [PROFILE ARGS] [ARGS]
  *
@@ -40,6 +40,7 @@ typedef struct {
     const LoRunSettings *settings;
     const char *const *environ; /* the launcher's environment */
     const char *gdb_socket;     /* run --gdb: QEMU's -g on this Unix socket; NULL: none */
+    gboolean plugin_verbose;    /* the plugin logs what it loads (verbose=on) */
 } LoCommandInput;
 
 typedef struct {

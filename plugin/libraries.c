@@ -12,6 +12,7 @@
  * must call the invokers of a copy that is still there.
  */
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,9 +190,12 @@ static int fail(struct lib_state *st, int error, const char *fmt, ...)
 static int load(const struct lorelei_host_lib *lib, struct lib_state *st)
 {
     char errors[LORELEI_MESSAGE_SIZE / 2] = "";
+    const char *loaded = NULL;
     for (const char *const *so = lib->sonames; *so && !st->handle; so++) {
         st->handle = dlopen(*so, RTLD_NOW | RTLD_LOCAL);
-        if (!st->handle && !errors[0]) {
+        if (st->handle) {
+            loaded = *so;
+        } else if (!errors[0]) {
             snprintf(errors, sizeof(errors), "%s", dlerror());
         }
     }
@@ -207,8 +211,14 @@ static int load(const struct lorelei_host_lib *lib, struct lib_state *st)
                                        : dlsym(st->handle, lib->fns[i].name);
         missing += lib->natives[i] == NULL;
     }
-    lorelei_debug("%s: loaded %s, %u of %u functions resolved", lib->name, lib->sonames[0],
-                  lib->n_fns - missing, lib->n_fns);
+    /* The file the loader chose: which architecture's library (multiarch
+     * hosts have several) and which copy of it the game's calls reach. */
+    struct link_map *map = NULL;
+    const char *path = dlinfo(st->handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name[0]
+                           ? map->l_name
+                           : "(path unknown)";
+    lorelei_debug("%s: loaded %s, %u of %u functions resolved, from %s", lib->name, loaded,
+                  lib->n_fns - missing, lib->n_fns, path);
     atomic_store_explicit(&st->open, true, memory_order_release);
     return 0;
 }

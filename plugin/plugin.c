@@ -21,6 +21,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -81,10 +82,33 @@ static void reply(struct lorelei_hello *h, const char *fmt, ...)
     lorelei_log("%s", h->message);
 }
 
+/* Reads `len` bytes at host address `addr` without faulting if unmapped:
+ * the kernel copies them and answers EFAULT instead. process_vm_readv does
+ * it in one call; where it is not available (ENOSYS under an emulator such
+ * as qemu-aarch64, EPERM under some seccomp policies) a pipe does the same,
+ * rather than taking its absence for guest_base != 0. */
 bool lorelei_host_read(uint64_t addr, void *out, size_t len)
 {
     struct iovec local = {out, len}, remote = {(void *)(uintptr_t)addr, len};
-    return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
+    ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    if (n == (ssize_t)len) {
+        return true;
+    }
+    if (n >= 0 || errno == EFAULT) {
+        return false;
+    }
+    int vm_errno = errno, fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        lorelei_log("cannot check that guest addresses are host addresses: process_vm_readv "
+                    "failed (%s) and so did pipe2 (%s)",
+                    strerror(vm_errno), strerror(errno));
+        return false;
+    }
+    bool ok = write(fds[1], (const void *)(uintptr_t)addr, len) == (ssize_t)len &&
+              read(fds[0], out, len) == (ssize_t)len;
+    close(fds[0]);
+    close(fds[1]);
+    return ok;
 }
 
 /* QEMU's own options that take no value (linux-user/main.c); every other
@@ -133,10 +157,27 @@ static bool guest_base_was_chosen(void)
     return chosen;
 }
 
+/* The other way round, with the same fallback: the kernel's read() into an
+ * unmapped address answers EFAULT too. */
 bool lorelei_host_write(uint64_t addr, const void *data, size_t len)
 {
     struct iovec local = {(void *)data, len}, remote = {(void *)(uintptr_t)addr, len};
-    return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
+    ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+    if (n == (ssize_t)len) {
+        return true;
+    }
+    if (n >= 0 || errno == EFAULT) {
+        return false;
+    }
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        return false;
+    }
+    bool ok = write(fds[1], data, len) == (ssize_t)len &&
+              read(fds[0], (void *)(uintptr_t)addr, len) == (ssize_t)len;
+    close(fds[0]);
+    close(fds[1]);
+    return ok;
 }
 
 atomic_bool lorelei_handshake_ok;
@@ -301,6 +342,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             return -1;
         }
     }
+    lorelei_debug("plugin built for %s, host page size %ld bytes", LORELEI_HOST_ARCH,
+                  sysconf(_SC_PAGESIZE));
     /* A thread that exits unwinds its stack, and glibc loads libgcc_s for
      * that the first time it is needed. A guest fork() while some thread
      * (a service thread leaving) is inside that dlopen gives the child a

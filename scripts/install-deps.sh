@@ -1,5 +1,7 @@
 #!/bin/bash
-# Install the Debian packages listed in scripts/deps.txt that are missing.
+# Install the Debian packages listed in scripts/deps.txt (or the list given,
+# e.g. scripts/deps-arm64.txt) that are missing. Names with an architecture
+# (libc6:arm64) make dpkg accept that architecture first.
 # Idempotent: when everything is installed it only checks, in about a second.
 # Needs root (or password-less sudo) only when something must be installed.
 set -euo pipefail
@@ -21,10 +23,22 @@ if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(s
 fi
 echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+apt_get=(apt-get -o DPkg::Lock::Timeout=900)
+# Foreign architectures the list names (multiarch): dpkg must know them, and
+# apt only has their package lists after an update.
+need_update=0
+for arch in $(printf '%s\n' "${missing[@]}" | sed -n 's/.*:\([a-z0-9]*\)$/\1/p' | sort -u); do
+    if [ "$arch" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+        echo "install-deps: adding the $arch architecture to dpkg (multiarch)" >&2
+        "${sudo[@]}" dpkg --add-architecture "$arch"
+        need_update=1
+    fi
+done
+[ "$need_update" = 0 ] || "${sudo[@]}" "${apt_get[@]}" update -qq >&2
 # Only refresh the package lists when apt cannot find a package.
-if ! "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >&2; then
-    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq >&2
-    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
+if ! "${sudo[@]}" "${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+    "${sudo[@]}" "${apt_get[@]}" update -qq >&2
+    "${sudo[@]}" "${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
         echo "install-deps: error: apt-get could not install: ${missing[*]}" >&2
         echo "  fix: check the apt sources and network, then run scripts/install-deps.sh again" >&2
         exit 1

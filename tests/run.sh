@@ -3,7 +3,9 @@
 # runs the suites in each build tree, and ends with the line "N passed, N failed".
 #
 #   tests/run.sh                  everything
-#   tests/run.sh SUITE...         only these meson suites (e.g. filter-api)
+#   tests/run.sh SUITE...         only these meson suites (e.g. filter-api;
+#                                 aarch64, aarch64-4k or aarch64-16k: the
+#                                 aarch64 lane, docs/aarch64.md)
 # Exit status: 0 when nothing failed.
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,16 +14,28 @@ cd "$top"
 extra_failed=()
 scripts/install-deps.sh || extra_failed+=("scripts/install-deps.sh")
 
+# The x86_64 trees' suites and the aarch64 lane's (build-aarch64) apart.
 suites=()
-for s in "$@"; do suites+=(--suite "$s"); done
+lane_suites=()
+for s in "$@"; do
+    case $s in
+        aarch64*) lane_suites+=(--suite "$s") ;;
+        *) suites+=(--suite "$s") ;;
+    esac
+done
+only_lane=0
+[ $# -gt 0 ] && [ ${#suites[@]} -eq 0 ] && only_lane=1
+[ $# -gt 0 ] || lane_suites=(--suite aarch64)
 
 wants_suite() {
-    [ ${#suites[@]} -eq 0 ] || [[ " ${suites[*]} " == *" $1 "* ]]
+    [ "$only_lane" = 0 ] && { [ ${#suites[@]} -eq 0 ] || [[ " ${suites[*]} " == *" $1 "* ]]; }
 }
 runtime_job=""
 
 logs=()
-for tree in build build-san build-clang; do
+x86_trees=(build build-san build-clang)
+[ "$only_lane" = 0 ] || x86_trees=()
+for tree in "${x86_trees[@]}"; do
     if ! scripts/build.sh "$tree"; then
         extra_failed+=("$tree compiles")
         continue
@@ -55,6 +69,32 @@ for tree in build build-san build-clang; do
         extra_failed+=("meson test in $tree (exit $status, no test log)")
     fi
 done
+
+# The aarch64 lane: the host side built for aarch64 and its tests run under
+# qemu-aarch64 (docs/aarch64.md). Its packages, the binfmt_misc entry and the
+# build are part of the run: any of them failing is a failure, never a skip.
+if [ ${#lane_suites[@]} -gt 0 ]; then
+    lane_ok=1
+    scripts/install-deps.sh scripts/deps-arm64.txt || { extra_failed+=("scripts/install-deps.sh scripts/deps-arm64.txt"); lane_ok=0; }
+    if [ "$lane_ok" = 1 ] && ! scripts/binfmt-aarch64.sh; then
+        extra_failed+=("scripts/binfmt-aarch64.sh (this machine cannot execute aarch64 programs)")
+        lane_ok=0
+    fi
+    if [ "$lane_ok" = 1 ] && ! scripts/build.sh build-aarch64; then
+        extra_failed+=("build-aarch64 compiles")
+        lane_ok=0
+    fi
+    if [ "$lane_ok" = 1 ]; then
+        rm -f build-aarch64/meson-logs/testlog.json
+        meson test -C build-aarch64 --print-errorlogs --num-processes 2 "${lane_suites[@]}"
+        status=$?
+        if [ -f build-aarch64/meson-logs/testlog.json ]; then
+            logs+=(build-aarch64/meson-logs/testlog.json)
+        else
+            extra_failed+=("meson test in build-aarch64 (exit $status, no test log)")
+        fi
+    fi
+fi
 
 # A runtime build nobody waited for (the flatpak test did not run) finishes
 # for the next run's cache rather than being killed half-way.

@@ -26,7 +26,11 @@ ARRAY_KINDS = {ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY}
 
 
 # Defined by the linker in every shared object; not part of any API.
-LINKER_SYMBOLS = {"__bss_start", "_edata", "_end", "_init", "_fini"}
+# Symbols the linker defines in every shared object: no API. GNU ld for
+# aarch64 adds the __bss_end__ family (arm64 Debian's libSDL2 and libGL
+# export them), which would otherwise read as data the stub cannot forward.
+LINKER_SYMBOLS = {"__bss_start", "_edata", "_end", "_init", "_fini",
+                  "__bss_start__", "__bss_end__", "_bss_end__", "__end__"}
 
 
 class FrontendError(Exception):

@@ -4,10 +4,17 @@
 #
 #   packaging/qemu/build-qemu.sh            build (or reuse) and print the qemu-x86_64 path
 #   packaging/qemu/build-qemu.sh --prefix   print the install prefix instead
+#   packaging/qemu/build-qemu.sh --host aarch64 [--prefix]
+#                                           the same qemu-x86_64 built to run on an
+#                                           aarch64 host (cross-compiled here with
+#                                           gcc-aarch64-linux-gnu and arm64 glib)
 #   packaging/qemu/build-qemu.sh --apt-sources  only add the apt sources it needs
 #   packaging/qemu/build-qemu.sh --debian-uri   print the Debian archive URI apt uses
 #   packaging/qemu/build-qemu.sh --help
 #
+# The cache key is the version + patch series + configure flags; a build for
+# another host than this machine adds the host's name (…-aarch64), so the
+# native key stays what it was.
 # Idempotent: a warm cache prints only the path (logs go to stderr) and takes
 # well under a second. The source is Debian trixie's QEMU 10.0.x, fetched with
 # `apt-get source` from the same Debian mirror the machine's apt sources use.
@@ -35,6 +42,8 @@ want_version=${LORELEI_QEMU_VERSION:-$PINNED_VERSION}
 print_prefix=0
 sources_only=0
 print_uri=0
+build_arch=$(uname -m)
+host_arch=$build_arch
 
 log() { printf 'build-qemu: %s\n' "$*" >&2; }
 # die WHAT WHY FIX: every failure says what happened, why, and what to do.
@@ -46,16 +55,40 @@ usage() {
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
 }
 
-for arg in "$@"; do
+while [ $# -gt 0 ]; do
+    arg=$1
+    shift
     case $arg in
+        --host)
+            [ $# -gt 0 ] || die "--host needs an architecture" "the host is the machine QEMU will run on" \
+                "give one: --host aarch64 (or x86_64, this machine's)"
+            host_arch=$1
+            shift
+            ;;
+        --host=*) host_arch=${arg#--host=} ;;
         --prefix) print_prefix=1 ;;
         --apt-sources) sources_only=1 ;;
         --debian-uri) print_uri=1; sources_only=1 ;;
         -h | --help) usage; exit 0 ;;
-        *) die "unknown argument '$arg'" "build-qemu.sh takes only --prefix, --apt-sources, --debian-uri or --help" \
+        *) die "unknown argument '$arg'" "build-qemu.sh takes only --host ARCH, --prefix, --apt-sources, --debian-uri or --help" \
                "run 'packaging/qemu/build-qemu.sh --help'" ;;
     esac
 done
+
+# Cross-compiling for another host: its GNU triplet, Debian architecture and
+# the extra configure flags (part of the cache key, like all flags).
+cross_flags=()
+cross_deps=()
+if [ "$host_arch" != "$build_arch" ]; then
+    case $host_arch in
+        aarch64) cross_triplet=aarch64-linux-gnu; cross_dpkg_arch=arm64 ;;
+        *) die "cannot build QEMU for a $host_arch host on this $build_arch machine" \
+               "build-qemu.sh knows how to cross-compile only for aarch64" \
+               "build on a $host_arch machine itself (without --host), or use --host aarch64" ;;
+    esac
+    cross_flags=(--cross-prefix=$cross_triplet-)
+    cross_deps=(gcc-$cross_triplet "libglib2.0-dev:$cross_dpkg_arch")
+fi
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then
@@ -68,18 +101,34 @@ as_root() {
     fi
 }
 
+# The patches for this host, in order: patches/series, then
+# patches/series.<host> when the host needs more (series.aarch64: what only a
+# host whose pages can be larger than the guest's runs).
+patch_list() {
+    cat "$patch_dir/series"
+    if [ -f "$patch_dir/series.$host_arch" ]; then cat "$patch_dir/series.$host_arch"; fi
+}
+
 # The patch series' identity: the patches themselves, their order and how we
 # configure. Any change to these gives a new cache key.
 series_hash() {
     {
+        # (Written as it was before per-host series existed, so a host
+        # without one keeps its key.)
         cat "$patch_dir/series"
-        while read -r p; do cat "$patch_dir/$p"; done <"$patch_dir/series"
+        if [ -f "$patch_dir/series.$host_arch" ]; then cat "$patch_dir/series.$host_arch"; fi
+        while read -r p; do cat "$patch_dir/$p"; done < <(patch_list)
         printf '%s\n' "${CONFIGURE_FLAGS[@]}"
+        # Only a cross build adds flags: the native key is unchanged by them.
+        [ ${#cross_flags[@]} -eq 0 ] || printf '%s\n' "${cross_flags[@]}"
     } | sha256sum | cut -c1-16
 }
 
 # Cache key uses the Debian version without the epoch (':' is awkward in paths).
-key_for() { printf '%s-%s' "${1#*:}" "$(series_hash)"; }
+key_for() {
+    printf '%s-%s' "${1#*:}" "$(series_hash)"
+    [ "$host_arch" = "$build_arch" ] || printf -- '-%s' "$host_arch"
+}
 
 finish() {
     local prefix=$1
@@ -182,7 +231,14 @@ version_ge() { dpkg --compare-versions "$1" ge "$2"; }
 
 ensure_build_deps() {
     local missing=() p
-    for p in "${BUILD_DEPS[@]}"; do
+    if [ ${#cross_deps[@]} -gt 0 ] && [ "$cross_dpkg_arch" != "$(dpkg --print-architecture)" ] &&
+        ! dpkg --print-foreign-architectures | grep -qx "$cross_dpkg_arch"; then
+        log "adding the $cross_dpkg_arch architecture to dpkg (for libglib2.0-dev:$cross_dpkg_arch)"
+        as_root dpkg --add-architecture "$cross_dpkg_arch"
+        apt_updated=0
+        apt_update
+    fi
+    for p in "${BUILD_DEPS[@]}" "${cross_deps[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
     local meson_ok=0
@@ -258,16 +314,19 @@ while read -r p; do
             "the source differs from the one the series was written against" \
             "rebase packaging/qemu/patches onto $version (or pin LORELEI_QEMU_VERSION=$PINNED_VERSION)"
     fi
-done <"$patch_dir/series"
+done < <(patch_list)
 
-log "configuring (${CONFIGURE_FLAGS[*]})"
+log "configuring (${CONFIGURE_FLAGS[*]} ${cross_flags[*]})"
 mkdir -p "$work/build"
-(cd "$work/build" && ../src/configure --prefix="$prefix" "${CONFIGURE_FLAGS[@]}" >"$work/configure.log" 2>&1) || {
+# A cross build finds the host's glib through the triplet's pkg-config
+# (Debian's pkgconf reads /usr/lib/<triplet>/pkgconfig for it).
+(cd "$work/build" && ../src/configure --prefix="$prefix" "${CONFIGURE_FLAGS[@]}" \
+    ${cross_flags[@]+"${cross_flags[@]}"} >"$work/configure.log" 2>&1) || {
     tail -n 30 "$work/configure.log" >&2
     die "configuring QEMU failed" "see the end of configure's log above" \
         "install what it names (apt-get install ...) and run this script again"
 }
-log "building qemu-x86_64 (a cold build takes a few minutes)"
+log "building qemu-x86_64 for $host_arch (a cold build takes a few minutes)"
 (cd "$work/build" && ninja -j"$(nproc)" qemu-x86_64 >"$work/build.log" 2>&1) || {
     tail -n 40 "$work/build.log" >&2
     die "building qemu-x86_64 failed" "see the compiler output above" "fix the patch series and run again"
@@ -282,7 +341,8 @@ install -m 0644 "$work/src/include/qemu/qemu-plugin.h" "$staging/include/qemu-pl
 cat >"$staging/BUILD-INFO" <<EOF
 qemu_version=$version
 patch_series_hash=$(series_hash)
-configure_flags=${CONFIGURE_FLAGS[*]}
+configure_flags=${CONFIGURE_FLAGS[*]} ${cross_flags[*]}
+host_arch=$host_arch
 built=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 build_seconds=$(($(date +%s) - start))
 EOF

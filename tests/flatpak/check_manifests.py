@@ -86,11 +86,21 @@ def main():
     words = shlex.split(configure.split("../configure", 1)[-1])
     c.check([w for w in words if not w.startswith("--prefix=")] == flags,
             "QEMU is configured with build-qemu.sh's CONFIGURE_FLAGS, in order")
-    series = [l.strip() for l in open(os.path.join(top, "packaging", "qemu", "patches", "series"))
-              if l.strip() and not l.startswith("#")]
-    patches = [os.path.basename(p) for s in qemu["sources"] if s.get("type") == "patch"
-               for p in s.get("paths", [s.get("path")])]
-    c.check(patches == series, f"the manifest applies packaging/qemu/patches/series in order ({patches})")
+    def series_file(name):
+        return [l.strip() for l in open(os.path.join(top, "packaging", "qemu", "patches", name))
+                if l.strip() and not l.startswith("#")]
+
+    def patches_for(arches):
+        return [os.path.basename(p) for s in qemu["sources"] if s.get("type") == "patch"
+                and s.get("only-arches") == arches for p in s.get("paths", [s.get("path")])]
+    patches = patches_for(None)
+    c.check(patches == series_file("series"),
+            f"the manifest applies packaging/qemu/patches/series in order ({patches})")
+    # build-qemu.sh adds patches/series.<host> for that host: only-arches.
+    for arch in ("aarch64",):
+        extra = patches_for([arch])
+        c.check(extra == series_file("series." + arch),
+                f"and for {arch} only (only-arches) patches/series.{arch} ({extra})")
     c.check(any(s.get("type") == "shell" and "debian/patches/series" in " ".join(s["commands"])
                 for s in qemu["sources"]), "Debian's own patches are applied first, as dpkg-source does")
     c.check(all(s.get("sha256") for s in qemu["sources"] if "url" in s), "every download has a sha256")

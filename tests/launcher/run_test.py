@@ -136,7 +136,9 @@ def run_no_thunk(s):
     p = t.run("--verbose", t.game)
     check_in("qemu-lorelei: thunk vulkan: off (built-in (" + t.builtin, p.stderr)
     check_in("qemu-lorelei: thunk gl: on (default)", p.stderr)
-    check(t.logged(t.plugin_log) == "arg lib=sdl2\narg lib=gl\n", t.logged(t.plugin_log))
+    # (--verbose also turns the plugin's own log on.)
+    check(t.logged(t.plugin_log) == "arg lib=sdl2\narg lib=gl\narg verbose=on\n",
+          t.logged(t.plugin_log))
 
 
 def run_plain_qemu(s):

@@ -149,6 +149,28 @@ static void test_everything(Fixture *f, gconstpointer data)
     g_assert_true(env_has(&cmd, "vblank_mode=0"));
 }
 
+/* run --verbose: the plugin logs the host libraries it loads, once, after
+ * the libraries. */
+static void test_plugin_verbose(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(LoRunSettings) s = settings("{}");
+    const char *environ[] = {NULL};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/p.so",
+                         .preload = "/p/l.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "/g/game",
+                         .settings = s,
+                         .environ = environ,
+                         .plugin_verbose = TRUE};
+    g_auto(LoCommand) cmd = {0};
+    g_autoptr(GError) error = NULL;
+    g_assert_true(lo_command_build(&in, &cmd, &error));
+    g_autofree char *line = joined(cmd.argv);
+    g_assert_nonnull(strstr(line, " -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,verbose=on "));
+}
+
 static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
 {
     (void)data;
@@ -343,6 +365,7 @@ int main(int argc, char **argv)
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
     ADD("/cmdline/defaults", test_defaults);
     ADD("/cmdline/everything", test_everything);
+    ADD("/cmdline/plugin-verbose", test_plugin_verbose);
     ADD("/cmdline/no-thunks-is-plain-qemu", test_no_thunks_is_plain_qemu);
     ADD("/cmdline/missing-guest-folder", test_missing_guest_folder);
     ADD("/cmdline/paths-qemu-cannot-carry", test_paths_qemu_cannot_carry);

@@ -1,11 +1,44 @@
 """Shared by the test drivers: how to start a guest program under the
 patched qemu-x86_64 with qemu-lorelei's plugin, the way the launcher does
 (preload shim into QEMU only, stub folders first in the guest's library path),
-and small checking helpers that print what they check."""
+and small checking helpers that print what they check.
+
+The aarch64 lane (docs/aarch64.md) runs the same drivers with an aarch64
+QEMU and plugin, which this x86_64 machine runs through qemu-aarch64 (binfmt_misc),
+and adds --host-arch aarch64: every Lorelei run then logs verbosely and
+check_host() proves from that log that the plugin and every host library it
+loaded were aarch64 builds (and, with --page-size, the page size it ran with);
+--sysroot gives QEMU the x86_64 sysroot (-L) the guest's own files come from."""
 import os
+import re
 import signal
 import subprocess
 import sys
+
+# How much longer than natively a Lorelei run may take to get going: 1 on
+# real hardware; the aarch64 lane's nested emulation sets it higher
+# (LORELEI_TIME_SCALE in the test's environment). Drivers scale the time they
+# give a Lorelei run before judging it, and the timeouts in run().
+TIME_SCALE = float(os.environ.get("LORELEI_TIME_SCALE", "1"))
+
+# e_machine of the ELF header (offset 18, little-endian 16 bits).
+ELF_MACHINES = {62: "x86_64", 183: "aarch64", 243: "riscv64"}
+PLUGIN_HOST = re.compile(r"^qemu-lorelei: plugin built for (\S+), host page size (\d+) bytes$", re.M)
+LLVMPIPE_WIDTH = re.compile(r"(llvmpipe \(LLVM [\d.]+), \d+ bits\)")
+LOADED = re.compile(r"^qemu-lorelei: (\w+): loaded (\S+), \d+ of \d+ functions resolved, from (.+)$",
+                    re.M)
+
+
+def elf_machine(path):
+    try:
+        with open(path, "rb") as f:
+            head = f.read(20)
+    except OSError as e:
+        return f"unreadable ({e.strerror})"
+    if len(head) < 20 or head[:4] != b"\x7fELF":
+        return "not an ELF file"
+    num = int.from_bytes(head[18:20], "little")
+    return ELF_MACHINES.get(num, f"ELF machine {num}")
 
 
 class Checks:
@@ -27,7 +60,10 @@ class Checks:
 
 
 # Names every shared library defines that are no API (linker-defined).
-LINKER_SYMBOLS = {"__bss_start", "_edata", "_end", "_init", "_fini"}
+# Names shared libraries export that are no API (linker-defined; the
+# __bss_end__ family only on aarch64).
+LINKER_SYMBOLS = {"__bss_start", "_edata", "_end", "_init", "_fini",
+                  "__bss_start__", "__bss_end__", "_bss_end__", "__end__"}
 
 
 def exported_symbols(path):
@@ -52,11 +88,13 @@ def check_exports(c, what, stub, required, allowed=None):
 
 
 class Lorelei:
-    def __init__(self, qemu, plugin, preload, asan_runtime=""):
+    def __init__(self, qemu, plugin, preload, asan_runtime="", host_arch="", page_size=0,
+                 sysroot=""):
         # Absolute: tests may run programs from another working directory.
         self.qemu, self.plugin, self.preload = (os.path.abspath(p) if p else p
                                                 for p in (qemu, plugin, preload))
         self.asan_runtime = asan_runtime
+        self.host_arch, self.page_size, self.sysroot = host_arch, page_size, sysroot
 
     def command(self, argv, libs=(), guest_lib_dirs=(), host_lib_dirs=(), plugin_args=(),
                 qemu_args=(), preload=True, plugin=True):
@@ -73,10 +111,47 @@ class Lorelei:
         cmd = [self.qemu, "-U", "LD_PRELOAD", "-U", "ASAN_OPTIONS"]
         cmd += ["-E", "LD_LIBRARY_PATH=" + ":".join(guest_lib_dirs)] if guest_lib_dirs else \
             ["-U", "LD_LIBRARY_PATH"]
+        if self.sysroot:
+            cmd += ["-L", self.sysroot]
         if plugin:
+            plugin_args = list(plugin_args)
+            if self.host_arch and "verbose=on" not in plugin_args:
+                plugin_args.append("verbose=on")  # for check_host()
             cmd += ["-plugin", ",".join([self.plugin] + [f"lib={l}" for l in libs] +
-                                        list(plugin_args))]
+                                        plugin_args)]
         return cmd + list(qemu_args) + list(argv), env
+
+    def host_neutral(self, text):
+        """text with what legitimately differs between this machine's
+        native run and a run on the --host-arch host made alike: llvmpipe
+        names its SIMD width (256 bits with AVX2 here, 128 with NEON on
+        aarch64). Unchanged when the host is this machine."""
+        if not self.host_arch or self.host_arch == os.uname().machine:
+            return text
+        return LLVMPIPE_WIDTH.sub(r"\1, N bits)", text)
+
+    def check_host(self, checks, log, what, libs=1):
+        """With --host-arch: the plugin's verbose log in `log` shows the
+        plugin built for that architecture (at --page-size), and at least
+        `libs` host libraries loaded, each an ELF file of that architecture.
+        Without: checks nothing (the x86_64 trees)."""
+        if not self.host_arch:
+            return
+        m = PLUGIN_HOST.search(log)
+        checks.check(m is not None and m.group(1) == self.host_arch,
+                     f"{what}: the plugin that ran is the {self.host_arch} build "
+                     f"(its log: {m.group(0) if m else 'no plugin line'})")
+        if self.page_size:
+            checks.check(m is not None and int(m.group(2)) == self.page_size,
+                         f"{what}: with {self.page_size}-byte host pages "
+                         f"({m.group(2) if m else '?'})")
+        loaded = LOADED.findall(log)
+        checks.check(len(loaded) >= libs, f"{what}: the plugin loaded {len(loaded)} host "
+                                          f"library(ies), {libs} expected")
+        for lib, soname, path in loaded:
+            machine = elf_machine(path)
+            checks.check(machine == self.host_arch,
+                         f"{what}: {lib}: the host's {soname} is {path}, an {machine} library")
 
 
 def end_process(p, sig=signal.SIGTERM, timeout=30):
@@ -86,7 +161,7 @@ def end_process(p, sig=signal.SIGTERM, timeout=30):
     if sig is not None:
         p.send_signal(sig)
     try:
-        out, err = p.communicate(timeout=timeout)
+        out, err = p.communicate(timeout=timeout * TIME_SCALE)
         return out, err, False
     except subprocess.TimeoutExpired:
         p.kill()
@@ -97,7 +172,7 @@ def end_process(p, sig=signal.SIGTERM, timeout=30):
 def run(cmd, env=None, timeout=120, **kw):
     print("$ " + " ".join(cmd), flush=True)
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace",
-                       timeout=timeout, **kw)
+                       timeout=timeout * TIME_SCALE, **kw)
     if p.stdout:
         print("--- stdout\n" + p.stdout.rstrip())
     if p.stderr:
@@ -106,12 +181,46 @@ def run(cmd, env=None, timeout=120, **kw):
     return p
 
 
+SKIP = 77  # meson: the test was skipped
+
+
+def require_host_gl(a):
+    """With --host-gl-probe: runs that program (the host's own OpenGL, no
+    qemu-lorelei) first; when it fails, this test cannot judge qemu-lorelei
+    and exits as skipped, saying why."""
+    if not getattr(a, "host_gl_probe", ""):
+        return
+    print("$ " + a.host_gl_probe, flush=True)
+    try:
+        p = subprocess.run([a.host_gl_probe], capture_output=True, text=True, errors="replace",
+                           timeout=120 * TIME_SCALE)
+        status, output = p.returncode, p.stdout + p.stderr
+    except subprocess.TimeoutExpired:
+        status, output = "timeout", ""
+    print(output.rstrip() + f"\n--- exit status {status}", flush=True)
+    if status != 0:
+        page = os.environ.get("QEMU_PAGESIZE", "the default")
+        print(f"skipped: the host's own OpenGL fails here without qemu-lorelei (the probe above, "
+              f"status {status}, with {page}-byte pages under this emulator), so a Lorelei run "
+              "forwarding GL to it cannot be judged; docs/aarch64.md says why")
+        sys.exit(SKIP)
+
+
 def add_common_args(ap):
     ap.add_argument("--qemu", required=True)
     ap.add_argument("--plugin", required=True)
     ap.add_argument("--preload", required=True)
     ap.add_argument("--asan-runtime", default="")
+    ap.add_argument("--host-arch", default="",
+                    help="check that the plugin and host libraries are this architecture's")
+    ap.add_argument("--page-size", type=int, default=0,
+                    help="with --host-arch: check the plugin ran with this host page size")
+    ap.add_argument("--sysroot", default="", help="x86_64 sysroot for QEMU's -L")
+    ap.add_argument("--host-gl-probe", default="",
+                    help="a host program using the host's OpenGL; the test is skipped when it "
+                         "fails (require_host_gl)")
 
 
 def from_args(a):
-    return Lorelei(a.qemu, a.plugin, a.preload, a.asan_runtime)
+    return Lorelei(a.qemu, a.plugin, a.preload, a.asan_runtime, a.host_arch, a.page_size,
+                   a.sysroot)

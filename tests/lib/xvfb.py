@@ -11,6 +11,8 @@ import re
 import subprocess
 import time
 
+from lorelei import TIME_SCALE
+
 DISPLAY_OPEN_FAILURE = re.compile(
     r"(cannot open display|can't open display|could not open display|unable to open display"
     r"|couldn't open display|Failed to open X display|XOpenDisplay\(\) failed"
@@ -65,12 +67,31 @@ class Xvfb:
         return int(out.strip() or 0)
 
 
+def wait_for_drawing(x, p, path, seconds, colours=3, settle=2):
+    """Screenshots (to path) until one shows at least `colours` colours, the
+    program ended or `seconds` passed; then, if it drew, `settle` more
+    seconds so it is seen running on. Returns the colours of the last
+    screenshot. Lets a slow run (the aarch64 lane's nested emulation) take
+    the time it needs without making every run wait that long."""
+    deadline = time.monotonic() + seconds
+    seen = 0
+    while p.poll() is None:
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        seen = x.screenshot(path)
+        if seen >= colours:
+            time.sleep(settle)
+            return x.screenshot(path) if p.poll() is None else seen
+        if time.monotonic() >= deadline:
+            break
+    return seen
+
+
 def run_x_program(cmd, env, timeout=120, retries=3, **kw):
     """Runs cmd; retries only when it failed because the display refused it."""
     for attempt in range(1, retries + 1):
         print("$ " + " ".join(cmd), flush=True)
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace",
-                           timeout=timeout, **kw)
+                           timeout=timeout * TIME_SCALE, **kw)
         if p.returncode != 0 and DISPLAY_OPEN_FAILURE.search(p.stderr or "") and attempt < retries:
             print(f"note: the X server refused the connection (attempt {attempt}); retrying the launch",
                   flush=True)

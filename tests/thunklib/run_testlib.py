@@ -3,7 +3,11 @@
 liblorelei-testlib, and under qemu-x86_64 + the plugin against its stub.
 
 usage: run_testlib.py CASE --qemu Q --plugin P --preload S --prog PROG
-                      --native-dir D --stub-dir D [--asan-runtime R]
+                      --native-dir D --stub-dir D [--host-lib-dir D] [--asan-runtime R]
+                      [--host-arch A [--page-size N]] [--sysroot DIR]
+
+--native-dir holds the x86_64 liblorelei-testlib.so.1 the native runs use,
+--host-lib-dir (default: the same) the host's one the plugin loads.
 """
 import argparse
 import os
@@ -28,13 +32,18 @@ def native(a, *args, timeout=120, prog=None, **popen):
 def lorelei_cmd(a, *args, prog=None, **kw):
     kw.setdefault("libs", ["testlib"])
     kw.setdefault("guest_lib_dirs", [a.stub_dir])
-    kw.setdefault("host_lib_dirs", [a.native_dir])
+    kw.setdefault("host_lib_dirs", [a.host_lib_dir or a.native_dir])
     return from_args(a).command([prog or a.prog, *args], **kw)
 
 
-def under_lorelei(a, *args, timeout=120, preexec_fn=None, **kw):
+def under_lorelei(a, *args, timeout=120, preexec_fn=None, host_libs=1, **kw):
+    """host_libs: how many host libraries the run must load (check_host);
+    None for a run without the plugin."""
     cmd, env = lorelei_cmd(a, *args, **kw)
-    return run(cmd, env=env, timeout=timeout, preexec_fn=preexec_fn)
+    p = run(cmd, env=env, timeout=timeout, preexec_fn=preexec_fn)
+    if host_libs is not None:
+        from_args(a).check_host(c, p.stderr, f"{a.case} {' '.join(args)}", libs=host_libs)
+    return p
 
 
 def case_compare(a):
@@ -93,7 +102,9 @@ def case_block(a, sig):
         p.wait()
         c.check(False, f"{signal.Signals(sig).name} ended the game within 10 s (it hung)")
         return
-    print(p.stderr.read())
+    err = p.stderr.read()
+    print(err)
+    from_args(a).check_host(c, err, f"{signal.Signals(sig).name} run")
     c.check(p.returncode == -sig,
             f"{signal.Signals(sig).name} ended the game blocked in a host call "
             f"(killed by the signal; status {p.returncode})")
@@ -305,19 +316,19 @@ def case_no_plugin(a):
 
 
 def case_not_enabled(a):
-    l = under_lorelei(a, "all", libs=[])
+    l = under_lorelei(a, "all", libs=[], host_libs=0)
     c.check(l.returncode == 127, "a stub whose library is not enabled stops the game")
     c.check("without lib=testlib" in l.stderr, "naming the missing plugin argument lib=testlib")
-    bad = under_lorelei(a, "all", libs=["nosuchlib"])
+    bad = under_lorelei(a, "all", libs=["nosuchlib"], host_libs=None)
     c.check(bad.returncode != 0 and "unknown thunk library 'nosuchlib'" in bad.stderr,
             "an unknown lib= is refused by the plugin with the list of known ones")
-    h = under_lorelei(a, "all", host_lib_dirs=["/nonexistent"])
+    h = under_lorelei(a, "all", host_lib_dirs=["/nonexistent"], host_libs=0)
     c.check(h.returncode == 127 and "cannot load the host library liblorelei-testlib.so.1" in h.stderr,
             "a missing host library is named, with what to do")
 
 
 def case_guest_base(a):
-    l = under_lorelei(a, "all", qemu_args=["-B", "0x300000000000"])
+    l = under_lorelei(a, "all", qemu_args=["-B", "0x300000000000"], host_libs=0)
     c.check(l.returncode != 0 and "guest_base != 0" in l.stderr,
             "guest_base != 0 is refused at the handshake")
     c.check("QEMU was told where to put the guest (-B or -R" in l.stderr and
@@ -361,6 +372,7 @@ def main():
     ap.add_argument("--service-spy", required=True)
     ap.add_argument("--dlopen-prog", required=True)
     ap.add_argument("--deletable-stub", required=True)
+    ap.add_argument("--host-lib-dir", default="")
     a = ap.parse_args()
     CASES[a.case](a)
     c.finish()
