@@ -349,8 +349,14 @@ static void test_transport(Fixture *f, gconstpointer data)
                  "\"syscall\", \"vulkan\": \"syscall\"}}");
     const char *args[] = {NULL};
     const char *environ[] = {NULL};
-    LoCommandInput in = {
-        "/q/qemu", "/p/plugin.so", "/p/preload.so", f->guestlibs, NULL, "./game", args, s, environ};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/plugin.so",
+                         .preload = "/p/preload.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "./game",
+                         .game_args = args,
+                         .settings = s,
+                         .environ = environ};
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
