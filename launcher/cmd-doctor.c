@@ -362,29 +362,6 @@ static void check_host(Report *rep)
     }
 }
 
-/* One row per sysroot that is not x86_64 or has no C library to judge by. */
-static void check_sysroot_arch(Report *rep, const LoSysrootInfo *info)
-{
-    g_autofree char *evidence = NULL;
-    g_autofree char *row = g_strdup_printf("sysroot %s", info->name);
-    LoSysrootArch arch = lo_sysroot_arch(info->path, &evidence);
-    if (arch == LO_SYSROOT_ARCH_OTHER) {
-        g_autoptr(GError) error = NULL;
-        lo_sysroot_check_arch(info->name, info->path, &error);
-        g_autofree char *what = first_line(error->message);
-        add(rep, row, CHECK_FAIL, strstr(error->message, "fix: ") + 5, "%s", what);
-    } else if (arch == LO_SYSROOT_ARCH_UNKNOWN) {
-        g_autofree char *fix = g_strdup_printf(
-            "if games using it fail to find libraries, recreate it from a complete x86_64 "
-            "(amd64) root file system: qemu-lorelei sysroot remove %s; qemu-lorelei sysroot "
-            "create %s --from-archive ROOTFS.tar.xz",
-            info->name, info->name);
-        add(rep, row, CHECK_WARN, fix,
-            "no C library found to check its architecture by (lib64/ld-linux-x86-64.so.2, "
-            "usr/lib/x86_64-linux-gnu/libc.so.6, ...)");
-    }
-}
-
 static void check_sysroots(Report *rep)
 {
     g_autoptr(GPtrArray) all = lo_sysroot_list();
@@ -428,9 +405,6 @@ static void check_sysroots(Report *rep)
             names->str, lo_effective_host_arch());
     } else if (all->len > 0) {
         add(rep, "sysroots", CHECK_OK, NULL, "%u: %s", all->len, names->str);
-        for (guint i = 0; i < all->len; i++) {
-            check_sysroot_arch(rep, all->pdata[i]);
-        }
     } else if (lo_effective_host_is_x86_64()) {
         add(rep, "sysroots", CHECK_OK, NULL, "none (this x86_64 host's libraries serve games)");
     } else {

@@ -253,71 +253,6 @@ static gboolean scan_value(Scan *sc)
     return fail_at(sc, "a value (a string, number, object, list, true, false or null)");
 }
 
-/* The usual hand-editing mistake behind an error at offset at, or NULL. */
-static const char *syntax_hint(const char *text, gsize length, gsize at)
-{
-    if (at >= length) {
-        gboolean empty = TRUE;
-        for (gsize k = 0; k < length && empty; k++) {
-            empty = g_ascii_isspace(text[k]);
-        }
-        return empty ? "the file is empty"
-                     : "the text ends before the document does: a closing '}', ']' or '\"' is "
-                       "missing";
-    }
-    gsize prev = at;
-    while (prev > 0 && g_ascii_isspace(text[prev - 1])) {
-        prev--;
-    }
-    char before = prev > 0 ? text[prev - 1] : '\0';
-    char c = text[at];
-    if ((c == '}' || c == ']') && before == ',') {
-        return "JSON allows no comma after the last entry: remove the ',' before it";
-    }
-    if (c == '/' && at + 1 < length && (text[at + 1] == '/' || text[at + 1] == '*')) {
-        return "JSON has no comments: put notes in a \"$comment\" key instead";
-    }
-    if (c == '\'') {
-        return "JSON strings and keys take double quotes (\"), not single ones";
-    }
-    if ((before == '{' || before == ',') && (g_ascii_isalpha(c) || c == '_' || c == '$')) {
-        return "keys take double quotes: \"key\": value";
-    }
-    if ((c == '"' || c == '{' || c == '[') &&
-        (before == '"' || before == '}' || before == ']' || g_ascii_isalnum(before))) {
-        return "a ',' missing between two entries";
-    }
-    return NULL;
-}
-
-/* The error for a document cJSON refused; cjson_at is where cJSON stopped. */
-static void set_syntax_error(const char *text, gsize length, gsize cjson_at, GError **error)
-{
-    Scan sc = {text, length, 0, NULL};
-    skip_ws(&sc);
-    gboolean ok = scan_value(&sc);
-    gsize at = ok ? MIN(cjson_at, length) : sc.i;
-    g_autoptr(GString) what = g_string_new("not valid JSON");
-    if (!ok) {
-        g_string_append_printf(what, ": expected %s", sc.expected);
-        if (at < length) {
-            gunichar got = g_utf8_get_char_validated(text + at, length - at);
-            if (got >= 0x20 && got < 0x7f) {
-                g_string_append_printf(what, got == '\'' ? ", found \"%c\"" : ", found '%c'",
-                                       (char)got);
-            }
-        } else {
-            g_string_append(what, ", found the end of the file");
-        }
-    }
-    const char *hint = syntax_hint(text, length, at);
-    if (hint != NULL) {
-        g_string_append_printf(what, " (%s)", hint);
-    }
-    g_set_error(error, LO_ERROR, LO_EXIT_INVALID, "line %u, column %u: %s", line_of(text, at),
-                column_of(text, at), what->str);
-}
-
 /* The lexical checks cJSON does not make; see the header comment. */
 static gboolean check_raw(const char *text, gsize length, GError **error)
 {
@@ -414,7 +349,15 @@ cJSON *lo_json_parse_strict(const char *text, gsize length, GError **error)
     Scan sc = {text, length, 0, NULL};
     skip_ws(&sc);
     if (!scan_value(&sc)) {
-        set_syntax_error(text, length, sc.i, error);
+        /* Described where cJSON stops when it refuses the text too (the
+         * descriptions are made for its positions), else where the grammar
+         * check did (cJSON takes a leading zero, "01"). */
+        const char *end = NULL;
+        cJSON *loose = cJSON_ParseWithLengthOpts(text, length, &end, FALSE);
+        gsize at = loose == NULL && end != NULL && end >= text ? (gsize)(end - text) : sc.i;
+        cJSON_Delete(loose);
+        g_autofree char *why = lo_json_syntax_error(text, length, at);
+        g_set_error_literal(error, LO_ERROR, LO_EXIT_INVALID, why);
         return NULL;
     }
     const char *end = NULL;

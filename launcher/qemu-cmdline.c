@@ -216,20 +216,17 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         add_printf(out->argv, "%s=%s", (char *)s->env_keys->pdata[i],
                    (char *)s->env_values->pdata[i]);
     }
-    if (s->argv0 != NULL) {
-        add(out->argv, "-0");
-        add(out->argv, s->argv0);
-    }
     add(out->argv, "-U");
     add(out->argv, "LD_PRELOAD");
     /* QEMU takes any argument starting with '-' as its own option. */
     g_autofree char *game =
         in->game[0] == '-' ? g_strconcat("./", in->game, NULL) : g_strdup(in->game);
-    /* The game sees the path it was started by as its argv[0], while QEMU
-     * runs the file the launcher opened and hashed (game_file), not
-     * whatever has that path now. */
+    /* The game sees the path it was started by as its argv[0] (or the one
+     * asked for: --argv0, binfmt's preserved argv[0]), while QEMU runs the
+     * file the launcher opened and hashed (game_file), not whatever has that
+     * path now. */
     add(out->argv, "-0");
-    add(out->argv, game);
+    add(out->argv, s->argv0 != NULL ? s->argv0 : game);
     add(out->argv, in->game_file != NULL ? in->game_file : game);
     for (guint i = 0; i < s->args->len; i++) {
         add(out->argv, s->args->pdata[i]);

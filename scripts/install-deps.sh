@@ -23,8 +23,8 @@ if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(s
 fi
 echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-# Waits for the dpkg lock other installers may hold instead of failing.
-apt_get_as_root() { "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 "$@"; }
+# apt-get that waits for another apt or dpkg to finish instead of failing.
+apt_get() { "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 "$@"; }
 # Foreign architectures the list names (multiarch): dpkg must know them, and
 # apt only has their package lists after an update.
 need_update=0
@@ -35,11 +35,11 @@ for arch in $(printf '%s\n' "${missing[@]}" | sed -n 's/.*:\([a-z0-9]*\)$/\1/p' 
         need_update=1
     fi
 done
-[ "$need_update" = 0 ] || apt_get_as_root update -qq >&2
+[ "$need_update" = 0 ] || apt_get update -qq >&2
 # Only refresh the package lists when apt cannot find a package.
-if ! apt_get_as_root install -y -qq --no-install-recommends "${missing[@]}" >&2; then
-    apt_get_as_root update -qq >&2
-    apt_get_as_root install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
+if ! apt_get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+    apt_get update -qq >&2
+    apt_get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
         echo "install-deps: error: apt-get could not install: ${missing[*]}" >&2
         echo "  fix: check the apt sources and network, then run scripts/install-deps.sh again" >&2
         exit 1

@@ -233,8 +233,8 @@ def run_stops_on_broken_profile(s):
     mine = s.write("config/qemu-lorelei/profiles/mygame.json",
                    '{\n  "schema": 1,\n  "id": "mygame",\n  "match": {"exe": ["game"]},\n'
                    '  "args": ["--windowed"],\n}\n')
-    p = s.error(3, [mine + " is not a valid profile", "line 6, column 1: not valid JSON",
-                    "no comma after the last", "it names this game",
+    p = s.error(3, [mine + " is not a valid profile", "line 5, column 25: not valid JSON: a trailing comma",
+                    "a trailing comma: remove the ','", "it names this game",
                     "fix: correct it", "profile validate " + mine],
                 "run", "--dry-run", *off, game, env=env)
     check_not_in("no profile matches", p.stderr)

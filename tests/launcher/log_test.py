@@ -79,7 +79,7 @@ def log_file_and_errors(s):
 def report(s):
     needs_x86_64_guest_runs(s)
     t = Setup(s)
-    t.profile(env={"SDL_LORELEI_TEST": "x"})
+    t.profile(env={"SDL_RENDER_VSYNC": "1"})
     env = with_state(t, s)
     s.run("run", "--log", t.game, "--exit=2", env=env)
     p = s.ok("report", env=env)
@@ -92,7 +92,7 @@ def report(s):
     for section in ["===== versions =====", "plugin ABI: 1", "===== host =====",
                     "===== checks: qemu-lorelei doctor --json =====", '"checks": [',
                     "===== profile: qemu-lorelei profile show --resolved echo-test =====",
-                    "env.SDL_LORELEI_TEST", "===== sysroots: qemu-lorelei sysroot list",
+                    "env.SDL_RENDER_VSYNC", "===== sysroots: qemu-lorelei sysroot list",
                     "===== log: ~/state/qemu-lorelei/logs/", "----- exit status 2 after"]:
         check_in(section, text, "the report")
     check_not_in(s.root, text, "the report")  # the (sandbox's) home folder is ~

@@ -131,10 +131,10 @@ def validate_every_layer(s):
     s.write("config/qemu-lorelei/profiles/misnamed.json", '{"schema": 1, "id": "other"}')
     p = s.error(3, ["2 of"], "profile", "validate")
     check_in("broken.json: invalid\n  line 3, column 17: not valid JSON: a trailing comma", p.stdout)
-    check_in("misnamed.json: invalid\n  id: 'other' must be in a file named other.json", p.stdout)
-    # Files named on the command line keep any name.
-    p = s.ok("profile", "validate", os.path.join(s.user_profiles, "misnamed.json"))
-    check_in("misnamed.json: ok", p.stdout)
+    check_in("misnamed.json: invalid\n  id: the file must be named other.json to be used", p.stdout)
+    # Named on the command line too: run would skip it, so it is invalid.
+    p = s.error(3, ["1 of 1"], "profile", "validate", os.path.join(s.user_profiles, "misnamed.json"))
+    check_in("misnamed.json: invalid\n  id: the file must be named other.json", p.stdout)
 
 
 CASES = {f.__name__: f for f in [edit_copy_then_fix, edit_give_up_keeps_old, edit_errors, remove,
