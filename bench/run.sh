@@ -8,7 +8,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 scripts/install-deps.sh
 scripts/build.sh build
-for bench in bench-percall bench-gl bench-vulkan bench-openal bench-launcher; do
+for bench in bench-percall bench-gl bench-gl-gpu-free bench-vulkan bench-openal bench-launcher; do
     echo "=== $bench" >&2
     ninja -C build "$bench"
 done

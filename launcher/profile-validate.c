@@ -234,6 +234,26 @@ static void check_thunks(Ctx *c, const cJSON *v)
     }
 }
 
+/* transport: how each forwarded library's calls reach the host
+ * (docs/profiles.md); "syscall" bisects a problem with the inline path. */
+static void check_transport(Ctx *c, const cJSON *v)
+{
+    static const char *const keys[] = {"$comment", "sdl2", "gl", "vulkan", NULL};
+    static const char *const values[] = {"inline", "syscall", NULL};
+    if (!expect(c, v, cJSON_IsObject(v), "an object") || !known_keys(c, v, keys)) {
+        return;
+    }
+    for (const cJSON *m = v->child; m != NULL; m = m->next) {
+        gsize saved = push_key(c, m->string);
+        if (strcmp(m->string, "$comment") == 0) {
+            check_comment(c, m);
+        } else {
+            check_enum(c, m, values);
+        }
+        pop(c, saved);
+    }
+}
+
 static void check_env(Ctx *c, const cJSON *v)
 {
     if (!expect(c, v, cJSON_IsObject(v), "an object")) {
@@ -388,9 +408,9 @@ static void check_schema_version(Ctx *c, const cJSON *v)
 
 gboolean lo_profile_validate(const cJSON *doc, GPtrArray *problems)
 {
-    static const char *const keys[] = {"$comment", "schema",    "id",    "name", "match",
-                                       "thunks",   "env",       "qemu",  "args", "sysroot",
-                                       "status",   "tested_on", "notes", NULL};
+    static const char *const keys[] = {"$comment", "schema",    "id",    "name",      "match",
+                                       "thunks",   "env",       "qemu",  "args",      "sysroot",
+                                       "status",   "tested_on", "notes", "transport", NULL};
     static const char *const required[] = {"schema", "id", NULL};
     g_autoptr(GString) path = g_string_new(NULL);
     Ctx c = {problems, path};
@@ -422,6 +442,8 @@ gboolean lo_profile_validate(const cJSON *doc, GPtrArray *problems)
             check_match(&c, m);
         } else if (strcmp(k, "thunks") == 0) {
             check_thunks(&c, m);
+        } else if (strcmp(k, "transport") == 0) {
+            check_transport(&c, m);
         } else if (strcmp(k, "env") == 0) {
             check_env(&c, m);
         } else if (strcmp(k, "qemu") == 0) {

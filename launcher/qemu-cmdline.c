@@ -110,6 +110,9 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
             thunks = TRUE;
         }
         g_string_append_printf(plugin, ",lib=%s", lo_thunk_names[i]);
+        if (s->syscall_transport[i]) {
+            g_string_append_printf(plugin, ",transport.%s=syscall", lo_thunk_names[i]);
+        }
         g_autofree char *dir = g_build_filename(in->guestlibs, lo_thunk_names[i], NULL);
         if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
             g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND,

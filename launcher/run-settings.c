@@ -47,6 +47,11 @@ LoRunSettings *lo_run_settings_from_profile(const cJSON *merged)
     for (int i = 0; i < LO_N_THUNKS; i++) {
         s->thunks[i] = get_bool(thunks, lo_thunk_names[i], TRUE);
     }
+    const cJSON *transport = cJSON_GetObjectItemCaseSensitive(merged, "transport");
+    for (int i = 0; i < LO_N_THUNKS; i++) {
+        g_autofree char *t = get_string(transport, lo_thunk_names[i]);
+        s->syscall_transport[i] = t != NULL && strcmp(t, "syscall") == 0;
+    }
     const cJSON *qemu = cJSON_GetObjectItemCaseSensitive(merged, "qemu");
     s->cpu = get_string(qemu, "cpu");
     if (s->cpu == NULL) {

@@ -30,8 +30,11 @@ gboolean lo_cpu_breaks_emulated_drivers(const char *cpu);
 
 typedef struct {
     gboolean thunks[LO_N_THUNKS]; /* default: all on */
-    char *cpu;                    /* default: lo_default_cpu(thunks) */
-    char *stack_size;             /* NULL: QEMU's default */
+    /* transport.NAME = "syscall": every call of that library through the
+     * magic syscall, none inline (default: inline where the plugin can) */
+    gboolean syscall_transport[LO_N_THUNKS];
+    char *cpu;        /* default: lo_default_cpu(thunks) */
+    char *stack_size; /* NULL: QEMU's default */
     gboolean strace;
     gboolean one_insn_per_tb;
     GPtrArray *log_items; /* char*, may be empty */

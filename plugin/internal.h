@@ -63,6 +63,7 @@ struct lorelei_thread {
      * and the channel it waits on. */
     struct lorelei_channel *serving;
     uint64_t serving_cb;
+    struct lorelei_inline_thread *inline_state; /* inline.c's, NULL until its first call */
     struct lorelei_channel *waits_on;
 };
 
@@ -114,6 +115,15 @@ bool lorelei_service_complete(uint64_t cb, int64_t *status);
 /* Set in a fork() child until a guest thread has restarted the manager. */
 extern atomic_bool lorelei_manager_wanted;
 extern struct lorelei_callback lorelei_start_manager_cb;
+
+/* ---- inline.c: calls served without leaving the CPU loop ------------------ */
+enum lorelei_arg_result { LORELEI_ARG_NOT_MINE, LORELEI_ARG_OK, LORELEI_ARG_BAD };
+/* A plugin argument key=val (key klen bytes long) inline.c knows, or not. */
+enum lorelei_arg_result lorelei_inline_parse_arg(const char *key, size_t klen, const char *val);
+/* After the arguments: registers the translation callback (unless every
+ * library takes the syscall path). */
+void lorelei_inline_install(uint64_t id); /* a qemu_plugin_id_t */
+void lorelei_inline_thread_exit(struct lorelei_thread *t);
 
 /* ---- signals.c ------------------------------------------------------------- */
 /* True when QEMU has taken a host signal for the guest on this thread and

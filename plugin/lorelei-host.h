@@ -26,12 +26,18 @@ enum lorelei_fn_flags {
     /* May call back only once the library has handed a guest callback to
      * the host (e.g. every GL call after glDebugMessageCallback). */
     LORELEI_FN_CALLBACK_IF_ARMED = 1u << 1,
+    /* May wait for other threads or long (buffer swaps, fences, SDL_Delay):
+     * never served inline, where a waiting call keeps its vCPU "running"
+     * and so holds up every thread that needs exclusive access (fork, a
+     * translation-cache flush). The description classifies (thunkgen). */
+    LORELEI_FN_BLOCKING = 1u << 2,
 };
 
 struct lorelei_host_fn {
     const char *name;
     lorelei_thunk_fn thunk;
     uint32_t flags;
+    uint32_t frame_slots; /* the frame's size in slots, results included */
 };
 
 /* Number of distinct guest functions each callback signature can stand for

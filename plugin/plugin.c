@@ -10,6 +10,8 @@
  *                   library is loaded when the game's stub asks for it
  *   stack_kib=N     coroutine stack for host calls, KiB (default 2048)
  *   verbose=on      log library loading and service threads to stderr
+ *   transport=inline|syscall, transport.NAME=inline|syscall
+ *                   how forwarded calls reach the host (inline.c)
  *
  * Requirements: guest_base == 0 (qemu-x86_64's default; checked at the
  * handshake), and liblorelei-preload.so preloaded into QEMU so threads that
@@ -312,7 +314,17 @@ static bool parse_arg(const char *arg)
         lorelei_opts.coro_stack_size = (size_t)kib << 10;
         return true;
     }
-    lorelei_log("unknown plugin argument '%.*s' (known: lib, stack_kib, verbose)", (int)klen, arg);
+    switch (lorelei_inline_parse_arg(arg, klen, val)) {
+    case LORELEI_ARG_OK:
+        return true;
+    case LORELEI_ARG_BAD:
+        return false;
+    case LORELEI_ARG_NOT_MINE:
+        break;
+    }
+    lorelei_log("unknown plugin argument '%.*s' (known: lib, stack_kib, verbose, transport, "
+                "transport.NAME)",
+                (int)klen, arg);
     return false;
 }
 
@@ -339,6 +351,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
      * dlopen). Loading it now closes the window. */
     dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
     qemu_plugin_register_vcpu_syscall_filter_cb(id, filter, NULL);
+    lorelei_inline_install(id);
     lorelei_register_atexit(id, on_exit_plugin);
     return 0;
 }

@@ -17,8 +17,13 @@
  *   libraries in proportion to their instructions: an estimate, since not
  *   every instruction costs the same.
  *
+ *   Forwarded calls served inline (no syscall) are timed from the stub's
+ *   first store to its marker instruction, and count under their library
+ *   too.
+ *
  * Arguments: out=FILE writes the report as JSON too (the table always goes
- * to stderr at exit). Costs: one inline add per executed block.
+ * to stderr at exit). Costs: one inline add per executed block, and two
+ * callbacks per inline forwarded call.
  *
  * Locking: counters live in per-vCPU scoreboard entries, touched only by
  * their vCPU (and summed at exit). The file table is extended under a mutex
@@ -40,8 +45,8 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-#if QEMU_PLUGIN_VERSION != 5
-#error "liblorelei-profile.so is written against the patched QEMU's plugin API (version 5)"
+#if QEMU_PLUGIN_VERSION != 6
+#error "liblorelei-profile.so is written against the patched QEMU's plugin API (version 6)"
 #endif
 
 enum {
@@ -61,9 +66,10 @@ struct vcpu_counts {
     uint64_t ns[N_BUCKETS]; /* time inside syscalls, per bucket */
     uint64_t calls[N_BUCKETS];
     uint64_t born_ns, dead_ns;
-    uint64_t entered_ns; /* when the current syscall started */
-    int64_t bucket;      /* of the current syscall, or BUCKET_NONE */
-    int64_t last_lib;    /* a CALLBACK_RETURN continues this library's call */
+    uint64_t entered_ns;    /* when the current syscall started */
+    int64_t bucket;         /* of the current syscall, or BUCKET_NONE */
+    int64_t last_lib;       /* a CALLBACK_RETURN continues this library's call */
+    uint64_t inline_status; /* the status slot of the inline call being timed */
 };
 
 struct region {
@@ -152,6 +158,67 @@ static int find_file(uint64_t pc)
     return -1;
 }
 
+/* ---- inline calls ------------------------------------------------------------
+ * A forwarded call served inline (include/lorelei/abi.h) never becomes a
+ * syscall: it is timed from the stub's first store (into the status slot in
+ * front of the frame) to its marker instruction; the forwarding plugin runs
+ * the call in between, right after the stub's second store. A call it leaves
+ * to the syscall path is counted there, not here: the status slot tells
+ * which (0: served). */
+
+static void on_inline_start(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
+                            void *userdata)
+{
+    (void)info;
+    struct vcpu_counts *c = counts(vcpu);
+    c->bucket = (int64_t)(uintptr_t)userdata;
+    c->inline_status = vaddr;
+    c->entered_ns = now_ns();
+}
+
+static void on_inline_end(unsigned int vcpu, void *userdata)
+{
+    (void)userdata;
+    struct vcpu_counts *c = counts(vcpu);
+    if (c->bucket == BUCKET_NONE || !c->inline_status) {
+        return;
+    }
+    /* The stub's own store proved the status slot readable. */
+    if (*(const int64_t *)(uintptr_t)c->inline_status == 0) {
+        c->ns[c->bucket] += now_ns() - c->entered_ns;
+        c->calls[c->bucket]++;
+    }
+    c->bucket = BUCKET_NONE;
+    c->inline_status = 0;
+}
+
+static void find_inline_calls(struct qemu_plugin_tb *tb)
+{
+    static const uint8_t marker[] = {LORELEI_INLINE_MARKER_BYTES};
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    for (size_t i = 2; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        struct qemu_plugin_insn *first = qemu_plugin_tb_get_insn(tb, i - 2);
+        uint8_t b[16];
+        if (qemu_plugin_insn_size(insn) != sizeof(marker) ||
+            qemu_plugin_insn_data(insn, b, sizeof(marker)) != sizeof(marker) ||
+            memcmp(b, marker, sizeof(marker)) != 0 || qemu_plugin_insn_size(first) != 8 ||
+            qemu_plugin_insn_data(first, b, 8) != 8 || b[0] != 0x48 || b[1] != 0xc7 ||
+            b[2] != 0x42 || b[3] != 0xf8) {
+            continue;
+        }
+        uint32_t fn_id;
+        memcpy(&fn_id, b + 4, sizeof(fn_id));
+        uint64_t lib = LORELEI_FN_LIB(fn_id);
+        if (lib == 0 || lib >= MAX_FORWARDED) {
+            continue;
+        }
+        qemu_plugin_register_vcpu_mem_cb(first, on_inline_start, QEMU_PLUGIN_CB_NO_REGS,
+                                         QEMU_PLUGIN_MEM_W, (void *)(uintptr_t)lib);
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_inline_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
+    }
+}
+
 static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
@@ -169,6 +236,7 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     qemu_plugin_u64 entry = {score, offsetof(struct vcpu_counts, insns) + file * sizeof(uint64_t)};
     qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, entry,
                                                       qemu_plugin_tb_n_insns(tb));
+    find_inline_calls(tb);
 }
 
 /* ---- time ------------------------------------------------------------------- */

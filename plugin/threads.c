@@ -32,6 +32,7 @@ static void free_thread(void *p)
     struct lorelei_thread *t = p;
     lorelei_service_thread_exit(t);
     lorelei_calls_thread_exit(t);
+    lorelei_inline_thread_exit(t);
     tls_thread = NULL;
     free(t);
 }

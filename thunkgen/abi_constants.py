@@ -1,7 +1,8 @@
 """The ABI numbers the generator writes into code, read from the C headers
 that define them, so the headers stay their one source:
 
-  include/lorelei/abi.h      LORELEI_SYSCALL_NR, LORELEI_OP_CALL, LORELEI_FN_INDEX_BITS
+  include/lorelei/abi.h      LORELEI_SYSCALL_NR, LORELEI_OP_CALL, LORELEI_FN_INDEX_BITS,
+                             LORELEI_INLINE_MARKER_BYTES, LORELEI_INLINE_MAX_FRAME_SLOTS
   plugin/lorelei-host.h      LORELEI_CALLBACK_SLOTS
 
 A header that lacks one of them, or defines it twice, stops the build with
@@ -30,6 +31,8 @@ class Abi:
     op_call: int
     index_bits: int
     callback_slots: int
+    inline_marker: tuple  # the bytes of the inline transport's marker instruction
+    inline_max_frame_slots: int
 
 
 def _read(path):
@@ -60,6 +63,19 @@ def define(path, text, name):
                 f"#define {name} <number>")
 
 
+def byte_list(path, text, name):
+    """A #define of comma-separated byte values (the marker instruction)."""
+    byte = r"0[xX][0-9a-fA-F]{1,2}"
+    found = re.findall(rf"^[ \t]*#[ \t]*define[ \t]+{name}[ \t]+({byte}(?:[ \t]*,[ \t]*{byte})*)"
+                       r"[ \t]*$", text, flags=re.M)
+    if len(found) != 1:
+        what = "no" if not found else f"{len(found)}"
+        raise AbiError(f"{path}: {what} '#define {name} 0x.., 0x.., ...' found; the generator "
+                       f"writes {name} into generated code and reads it from there: define it "
+                       "exactly once, as hexadecimal bytes separated by commas")
+    return tuple(int(b, 16) for b in found[0].split(","))
+
+
 def enumerator(path, text, name):
     return _one(path, text, name, rf"\b{name}[ \t]*=[ \t]*{_NUMBER}[ \t]*[,}}]",
                 f"{name} = <number>,")
@@ -72,4 +88,6 @@ def load(abi_header=None, host_header=None):
     return Abi(syscall_nr=define(abi_header, abi, "LORELEI_SYSCALL_NR"),
                op_call=enumerator(abi_header, abi, "LORELEI_OP_CALL"),
                index_bits=define(abi_header, abi, "LORELEI_FN_INDEX_BITS"),
-               callback_slots=define(host_header, host, "LORELEI_CALLBACK_SLOTS"))
+               callback_slots=define(host_header, host, "LORELEI_CALLBACK_SLOTS"),
+               inline_marker=byte_list(abi_header, abi, "LORELEI_INLINE_MARKER_BYTES"),
+               inline_max_frame_slots=define(abi_header, abi, "LORELEI_INLINE_MAX_FRAME_SLOTS"))

@@ -6,6 +6,7 @@ declaration) that packs its arguments into a frame on its stack and issues
 the magic syscall. Per callback signature: an invoker the host asks the guest
 runtime to call. A constructor opens the library on the host at load time.
 """
+import transport
 
 
 def tdecl(ctype, name):
@@ -139,7 +140,13 @@ def emit_stub(lib, f, out):
         body.append(f"    va_list ap;\n    va_start(ap, {fmt});")
         body.append(f"    char *lorelei_msg = lorelei_vformat({fmt}, ap);")
         body.append("    va_end(ap);")
-    body.append(f"    uint64_t f[{f.frame_slots()}] = {{0}};")
+    inline = transport.inline_candidate(f)
+    if inline:
+        # A status slot in front of the frame for the inline transport.
+        body.append(f"    uint64_t lorelei_fr[{f.frame_slots() + 1}] = {{0}};")
+        body.append("    uint64_t *f = lorelei_fr + 1;")
+    else:
+        body.append(f"    uint64_t f[{f.frame_slots()}] = {{0}};")
     for i, p in enumerate(f.params):
         value = "(const char *)lorelei_msg" if i == f.printf else f"a{i}"
         body.append(f"    LORELEI_PUT(f, {f.slot_of(i)}, {value});")
@@ -161,7 +168,11 @@ def emit_stub(lib, f, out):
         body.append(f"    void *lorelei_release{i} = {hook}((void *)a{i});")
     for i, _ in f.out_owned:
         body.append(f"    void *lorelei_before{i} = a{i} ? (void *)*a{i} : NULL;")
-    body.append(f"    lorelei_call(LORELEI_FN_ID({lib.id}, {f.index}), f);")
+    if inline:
+        body.append(f"    LORELEI_CALL_INLINE(LORELEI_FN_ID({lib.id}, {f.index}), f, "
+                    f"{f.frame_slots() - 1});")
+    else:
+        body.append(f"    lorelei_call(LORELEI_FN_ID({lib.id}, {f.index}), f);")
     for i, p in enumerate(f.params):
         if p.type.mapping and p.type.mapping.get("guest_after"):
             body.append(f"    {p.type.mapping['guest_after']}((void *)a{i});")
@@ -265,6 +276,9 @@ def emit(lib, source_name, abi, asm_names=frozenset()):
     out.append(f"_Static_assert(LORELEI_SYSCALL_NR == {abi.syscall_nr:#x} && LORELEI_OP_CALL == "
                f"{abi.op_call} && LORELEI_FN_INDEX_BITS == {abi.index_bits}, \"generated for "
                f"another lorelei/abi.h (the assembly stubs have these numbers): regenerate\");")
+    out.append(f"_Static_assert(LORELEI_INLINE_MAX_FRAME_SLOTS == {abi.inline_max_frame_slots} && "
+               f"LORELEI_INLINE_MARKER_SIZE == {len(abi.inline_marker)}, \"generated for another "
+               "lorelei/abi.h (inline transport): regenerate\");")
     out.append("")
     preps = {f.prepare for f in lib.functions if f.prepare}
     preps |= {ct.mapping["guest_prepare"] for f in lib.functions

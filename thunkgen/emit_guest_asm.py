@@ -7,15 +7,20 @@ thousands of functions gcc spends seconds on what the assembler does in a
 fraction of one, so libraries that ask for it (thunkgen --guest-asm-out) get
 those stubs here; the rest stay in C (emit_guest.py). The frame layout is the
 same (include/lorelei/frame.h): argument i in slot f.slot_of(i), the result
-after them, each value in the low bytes of its slot.
+after them, each value in the low bytes of its slot; the status slot of the
+inline transport precedes it, as LORELEI_CALL_INLINE has it in C stubs.
 
 A CALL answered with anything but "done" (a callback to run, an error) goes
 to the guest runtime's lorelei_call_slow, which runs callbacks until the call
-is done, as lorelei_call() does in C stubs.
+is done, as lorelei_call() does in C stubs. Stubs that cannot call back try
+the inline transport first.
 
-The syscall number, the CALL operation and the function id layout come from
-include/lorelei/abi.h (abi_constants.py); the C half asserts them.
+The syscall number, the CALL operation, the function id layout and the
+inline marker come from include/lorelei/abi.h (abi_constants.py); the C half
+asserts them.
 """
+import transport
+
 INT_REGS = ["%rdi", "%rsi", "%rdx", "%rcx", "%r8", "%r9"]
 
 
@@ -67,8 +72,49 @@ def _load_result(t, off):
 
 
 def emit_stub(lib, f, out, abi):
+    """The stub tries the inline transport first (include/lorelei/abi.h):
+    0(%rsp) is the status slot, the frame starts at 8(%rsp) and %rdx points
+    to it; the plugin leaves 0 in the status slot when it served the call."""
+    if not transport.inline_candidate(f):
+        return emit_syscall_stub(lib, f, out, abi)
     slots = f.frame_slots()
-    # At entry %rsp is 8 mod 16: a frame of 8 mod 16 bytes aligns the call below.
+    # At entry %rsp is 8 mod 16: a block of 8 mod 16 bytes aligns the call below.
+    size = ((slots + 1) * 8 + 15) // 16 * 16 + 8
+    fn_id = (lib.id << abi.index_bits) | f.index
+    top = (slots - 1) * 8  # the result slot: these stubs have no errno slot
+    out += [f"\t.globl\t{f.name}", f"\t.type\t{f.name}, @function", "\t.p2align 4",
+            f"{f.name}:", "\t.cfi_startproc", f"\tsubq\t${size}, %rsp",
+            f"\t.cfi_adjust_cfa_offset {size}"]
+    ints = floats = 0
+    for i, p in enumerate(f.params):
+        off = 8 + f.slot_of(i) * 8
+        if _float_like(p.type):
+            op = "movss" if p.type.size == 4 else "movsd"
+            out.append(f"\t{op}\t%xmm{floats}, {off}(%rsp)")
+            floats += 1
+        else:
+            out.append(f"\tmovq\t{INT_REGS[ints]}, {off}(%rsp)")
+            ints += 1
+    # The two stores and the marker, nothing in between. The second one also
+    # clears the result: a function the host library lacks reads 0.
+    out += ["\tleaq\t8(%rsp), %rdx", f"\tmovq\t${fn_id:#x}, -8(%rdx)",
+            f"\tmovq\t$0, {top}(%rdx)", f"\t.byte\t{','.join(f'{b:#04x}' for b in abi.inline_marker)}",
+            "\tcmpq\t$0, (%rsp)", "\tjne\t3f", "1:"]
+    out += _load_result(f.ret, 8 + f.ret_slot() * 8)
+    out += [f"\taddq\t${size}, %rsp", f"\t.cfi_adjust_cfa_offset -{size}", "\tret",
+            f"\t.cfi_adjust_cfa_offset {size}",
+            # Not served inline: CALL, with %rdx still pointing to the frame.
+            "3:", f"\tmovl\t${abi.syscall_nr:#x}, %eax", f"\tmovl\t${abi.op_call}, %edi",
+            f"\tmovl\t${fn_id:#x}, %esi", "\tsyscall", "\ttestq\t%rax, %rax", "\tje\t1b",
+            "\tmovq\t%rax, %rdi", f"\tmovl\t${fn_id:#x}, %esi",
+            "\tcall\tlorelei_call_slow@PLT", "\tjmp\t1b",
+            "\t.cfi_endproc", f"\t.size\t{f.name}, .-{f.name}", ""]
+
+
+def emit_syscall_stub(lib, f, out, abi):
+    """A function that may call back (a function-pointer parameter): CALL
+    only, its frame at 0(%rsp)."""
+    slots = f.frame_slots()
     frame = (slots * 8 + 15) // 16 * 16 + 8
     fn_id = (lib.id << abi.index_bits) | f.index
     out += [f"\t.globl\t{f.name}", f"\t.type\t{f.name}, @function", "\t.p2align 4",

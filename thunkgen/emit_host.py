@@ -3,6 +3,9 @@ thunks (one per distinct signature shape: a thunk gets the native function
 as a parameter, so glUniform1i and glBindBuffer share one), trampolines for
 every callback signature and the library's manifest (struct lorelei_host_lib).
 """
+import transport
+
+
 def cname(s):
     return "".join(c if c.isalnum() else "_" for c in s)
 
@@ -427,14 +430,19 @@ def emit(lib, source_name, abi):
     out.append(f"static const struct lorelei_host_fn fns[] = {{")
     for f in lib.thunked():
         flags = []
-        needs_coro = f.may_callback or any(p.type.kind == "fnptr" or p.type.callback_struct
-                                           for p in f.params)
-        if needs_coro:
+        if transport.may_call_back(f):
             flags.append("LORELEI_FN_MAY_CALLBACK")
         if lib.callback_if_armed:
             flags.append("LORELEI_FN_CALLBACK_IF_ARMED")
+        if f.blocking:
+            flags.append("LORELEI_FN_BLOCKING")
+        if f.frame_slots() > abi.inline_max_frame_slots:
+            raise ValueError(f"{f.name}: a frame of {f.frame_slots()} slots is more than the "
+                             f"inline transport's {abi.inline_max_frame_slots} "
+                             "(LORELEI_INLINE_MAX_FRAME_SLOTS)")
         native = lib.host_free if f.name == "__lorelei_host_free" else f.name
-        out.append(f"    {{\"{native}\", {thunks[f.name]}, {' | '.join(flags) or '0'}}},")
+        out.append(f"    {{\"{native}\", {thunks[f.name]}, {' | '.join(flags) or '0'}, "
+                   f"{f.frame_slots()}}},")
     out.append("};")
     out.append("static const char *const sonames[] = {" +
                " ".join(f'"{s}",' for s in lib.sonames) + " NULL};")

@@ -130,6 +130,7 @@ class Function:
     result_fixup: str = ""   # guest C statement run on the copied result
     guest_wrapper: bool = False
     host_impl: str = ""      # hand-written host function the thunk calls
+    blocking: "bool | None" = None  # may wait: never inline (transport.py); None: by name
     # Memory ownership (overrides.py): parameter indexes with their count
     # expression or guest hook, and the parameter a frees function frees.
     out_owned: list = field(default_factory=list)   # [(index, count expression)]
@@ -185,6 +186,7 @@ class Library:
     unsupported: dict = field(default_factory=dict)  # name -> why it is left out
     defines: list = field(default_factory=list)     # macros both halves define first
     chain: "Chain | None" = None                    # extension chains, if the API has them
+    blocking_patterns: list = field(default_factory=list)  # names of blocking functions (transport.py)
     unsupported_extensions: list = field(default_factory=list)  # hidden from the game
 
     def thunked(self):

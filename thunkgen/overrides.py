@@ -45,6 +45,11 @@ of its description. The frontend derives everything else from the real API
                                  headers declare with one of these prefixes
   guest_includes = ["x.h"]       headers only the guest stub includes: the
                                  declarations of guest helpers named below
+  blocking_patterns = ["Audio"]  regular expressions: functions whose names
+                                 match may wait (for other threads, a device,
+                                 the window system) and keep the syscall
+                                 transport; adds to the generator's own
+                                 (thunkgen/transport.py); say why in a comment
 
 [functions.NAME]               annotations for one function (all optional)
   guest = true                   implemented in guest_sources: runs guest code,
@@ -125,6 +130,10 @@ of its description. The frontend derives everything else from the real API
                                  after the call
   unsupported = "why"            not generated: the reason goes into the
                                  library summary (and the docs)
+  blocking = true                may wait for another thread or long: keeps the
+                                 syscall transport, never inline (false: the
+                                 name matches a blocking pattern but the call
+                                 never waits); see thunkgen/transport.py
   prepare = "fn"                 guest function called with each parameter of
                                  a mapped type before the call, instead of the
                                  type's guest_prepare (e.g. a full XSync where
@@ -156,7 +165,7 @@ LIBRARY_KEYS = {
     "guest_sources": list, "resolve": str, "include_dirs": list, "clang_args": list,
     "frontend": str, "registry": list, "header_prefixes": list, "guest_includes": list,
     "defines": list, "platforms": list, "unsupported_extensions": list,
-    "guest_alloc": str, "guest_free": str,
+    "blocking_patterns": list, "guest_alloc": str, "guest_free": str,
 }
 FUNCTION_KEYS = {
     "guest": bool, "may_callback": bool, "printf": int, "returns_owned_string": bool,
@@ -164,7 +173,7 @@ FUNCTION_KEYS = {
     "string_list_if": str,
     "returns_owned": str, "result_fixup": str, "guest_wrapper": bool, "host_impl": str,
     "unsupported": str, "out_params": list, "out_owned": dict, "frees": str, "keeps": dict,
-    "releases": dict,
+    "releases": dict, "blocking": bool,
 }
 TYPE_KEYS = {"to_host": str, "to_guest": str, "guest_prepare": str, "guest_after": str}
 
@@ -269,6 +278,9 @@ def apply(functions, overrides, where):
             raise OverrideError(f"{where}: {f.name}: string_list_if needs returns_static_string")
         if f.result_fixup and not f.returns_owned:
             raise OverrideError(f"{where}: {f.name}: result_fixup needs returns_owned")
+        if f.guest and f.blocking is not None:
+            raise OverrideError(f"{where}: {f.name}: guest = true makes no host call; "
+                                "'blocking' does not apply")
         if f.guest and (f.guest_wrapper or f.host_impl):
             raise OverrideError(f"{where}: {f.name}: guest = true has no host call to wrap")
 

@@ -26,6 +26,7 @@ import abi_constants  # noqa: E402
 import emit_guest  # noqa: E402
 import emit_host  # noqa: E402
 import overrides  # noqa: E402
+import transport  # noqa: E402
 from ir import CType, Function, Library, Param  # noqa: E402
 
 
@@ -97,6 +98,10 @@ def cmd_lib(args):
             "implement them guest-side (guest = true): " + ", ".join(unsupported))
     add_host_free(lib, args.overrides)
     lib.finalize()
+    try:
+        transport.classify(lib, cfg.get("blocking_patterns", []), args.overrides)
+    except ValueError as e:
+        raise overrides.OverrideError(str(e))
     lib.host_free_index = next((f.index for f in lib.functions
                                 if f.name == "__lorelei_host_free"), -1)
     abi = abi_constants.load(args.abi_header, args.host_header)
@@ -118,7 +123,13 @@ def cmd_lib(args):
                "exports": sorted(f.name for f in lib.functions
                                  if f.exported and not f.name.startswith("__")),
                "unsupported": {n: t["unsupported"] for n, t in sorted(fn_overrides.items())
-                               if "unsupported" in t}}
+                               if "unsupported" in t},
+               # The transport classification (transport.py), for tests and docs.
+               "blocking": sorted(f.name for f in lib.thunked() if f.blocking
+                                  and not f.name.startswith("__")),
+               "may_call_back": sorted(f.name for f in lib.thunked()
+                                       if transport.may_call_back(f)),
+               "guest": sorted(f.name for f in lib.functions if f.guest)}
     write_if_changed(args.summary_out, json.dumps(summary, indent=1) + "\n")
 
 

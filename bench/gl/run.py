@@ -17,6 +17,10 @@ usage: run.py --qemu Q --plugin P --preload S --stub-dir D [--out DIR]
               [--rounds N]
 Writes DIR/gl.json and DIR/gl.png and prints the ratios with the targets.
 
+  run.py --gpu-free ... --immediate PROG --vulkan-stub-dir D [--rounds N]
+Mesa's rendering switched off: the API's cost alone (gpu_free.py says
+what runs). Writes DIR/gl-gpu-free.json and DIR/gl-gpu-free.png.
+
 Adding a program (e.g. SDL2's testgl2): write a function like glmark2()
 below, taking (run, modes, args) and returning {mode: {metric: value}}
 (run(mode, argv, timeout) returns the program's stdout), and add it to
@@ -38,6 +42,8 @@ from lorelei import Lorelei  # noqa: E402
 from xvfb import Xvfb, run_x_program  # noqa: E402
 
 MODES = ("native", "lorelei", "plain")
+NO_GUEST_VULKAN_DRIVER = ["-E", "VK_ICD_FILENAMES=/nonexistent/lorelei-guest-has-no-driver.json",
+                          "-E", "VK_DRIVER_FILES=/nonexistent/lorelei-guest-has-no-driver.json"]
 PLAIN_CPU = "Haswell"
 # Issue 5's targets, as ratios to native.
 TARGETS = {("glmark2", "build_fps"): 0.85, ("glmark2", "score"): 0.80}
@@ -67,6 +73,15 @@ class Runner:
         if mode == "plain":
             return [self.a.qemu, "-cpu", PLAIN_CPU] + argv, env
         raise ValueError(mode)
+
+    def vulkan_command(self, mode, argv):
+        """argv with the Vulkan stub (and no guest driver) under Lorelei."""
+        if mode != "lorelei":
+            return self.command(mode, argv)
+        cmd, lenv = self.lorelei.command(argv, libs=["vulkan"],
+                                         guest_lib_dirs=[self.a.vulkan_stub_dir],
+                                         qemu_args=NO_GUEST_VULKAN_DRIVER)
+        return cmd, self.x.env(lenv)
 
     def run(self, mode, argv, timeout):
         cmd, env = self.command(mode, argv)
@@ -209,10 +224,36 @@ def plot(results, path):
     fig.savefig(path, dpi=110)
 
 
+def run_gpu_free(a):
+    import gpu_free
+    wanted = [b for b in (a.benchmarks if a.benchmarks != ",".join(BENCHMARKS)
+                          else ",".join(gpu_free.BENCHMARKS)).split(",") if b]
+    unknown = [b for b in wanted if b not in gpu_free.BENCHMARKS]
+    if unknown:
+        sys.exit(f"bench/gl --gpu-free: unknown benchmark(s) {unknown}; known: "
+                 f"{', '.join(gpu_free.BENCHMARKS)}")
+    missing = [o for o, b in (("--immediate", "immediate"), ("--vulkan-stub-dir", "vkcube"))
+               if b in wanted and not getattr(a, o[2:].replace("-", "_"))]
+    if missing:
+        sys.exit(f"bench/gl --gpu-free: {' and '.join(missing)} needed (ninja -C build "
+                 "bench-gl-gpu-free passes them)")
+    with Xvfb() as x:
+        return gpu_free.main(Runner(a, x), a, wanted, [m for m in a.modes.split(",") if m])
+
+
 def main():
     ap = argparse.ArgumentParser()
     for opt in ("--qemu", "--plugin", "--preload", "--stub-dir", "--sdl2-stub-dir"):
         ap.add_argument(opt, required=True)
+    ap.add_argument("--vulkan-stub-dir", help="(--gpu-free) for vkcube")
+    ap.add_argument("--immediate", help="(--gpu-free) bench/gl/immediate.c, built for x86_64")
+    ap.add_argument("--gpu-free", action="store_true",
+                    help="Mesa's rendering switched off (GALLIUM_NOOP=1): glmark2, testgl2, "
+                         "vkcube and an immediate-mode program; see gpu_free.py")
+    ap.add_argument("--seconds", type=float, default=5,
+                    help="(--gpu-free) seconds of testgl2 and immediate (native, lorelei)")
+    ap.add_argument("--plain-rounds", type=int, default=1,
+                    help="(--gpu-free) rounds of plain QEMU, from the first")
     ap.add_argument("--testgl2-seconds", type=float, default=8)
     ap.add_argument("--startups", type=int, default=5)
     ap.add_argument("--out", default=os.path.join(HERE, "..", "out"))
@@ -229,6 +270,8 @@ def main():
                     help="native/Lorelei runs of each kind, interleaved, best kept: the "
                          "machine's other load varies from one run to the next")
     a = ap.parse_args()
+    if a.gpu_free:
+        return run_gpu_free(a)
     wanted = [b for b in a.benchmarks.split(",") if b]
     unknown = [b for b in wanted if b not in BENCHMARKS]
     if unknown:
@@ -280,4 +323,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

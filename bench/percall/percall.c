@@ -2,14 +2,18 @@
  * x86_64 guest program for bench/percall: times one kind of call in a tight
  * loop and prints the median ns per call over several rounds.
  *
- *   percall add|nop|callback|hostcb|getpid|floor|inline ITERATIONS ROUNDS
+ *   percall add|nop|callback|hostcb|getpid|floor|inline|inline-mem|inline-regs ITERATIONS ROUNDS
  *
  * add/nop: trivial liblorelei-testlib calls (natively: the real library;
  * under qemu-lorelei: stub -> runtime -> plugin -> thunk). callback: a call
  * whose host side calls a guest function once. hostcb: a host thread calls a
  * guest function (service-thread path). getpid: a raw emulated syscall.
  * floor: the syscall the bare floor plugin answers at once. inline: a marker
- * instruction inline_plugin.c answers from an instruction callback.
+ * instruction inline_plugin.c answers from an instruction callback, through
+ * a frame in memory (its pointer read from rdi); inline-mem: the same, the
+ * frame's address taken from a store's memory callback (what the product
+ * does); inline-regs: arguments and result in registers (two reads, a
+ * write).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -81,6 +85,37 @@ static double round_ns(const char *what, long n)
                     (unsigned long long)frame[1]);
             exit(1);
         }
+    } else if (strcmp(what, "inline-mem") == 0) {
+        /* the same, but the frame comes from a store's memory callback */
+        uint64_t frame[2];
+        for (long i = 0; i < n; i++) {
+            frame[0] = (uint64_t)i;
+            __asm__ volatile("movq $0, 8(%0)\n\t"
+                             ".byte 0x66,0x0f,0x1f,0x84,0x00,0x54,0x4c,0x00,0x00"
+                             :
+                             : "D"(frame)
+                             : "memory");
+            sink += (long)frame[1];
+        }
+        if (n > 0 && frame[1] != (uint64_t)n) {
+            fprintf(stderr, "inline-mem: the marker was not answered (frame[1] = %llu)\n",
+                    (unsigned long long)frame[1]);
+            exit(1);
+        }
+    } else if (strcmp(what, "inline-regs") == 0) {
+        /* the same, but arguments and result in registers: rax = rdi + rsi */
+        long result = 0;
+        for (long i = 0; i < n; i++) {
+            __asm__ volatile(".byte 0x66,0x0f,0x1f,0x84,0x00,0x53,0x4c,0x00,0x00"
+                             : "=a"(result)
+                             : "D"(i), "S"(1L), "0"(0L)
+                             : "memory");
+            sink += result;
+        }
+        if (n > 0 && result != n) {
+            fprintf(stderr, "inline-regs: the marker was not answered (rax = %ld)\n", result);
+            exit(1);
+        }
     } else if (strcmp(what, "floor") == 0) {
         for (long i = 0; i < n; i++) {
             sink += raw_syscall0(FLOOR_NR);
@@ -101,7 +136,9 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: percall add|nop|callback|hostcb|getpid|floor ITERATIONS ROUNDS\n");
+        fprintf(stderr,
+                "usage: percall add|nop|callback|hostcb|getpid|floor|inline|inline-mem|inline-regs "
+                "ITERATIONS ROUNDS\n");
         return 2;
     }
     long n = atol(argv[2]);

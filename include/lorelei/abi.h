@@ -72,6 +72,31 @@ enum lorelei_error {
 
 #define LORELEI_MESSAGE_SIZE 512
 
+/*
+ * The inline transport (docs/abi.md, "Inline calls"): a stub may try a call
+ * without leaving QEMU's CPU loop. With rdx = frame it executes, in this
+ * order and nothing in between:
+ *
+ *   movq $fn_id, -8(%rdx)      48 c7 42 f8 imm32     the status slot, below the frame
+ *   movq $0, top(%rdx)         48 c7 {02|42 d8|82 d32} 00000000
+ *                                                    the frame's last slot
+ *   nopw 0x4c52(%rax,%rax,1)   the marker below
+ *
+ * The plugin recognises the three at translation time and runs the call from
+ * a callback on the second store, which gets the frame from the address
+ * stored to; the two guest stores have proven the frame's first and last
+ * pages writable before it looks. Afterwards the status slot
+ * reads 0 (done), a negative -LORELEI_E* (a malformed request) or still
+ * fn_id: not served inline, issue CALL as usual. A marker without the two
+ * stores in front of it, in the same translation block, is a plain no-op.
+ */
+#define LORELEI_INLINE_MARKER_BYTES 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x52, 0x4c, 0x00, 0x00
+#define LORELEI_INLINE_MARKER_ASM   ".byte 0x66,0x0f,0x1f,0x84,0x00,0x52,0x4c,0x00,0x00"
+#define LORELEI_INLINE_MARKER_SIZE  9
+/* The frame's last slot must lie within a page of its status slot, so the
+ * two stores cover every page of the frame. */
+#define LORELEI_INLINE_MAX_FRAME_SLOTS 500
+
 struct lorelei_hello {
     uint32_t abi_version; /* in: the guest runtime's; out: the plugin's */
     uint32_t flags;       /* reserved, 0 */

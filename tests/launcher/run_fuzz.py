@@ -33,7 +33,8 @@ PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"
                 '"MESA_"', '"SDL_VIDEODRIVER"', '"x11"', '"mesa_glthread"', '"GALLIUM_TRACE"',
                 '"LD_PRELOAD"', '"QEMU_"', '"vblank_mode"', '"Haswell-v2"',
                 '"\\\\u0000"', '"\\\\ud800"', '"profiles"', '"path"', '"size"', '".json"',
-                '"games"', '"workdir"', '"profile"', '"added"']
+                '"games"', '"workdir"', '"profile"', '"added"',
+                '"transport"', '"inline"', '"syscall"']
 
 
 # Small dynamically linked x86_64 files (first 64 KiB: headers, dynamic

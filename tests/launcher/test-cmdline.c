@@ -341,6 +341,32 @@ static void test_quoting(void)
     g_assert_cmpstr(e, ==, "/a,,b,,,,c");
 }
 
+/* transport.NAME = "syscall" reaches the plugin as transport.NAME=syscall,
+ * for the libraries forwarded at all; "inline" is the plugin's default. */
+static void test_transport(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(LoRunSettings) s =
+        settings("{\"thunks\": {\"vulkan\": false}, \"transport\": {\"sdl2\": \"inline\", \"gl\": "
+                 "\"syscall\", \"vulkan\": \"syscall\"}}");
+    const char *args[] = {NULL};
+    const char *environ[] = {NULL};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/plugin.so",
+                         .preload = "/p/preload.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "./game",
+                         .game_args = args,
+                         .settings = s,
+                         .environ = environ};
+    g_auto(LoCommand) cmd = {0};
+    g_autoptr(GError) error = NULL;
+    g_assert_true(lo_command_build(&in, &cmd, &error));
+    g_autofree char *line = joined(cmd.argv);
+    g_assert_nonnull(strstr(line, " -plugin /p/plugin.so,lib=sdl2,lib=gl,transport.gl=syscall "));
+    g_assert_null(strstr(line, "transport.vulkan"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -351,6 +377,7 @@ int main(int argc, char **argv)
     ADD("/cmdline/no-thunks-is-plain-qemu", test_no_thunks_is_plain_qemu);
     ADD("/cmdline/missing-guest-folder", test_missing_guest_folder);
     ADD("/cmdline/paths-qemu-cannot-carry", test_paths_qemu_cannot_carry);
+    ADD("/cmdline/transport", test_transport);
     ADD("/cmdline/guest-library-path-is-never-relative", test_guest_library_path_is_never_relative);
     g_test_add_func("/cmdline/quoting", test_quoting);
     g_test_add_func("/cmdline/cpu-for-emulated-drivers", test_cpu_for_emulated_drivers);

@@ -50,6 +50,15 @@ CASES = [
     ("a string-list condition on a result that is no static string",
      "[functions.tg_variadic]\nprintf = 1\n[functions.tg_name]\nstring_list_if = \"1\"\n",
      "tg_name: string_list_if needs returns_static_string"),
+    ("a blocking pattern that is no regular expression",
+     "blocking_patterns = [\"(\"]\n[functions.tg_variadic]\nprintf = 1\n",
+     "blocking_patterns: '(' is not a regular expression"),
+    ("a blocking pattern that matches nothing (a typo)",
+     "blocking_patterns = [\"^tg_nothing\"]\n[functions.tg_variadic]\nprintf = 1\n",
+     "blocking_patterns match no function without its own 'blocking' annotation: ^tg_nothing"),
+    ("blocking on a function that runs in the guest",
+     "[functions.tg_variadic]\nguest = true\nblocking = true\n",
+     "tg_variadic: guest = true makes no host call; 'blocking' does not apply"),
 ]
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """thunkgen writes the ABI's numbers (syscall number, CALL operation,
-function id layout, callback slots) into generated code, and must take them
+function id layout, callback slots, the inline transport's marker) into generated code, and must take them
 from the C headers that define them, never from copies of its own. Runs the
 generator on the test library against copies of the headers with other
 values and checks that the output follows them, that generated code
@@ -65,6 +65,8 @@ def main():
         edit(abi, "LORELEI_OP_CALL = 3,", "LORELEI_OP_CALL = 9,")
         edit(abi, "#define LORELEI_FN_INDEX_BITS     20", "#define LORELEI_FN_INDEX_BITS     21")
         edit(host, "#define LORELEI_CALLBACK_SLOTS 64", "#define LORELEI_CALLBACK_SLOTS 16")
+        edit(abi, "#define LORELEI_INLINE_MARKER_BYTES 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x52, 0x4c",
+             "#define LORELEI_INLINE_MARKER_BYTES 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x53, 0x4c")
 
         real, other = os.path.join(tmp, "real"), os.path.join(tmp, "other")
         os.makedirs(real)
@@ -86,6 +88,11 @@ def main():
         ids = [int(x, 16) for x in re.findall(r"movl\t\$(0x[0-9a-f]+), %esi", asm)]
         c.check(ids and all(i >> 21 == 1 for i in ids),
                 f"changed abi.h: function ids are lib << 21 | index ({len(set(ids))} stubs)")
+        marker_real = ".byte\t0x66,0x0f,0x1f,0x84,0x00,0x52,0x4c,0x00,0x00"
+        marker_other = ".byte\t0x66,0x0f,0x1f,0x84,0x00,0x53,0x4c,0x00,0x00"
+        c.check(marker_real in asm_real, "real headers: the inline stubs end with abi.h's marker")
+        c.check(marker_other in asm and marker_real not in asm,
+                "changed abi.h: the inline stubs end with the changed marker")
         host_real, host_other = read(os.path.join(real, "host.c")), read(os.path.join(other, "host.c"))
         c.check("guest_fns_0[64]" in host_real, "real headers: 64 callback slots per signature")
         c.check("guest_fns_0[16]" in host_other and "trampolines_0[16]" in host_other and
@@ -106,6 +113,12 @@ def main():
         c.check(not ok and "regenerate" in err,
                 "against the real lorelei-host.h it does not compile (static assert)")
 
+        edit(abi, "#define LORELEI_INLINE_MARKER_BYTES 0x66,", "#define LORELEI_INLINE_MARKER_BYTES 66,")
+        bad = generate(root, other, "--abi-header", abi, "--host-header", host)
+        c.check(bad.returncode == 1 and "LORELEI_INLINE_MARKER_BYTES" in bad.stderr,
+                f"a marker not written as hexadecimal bytes stops the generator "
+                f"({bad.stderr.strip()})")
+        edit(abi, "#define LORELEI_INLINE_MARKER_BYTES 66,", "#define LORELEI_INLINE_MARKER_BYTES 0x66,")
         edit(abi, "LORELEI_OP_CALL = 9,", "LORELEI_OP_CALLED = 9,")
         bad = generate(root, other, "--abi-header", abi, "--host-header", host)
         c.check(bad.returncode == 1 and "LORELEI_OP_CALL" in bad.stderr and abi in bad.stderr,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -417,4 +418,81 @@ EXPORT void tl_start_callback_thread(tl_binop op, void *user)
     pthread_t thread;
     pthread_create(&thread, NULL, ticker_main, &t);
     pthread_detach(thread);
+}
+
+/* Waits until tl_set_flag() is called (1) or timeout_ms passes (0). */
+static pthread_mutex_t flag_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t flag_cond = PTHREAD_COND_INITIALIZER;
+static int flag;
+EXPORT int tl_wait_flag(int timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&flag_lock);
+    int rc = 0;
+    while (!flag && rc == 0) {
+        rc = pthread_cond_timedwait(&flag_cond, &flag_lock, &until);
+    }
+    int seen = flag;
+    pthread_mutex_unlock(&flag_lock);
+    return seen;
+}
+EXPORT void tl_set_flag(int value)
+{
+    pthread_mutex_lock(&flag_lock);
+    flag = value;
+    pthread_cond_broadcast(&flag_cond);
+    pthread_mutex_unlock(&flag_lock);
+}
+
+/* Busy for `us` microseconds without waiting for anything; returns the
+ * number of clock reads. */
+EXPORT int64_t tl_spin_us(int64_t us)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t reads = 0;
+    do {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        reads++;
+    } while ((now.tv_sec - start.tv_sec) * 1000000 + (now.tv_nsec - start.tv_nsec) / 1000 < us);
+    return reads;
+}
+
+/* Uses about `kib` KiB of stack (as deep driver code would); returns a
+ * checksum that depends on all of it. */
+__attribute__((noinline)) static int deep(int kib, volatile char *prev)
+{
+    volatile char page[1024];
+    for (size_t i = 0; i < sizeof(page); i++) {
+        page[i] = (char)(i + kib);
+    }
+    int sum = page[kib % 1024] + (prev ? prev[0] : 0);
+    return kib > 1 ? sum + deep(kib - 1, page) : sum;
+}
+EXPORT int tl_deep_stack(int kib)
+{
+    return deep(kib, NULL);
+}
+
+EXPORT int tl_fork_and_wait(void)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        return -errno;
+    }
+    if (pid == 0) {
+        _exit(7);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0) {
+        return -errno;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -116,5 +116,14 @@ void tl_block_forever(void);
 void tl_start_busy_threads(int n);
 void tl_stop_busy_threads(void);
 void tl_start_callback_thread(tl_binop op, void *user);
+/* the transports: a call that waits for another thread (classified blocking
+ * by its name), one that only takes time, and one that needs deep stack */
+int tl_wait_flag(int timeout_ms);
+void tl_set_flag(int value);
+int64_t tl_spin_us(int64_t us);
+int tl_deep_stack(int kib);
+/* forks a child that exits with 7 and waits for it: its status, or -errno
+ * (a library that forks, as libdbus does to start a session bus) */
+int tl_fork_and_wait(void);
 
 #endif

@@ -46,6 +46,27 @@ static inline void lorelei_call(uint64_t fn_id, uint64_t *frame)
     }
 }
 
+/*
+ * Calls host function `fn_id` (a constant) with `frame`, trying the inline
+ * transport first (include/lorelei/abi.h): the two stores and the marker the
+ * plugin recognises, then CALL if the plugin did not serve it inline. The
+ * frame needs a status slot in front of it (frame[-1]), and top_slot is its
+ * last slot. Must stay one asm statement: the plugin only honours the
+ * marker right after the two stores.
+ */
+#define LORELEI_CALL_INLINE(fn_id, frame, top_slot)                                                \
+    do {                                                                                           \
+        uint64_t *lorelei_frame_ = (frame);                                                        \
+        __asm__ volatile("movq %[id], -8(%[f])\n\t"                                                \
+                         "movq $0, %c[top](%[f])\n\t" LORELEI_INLINE_MARKER_ASM                    \
+                         :                                                                         \
+                         : [f] "d"(lorelei_frame_), [id] "i"(fn_id), [top] "i"((top_slot)*8)       \
+                         : "memory");                                                              \
+        if (__builtin_expect(lorelei_frame_[-1] != 0, 0)) {                                        \
+            lorelei_call((fn_id), lorelei_frame_);                                                 \
+        }                                                                                          \
+    } while (0)
+
 /* Opens the library on the host (from the stub's constructor). On failure
  * prints why and ends the program: without its host library it cannot run. */
 LORELEI_GUEST_API void lorelei_lib_open(uint32_t lib_id, uint32_t n_functions, uint64_t api_hash,
