@@ -3,6 +3,7 @@
  *
  *   qemu-x86_64 [-L SYSROOT] -cpu MODEL [QEMU OPTIONS]
  *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan
+ *       [-plugin PROFILE_PLUGIN[,out=FILE]]       (run --profile-libs)
  *       -E LD_LIBRARY_PATH=GUESTLIBS/sdl2:GUESTLIBS/gl:GUESTLIBS/vulkan
  *       -E KEY=VALUE... -U LD_PRELOAD -0 GAME GAME_FILE [PROFILE ARGS] [ARGS]
  *
@@ -40,6 +41,8 @@ typedef struct {
     const LoRunSettings *settings;
     const char *const *environ; /* the launcher's environment */
     const char *gdb_socket;     /* run --gdb: QEMU's -g on this Unix socket; NULL: none */
+    const char *profile_plugin; /* run --profile-libs: liblorelei-profile.so; NULL: none */
+    const char *profile_out;    /* --profile-libs=FILE: its JSON report; NULL: table only */
 } LoCommandInput;
 
 typedef struct {

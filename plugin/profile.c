@@ -54,6 +54,7 @@ enum {
     BUCKET_OTHER_SYSCALL = MAX_FORWARDED,
     BUCKET_WAIT = MAX_FORWARDED + 1, /* service threads waiting for host-thread callbacks */
     N_BUCKETS = MAX_FORWARDED + 2,
+    TABLE_ROWS = 15, /* files listed in the table at exit */
 };
 
 struct vcpu_counts {
@@ -305,6 +306,8 @@ static void report(qemu_plugin_id_t id, void *userdata)
                 (end - started_ns) / 1e9, lived / 1e9, total_insns, emulated / 1e9);
     }
     bool first = true;
+    int shown = 0;
+    double rest = 0; /* the share of the files past the table's length */
     for (int k = 0; k < MAX_FILES; k++) {
         int i = order[k];
         if (!insns[i]) {
@@ -314,8 +317,12 @@ static void report(qemu_plugin_id_t id, void *userdata)
                            : i == FILE_OTHER ? "(other files)"
                                              : file_names[i];
         double share = total_insns ? (double)insns[i] / (double)total_insns : 0;
-        if (share >= 0.001) {
+        /* The table is for reading: the top files; the JSON has them all. */
+        if (share >= 0.001 && shown < TABLE_ROWS) {
             fprintf(stderr, "  %6.1f%%  %8.3f s  %s\n", share * 100, share * emulated / 1e9, name);
+            shown++;
+        } else {
+            rest += share;
         }
         if (json) {
             gchar *quoted = g_strescape(name, NULL);
@@ -325,6 +332,10 @@ static void report(qemu_plugin_id_t id, void *userdata)
             g_free(quoted);
             first = false;
         }
+    }
+    if (rest > 0) {
+        fprintf(stderr, "  %6.1f%%  %8.3f s  (the other files%s)\n", rest * 100,
+                rest * emulated / 1e9, json ? "; all are in the JSON report" : "");
     }
     fprintf(stderr, "  inside system calls (%.2f s):\n", in_syscalls / 1e9);
     if (json) {
