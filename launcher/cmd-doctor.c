@@ -398,9 +398,8 @@ static void check_sysroots(Report *rep)
         const cJSON *packages = cJSON_GetObjectItemCaseSensitive(info->source, "packages");
         if (kind != NULL && cJSON_IsArray(packages)) {
             const char *suite = lo_json_string(info->source, "suite");
-            g_string_append_printf(names, " (%s%s%s, %d packages)", kind,
-                                   suite != NULL ? " " : "", suite != NULL ? suite : "",
-                                   cJSON_GetArraySize(packages));
+            g_string_append_printf(names, " (%s%s%s, %d packages)", kind, suite != NULL ? " " : "",
+                                   suite != NULL ? suite : "", cJSON_GetArraySize(packages));
         }
         has_default |= strcmp(info->name, LO_DEFAULT_SYSROOT) == 0;
     }

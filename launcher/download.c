@@ -88,7 +88,8 @@ static gboolean perform(Sink *s, gboolean *restart, GError **error)
     curl_easy_setopt(c, CURLOPT_USERAGENT, "qemu-lorelei/" LO_VERSION);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(s->limit - s->offset));
     if (d->total_ms > 0) {
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, MIN(d->total_ms, d->connect_seconds * 1000L));
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                         MIN(d->total_ms, d->connect_seconds * 1000L));
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, d->total_ms);
     } else {
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)d->connect_seconds);

@@ -135,7 +135,8 @@ static GByteArray *fetch(const char *url, gsize limit, const char *what, const L
         return body;
     }
     /* curl gives up a little before our clock says the time is over. */
-    if (local->code == LO_EXIT_DOWNLOAD && (g_get_monotonic_time() - started) / 1000 + 100 >= left) {
+    if (local->code == LO_EXIT_DOWNLOAD &&
+        (g_get_monotonic_time() - started) / 1000 + 100 >= left) {
         g_autofree char *shown = lo_printable(url, 200);
         set_timed_out(error, o);
         g_prefix_error(error, "%s (%s): ", what, shown);
