@@ -496,6 +496,18 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     }
     g_autofree char *exec_line = lo_shell_join((const char *const *)cmd.argv->pdata);
     note(o, "exec: %s", exec_line);
+    if (gdb_socket != NULL) {
+        g_printerr("qemu-lorelei: the game waits for gdb: gdb -ex 'target remote %s'\n",
+                   gdb_socket);
+    }
+    /* Inherited by QEMU whether it replaces the launcher or, with --log,
+     * runs as its child: either way it opens /proc/self/fd/N. */
+    if (game_file != NULL && fcntl(game_fd, F_SETFD, 0) != 0) {
+        int saved = errno;
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot hand the game to QEMU: %s",
+                    g_strerror(saved));
+        return FALSE;
+    }
     if (lo_run_log_active()) {
         int status = 0, sig = 0;
         if (!lo_run_log_exec((char **)cmd.argv->pdata, (char **)cmd.envp->pdata, &status, &sig,
@@ -503,16 +515,6 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
             return FALSE;
         }
         lo_run_log_finish(status, sig);
-    }
-    if (gdb_socket != NULL) {
-        g_printerr("qemu-lorelei: the game waits for gdb: gdb -ex 'target remote %s'\n",
-                   gdb_socket);
-    }
-    if (game_file != NULL && fcntl(game_fd, F_SETFD, 0) != 0) {
-        int saved = errno;
-        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot hand the game to QEMU: %s",
-                    g_strerror(saved));
-        return FALSE;
     }
     fflush(stdout);
     fflush(stderr);
