@@ -42,6 +42,8 @@ typedef struct {
     int original_argc; /* the command line as typed, for the log */
     char **original_argv;
     gboolean error_dialog;
+    gboolean profile_libs;
+    char *profile_out; /* --profile-libs=FILE; NULL: the table only */
 } RunOptions;
 
 /* --error-dialog: what the game was, for the dialog shown after it ended. */
@@ -52,9 +54,10 @@ static void dialog_after_exit(int status, int sig)
     lo_error_dialog_for_exit(dialog_game, status, sig, lo_run_log_path());
 }
 
-/* --log[=FILE]: GOption would take the word after a bare --log as its
- * optional value (the game's path!), so --log=FILE becomes --log-file FILE
- * before parsing and --log stays a plain flag. Returns a new argv. */
+/* --log[=FILE] and --profile-libs[=FILE]: GOption would take the word after
+ * a bare --log as its optional value (the game's path!), so --log=FILE
+ * becomes --log-file FILE (--profile-libs=FILE --profile-libs-file FILE)
+ * before parsing and the bare options stay plain flags. Returns a new argv. */
 static char **split_log_option(int *argc, char **argv)
 {
     GPtrArray *out = g_ptr_array_new();
@@ -66,6 +69,9 @@ static char **split_log_option(int *argc, char **argv)
         if (i > 0 && options && g_str_has_prefix(argv[i], "--log=")) {
             g_ptr_array_add(out, (char *)"--log-file");
             g_ptr_array_add(out, argv[i] + 6);
+        } else if (i > 0 && options && g_str_has_prefix(argv[i], "--profile-libs=")) {
+            g_ptr_array_add(out, (char *)"--profile-libs-file");
+            g_ptr_array_add(out, argv[i] + strlen("--profile-libs="));
         } else {
             g_ptr_array_add(out, argv[i]);
         }
@@ -254,6 +260,10 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         lo_usage_error(error, "no game given");
         return FALSE;
     }
+    if (o->profile_out != NULL && o->profile_out[0] == '\0') {
+        lo_usage_error(error, "--profile-libs=FILE: the file name is empty");
+        return FALSE;
+    }
     if (o->json && !o->dry_run) {
         lo_usage_error(error, "--json describes the command without running it; add --dry-run");
         return FALSE;
@@ -409,6 +419,21 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     } else {
         note(o, "no thunk enabled: plain qemu-user, without plugin and preload shim");
     }
+    g_autofree char *profile_plugin = NULL, *profile_out = NULL;
+    if (o->profile_libs) {
+        if ((profile_plugin = lo_artifact_find(LO_ARTIFACT_PROFILE_PLUGIN, error)) == NULL ||
+            !lo_elf_check_host_part(profile_plugin, "the profiling plugin",
+                                    "LORELEI_PROFILE_PLUGIN", error)) {
+            return FALSE;
+        }
+        /* Written at exit by QEMU, whose working folder is the game's by
+         * then: a relative name must mean the folder it was typed in. */
+        if (o->profile_out != NULL) {
+            profile_out = g_canonicalize_filename(o->profile_out, NULL);
+        }
+        note(o, "profiling plugin: %s (report: stderr at exit%s%s)", profile_plugin,
+             profile_out != NULL ? " and " : "", profile_out != NULL ? profile_out : "");
+    }
     note(o, "qemu: %s", qemu);
     /* Refuse now what would fail inside QEMU, before the game starts. */
     if (!lo_elf_check_host_part(qemu, "QEMU", "LORELEI_QEMU", error) ||
@@ -446,6 +471,8 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         .gdb_socket = gdb_socket,
         /* The plugin then names each host library file it loads. */
         .plugin_verbose = o->verbose,
+        .profile_plugin = profile_plugin,
+        .profile_out = profile_out,
     };
     g_auto(LoCommand) cmd = {0};
     if (!lo_command_build(&in, &cmd, error)) {
@@ -545,6 +572,13 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "When the launcher or the game fails, show the error in a dialog (zenity, kdialog, "
          "xmessage, notify-send or xdg-open on the log): for desktop entries; implies --log",
          NULL},
+        {"profile-libs", 0, 0, G_OPTION_ARG_NONE, &o.profile_libs,
+         "Profile where the emulated time goes: at exit, a table of the guest libraries by "
+         "share of emulated instructions and the time in forwarded calls (stderr); "
+         "--profile-libs=FILE also writes it as JSON",
+         NULL},
+        {"profile-libs-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o.profile_out, "",
+         "FILE"},
         {"no-check", 0, 0, G_OPTION_ARG_NONE, &o.no_check,
          "Start QEMU without first checking that the x86_64 loader will find every library "
          "the game needs",
@@ -570,6 +604,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         "  qemu-lorelei run --dry-run --profile glxgears /usr/bin/glxgears -info\n"
         "  qemu-lorelei run mygame        # a game added with `qemu-lorelei add`\n"
         "  qemu-lorelei run --log ./game  # then `qemu-lorelei report` for a bug report\n"
+        "  qemu-lorelei run --profile-libs=prof.json ./game  # where the emulated time goes\n"
         "\n"
         "The command is: qemu-x86_64 [-L SYSROOT] -cpu MODEL -plugin PLUGIN,lib=… -E "
         "LD_LIBRARY_PATH=…\n"
@@ -585,6 +620,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
     argv = split;
     gboolean ok = lo_option_parse(ctx, &argc, &argv, error);
     o.log |= o.log_file != NULL || o.error_dialog;
+    o.profile_libs |= o.profile_out != NULL;
     if (o.error_dialog && argc > 1) {
         dialog_game = g_strdup(argv[strcmp(argv[1], "--") == 0 && argc > 2 ? 2 : 1]);
         lo_run_log_set_finish_hook(dialog_after_exit);
@@ -612,5 +648,6 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
     g_free(o.argv0);
     g_free(o.library_path);
     g_free(o.log_file);
+    g_free(o.profile_out);
     return ok;
 }

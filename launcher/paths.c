@@ -48,6 +48,12 @@ static const ArtifactInfo artifacts[LO_N_ARTIFACTS] = {
                               LO_ABS_DATADIR "/profiles", LO_ABS_DATADIR "/profiles", NULL, TRUE,
                               "reinstall qemu-lorelei, or set LORELEI_PROFILES_DIR to a folder "
                               "of profiles"},
+    [LO_ARTIFACT_PROFILE_PLUGIN] = {"LORELEI_PROFILE_PLUGIN", "the profiling plugin",
+                                    LO_BUILD_DIR "/../plugin/liblorelei-profile.so",
+                                    LO_ABS_LIBDIR "/liblorelei-profile.so",
+                                    LO_ABS_LIBDIR "/liblorelei-profile.so", NULL, FALSE,
+                                    "build it (scripts/build.sh build) or set "
+                                    "LORELEI_PROFILE_PLUGIN to liblorelei-profile.so"},
 };
 
 const char *lo_artifact_env(LoArtifact which)

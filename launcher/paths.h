@@ -29,6 +29,7 @@ typedef enum {
     LO_ARTIFACT_PRELOAD,
     LO_ARTIFACT_GUESTLIBS,
     LO_ARTIFACT_PROFILES,
+    LO_ARTIFACT_PROFILE_PLUGIN, /* liblorelei-profile.so, for run --profile-libs */
     LO_N_ARTIFACTS
 } LoArtifact;
 

@@ -197,6 +197,18 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         }
         add(out->argv, "-plugin");
         add(out->argv, plugin->str);
+    }
+    /* A plugin of its own beside the forwarding one (which pays nothing
+     * for it when it is absent); without thunks it profiles plain QEMU. */
+    if (in->profile_plugin != NULL) {
+        g_autofree char *escaped = lo_qemu_opt_escape(in->profile_plugin);
+        g_autofree char *out_file =
+            in->profile_out != NULL ? lo_qemu_opt_escape(in->profile_out) : NULL;
+        add(out->argv, "-plugin");
+        add_printf(out->argv, "%s%s%s", escaped, out_file != NULL ? ",out=" : "",
+                   out_file != NULL ? out_file : "");
+    }
+    if (thunks) {
         add(out->argv, "-E");
         add_printf(out->argv, "LD_LIBRARY_PATH=%s", libpath->str);
         /* A game that bundles or statically links SDL2 is redirected to the

@@ -3,6 +3,7 @@
  *
  *   qemu-x86_64 [-L SYSROOT] -cpu MODEL [QEMU OPTIONS]
  *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan,lib=openal[,verbose=on]
+ *       [-plugin PROFILE_PLUGIN[,out=FILE]]       (run --profile-libs)
  *       -E LD_LIBRARY_PATH=GUESTLIBS/sdl2:GUESTLIBS/gl:GUESTLIBS/vulkan:GUESTLIBS/openal
  *       -E KEY=VALUE... -U LD_PRELOAD -0 GAME GAME_FILE [PROFILE ARGS] [ARGS]
  *
@@ -41,6 +42,8 @@ typedef struct {
     const char *const *environ; /* the launcher's environment */
     const char *gdb_socket;     /* run --gdb: QEMU's -g on this Unix socket; NULL: none */
     gboolean plugin_verbose;    /* the plugin logs what it loads (verbose=on) */
+    const char *profile_plugin; /* run --profile-libs: liblorelei-profile.so; NULL: none */
+    const char *profile_out;    /* --profile-libs=FILE: its JSON report; NULL: table only */
 } LoCommandInput;
 
 typedef struct {

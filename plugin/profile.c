@@ -33,10 +33,13 @@
 #include <glib.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <qemu-plugin.h>
 
@@ -59,6 +62,8 @@ enum {
     BUCKET_OTHER_SYSCALL = MAX_FORWARDED,
     BUCKET_WAIT = MAX_FORWARDED + 1, /* service threads waiting for host-thread callbacks */
     N_BUCKETS = MAX_FORWARDED + 2,
+    TABLE_ROWS = 15,          /* files listed in the table at exit */
+    SNAPSHOT_NS = 2000000000, /* out=FILE is rewritten this often while the game runs */
 };
 
 struct vcpu_counts {
@@ -85,6 +90,8 @@ static struct region *regions;
 static size_t n_regions;
 static const char *out_path;
 static uint64_t started_ns;
+static uint64_t last_snapshot_ns; /* when the JSON report was last written */
+static bool finished;             /* the exit report is written: no more snapshots */
 
 static uint64_t now_ns(void)
 {
@@ -239,6 +246,8 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     find_inline_calls(tb);
 }
 
+static void maybe_snapshot(uint64_t now);
+
 /* ---- time ------------------------------------------------------------------- */
 
 static void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
@@ -287,11 +296,13 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, 
 {
     (void)id, (void)num, (void)ret;
     struct vcpu_counts *c = counts(vcpu);
+    uint64_t now = now_ns();
     if (c->bucket != BUCKET_NONE) {
-        c->ns[c->bucket] += now_ns() - c->entered_ns;
+        c->ns[c->bucket] += now - c->entered_ns;
         c->calls[c->bucket]++;
         c->bucket = BUCKET_NONE;
     }
+    maybe_snapshot(now);
 }
 
 /* ---- the report ---------------------------------------------------------------- */
@@ -324,9 +335,25 @@ static int by_count_desc(const void *a, const void *b, void *data)
     return n[y] > n[x] ? 1 : n[y] < n[x] ? -1 : 0;
 }
 
-static void report(qemu_plugin_id_t id, void *userdata)
+/* The table's lines: printed at exit only (table == NULL for a snapshot). */
+static void say(FILE *table, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void say(FILE *table, const char *fmt, ...)
 {
-    (void)id, (void)userdata;
+    if (table) {
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(table, fmt, ap);
+        va_end(ap);
+    }
+}
+
+/* Sums every vCPU's counters and writes the JSON report (out=FILE) through
+ * a temporary file renamed over it, so that a reader never sees half a
+ * report; at exit (final) also the table on stderr. A snapshot reads the
+ * other vCPUs' counters while they run: each figure is a little stale,
+ * never torn (64-bit loads). */
+static void write_report(bool final)
+{
     uint64_t end = now_ns();
     uint64_t insns[MAX_FILES] = {0}, ns[N_BUCKETS] = {0}, calls[N_BUCKETS] = {0};
     uint64_t total_insns = 0, lived = 0, in_syscalls = 0;
@@ -337,8 +364,10 @@ static void report(qemu_plugin_id_t id, void *userdata)
             continue;
         }
         lived += (c->dead_ns ? c->dead_ns : end) - c->born_ns;
-        if (c->bucket != BUCKET_NONE) { /* parked in a syscall as the game exits */
-            c->ns[c->bucket] += end - c->entered_ns;
+        int64_t parked = c->bucket;
+        if (parked != BUCKET_NONE) { /* inside a syscall right now */
+            ns[parked] += end - c->entered_ns;
+            in_syscalls += end - c->entered_ns;
         }
         for (int i = 0; i < MAX_FILES; i++) {
             insns[i] += c->insns[i];
@@ -357,22 +386,27 @@ static void report(qemu_plugin_id_t id, void *userdata)
     }
     g_qsort_with_data(order, MAX_FILES, sizeof(int), by_count_desc, insns);
 
-    FILE *json = out_path ? fopen(out_path, "we") : NULL;
-    if (out_path && !json) {
-        fprintf(stderr, "qemu-lorelei profile: cannot write %s: %s\n", out_path, strerror(errno));
+    FILE *table = final ? stderr : NULL;
+    g_autofree char *tmp = out_path ? g_strdup_printf("%s.tmp", out_path) : NULL;
+    FILE *json = tmp ? fopen(tmp, "we") : NULL;
+    if (tmp && !json && final) {
+        say(table, "qemu-lorelei profile: cannot write %s: %s\n", tmp, strerror(errno));
     }
-    fprintf(stderr,
-            "\nqemu-lorelei profile: %.2f s wall clock, %d guest thread(s) alive %.2f s in all, "
-            "%" PRIu64 " guest instructions\n"
-            "  emulated code (%.2f s, split by instructions):\n",
-            (end - started_ns) / 1e9, n_vcpus, lived / 1e9, total_insns, emulated / 1e9);
+    say(table,
+        "\nqemu-lorelei profile: %.2f s wall clock, %d guest thread(s) alive %.2f s in all, "
+        "%" PRIu64 " guest instructions\n"
+        "  emulated code (%.2f s, split by instructions):\n",
+        (end - started_ns) / 1e9, n_vcpus, lived / 1e9, total_insns, emulated / 1e9);
     if (json) {
         fprintf(json,
-                "{\"wall_s\": %.6f, \"threads_alive_s\": %.6f, \"instructions\": %" PRIu64
-                ", \"emulated_s\": %.6f,\n \"files\": [",
-                (end - started_ns) / 1e9, lived / 1e9, total_insns, emulated / 1e9);
+                "{\"complete\": %s, \"wall_s\": %.6f, \"threads_alive_s\": %.6f, \"instructions\": "
+                "%" PRIu64 ", \"emulated_s\": %.6f,\n \"files\": [",
+                final ? "true" : "false", (end - started_ns) / 1e9, lived / 1e9, total_insns,
+                emulated / 1e9);
     }
     bool first = true;
+    int shown = 0;
+    double rest = 0; /* the share of the files past the table's length */
     for (int k = 0; k < MAX_FILES; k++) {
         int i = order[k];
         if (!insns[i]) {
@@ -382,8 +416,12 @@ static void report(qemu_plugin_id_t id, void *userdata)
                            : i == FILE_OTHER ? "(other files)"
                                              : file_names[i];
         double share = total_insns ? (double)insns[i] / (double)total_insns : 0;
-        if (share >= 0.001) {
-            fprintf(stderr, "  %6.1f%%  %8.3f s  %s\n", share * 100, share * emulated / 1e9, name);
+        /* The table is for reading: the top files; the JSON has them all. */
+        if (share >= 0.001 && shown < TABLE_ROWS) {
+            say(table, "  %6.1f%%  %8.3f s  %s\n", share * 100, share * emulated / 1e9, name);
+            shown++;
+        } else {
+            rest += share;
         }
         if (json) {
             gchar *quoted = g_strescape(name, NULL);
@@ -394,7 +432,11 @@ static void report(qemu_plugin_id_t id, void *userdata)
             first = false;
         }
     }
-    fprintf(stderr, "  inside system calls (%.2f s):\n", in_syscalls / 1e9);
+    if (rest > 0) {
+        say(table, "  %6.1f%%  %8.3f s  (the other files%s)\n", rest * 100, rest * emulated / 1e9,
+            json ? "; all are in the JSON report" : "");
+    }
+    say(table, "  inside system calls (%.2f s):\n", in_syscalls / 1e9);
     if (json) {
         fprintf(json, "],\n \"syscalls\": [");
     }
@@ -405,7 +447,7 @@ static void report(qemu_plugin_id_t id, void *userdata)
         }
         char buf[64];
         const char *name = bucket_name(b, buf, sizeof(buf));
-        fprintf(stderr, "  %10" PRIu64 " calls %8.3f s  %s\n", calls[b], ns[b] / 1e9, name);
+        say(table, "  %10" PRIu64 " calls %8.3f s  %s\n", calls[b], ns[b] / 1e9, name);
         if (json) {
             fprintf(json,
                     "%s\n  {\"what\": \"%s\", \"lib_id\": %d, \"calls\": %" PRIu64
@@ -416,9 +458,44 @@ static void report(qemu_plugin_id_t id, void *userdata)
     }
     if (json) {
         fprintf(json, "]}\n");
-        fclose(json);
+        if (fclose(json) != 0 || rename(tmp, out_path) != 0) {
+            if (final) {
+                fprintf(stderr, "qemu-lorelei profile: cannot write %s: %s\n", out_path,
+                        strerror(errno));
+            }
+            unlink(tmp);
+        }
     }
     fflush(stderr);
+}
+
+static void report(qemu_plugin_id_t id, void *userdata)
+{
+    (void)id, (void)userdata;
+    __atomic_store_n(&finished, true, __ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&lock);
+    write_report(true);
+    pthread_mutex_unlock(&lock);
+}
+
+/* A game that dies of a signal never reaches the exit callbacks (QEMU runs
+ * them on a normal exit only): every SNAPSHOT_NS the JSON report is written
+ * as it stands ("complete": false), so a killed game leaves its figures up
+ * to the last seconds. Called on syscall return, by one vCPU at a time. */
+static void maybe_snapshot(uint64_t now)
+{
+    uint64_t last = __atomic_load_n(&last_snapshot_ns, __ATOMIC_RELAXED);
+    if (!out_path || now - last < SNAPSHOT_NS ||
+        !__atomic_compare_exchange_n(&last_snapshot_ns, &last, now, false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_RELAXED)) {
+        return;
+    }
+    if (pthread_mutex_trylock(&lock) == 0) { /* else: a translation or the exit is busy */
+        if (!__atomic_load_n(&finished, __ATOMIC_SEQ_CST)) {
+            write_report(false);
+        }
+        pthread_mutex_unlock(&lock);
+    }
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
@@ -437,7 +514,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             return -1;
         }
     }
-    started_ns = now_ns();
+    started_ns = last_snapshot_ns = now_ns();
     score = qemu_plugin_scoreboard_new(sizeof(struct vcpu_counts));
     qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
     qemu_plugin_register_vcpu_exit_cb(id, on_vcpu_exit);

@@ -6,6 +6,7 @@
 #   tests/run.sh SUITE...         only these meson suites (e.g. filter-api;
 #                                 aarch64, aarch64-4k or aarch64-16k: the
 #                                 aarch64 lane, docs/aarch64.md)
+#   tests/run.sh games            every real game (installs scripts/deps-games.txt)
 # Exit status: 0 when nothing failed.
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +27,13 @@ done
 only_lane=0
 [ $# -gt 0 ] && [ ${#suites[@]} -eq 0 ] && only_lane=1
 [ $# -gt 0 ] || lane_suites=(--suite aarch64)
+# The real games' data is large: installed only when their suite is asked
+# for by name (the default run plays the two small games of deps.txt and
+# says why it skips the others).
+if [[ " $* " == *" games "* ]]; then
+    scripts/install-deps.sh scripts/deps-games.txt ||
+        extra_failed+=("scripts/install-deps.sh scripts/deps-games.txt")
+fi
 
 wants_suite() {
     [ "$only_lane" = 0 ] && { [ ${#suites[@]} -eq 0 ] || [[ " ${suites[*]} " == *" $1 "* ]]; }

@@ -8,6 +8,7 @@ QEMU_* stripping really reach the guest."""
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -546,6 +547,60 @@ def run_hashes_only_when_needed_and_once(s):
     check_in("profile 'big' (matched by file name only", p.stderr)
 
 
+def run_profile_libs(s):
+    """--profile-libs: the profiling plugin beside the forwarding one, its
+    table at exit, --profile-libs=FILE's JSON (relative to where the launcher
+    ran), a bare --profile-libs that leaves the game's path alone, and a
+    clear error when the plugin is missing."""
+    needs_x86_64_guest_runs(s)
+    if not s.opts.profile_plugin:
+        raise Skip("this build tree is sanitized: QEMU would need ASan's runtime to load its "
+                   "profiling plugin; the plain build tree runs this case")
+    t = Setup(s)
+    t.env["LORELEI_PROFILE_PLUGIN"] = s.opts.profile_plugin
+    work = s.path("work")
+    os.makedirs(work)
+    p = t.s.run("run", "--dry-run", "--json", "--profile-libs=prof,1.json", t.game,
+                env=t.env, cwd=work)
+    check(p.returncode == 0, p.stderr)
+    argv = json.loads(p.stdout)["argv"]
+    plugins = [argv[i + 1] for i, a in enumerate(argv) if a == "-plugin"]
+    out = os.path.join(work, "prof,1.json")
+    check(plugins == [s.opts.plugin + ",lib=sdl2,lib=gl,lib=vulkan",
+                      s.opts.profile_plugin + ",out=" + out.replace(",", ",,")],
+          f"-plugin arguments {plugins}")
+    # For real: the guest echoes, the plugin reports at its exit.
+    p = t.s.run("run", "--profile-libs=prof,1.json", t.game, "--exit=7", env=t.env, cwd=work)
+    check(p.returncode == 7, f"exit status {p.returncode}, expected the game's 7:\n{p.stderr}")
+    check_in("qemu-lorelei profile:", p.stderr)
+    check_in("emulated code", p.stderr)
+    check_in("inside system calls", p.stderr)
+    table = p.stderr.split("emulated code")[1].split("inside system calls")[0]
+    check(len(re.findall(r"^ +[0-9.]+% +[0-9.]+ s +\S", table, re.M)) >= 2,
+          f"the table has fewer than two rows:\n{table}")
+    check(os.path.exists(out), f"no JSON report at {out}:\n{p.stderr}")
+    with open(out) as f:
+        report = json.load(f)
+    files = {os.path.basename(e["file"]): e["share"] for e in report["files"]}
+    check(any(n.startswith("ld-linux-x86-64") for n in files), f"no loader in {files}")
+    check(abs(sum(files.values()) - 1) < 0.01, f"shares add up to {sum(files.values())}")
+    check(report["instructions"] > 0, report)
+    # A bare --profile-libs takes no value: the next word is the game.
+    p = t.run("--profile-libs", t.game, "--exit=3")
+    check(p.returncode == 3, f"exit status {p.returncode}:\n{p.stderr}")
+    check_in("qemu-lorelei profile:", p.stderr)
+    argv, _, _ = parse(p.stdout)
+    check(argv == [t.game, "--exit=3"], argv)
+    # Missing plugin: said, with the variable to set, before QEMU starts.
+    t.env["LORELEI_PROFILE_PLUGIN"] = s.path("nowhere", "liblorelei-profile.so")
+    p = t.run("--profile-libs", t.game)
+    check(p.returncode != 0, "ran without the profiling plugin")
+    check_in("LORELEI_PROFILE_PLUGIN=", p.stderr)
+    check_not_in("argc", p.stdout, "the game's output")
+    p = t.run("--profile-libs=", t.game)
+    check(p.returncode != 0 and "file name is empty" in p.stderr, p.stderr)
+
+
 CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, run_args_and_status,
                                  run_dry_run_is_what_runs, run_with_sysroot,
                                  run_refuses_parts_for_another_host,
@@ -554,8 +609,9 @@ CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, r
                                  run_user_profile_beats_community, run_execs_the_file_it_hashed,
                                  run_strips_qemu_behaviour_env, run_gdb_socket,
                                  run_guest_library_path_is_absolute,
-                                 run_hashes_only_when_needed_and_once]}
+                                 run_hashes_only_when_needed_and_once, run_profile_libs]}
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan", "stub-openal"])
+                     "stub-vulkan", "stub-openal",
+                     "profile-plugin"])

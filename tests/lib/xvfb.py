@@ -27,21 +27,31 @@ class Xvfb:
         self.display = None
 
     def __enter__(self):
-        for n in range(90, 190):
-            if os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
-                continue
-            proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", self.size, "-nolisten", "tcp",
-                                     "-noreset"], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, text=True)
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and proc.poll() is None:
-                if subprocess.run(["xdpyinfo", "-display", f":{n}"], capture_output=True).returncode == 0:
-                    self.proc, self.display = proc, f":{n}"
-                    return self
-                time.sleep(0.1)
+        # The server picks a free display itself and writes its number to a
+        # pipe (-displayfd): choosing one here raced with the other test
+        # processes on this machine, and a server that lost the race left
+        # the test talking to somebody else's Xvfb until that one ended
+        # ("XIO: fatal IO error").
+        for attempt in range(3):
+            r, w = os.pipe()
+            proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", self.size,
+                                     "-nolisten", "tcp", "-noreset"], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True, pass_fds=(w,))
+            os.close(w)
+            with os.fdopen(r) as f:
+                number = f.readline().strip()  # empty when the server failed
+            if number.isdigit():
+                display = f":{number}"
+                deadline = time.monotonic() + 15
+                while time.monotonic() < deadline and proc.poll() is None:
+                    if subprocess.run(["xdpyinfo", "-display", display],
+                                      capture_output=True).returncode == 0:
+                        self.proc, self.display = proc, display
+                        return self
+                    time.sleep(0.1)
             proc.kill()
             proc.wait()
-        raise RuntimeError("could not start Xvfb on any display :90..:189 (is the xvfb package installed?)")
+        raise RuntimeError("could not start Xvfb (is the xvfb package installed?)")
 
     def __exit__(self, *exc):
         if self.proc:

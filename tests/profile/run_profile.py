@@ -10,11 +10,14 @@ usage: run_profile.py --qemu Q --plugin P --preload S --profile-plugin PP
 import argparse
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from lorelei import Checks, add_common_args, from_args, run  # noqa: E402
+from lorelei import Checks, add_common_args, end_process, from_args, run  # noqa: E402
 
 ROUNDS, CALLS, TESTLIB_ID = 2_000_000, 5000, 1
 
@@ -53,7 +56,35 @@ def main():
             f"({calls.get(TESTLIB_ID, 0)})")
     c.check(report["emulated_s"] > 0 and report["instructions"] > 5 * ROUNDS,
             f"emulated time {report['emulated_s']:.3f} s, {report['instructions']} instructions")
+    c.check(report.get("complete") is True, "the report at exit says it is complete")
+    killed_by_a_signal(a, c)
     c.finish()
+
+
+def killed_by_a_signal(a, c):
+    """A guest that dies of a signal never reaches QEMU's exit callbacks: the
+    report written while it ran (every 2 s) must be there, marked incomplete,
+    naming the program that ran (`yes`, which makes a system call per line)."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "killed.json")
+        cmd, env = from_args(a).command(
+            ["/usr/bin/yes"], plugin=False, preload=False,
+            qemu_args=["-plugin", f"{os.path.abspath(a.profile_plugin)},out={out}"])
+        print("$ " + " ".join(cmd), flush=True)
+        p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+        time.sleep(6)
+        _, err, _ = end_process(p, signal.SIGTERM)
+        c.check(p.returncode == -signal.SIGTERM, f"yes died of SIGTERM (status {p.returncode})")
+        if not c.check(os.path.exists(out), f"a guest killed by a signal left its report ({out})"):
+            print(err[-2000:])
+            return
+        with open(out) as f:
+            report = json.load(f)
+    files = {os.path.basename(e["file"]): e["share"] for e in report["files"]}
+    c.check(report.get("complete") is False, "that report says it is incomplete")
+    c.check(files.get("yes", 0) > 0.1 and report["instructions"] > 0,
+            f"it counts the program's own instructions ({files})")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""bench/games: the real games of tests/games/games.py natively, under
+qemu-lorelei and under plain qemu-x86_64, in one run with the modes
+alternating round by round (each round starts with a different mode, so a
+machine that gets busier or quieter mid-run touches every mode alike). Frame
+rates are counted the same way in every mode (X DAMAGE screen updates, see
+tests/games/gamerun.py), over the same seconds of play after the same warm-up.
+
+  --profile-libs   also runs each game once under `qemu-lorelei run
+                   --profile-libs` and keeps its report (DIR/GAME-profile.json):
+                   the figures of docs/games.md
+
+usage: run.py --launcher L --qemu Q [--games a,b] [--modes native,lorelei,qemu]
+              [--rounds N] [--plain-slow N] [--out DIR] [--profile-libs]
+Writes DIR/games.json and prints each game's frame rates and ratios with the
+targets (lorelei >= 0.8x native where rendering dominates; lorelei >= 10x
+plain qemu).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "games"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lib"))
+import gamerun  # noqa: E402
+from games import GAMES, MODES, game  # noqa: E402
+from xvfb import Xvfb  # noqa: E402
+
+TARGET_NATIVE, TARGET_PLAIN = 0.8, 10.0
+
+
+def installed(g):
+    for p in g["packages"]:
+        q = subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True)
+        if "install ok installed" not in q.stdout:
+            return p
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--launcher", required=True)
+    ap.add_argument("--qemu", required=True)
+    ap.add_argument("--games", default=",".join(sorted(GAMES)))
+    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--plain-slow", type=float, default=4.0)
+    ap.add_argument("--out", default="bench-games-out")
+    ap.add_argument("--profile-libs", action="store_true")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu))
+    modes = a.modes.split(",")
+    fps = {}
+    notes = {}
+    profiles = {}
+    for rnd in range(a.rounds):
+        order = modes[rnd % len(modes):] + modes[:rnd % len(modes)]
+        for name in a.games.split(","):
+            g = game(name)
+            missing = installed(g)
+            if missing:
+                notes[name] = f"not run: package {missing} is not installed (scripts/deps-games.txt)"
+                continue
+            for mode in order:
+                with Xvfb() as x:
+                    r = gamerun.play(parts, x, g, mode, a.out,
+                                     slow=a.plain_slow if mode == "qemu" else 1)
+                ok = r["first_frames_s"] is not None
+                fps.setdefault(name, {}).setdefault(mode, []).append(r["fps"] if ok else 0.0)
+                print(f"round {rnd + 1} {name:16} {mode:8} {r['fps']:7.2f} fps"
+                      f"{'' if ok else '  (drew nothing in time)'}", flush=True)
+    if a.profile_libs:
+        for name in a.games.split(","):
+            g = game(name)
+            if installed(g):
+                continue
+            report = os.path.abspath(os.path.join(a.out, f"{name}-profile.json"))
+            with Xvfb() as x:
+                gamerun.play(parts, x, g, "lorelei", a.out, profile_out=report)
+            if os.path.exists(report):
+                with open(report) as f:
+                    profiles[name] = json.load(f)
+                print(f"profile of {name}: {report}", flush=True)
+    summary = {}
+    print(f"\n{'game':16} " + " ".join(f"{m:>9}" for m in modes) +
+          "  lorelei/native  lorelei/qemu")
+    for name, per_mode in fps.items():
+        med = {m: statistics.median(v) for m, v in per_mode.items()}
+        row = {"fps": med, "rounds": per_mode}
+        line = f"{name:16} " + " ".join(f"{med.get(m, 0):9.2f}" for m in modes)
+        if med.get("native") and "lorelei" in med:
+            row["lorelei_vs_native"] = med["lorelei"] / med["native"]
+            line += f"  {row['lorelei_vs_native']:13.2f}x"
+            line += " (target >= 0.8)" if row["lorelei_vs_native"] < TARGET_NATIVE else ""
+        if "lorelei" in med and "qemu" in med:
+            row["lorelei_vs_qemu"] = med["lorelei"] / med["qemu"] if med["qemu"] else None
+            line += (f"  {row['lorelei_vs_qemu']:11.1f}x" if row["lorelei_vs_qemu"]
+                     else "  plain qemu drew nothing")
+        summary[name] = row
+        print(line)
+    for name, why in notes.items():
+        print(f"{name:16} {why}")
+    with open(os.path.join(a.out, "games.json"), "w") as f:
+        json.dump({"games": summary, "not_run": notes, "profiles": profiles,
+                   "targets": {"lorelei_vs_native": TARGET_NATIVE,
+                               "lorelei_vs_qemu": TARGET_PLAIN}}, f, indent=1)
+    print(f"\nwritten: {os.path.join(a.out, 'games.json')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,255 @@
+"""Runs one real game in one mode (native, under qemu-lorelei, under plain
+qemu-x86_64) on a private Xvfb and reports what happened: whether it
+started and drew, frames counted, a screenshot, the audio it wrote, how it
+ended. Used by tests/games/run_game.py (checks) and bench/games (ratios).
+
+Frames are counted from outside the game, the same way in every mode: the
+X server's DAMAGE extension reports each time the screen changes after the
+counter last looked, so one count is one frame the game put on the screen
+(llvmpipe presents a frame with one image upload). A game that draws
+nothing new counts nothing.
+"""
+import ctypes
+import os
+import select
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+from games import SCUMMVM_QUEEN  # noqa: F401  (re-exported for bench)
+
+# The guest's own llvmpipe JIT needs a CPU model LLVM knows (not "max");
+# -noTSX: TCG has no TSX, and asking for it prints a warning per thread.
+PLAIN_CPU = "Haswell-noTSX"
+DRAW_TIMEOUT = 60  # seconds until a game must draw, times `slow`
+
+
+class FrameCounter(threading.Thread):
+    """Counts screen updates of an X display (DAMAGE, report-non-empty)."""
+
+    def __init__(self, display):
+        super().__init__(daemon=True)
+        x11 = ctypes.CDLL("libX11.so.6")
+        dmg = ctypes.CDLL("libXdamage.so.1")
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x11.XConnectionNumber.argtypes = [ctypes.c_void_p]
+        x11.XPending.argtypes = [ctypes.c_void_p]
+        x11.XNextEvent.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        x11.XFlush.argtypes = [ctypes.c_void_p]
+        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        dmg.XDamageQueryExtension.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int),
+                                              ctypes.POINTER(ctypes.c_int)]
+        dmg.XDamageCreate.restype = ctypes.c_ulong
+        dmg.XDamageCreate.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int]
+        dmg.XDamageSubtract.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong,
+                                        ctypes.c_ulong]
+        self.x11, self.dmg = x11, dmg
+        self.dpy = x11.XOpenDisplay(display.encode())
+        if not self.dpy:
+            raise RuntimeError(f"the frame counter cannot open display {display}")
+        ev, err = ctypes.c_int(), ctypes.c_int()
+        if not dmg.XDamageQueryExtension(self.dpy, ctypes.byref(ev), ctypes.byref(err)):
+            raise RuntimeError("the X server has no DAMAGE extension: frames cannot be counted")
+        self.notify = ev.value  # XDamageNotify is the extension's first event
+        self.damage = dmg.XDamageCreate(self.dpy, x11.XDefaultRootWindow(self.dpy), 3)
+        x11.XFlush(self.dpy)
+        self.stamps = []
+        self.running = True
+
+    def run(self):
+        fd = self.x11.XConnectionNumber(self.dpy)
+        event = ctypes.create_string_buffer(192)  # sizeof(XEvent)
+        while self.running:
+            select.select([fd], [], [], 0.1)
+            got = False
+            while self.x11.XPending(self.dpy):
+                self.x11.XNextEvent(self.dpy, event)
+                if ctypes.c_int.from_buffer(event).value == self.notify:
+                    got = True
+            if got:
+                self.stamps.append(time.monotonic())
+                self.dmg.XDamageSubtract(self.dpy, self.damage, 0, 0)
+                self.x11.XFlush(self.dpy)
+
+    def frames_between(self, t0, t1):
+        return sum(1 for t in list(self.stamps) if t0 <= t < t1)
+
+    def stop(self):
+        self.running = False
+        self.join(timeout=5)
+        self.x11.XCloseDisplay(self.dpy)
+
+
+def image_signature(path):
+    """A 32x18 greyscale thumbnail (576 values 0..255) and the number of
+    distinct colours of the full image."""
+    thumb = subprocess.run(["convert", path, "-resize", "32x18!", "-colorspace", "gray",
+                            "-depth", "8", "gray:-"], capture_output=True, check=True).stdout
+    colours = int(subprocess.run(["identify", "-format", "%k", path], capture_output=True,
+                                 text=True, check=True).stdout.strip() or 0)
+    return list(thumb), colours
+
+
+def difference(a, b):
+    """Mean absolute difference of two thumbnails, 0 (same) .. 1."""
+    if not a or not b or len(a) != len(b):
+        return 1.0
+    return sum(abs(x - y) for x, y in zip(a, b)) / (255.0 * len(a))
+
+
+class Parts:
+    """Where the three ways of running a game come from."""
+
+    def __init__(self, launcher, qemu):
+        self.launcher, self.qemu = launcher, qemu
+
+
+def prepare_home(home, g, out_dir, mode):
+    """A fresh HOME per run (no settings carried over), with openal-soft
+    told to write its output to a file (its wave writer)."""
+    shutil.rmtree(home, ignore_errors=True)
+    os.makedirs(os.path.join(home, ".config"))
+    os.makedirs(os.path.join(home, "runtime"), mode=0o700)
+    for name, text in g.get("home_files", {}).items():
+        path = os.path.join(home, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+    audio = os.path.join(out_dir, f"{g['id']}-{mode}-audio.raw")
+    if os.path.exists(audio):
+        os.unlink(audio)
+    if g["audio"] == "openal":
+        audio = audio[:-4] + ".wav"
+        with open(os.path.join(home, ".alsoftrc"), "w") as f:
+            f.write(f"[general]\ndrivers=wave\n[wave]\nfile={audio}\n")
+    return audio
+
+
+def command(parts, g, mode, home, profile_out=None):
+    args = [a.replace("@HOME@", home) for a in g["args"]]
+    if mode == "native":
+        return [g["exe"], *args]
+    if mode == "lorelei":
+        extra = [f"--profile-libs={profile_out}"] if profile_out else []
+        return [parts.launcher, "run", *extra, g["exe"], *args]
+    return [parts.qemu, "-cpu", PLAIN_CPU, "-U", "LD_PRELOAD", g["exe"], *args]
+
+
+def environment(x, g, home, audio):
+    env = x.env()
+    for k in list(env):
+        if k.startswith(("LD_", "QEMU_", "SDL_", "ALSOFT", "XDG_")):
+            del env[k]
+    env.update(HOME=home, XDG_RUNTIME_DIR=os.path.join(home, "runtime"),
+               XDG_CONFIG_HOME=os.path.join(home, ".config"),
+               XDG_DATA_HOME=os.path.join(home, ".local", "share"),
+               XDG_CACHE_HOME=os.path.join(home, ".cache"),
+               XDG_STATE_HOME=os.path.join(home, ".local", "state"),
+               SDL_AUDIODRIVER="disk", SDL_DISKAUDIOFILE=audio, SDL_DISKAUDIODELAY="20",
+               LIBGL_ALWAYS_SOFTWARE="1")
+    if g["audio"] != "openal":
+        env["ALSOFT_DRIVERS"] = "null"  # a game's OpenAL without a sound server
+    return env
+
+
+def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print):
+    """Runs game g in mode; returns a dict of what was seen. slow stretches
+    the waits (plain QEMU loads many times slower)."""
+    home = os.path.join(out_dir, f"home-{g['id']}-{mode}")
+    audio = prepare_home(home, g, out_dir, mode)
+    env = environment(x, g, home, audio)
+    cmd = command(parts, g, mode, home, profile_out)
+    log(f"$ {' '.join(cmd)}   [{mode}]")
+    output = os.path.join(out_dir, f"{g['id']}-{mode}.log")
+    counter = FrameCounter(x.display)
+    counter.start()
+    t_start = time.monotonic()
+    with open(output, "w") as out:
+        p = subprocess.Popen(cmd, env=env, cwd=g["cwd"] or home, stdout=out,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+    r = {"mode": mode, "log": output, "command": cmd}
+    # Warm-up: until the game draws (a few screen updates after its first
+    # second: creating the window alone makes one), then its own warm-up
+    # time, stretched for slow modes; the drawing must start in time.
+    draw_deadline = t_start + DRAW_TIMEOUT * slow
+    while p.poll() is None and time.monotonic() < draw_deadline and \
+            counter.frames_between(t_start + 1, time.monotonic()) < 3:
+        time.sleep(0.2)
+    drew = counter.frames_between(t_start + 1, time.monotonic()) >= 3
+    r["first_frames_s"] = time.monotonic() - t_start if drew else None
+    if drew:
+        began = time.monotonic()
+        settle = began + g["warmup"] * slow
+        keys = sorted(g.get("keys", []))
+        while p.poll() is None and time.monotonic() < settle:
+            # Scripted input (xdotool, through XTEST: to the window under
+            # the pointer, as the X server has no window manager here).
+            while keys and time.monotonic() >= began + keys[0][0] * slow:
+                subprocess.run(["xdotool", "mousemove", "200", "200", "key", keys.pop(0)[1]],
+                               env=x.env(), capture_output=True)
+            time.sleep(0.2)
+    t0 = time.monotonic()
+    while p.poll() is None and time.monotonic() < t0 + g["measure"]:
+        time.sleep(0.2)
+    t1 = time.monotonic()
+    r["measured_s"] = t1 - t0
+    r["frames"] = counter.frames_between(t0, t1)
+    r["fps"] = r["frames"] / (t1 - t0) if t1 > t0 else 0.0
+    r["total_frames"] = len(counter.stamps)
+    r["running_at_shot"] = p.poll() is None
+    shot = os.path.join(out_dir, f"{g['id']}-{mode}.png")
+    r["screenshot"] = shot
+    try:
+        x.screenshot(shot)
+        r["thumb"], r["colours"] = image_signature(shot)
+    except subprocess.CalledProcessError as e:
+        r["thumb"], r["colours"] = [], 0
+        log(f"screenshot failed: {e}")
+    # The end: a benchmark ends by itself; otherwise SIGTERM, which the
+    # games turn into a clean quit.
+    how = "ended by itself"
+    if p.poll() is None and g["stop"] == "self":
+        try:
+            p.wait(timeout=90 * slow)
+        except subprocess.TimeoutExpired:
+            pass
+    if p.poll() is None and g.get("quit_keys"):
+        # The game's own way out (its console's quit), typed as a player would.
+        how = "quit typed (xdotool)"
+        for step in g["quit_keys"]:
+            subprocess.run(["xdotool", "mousemove", "200", "200", *step], env=x.env(),
+                           capture_output=True)
+            time.sleep(0.5 * slow)
+        try:
+            p.wait(timeout=30 * slow)
+        except subprocess.TimeoutExpired:
+            pass
+    if p.poll() is None:
+        how = "SIGTERM" if how == "ended by itself" else how + ", then SIGTERM"
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=30 * slow)
+        except subprocess.TimeoutExpired:
+            how = "killed: still running 30 s after SIGTERM"
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    try:  # anything the game left behind in its session (a helper process)
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    counter.stop()
+    r["wall_s"] = time.monotonic() - t_start
+    r["status"] = p.returncode
+    r["ended"] = how
+    r["audio_bytes"] = os.path.getsize(audio) if os.path.exists(audio) else 0
+    with open(output, errors="replace") as f:
+        r["output"] = f.read()
+    if os.path.exists(audio):
+        os.unlink(audio)  # seconds of raw audio: counted, not kept
+    shutil.rmtree(home, ignore_errors=True)
+    return r

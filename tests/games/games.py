@@ -1,0 +1,112 @@
+"""The real Debian games tests/games and bench/games run, and how each one is
+made to play by itself.
+
+Each entry:
+  packages  the Debian packages it needs (scripts/deps-games.txt, or
+            scripts/deps.txt for the default subset)
+  exe       the game's x86_64 ELF (not Debian's shell wrapper: the wrapper's
+            options are given as args instead)
+  args      its arguments: a level, a demo, a benchmark mode
+  cwd       the folder it must start in (None: the run's own)
+  audio     how its sound leaves: "sdl" (SDL_AUDIODRIVER=disk, to a file),
+            "openal" (openal-soft's wave writer, to a file), or None
+  warmup    seconds natively before frames are counted (loading, menus)
+  measure   seconds frames are counted for
+  stop      "term": SIGTERM, which the game handles by quitting cleanly;
+            "self": it ends by itself (a benchmark run), SIGTERM only as
+            a last resort
+  ok_status exit statuses that count as a clean end
+  quit_keys [xdotool arguments, ...]: how the game is asked to quit instead
+            of SIGTERM (e.g. its console's `quit`)
+  home_files {path under HOME: text}: files the game needs before it starts
+  keys      [(seconds after it starts drawing, xdotool key name), ...]: input
+            sent during the warm-up (past a title screen, into a demo)
+  kind      what sort of game it is (docs/games.md)
+  default   True: in the default CI run (its packages are in scripts/deps.txt)
+"""
+import glob
+
+SCUMMVM_QUEEN = "/usr/share/scummvm/flight-of-the-amazon-queen"
+
+
+def first(pattern):
+    found = sorted(glob.glob(pattern))
+    return found[0] if found else pattern
+
+
+GAMES = {
+    "supertux": dict(
+        packages=["supertux", "supertux-data"], exe="/usr/games/supertux2",
+        args=["--window", "--geometry", "800x600", "--renderer", "opengl",
+              "/usr/share/games/supertux2/levels/world1/welcome_antarctica.stl"],
+        audio="openal", warmup=12, measure=10, stop="term", keys=[(3, "Return")],
+        kind="2D platformer: SDL2 + OpenGL, OpenAL, a level played from its start"),
+    "supertuxkart": dict(
+        packages=["supertuxkart", "supertuxkart-data"], exe="/usr/games/supertuxkart",
+        args=["--no-start-screen", "--race-now", "--track=lighthouse", "--numkarts=2",
+              "--profile-time=40", "--screensize=800x600", "--windowed"],
+        audio="openal", warmup=25, measure=10, stop="self",
+        kind="3D kart racer: SDL2 + OpenGL 3.x, OpenAL; its own profile mode (AI drives)"),
+    "openarena": dict(
+        packages=["openarena", "openarena-088-data"], exe="/usr/lib/ioquake3/ioquake3",
+        args=["+set", "com_basegame", "baseoa", "+set", "fs_basepath", "/usr/lib/openarena",
+              "+set", "com_homepath", ".openarena", "+set", "com_protocol", "71",
+              "+set", "cl_motd", "0", "+set", "r_mode", "-1", "+set", "r_customwidth", "800",
+              "+set", "r_customheight", "600", "+set", "r_fullscreen", "0",
+              "+set", "com_introplayed", "1", "+set", "sv_pure", "0", "+set", "bot_enable", "1",
+              "+set", "bot_minplayers", "3", "+devmap", "oa_dm1"],
+        audio="openal", warmup=15, measure=10, stop="term",
+        # Natively it hangs in its SIGTERM handler's shutdown; `quit` works.
+        quit_keys=[["key", "grave"], ["type", "quit"], ["key", "Return"]],
+        kind="3D shooter (ioquake3): SDL2 + OpenGL 1 (a renderer it dlopens), OpenAL; "
+             "a map with bots"),
+    "redeclipse": dict(
+        packages=["redeclipse", "redeclipse-data"], exe="/usr/lib/games/redeclipse/redeclipse",
+        cwd="/usr/lib/games/redeclipse",
+        args=[],
+        audio="sdl", warmup=40, measure=10, stop="term",
+        # Natively it hangs in its SIGTERM handler ("Exit signal 15"); its
+        # console's quit ends it.
+        quit_keys=[["key", "grave"], ["type", "quit"], ["key", "Return"]],
+        kind="3D shooter (Tesseract engine): SDL2 + OpenGL 3, SDL2_mixer; its menu over a map"),
+    "extremetuxracer": dict(
+        packages=["extremetuxracer", "extremetuxracer-data"], exe="/usr/games/etr",
+        args=[], audio="openal", warmup=10, measure=10, stop="term",
+        # SFML, which leaves SIGTERM fatal: Escape on its menu quits.
+        quit_keys=[["key", "Escape"]],
+        kind="3D downhill racer: SFML (its own X11 window, GLX; no SDL), OpenGL 1 + GLU, "
+             "OpenAL; its animated menu"),
+    "blobby": dict(
+        packages=["blobby", "blobby-data"], exe="/usr/games/blobby", args=[],
+        audio="sdl", warmup=6, measure=10, stop="term", default=True,
+        kind="2D sports: SDL2 + OpenGL, SDL audio, PhysFS; its menu"),
+    "pingus": dict(
+        packages=["pingus", "pingus-data"], exe="/usr/lib/games/pingus/pingus",
+        args=["--datadir", "/usr/share/games/pingus/data", "--window", "--geometry", "800x600",
+              "/usr/share/games/pingus/data/levels/tutorial/snow11-grumbel.pingus"],
+        audio="sdl", warmup=8, measure=10, stop="term", default=True,
+        kind="2D puzzle (Lemmings-like): SDL2 2D renderer, SDL2_mixer, a level playing"),
+    "minetest": dict(
+        packages=["minetest", "minetest-data"], exe="/usr/games/minetest",
+        args=["--go", "--name", "tester", "--world", "@HOME@/world"],
+        home_files={"world/world.mt": "gameid = minetest\nbackend = sqlite3\n"},
+        audio="openal", warmup=20, measure=10, stop="term",
+        kind="3D voxel sandbox (Irrlicht): GLX through its own X11 window, no SDL; OpenAL"),
+    "scummvm": dict(
+        packages=["scummvm", "flight-of-the-amazon-queen"], exe="/usr/games/scummvm",
+        args=["--no-fullscreen", "--gfx-mode=opengl", "-p", SCUMMVM_QUEEN, "queen"],
+        audio="sdl", warmup=10, measure=10, stop="term",
+        kind="point-and-click adventure interpreter: SDL2 (+GL), SDL audio; "
+             "Flight of the Amazon Queen's intro"),
+}
+
+MODES = ("native", "lorelei", "qemu")
+
+
+def game(name):
+    g = dict(GAMES[name])
+    g.setdefault("cwd", None)
+    g.setdefault("ok_status", (0,))
+    g.setdefault("default", False)
+    g["id"] = name
+    return g

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""One real Debian game (games.py), natively, under `qemu-lorelei run` (the
+launcher of the build tree with its plugin, shim and stubs) and under plain
+qemu-x86_64 (the patched QEMU, no plugin, the guest's own libraries
+emulated), each on a private Xvfb with llvmpipe. In every mode the game must
+start and draw (screen updates counted through X DAMAGE), show a picture
+that is not blank and, for qemu-lorelei and plain QEMU, close to the native
+one, play its sound into a file (SDL's disk driver or openal-soft's wave
+writer), and end cleanly when asked (SIGTERM) or by itself (a benchmark).
+The frame rate of each mode is printed and written with --json.
+
+A game whose packages are missing is skipped with the reason: the default
+run installs only scripts/deps.txt; `tests/run.sh games` installs
+scripts/deps-games.txt and runs them all.
+
+usage: run_game.py --game ID --launcher L --qemu Q [--modes native,lorelei,qemu]
+                   [--out DIR] [--json FILE] [--plain-slow N]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import gamerun  # noqa: E402
+from games import MODES, game  # noqa: E402
+from lorelei import Checks  # noqa: E402
+from xvfb import Xvfb  # noqa: E402
+
+# How far a screenshot may be from the native one (mean absolute grey-level
+# difference of 32x18 thumbnails, 0..1): animated menus and levels differ a
+# little from frame to frame; a black, half-drawn or wrong picture is far.
+MAX_DIFFERENCE = 0.12
+CRASH_SIGNS = ("LLVM ERROR", "qemu-lorelei: error", "Segmentation fault", "Aborted",
+               "qemu: uncaught target signal", "double free", "AL lib: (EE)")
+
+
+def missing_packages(packages):
+    missing = []
+    for p in packages:
+        q = subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True)
+        if "install ok installed" not in q.stdout:
+            missing.append(p)
+    return missing
+
+
+def check_run(c, g, r, native):
+    m = r["mode"]
+    c.check(r["first_frames_s"] is not None,
+            f"{m}: the game drew (screen updates after {r['first_frames_s']} s; log {r['log']})")
+    c.check(r["running_at_shot"] or g["stop"] == "self",
+            f"{m}: still running when the screenshot was taken (status {r['status']})")
+    spread = statistics.pstdev(r["thumb"]) if r["thumb"] else 0
+    c.check(r["colours"] >= 16 and spread > 2,
+            f"{m}: the screenshot is not blank ({r['colours']} colours, spread {spread:.1f}; "
+            f"{r['screenshot']})")
+    if native is not None and m != "native":
+        d = gamerun.difference(r["thumb"], native["thumb"])
+        r["difference"] = d
+        c.check(d <= MAX_DIFFERENCE, f"{m}: the screenshot is close to the native one "
+                f"(difference {d:.3f}, at most {MAX_DIFFERENCE}; {r['screenshot']})")
+    if g["audio"]:
+        c.check(r["audio_bytes"] > 4096, f"{m}: sound was played through the {g['audio']} "
+                f"file driver ({r['audio_bytes']} bytes)")
+    for sign in CRASH_SIGNS:
+        c.check(sign not in r["output"], f"{m}: no '{sign}' in the output")
+    c.check(r["status"] in g["ok_status"] and not r["ended"].startswith("killed"),
+            f"{m}: ended cleanly ({r['ended']}, exit status {r['status']})")
+    print(f"  {m}: {r['fps']:.2f} frames/s counted over {r['measured_s']:.1f} s "
+          f"({r['frames']} frames), {r['wall_s']:.0f} s in all", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--list", action="store_true", help="print the game ids (default run first)")
+    ap.add_argument("--game")
+    ap.add_argument("--launcher")
+    ap.add_argument("--qemu")
+    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--out", help="keep screenshots and logs here (default: a temporary folder)")
+    ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--plain-slow", type=float, default=4.0,
+                    help="plain QEMU's waits are this many times the native ones")
+    a = ap.parse_args()
+    if a.list:
+        from games import GAMES
+        print("\n".join(sorted(GAMES)))
+        return 0
+    g = game(a.game)
+    missing = missing_packages(g["packages"])
+    if missing:
+        where = "scripts/deps.txt" if g["default"] else "scripts/deps-games.txt"
+        print(f"SKIP: {a.game}: package(s) {' '.join(missing)} not installed; they are in {where}"
+              f" ({'the default run installs it' if g['default'] else 'only `tests/run.sh games` installs it: its data is large'})")
+        return 77
+    c = Checks()
+    out = a.out or tempfile.mkdtemp(prefix=f"lorelei-game-{a.game}-")
+    os.makedirs(out, exist_ok=True)
+    parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu))
+    results = {}
+    native = None
+    for mode in a.modes.split(","):
+        with Xvfb() as x:
+            # Under qemu-lorelei with --profile-libs: the test shows where
+            # the game's emulated time went (a few per cent slower for the
+            # inline counting; bench/games measures ratios without it).
+            report = os.path.join(out, f"{a.game}-profile.json") if mode == "lorelei" else None
+            r = gamerun.play(parts, x, g, mode, out, slow=a.plain_slow if mode == "qemu" else 1,
+                             profile_out=report)
+            if report:
+                c.check(os.path.exists(report), f"{mode}: --profile-libs wrote {report}")
+        results[mode] = r
+        if mode == "native":
+            native = r
+        check_run(c, g, r, native)
+        if c.failures:
+            print(r["output"][-3000:])
+    ratios = {}
+    if native and native["fps"] > 0:
+        for mode in results:
+            ratios[mode] = results[mode]["fps"] / native["fps"]
+    print(f"{a.game}: fps " + ", ".join(f"{m} {r['fps']:.2f}" for m, r in results.items()) +
+          "; ratio to native " + ", ".join(f"{m} {v:.2f}" for m, v in ratios.items()))
+    if a.json:
+        keep = ("fps", "frames", "measured_s", "first_frames_s", "wall_s", "status", "ended",
+                "audio_bytes", "colours", "difference", "screenshot")
+        with open(a.json, "w") as f:
+            json.dump({"game": a.game, "ratios": ratios,
+                       "modes": {m: {k: r.get(k) for k in keep} for m, r in results.items()}},
+                      f, indent=1)
+    c.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
