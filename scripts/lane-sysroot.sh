@@ -111,8 +111,8 @@ else
     for p in "${packages[@]}"; do pkg_args+=(--package "$p"); done
     # The launcher writes into a temporary folder and renames it at the
     # end: an interrupted or failed run leaves no half sysroot.
-    XDG_DATA_HOME=$data "$launcher" sysroot create "$name" --from-debian "$suite" \
-        "${pkg_args[@]}" >&2 ||
+    run_launcher() { XDG_DATA_HOME=$data "$launcher" "$@"; }
+    run_launcher sysroot create "$name" --from-debian "$suite" "${pkg_args[@]}" >&2 ||
         die "the lane's sysroot could not be made from Debian's archive" \
             "qemu-lorelei sysroot create $name --from-debian $suite failed (its message is above)" \
             "fix what it names (the mirror in the apt sources, the network, debian-archive-keyring), then run this again"

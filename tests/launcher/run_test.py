@@ -566,7 +566,7 @@ def run_profile_libs(s):
     argv = json.loads(p.stdout)["argv"]
     plugins = [argv[i + 1] for i, a in enumerate(argv) if a == "-plugin"]
     out = os.path.join(work, "prof,1.json")
-    check(plugins == [s.opts.plugin + ",lib=sdl2,lib=gl,lib=vulkan",
+    check(plugins == [s.opts.plugin + ",lib=sdl2,lib=gl,lib=vulkan,lib=openal",
                       s.opts.profile_plugin + ",out=" + out.replace(",", ",,")],
           f"-plugin arguments {plugins}")
     # For real: the guest echoes, the plugin reports at its exit.

@@ -169,7 +169,8 @@ static void test_plugin_verbose(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
-    g_assert_nonnull(strstr(line, " -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,verbose=on "));
+    g_assert_nonnull(
+        strstr(line, " -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,verbose=on "));
 }
 
 static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
@@ -363,7 +364,8 @@ static void test_transport(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
-    g_assert_nonnull(strstr(line, " -plugin /p/plugin.so,lib=sdl2,lib=gl,transport.gl=syscall "));
+    g_assert_nonnull(
+        strstr(line, " -plugin /p/plugin.so,lib=sdl2,lib=gl,transport.gl=syscall,lib=openal "));
     g_assert_null(strstr(line, "transport.vulkan"));
 }
 
