@@ -3,8 +3,12 @@
 transport_prog and testlib_prog under qemu-x86_64 + the plugin.
 
 usage: run_transport.py CASE --qemu Q --plugin P --preload S --prog PROG
-                        --testlib-prog PROG --native-dir D --stub-dir D
-                        [--asan-runtime R]
+                        --testlib-prog PROG --native-dir D --host-lib-dir D
+                        --stub-dir D [--asan-runtime R]
+
+--native-dir holds the x86_64 liblorelei-testlib.so.1 the native runs use,
+--host-lib-dir the host's build of it that the plugin loads (the same
+directory on an x86_64 host; apart in the aarch64 lane).
 """
 import argparse
 import os
@@ -25,7 +29,7 @@ HANG_S = 12
 
 def command(a, prog, *args, plugin_args=(), qemu_args=()):
     return from_args(a).command([prog, *args], libs=["testlib"], guest_lib_dirs=[a.stub_dir],
-                                host_lib_dirs=[a.native_dir], plugin_args=plugin_args,
+                                host_lib_dirs=[a.host_lib_dir], plugin_args=plugin_args,
                                 qemu_args=qemu_args)
 
 
@@ -177,7 +181,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case", choices=sorted(CASES))
     add_common_args(ap)
-    for opt in ("--prog", "--testlib-prog", "--native-dir", "--stub-dir"):
+    for opt in ("--prog", "--testlib-prog", "--native-dir", "--host-lib-dir", "--stub-dir"):
         ap.add_argument(opt, required=True)
     a = ap.parse_args()
     CASES[a.case](a)
