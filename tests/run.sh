@@ -33,6 +33,7 @@ only_lane=0
 if [[ " $* " == *" games "* ]]; then
     scripts/install-deps.sh scripts/deps-games.txt ||
         extra_failed+=("scripts/install-deps.sh scripts/deps-games.txt")
+    export LORELEI_ALL_GAMES=1
 fi
 
 wants_suite() {
