@@ -33,9 +33,14 @@ def command(a, prog, *args, plugin_args=(), qemu_args=()):
                                 qemu_args=qemu_args)
 
 
-def under_lorelei(a, *args, prog=None, timeout=120, **kw):
+def under_lorelei(a, *args, prog=None, timeout=120, host_check=True, **kw):
+    """host_check: in the aarch64 lane, check that the aarch64 plugin ran
+    and loaded the aarch64 host library (nothing on an x86_64 host)."""
     cmd, env = command(a, prog or a.prog, *args, **kw)
-    return run(cmd, env=env, timeout=timeout)
+    p = run(cmd, env=env, timeout=timeout)
+    if host_check:
+        from_args(a).check_host(c, p.stderr, " ".join(args))
+    return p
 
 
 def magic_syscalls(a, *args, **kw):
@@ -44,6 +49,7 @@ def magic_syscalls(a, *args, **kw):
     print("$ " + " ".join(cmd), flush=True)
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace", timeout=300)
     n = p.stderr.count(MAGIC)
+    from_args(a).check_host(c, p.stderr, " ".join(args))
     print(f"--- exit status {p.returncode}, {n} magic syscalls, stdout: {p.stdout.strip()}")
     return p, n
 
@@ -84,7 +90,7 @@ def case_options(a):
     for arg, says in (("transport=fast", "transport=fast: expected inline or syscall"),
                       ("transport.nosuchlib=syscall", "unknown thunk library 'nosuchlib'"),
                       ("transport.testlib=maybe", "expected inline or syscall")):
-        l = under_lorelei(a, "count", "1", prog=a.prog, plugin_args=[arg])
+        l = under_lorelei(a, "count", "1", prog=a.prog, plugin_args=[arg], host_check=False)
         c.check(l.returncode != 0 and says in l.stderr, f"{arg} is refused: '{says}'")
 
 
