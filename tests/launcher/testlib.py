@@ -185,12 +185,18 @@ def tar_bytes(entries, mode):
     return buf.getvalue()
 
 
+# ELF e_machine numbers of the hosts the lanes build for.
+ELF_MACHINES = {62: "x86_64", 183: "aarch64", 243: "riscv64"}
+
+
 def main(cases, extra_args=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--case")
     ap.add_argument("--cli")
     ap.add_argument("--profiles")
+    ap.add_argument("--cli-machine", help="fail unless --cli is an ELF file for this machine "
+                    "(the aarch64 lane: its launcher really is the aarch64 build)")
     for a in extra_args or []:
         ap.add_argument("--" + a)
     opts = ap.parse_args()
@@ -201,6 +207,14 @@ def main(cases, extra_args=None):
         print("\n".join(cases))
         return 0
     case = cases[opts.case]
+    if opts.cli_machine:
+        with open(opts.cli, "rb") as f:
+            head = f.read(20)
+        machine = ELF_MACHINES.get(int.from_bytes(head[18:20], "little"), "unknown")
+        if head[:4] != b"\x7fELF" or machine != opts.cli_machine:
+            print(f"FAIL {opts.case}: {opts.cli} is not an {opts.cli_machine} program ({machine})")
+            return 1
+        print(f"ok   {opts.cli} is an {machine} program")
     sandbox = Sandbox(opts)
     try:
         case(sandbox)
