@@ -19,6 +19,21 @@ void lo_spawn_result_clear(LoSpawnResult *r)
     g_clear_pointer(&r->err, g_free);
 }
 
+/* The child leads its own process group (see start_group): on a timeout the
+ * whole group is killed, and whatever the child left behind when it ended
+ * goes with it. A probe that forks (a shell script standing in for QEMU, a
+ * GL driver's helper) must not outlive the check that started it. */
+static void kill_group(pid_t pid)
+{
+    kill(-pid, SIGKILL);
+}
+
+/* In the child, before it execs or runs its function. */
+static void start_group(void)
+{
+    setpgid(0, 0);
+}
+
 /* Collects the child's output until it closes its pipes or time runs out,
  * then reaps it. */
 static void collect(pid_t pid, int out_fd, int err_fd, int timeout_ms, gsize max, LoSpawnResult *r)
@@ -31,7 +46,7 @@ static void collect(pid_t pid, int out_fd, int err_fd, int timeout_ms, gsize max
         gint64 left = (deadline - g_get_monotonic_time()) / 1000;
         if (left <= 0) {
             r->timed_out = TRUE;
-            kill(pid, SIGKILL);
+            kill_group(pid);
             break;
         }
         int n = poll(fds, 2, (int)MIN(left, 1000));
@@ -63,6 +78,7 @@ static void collect(pid_t pid, int out_fd, int err_fd, int timeout_ms, gsize max
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    kill_group(pid);
     if (WIFEXITED(status)) {
         r->exit_status = WEXITSTATUS(status);
     } else if (WIFSIGNALED(status) && !r->timed_out) {
@@ -91,6 +107,7 @@ gboolean lo_spawn(const char *const *argv, const char *const *envp, int timeout_
     }
     pid_t pid = fork();
     if (pid == 0) {
+        start_group();
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, STDIN_FILENO);
         dup2(out[1], STDOUT_FILENO);
@@ -101,6 +118,9 @@ gboolean lo_spawn(const char *const *argv, const char *const *envp, int timeout_
     }
     close(out[1]);
     close(err[1]);
+    if (pid > 0) {
+        setpgid(pid, pid); /* as the child does: whichever runs first */
+    }
     if (pid < 0) {
         close(out[0]);
         close(err[0]);
@@ -125,6 +145,7 @@ gboolean lo_spawn_function(void (*fn)(int fd, gpointer data), gpointer data, int
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
+        start_group();
         close(out[0]);
         /* Libraries may print; keep that off the launcher's own output. */
         int devnull = open("/dev/null", O_WRONLY);
@@ -134,6 +155,9 @@ gboolean lo_spawn_function(void (*fn)(int fd, gpointer data), gpointer data, int
         _exit(0);
     }
     close(out[1]);
+    if (pid > 0) {
+        setpgid(pid, pid);
+    }
     if (pid < 0) {
         close(out[0]);
         g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot fork: %s", g_strerror(errno));

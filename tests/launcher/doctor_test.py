@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 from testlib import Skip, check, check_in, make_elf, run_main, tar_bytes
 
@@ -307,7 +308,40 @@ def arm_host_needs_default_sysroot(s):
     expect_row(rows, "sysroots", "ok", "default")
 
 
-CASES = {f.__name__: f for f in [all_ok, probe_reports_problems, host_memory_layout,
+def timeouts_leave_nothing_running(s):
+    """A check that timed out killed only its direct child: a QEMU that
+    started a helper and then hung left the helper running after doctor
+    ended (and one that ended at once left its helper too)."""
+    env = setup(s)
+    pids = s.path("pids")
+    env["LORELEI_QEMU"] = s.write("hanging-qemu", f"""#!/bin/sh
+sleep 300 &
+echo $! >> {pids}
+[ "$1" = --version ] || exit 1
+exec sleep 300
+""", 0o755)
+    rows = doctor(s, env, 6)
+    expect_row(rows, "qemu version", "fail", "timed out")
+    # One that answers at once and leaves its helper behind.
+    env["LORELEI_QEMU"] = s.write("quick-qemu", f"""#!/bin/sh
+sleep 300 &
+echo $! >> {pids}
+echo "qemu-x86_64 version 10.0.13"
+""", 0o755)
+    doctor(s, env, 6)
+    with open(pids) as f:
+        helpers = [int(p) for p in f.read().split()]
+    check(len(helpers) >= 2, f"the fake QEMUs started their helpers: {helpers}")
+    for _ in range(50):  # SIGKILL is delivered at once; reaping by init may lag
+        alive = [p for p in helpers if os.path.exists(f"/proc/{p}") and
+                 open(f"/proc/{p}/stat").read().split(") ")[1][0] != "Z"]
+        if not alive:
+            break
+        time.sleep(0.1)
+    check(alive == [], f"helpers of doctor's checks still running after doctor ended: {alive}")
+
+
+CASES = {f.__name__: f for f in [all_ok, timeouts_leave_nothing_running, probe_reports_problems, host_memory_layout,
                                  parts_for_another_host, plugin_does_not_load,
                                  qemu_without_filter_api, parts_missing, host_rules,
                                  qemu_must_be_qemu, sysroots_must_run_x86_64,
