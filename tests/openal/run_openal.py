@@ -56,6 +56,7 @@ def compare(a, argv, what):
     c.check(l.returncode == n.returncode, f"{what}: same exit status under Lorelei "
             f"({n.returncode}, {l.returncode})")
     c.check(went_through_plugin(l.stderr), f"{what}: the stub forwarded to the host's OpenAL")
+    from_args(a).check_host(c, l.stderr, what)
     same = l.stdout == n.stdout
     if not same:
         nl, ll = n.stdout.splitlines(), l.stdout.splitlines()
