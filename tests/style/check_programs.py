@@ -334,15 +334,28 @@ def installed_packages():
     return pkgs, providers
 
 
-def declared_packages(root):
+# Lists installed only when asked for (their suite named on tests/run.sh's
+# command line): their packages need not be installed, only known to apt.
+ON_REQUEST = {"deps-games.txt": "`tests/run.sh games` installs it"}
+
+
+def declared_packages(root, on_request=False):
+    """The packages of scripts/deps*.txt: those the default run installs, or
+    (on_request) those of the ON_REQUEST lists."""
     names = []
     scripts = os.path.join(root, "scripts")
     for f in sorted(os.listdir(scripts)):
-        if re.match(r"^deps.*\.txt$", f):
+        if re.match(r"^deps.*\.txt$", f) and (f in ON_REQUEST) == on_request:
             with open(os.path.join(scripts, f)) as fh:
                 for line in fh:
                     names += [w.split(":")[0] for w in line.split("#")[0].split()]
     return names
+
+
+def known_to_apt(name):
+    p = subprocess.run(["apt-cache", "show", "--no-all-versions", name],
+                       capture_output=True, text=True)
+    return p.returncode == 0 and p.stdout.strip() != ""
 
 
 def closure(roots, pkgs, providers):
@@ -388,7 +401,12 @@ def main():
     pkgs, providers = installed_packages()
     declared = declared_packages(root)
     missing_decl = [d for d in declared if d not in pkgs and d not in providers]
-    allowed = closure(declared, pkgs, providers) | {p for p, v in pkgs.items() if v["base"]}
+    on_request = declared_packages(root, on_request=True)
+    unknown_on_request = [d for d in on_request
+                          if d not in pkgs and d not in providers and not known_to_apt(d)]
+    # What an on-request list pulls in may run only where it was installed.
+    allowed = (closure(declared + on_request, pkgs, providers) |
+               {p for p, v in pkgs.items() if v["base"]})
 
     problems, checked = [], 0
     for name, (where, is_command) in sorted(uses.items()):
@@ -422,6 +440,9 @@ def main():
     for d in missing_decl:
         problems.append(f"scripts/deps*.txt lists {d}, which is not installed: run "
                         "scripts/install-deps.sh")
+    for d in unknown_on_request:
+        problems.append(f"a list of {', '.join(ON_REQUEST)} names {d}, which apt does not know: "
+                        "check its name (apt-cache search) or run apt-get update")
     for p in problems:
         print("FAIL: " + p)
     print(f"{checked} programs checked, {len(problems)} problem(s)")
