@@ -459,8 +459,17 @@ def run_gdb_socket(s):
         check(time.monotonic() < deadline and proc.poll() is None, "no gdb socket appeared")
         time.sleep(0.05)
     with socket.socket(socket.AF_UNIX) as conn:
+        # QEMU binds the socket before it listens: between the two a
+        # connection is refused (seen once on a fresh machine).
+        while True:
+            try:
+                conn.connect(sock_path)
+                break
+            except ConnectionRefusedError:
+                check(time.monotonic() < deadline and proc.poll() is None,
+                      "QEMU's gdb socket never accepted a connection")
+                time.sleep(0.05)
         # gdb's remote protocol: ask why it stopped, acknowledge, continue.
-        conn.connect(sock_path)
         conn.settimeout(30)
         conn.sendall(b"$?#3f")
         got = b""
