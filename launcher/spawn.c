@@ -75,10 +75,15 @@ static void collect(pid_t pid, int out_fd, int err_fd, int timeout_ms, gsize max
             close(fds[i].fd);
         }
     }
+    /* Wait for the child without reaping it, so that its pid, which names
+     * the group, cannot be reused before the group is killed. */
+    siginfo_t info;
+    while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
+    kill_group(pid);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    kill_group(pid);
     if (WIFEXITED(status)) {
         r->exit_status = WEXITSTATUS(status);
     } else if (WIFSIGNALED(status) && !r->timed_out) {

@@ -341,8 +341,8 @@ echo "qemu-x86_64 version 10.0.13"
     check(alive == [], f"helpers of doctor's checks still running after doctor ended: {alive}")
 
 
-CASES = {f.__name__: f for f in [all_ok, timeouts_leave_nothing_running, probe_reports_problems, host_memory_layout,
-                                 parts_for_another_host, plugin_does_not_load,
+CASES = {f.__name__: f for f in [all_ok, timeouts_leave_nothing_running, probe_reports_problems,
+                                 host_memory_layout, parts_for_another_host, plugin_does_not_load,
                                  qemu_without_filter_api, parts_missing, host_rules,
                                  qemu_must_be_qemu, sysroots_must_run_x86_64,
                                  arm_host_needs_default_sysroot]}

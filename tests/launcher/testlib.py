@@ -19,6 +19,9 @@ import tarfile
 import tempfile
 import traceback
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from lorelei import elf_machine  # noqa: E402
+
 
 class Failure(Exception):
     pass
@@ -185,10 +188,6 @@ def tar_bytes(entries, mode):
     return buf.getvalue()
 
 
-# ELF e_machine numbers of the hosts the lanes build for.
-ELF_MACHINES = {62: "x86_64", 183: "aarch64", 243: "riscv64"}
-
-
 def main(cases, extra_args=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--list", action="store_true")
@@ -208,10 +207,8 @@ def main(cases, extra_args=None):
         return 0
     case = cases[opts.case]
     if opts.cli_machine:
-        with open(opts.cli, "rb") as f:
-            head = f.read(20)
-        machine = ELF_MACHINES.get(int.from_bytes(head[18:20], "little"), "unknown")
-        if head[:4] != b"\x7fELF" or machine != opts.cli_machine:
+        machine = elf_machine(opts.cli)
+        if machine != opts.cli_machine:
             print(f"FAIL {opts.case}: {opts.cli} is not an {opts.cli_machine} program ({machine})")
             return 1
         print(f"ok   {opts.cli} is an {machine} program")
