@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -727,21 +728,32 @@ gboolean lo_cmd_sysroot_remove(int argc, char **argv, GError **error)
     if (tmp == NULL) {
         return FALSE;
     }
-    if (rename(info->path, tmp) != 0) {
-        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot remove %s: %s", info->path,
-                    g_strerror(errno));
-        rmdir(tmp);
-        return FALSE;
-    }
-    /* The sysroot is gone from sight now: stopping half way would only
-     * leave gigabytes nobody sees, so Ctrl-C finishes the removal (a second
-     * one stops at once; the next sysroot command removes the rest). */
+    /* Once the sysroot is out of sight, stopping half way would only leave
+     * gigabytes nobody sees, so Ctrl-C finishes the removal (a second one
+     * stops at once; the next sysroot command removes the rest). The
+     * signals are held from the rename until that handler is in place: one
+     * arriving in between killed the process (seen under ASan). */
     g_autofree char *notice = g_strdup_printf(
         "\nqemu-lorelei: finishing the removal of sysroot '%s', which is no longer usable; "
         "Ctrl-C again stops at once and leaves the rest to the next sysroot command\n",
         argv[1]);
+    sigset_t stop_signals, old_mask;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
+    if (rename(info->path, tmp) != 0) {
+        int saved = errno;
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        g_set_error(error, LO_ERROR, LO_EXIT_FAILURE, "cannot remove %s: %s", info->path,
+                    g_strerror(saved));
+        rmdir(tmp);
+        return FALSE;
+    }
     lo_interrupt_begin();
     lo_interrupt_set_notice(notice);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     gboolean ok = lo_rm_rf(tmp, error);
     lo_interrupt_end();
     if (!ok) {
