@@ -37,19 +37,50 @@ class FrontendError(Exception):
     pass
 
 
-def exported_functions(library_path):
-    """Names of the functions the real library exports (nm -D)."""
+def _dynamic_symbols(library_path):
+    """(type, name, version) of every defined dynamic symbol (nm -D); version
+    is the default version (name@@VERSION) or None. The version nodes
+    themselves (absolute symbols named like their version) are left out."""
     out = subprocess.run(["nm", "-D", "--defined-only", library_path], check=True,
                          capture_output=True, text=True).stdout
-    names, others = [], []
+    symbols = []
     for line in out.splitlines():
         parts = line.split()
         if len(parts) != 3:
             continue
-        if parts[2] in LINKER_SYMBOLS:
+        kind, name = parts[1], parts[2]
+        version = None
+        if "@@" in name:
+            name, version = name.split("@@", 1)
+        elif "@" in name:
+            # An older, non-default version (name@VERSION): a stub cannot
+            # carry it without .symver aliases, which nothing needs yet.
+            raise FrontendError(f"{library_path} exports {name}, a non-default symbol version")
+        if kind == "A" and version is None:
+            continue  # a version node (ZLIB_1.2.9)
+        if name in LINKER_SYMBOLS:
             continue
-        (names if parts[1] in "TWi" else others).append(parts[2])
+        symbols.append((kind, name, version))
+    return symbols
+
+
+def exported_functions(library_path):
+    """Names of the functions the real library exports (nm -D)."""
+    names, others = [], []
+    for kind, name, _ in _dynamic_symbols(library_path):
+        (names if kind in "TWi" else others).append(name)
     return sorted(set(names)), sorted(set(others))
+
+
+def symbol_versions(library_path):
+    """{version: [names]} of the library's versioned exports: the stub gives
+    each the same version, or the guest's loader warns, for every program
+    linked against the real library, that it has no version information."""
+    versions = {}
+    for _, name, version in _dynamic_symbols(library_path):
+        if version:
+            versions.setdefault(version, set()).add(name)
+    return {v: sorted(n) for v, n in sorted(versions.items())}
 
 
 class ClangFrontend:

@@ -147,7 +147,10 @@ of its description. The frontend derives everything else from the real API
                                is guest-side bookkeeping of values that mean
                                the same on both sides (surfaces whose pixels
                                the guest owns)
-  to_host = "fn"                 host: void *fn(uint64_t guest_value)
+  to_host = "fn"                 host: void *fn(uint64_t guest_value); the
+                                 value is then fn's alone: function pointers
+                                 in a struct it points to are not turned into
+                                 callbacks (fn deals with them)
   to_guest = "fn"                host: uint64_t fn(void *host_value), for results
   guest_prepare = "fn"           guest: void fn(void *value), before each call
                                  (e.g. flush the guest's X11 connection)
@@ -228,6 +231,11 @@ def apply_types(functions, types, where, used_by_members=()):
                 if key in types:
                     ct.mapping = types[key]
                     used.add(key)
+                    # The hand-written to_host owns the value: a struct's
+                    # function pointers (zlib's zalloc) are its business, not
+                    # the generator's shadow copy and callback trampolines.
+                    if "to_host" in ct.mapping:
+                        ct.callback_struct = None
                     break
     unused = set(types) - used
     if unused:
