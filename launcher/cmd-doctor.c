@@ -351,6 +351,16 @@ static void check_host(Report *rep)
                            LO_FLATPAK_RUNTIME_FIX ", or run games with --no-thunk openal"),
             "%s", lo_json_string(openal, "error"));
     }
+    const cJSON *zlib = cJSON_GetObjectItemCaseSensitive(host, "zlib");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(zlib, "ok"))) {
+        add(rep, "host zlib", CHECK_OK, NULL, "libz.so.1, %s", lo_json_string(zlib, "version"));
+    } else {
+        add(rep, "host zlib", CHECK_FAIL,
+            lo_sandbox_fix("install the host's zlib (Debian/Ubuntu: apt install zlib1g), or run "
+                           "games with --no-thunk zlib",
+                           LO_FLATPAK_RUNTIME_FIX ", or run games with --no-thunk zlib"),
+            "%s", lo_json_string(zlib, "error"));
+    }
     if (renderer == NULL && device == NULL) {
         add(rep, "GPU driver", CHECK_SKIP, NULL, "no GL or Vulkan driver answered");
     } else if ((renderer == NULL || is_software(renderer)) &&
@@ -568,10 +578,10 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
         "",
         "Check what running a game needs: QEMU, the host's page size and address space, the\n"
         "plugin (it loads, the syscall-filter API is there, guest_base is 0), the guest\n"
-        "libraries, the host's SDL2, OpenGL and Vulkan and their versions, the GPU driver, the\n"
-        "display, sysroots, profiles and the community repository (its URL, when it was last\n"
-        "synced). Prints a table and a fix for every check that failed\n"
-        "or warns; the exit status is 6 when one failed.",
+        "libraries, the host's SDL2, OpenGL, Vulkan, OpenAL and zlib and their versions, the GPU\n"
+        "driver, the display, sysroots, profiles and the community repository (its URL, when it\n"
+        "was last synced). Prints a table and a fix for every check that failed or warns; the\n"
+        "exit status is 6 when one failed.",
         "Examples:\n  qemu-lorelei doctor\n  qemu-lorelei doctor --json | jq '.checks[] | "
         "select(.status == \"fail\")'",
         entries);

@@ -311,6 +311,28 @@ static void probe_openal(int fd, gpointer data)
     answer(fd, doc);
 }
 
+/* The version the host's zlib reports about itself (zlibVersion: "1.2.13"). */
+static void probe_zlib(int fd, gpointer data)
+{
+    (void)data;
+    void *lib = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        answer(fd, failure("cannot load libz.so.1: %s", dlerror()));
+        return;
+    }
+    const char *(*zlib_version)(void) = (const char *(*)(void))dlsym(lib, "zlibVersion");
+    const char *number = zlib_version != NULL ? zlib_version() : NULL;
+    if (number == NULL) {
+        answer(fd, failure("libz.so.1 has no zlibVersion"));
+        return;
+    }
+    g_autofree char *version = g_strdup_printf("zlib %s", number);
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddTrueToObject(doc, "ok");
+    cJSON_AddStringToObject(doc, "version", version);
+    answer(fd, doc);
+}
+
 static cJSON *run_probe(void (*fn)(int, gpointer), int timeout_ms)
 {
     LoSpawnResult r;
@@ -334,6 +356,7 @@ cJSON *lo_probe_host(int timeout_ms)
     cJSON_AddItemToObject(doc, "gl", run_probe(probe_gl, timeout_ms));
     cJSON_AddItemToObject(doc, "vulkan", run_probe(probe_vulkan, timeout_ms));
     cJSON_AddItemToObject(doc, "openal", run_probe(probe_openal, timeout_ms));
+    cJSON_AddItemToObject(doc, "zlib", run_probe(probe_zlib, timeout_ms));
     cJSON_AddItemToObject(doc, "display", run_probe(probe_display, timeout_ms));
     return doc;
 }

@@ -81,7 +81,14 @@ extern const LoEnvRule lo_env_rules[];
 const LoEnvRule *lo_env_rule(const char *name);
 
 /* The libraries qemu-lorelei forwards, in command-line order. */
-typedef enum { LO_THUNK_SDL2, LO_THUNK_GL, LO_THUNK_VULKAN, LO_THUNK_OPENAL, LO_N_THUNKS } LoThunk;
+typedef enum {
+    LO_THUNK_SDL2,
+    LO_THUNK_GL,
+    LO_THUNK_VULKAN,
+    LO_THUNK_OPENAL,
+    LO_THUNK_ZLIB,
+    LO_N_THUNKS
+} LoThunk;
 extern const char *const lo_thunk_names[LO_N_THUNKS + 1];
 /* Index of a thunk name, or -1. */
 int lo_thunk_from_name(const char *name);

@@ -10,6 +10,9 @@ import subprocess
 
 from testlib import Skip, check, make_elf, run_main
 
+# What `run --no-thunk ` completes to, sorted.
+THUNKS = ["gl", "openal", "sdl2", "vulkan", "zlib"]
+
 
 def script(s, name):
     return os.path.join(s.opts.source_root, "launcher", "completions", name)
@@ -47,7 +50,7 @@ def bash(s, env, line):
 def bash_completion(s):
     env = setup(s)
     check(bash(s, env, "qemu-lorelei ru") == ["run"], bash(s, env, "qemu-lorelei ru"))
-    check(bash(s, env, "qemu-lorelei run --no-thunk ") == ["gl", "openal", "sdl2", "vulkan"], "no-thunk")
+    check(bash(s, env, "qemu-lorelei run --no-thunk ") == THUNKS, "no-thunk")
     check(bash(s, env, "qemu-lorelei profile show al") == ["alpha-game", "alpine"], "ids")
     check(bash(s, env, "qemu-lorelei run --profile b") == ["beta"], "--profile")
     check(bash(s, env, "qemu-lorelei profile s") == ["show", "sync"], "profile subcommands")
@@ -97,7 +100,7 @@ def zsh_completion(s):
                                                               w.startswith("<")))
 
     check(zsh("qemu-lorelei ru") == ["run"], zsh("qemu-lorelei ru"))
-    check(zsh("qemu-lorelei run --no-thunk ") == ["gl", "openal", "sdl2", "vulkan"], "no-thunk")
+    check(zsh("qemu-lorelei run --no-thunk ") == THUNKS, "no-thunk")
     check(zsh("qemu-lorelei profile edit al") == ["alpha-game", "alpine"], "ids")
     check(zsh("qemu-lorelei sysroot remove ") == ["deb12", "steamrt"], "sysroots")
     check(zsh("qemu-lorelei run ") == ["<files>", "foo"], zsh("qemu-lorelei run "))
@@ -125,7 +128,7 @@ def fish_completion(s):
         return sorted(w.split("\t")[0] for w in p.stdout.split("\n") if w)
 
     check(fish("qemu-lorelei ru") == ["run"], fish("qemu-lorelei ru"))
-    check(fish("qemu-lorelei run --no-thunk ") == ["gl", "openal", "sdl2", "vulkan"], "no-thunk")
+    check(fish("qemu-lorelei run --no-thunk ") == THUNKS, "no-thunk")
     check(fish("qemu-lorelei profile show al") == ["alpha-game", "alpine"], "ids")
     check(fish("qemu-lorelei sysroot remove ") == ["deb12", "steamrt"], "sysroots")
     check(fish("qemu-lorelei remove ") == ["foo"], "game ids")

@@ -14,6 +14,7 @@ int main(void)
     puts(out != NULL
              ? out
              : "{\"abi\":1,\"guest_base_ok\":true,"
-               "\"libs\":{\"sdl2\":\"ok\",\"gl\":\"ok\",\"vulkan\":\"ok\",\"openal\":\"ok\"}}");
+               "\"libs\":{\"sdl2\":\"ok\",\"gl\":\"ok\",\"vulkan\":\"ok\",\"openal\":\"ok\","
+               "\"zlib\":\"ok\"}}");
     return status != NULL ? atoi(status) : 0;
 }

@@ -15,7 +15,7 @@ import subprocess
 from testlib import Skip, check, check_in, check_not_in, make_elf, run_main
 
 STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1",
-         "openal": "libopenal.so.1"}
+         "openal": "libopenal.so.1", "zlib": "libz.so.1"}
 
 # What qemu-user would apply behind the launcher's back if they got through.
 HOSTILE_ENV = {
@@ -108,14 +108,15 @@ def run_end_to_end(s):
     check(argv == [t.game, "--from-profile", "two words", "--user-arg", "--exit=42"], argv)
     check(env.get("SDL_VIDEODRIVER") == "wayland", env)
     check(env.get("vblank_mode") == "0", env)
-    libpath = ":".join(os.path.join(t.guestlibs, lib) for lib in ("sdl2", "gl", "vulkan", "openal"))
+    libpath = ":".join(os.path.join(t.guestlibs, lib) for lib in STUBS)
     check(env.get("LD_LIBRARY_PATH") == libpath, f"LD_LIBRARY_PATH {env.get('LD_LIBRARY_PATH')}")
     check("LD_PRELOAD" not in env, "LD_PRELOAD reached the guest")
     check("EVIL" not in env and "PATH" in env, "QEMU_SET_ENV/QEMU_UNSET_ENV were applied")
     for soname in STUBS.values():
         check(dl.get(soname) == "stub:" + soname, f"{soname}: {dl.get(soname)}")
     plugin = t.logged(t.plugin_log)
-    check(plugin == "arg lib=sdl2\narg lib=gl\narg lib=vulkan\narg lib=openal\n", f"plugin args: {plugin!r}")
+    check(plugin == "arg lib=sdl2\narg lib=gl\narg lib=vulkan\narg lib=openal\narg lib=zlib\n",
+          f"plugin args: {plugin!r}")
     preload = t.logged(t.preload_log)
     check(preload is not None and "loaded into qemu-x86_64" in preload, f"preload: {preload!r}")
     check_not_in("echo-game", preload, "preload log")
@@ -129,26 +130,46 @@ def run_no_thunk(s):
     check_in("no profile matches", p.stderr)
     _, env, dl = parse(p.stdout)
     check(env["LD_LIBRARY_PATH"] == ":".join(
-        os.path.join(t.guestlibs, lib) for lib in ("sdl2", "vulkan", "openal")),
+        os.path.join(t.guestlibs, lib) for lib in ("sdl2", "vulkan", "openal", "zlib")),
         env["LD_LIBRARY_PATH"])
     check(dl["libGL.so.1"] != "stub:libGL.so.1", dl)
     check(dl["libSDL2-2.0.so.0"] == "stub:libSDL2-2.0.so.0", dl)
-    check(t.logged(t.plugin_log) == "arg lib=sdl2\narg lib=vulkan\narg lib=openal\n",
-          t.logged(t.plugin_log))
+    check(t.logged(t.plugin_log) ==
+          "arg lib=sdl2\narg lib=vulkan\narg lib=openal\narg lib=zlib\n", t.logged(t.plugin_log))
+    # zlib like the others: --no-thunk zlib drops lib=zlib and GUESTLIBS/zlib,
+    # and the guest's own libz loads.
+    argv = json.loads(t.run("--dry-run", "--json", "--no-thunk", "zlib", t.game).stdout)["argv"]
+    check(argv[argv.index("-plugin") + 1] ==
+          s.opts.plugin + ",lib=sdl2,lib=gl,lib=vulkan,lib=openal", argv)
+    check(argv[argv.index("-E") + 1] == "LD_LIBRARY_PATH=" + ":".join(
+        os.path.join(t.guestlibs, lib) for lib in ("sdl2", "gl", "vulkan", "openal")), argv)
+    check_not_in("lib=zlib", " ".join(argv), "the QEMU command line")
+    check_not_in(os.path.join(t.guestlibs, "zlib"), " ".join(argv), "the QEMU command line")
+    p = t.run("--no-thunk", "zlib", t.game)
+    check(p.returncode == 0, p.stderr)
+    _, env, dl = parse(p.stdout)
+    check(os.path.join(t.guestlibs, "zlib") not in env["LD_LIBRARY_PATH"].split(":"),
+          env["LD_LIBRARY_PATH"])
+    check(dl["libz.so.1"] != "stub:libz.so.1", dl)
+    check(dl["libopenal.so.1"] == "stub:libopenal.so.1", dl)
+    check(t.logged(t.plugin_log) ==
+          "arg lib=sdl2\narg lib=gl\narg lib=vulkan\narg lib=openal\n", t.logged(t.plugin_log))
     # The profile can do the same, and --verbose says where it came from.
     t.profile(thunks={"vulkan": False})
     p = t.run("--verbose", t.game)
     check_in("qemu-lorelei: thunk vulkan: off (built-in (" + t.builtin, p.stderr)
     check_in("qemu-lorelei: thunk gl: on (default)", p.stderr)
     # (--verbose also turns the plugin's own log on.)
-    check(t.logged(t.plugin_log) == "arg lib=sdl2\narg lib=gl\narg lib=openal\narg verbose=on\n",
+    check(t.logged(t.plugin_log) ==
+          "arg lib=sdl2\narg lib=gl\narg lib=openal\narg lib=zlib\narg verbose=on\n",
           t.logged(t.plugin_log))
 
 
 def run_plain_qemu(s):
     needs_x86_64_guest_runs(s)
     t = Setup(s)
-    t.profile(thunks={"sdl2": False, "gl": False, "vulkan": False, "openal": False})
+    t.profile(thunks={"sdl2": False, "gl": False, "vulkan": False, "openal": False,
+                      "zlib": False})
     p = t.run("--verbose", t.game, env={"LORELEI_PLUGIN": "/nonexistent"})
     check(p.returncode == 0, p.stderr)
     check_in("no thunk enabled: plain qemu-user", p.stderr)
@@ -195,7 +216,8 @@ def run_dry_run_is_what_runs(s):
     unsets = " ".join("-u " + k for k in plan["env_unset"])
     check(line.startswith(f"env {unsets} LD_PRELOAD={s.opts.preload} SDL_AUDIODRIVER=dummy " +
                           s.opts.qemu + " -cpu Haswell -plugin " + s.opts.plugin +
-                          ",lib=sdl2,lib=gl,lib=vulkan,lib=openal -E LD_LIBRARY_PATH="), line)
+                          ",lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib -E LD_LIBRARY_PATH="),
+          line)
     check(line.endswith(" -E SDL_AUDIODRIVER=dummy -U LD_PRELOAD -0 " + t.game + " " + t.game +
                        " --x y"), line)
     # Running the printed command by hand gives what run gives.
@@ -274,7 +296,7 @@ def run_refuses_parts_for_another_host(s):
                  p.stderr)
     # Without thunks the plugin is not loaded, so it is not checked.
     p = t.run("--dry-run", "--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-              "--no-thunk", "openal", t.game, env={"LORELEI_PLUGIN": arm_so})
+              "--no-thunk", "openal", "--no-thunk", "zlib", t.game, env={"LORELEI_PLUGIN": arm_so})
     check(p.returncode == 0, p.stderr)
 
 
@@ -310,7 +332,7 @@ int main(void) { puts("FAKE QEMU STARTED"); return 0; }
         check_not_in("FAKE QEMU STARTED", p.stdout)
     # Fully emulated, that QEMU is fine.
     p = t.run("--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan", "--no-thunk",
-              "openal", t.game, env={"LORELEI_QEMU": old})
+              "openal", "--no-thunk", "zlib", t.game, env={"LORELEI_QEMU": old})
     check(p.returncode == 0 and "FAKE QEMU STARTED" in p.stdout, p.stderr)
     # The real patched QEMU has the API (run_end_to_end runs games with it).
     p = t.run("--dry-run", t.game)
@@ -518,7 +540,7 @@ def run_hashes_only_when_needed_and_once(s):
     with open(big, "r+b") as f:
         f.truncate(768 << 20)  # sparse: costs no disk, all of it is hashed
     off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-           "--no-thunk", "openal"]
+           "--no-thunk", "openal", "--no-thunk", "zlib"]
     cache = os.path.join(s.root, ".cache", "qemu-lorelei", "sha256-cache")
     # No profile lists a sha256 for this name: no hashing at all.
     p = t.run("--dry-run", "--verbose", *off, big)
@@ -575,7 +597,7 @@ def run_profile_libs(s):
     argv = json.loads(p.stdout)["argv"]
     plugins = [argv[i + 1] for i, a in enumerate(argv) if a == "-plugin"]
     out = os.path.join(work, "prof,1.json")
-    check(plugins == [s.opts.plugin + ",lib=sdl2,lib=gl,lib=vulkan,lib=openal",
+    check(plugins == [s.opts.plugin + ",lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib",
                       s.opts.profile_plugin + ",out=" + out.replace(",", ",,")],
           f"-plugin arguments {plugins}")
     # For real: the guest echoes, the plugin reports at its exit.
@@ -622,5 +644,5 @@ CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, r
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan", "stub-openal",
+                     "stub-vulkan", "stub-openal", "stub-zlib",
                      "profile-plugin"])
