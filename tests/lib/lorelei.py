@@ -221,6 +221,37 @@ def run(cmd, env=None, timeout=120, **kw):
     return p
 
 
+def compare_with_native(c, lo, argv, what, lib, soname, stub_dir, env=None, cwd=None):
+    """Runs argv natively and under Lorelei with `lib` forwarded (its stub
+    from stub_dir, the plugin verbose) and checks: the same exit status and
+    output, the stub reached the host's library (the plugin loaded SONAME),
+    the guest's loader found every symbol version it asked for, and (with
+    --host-arch) check_host. Returns both results."""
+    native_env = dict(env if env is not None else os.environ)
+    for k in ("LD_PRELOAD", "LD_LIBRARY_PATH"):
+        native_env.pop(k, None)
+    n = run(argv, env=native_env, timeout=120, cwd=cwd)
+    cmd, lenv = lo.command(argv, libs=(lib,), guest_lib_dirs=[stub_dir],
+                           plugin_args=["verbose=on"])
+    lenv.update({k: v for k, v in native_env.items() if k not in lenv})
+    r = run(cmd, env=lenv, timeout=600, cwd=cwd)
+    c.check(n.returncode == 0, f"{what} works natively (status {n.returncode})")
+    c.check(r.returncode == n.returncode,
+            f"{what}: same exit status under Lorelei ({n.returncode}, {r.returncode})")
+    c.check(f"{lib}: loaded {soname}" in r.stderr,
+            f"{what}: the stub forwarded to the host's {soname}")
+    c.check("no version information available" not in r.stderr,
+            f"{what}: the guest's loader found the symbol versions it asked for")
+    lo.check_host(c, r.stderr, what)
+    same = r.stdout == n.stdout
+    if not same:
+        pairs = zip(n.stdout.splitlines(), r.stdout.splitlines())
+        print("first differences:\n" + "\n".join(
+            f"  native:  {x}\n  lorelei: {y}" for x, y in pairs if x != y))
+    c.check(same, f"{what}: the same output as natively ({len(n.stdout.splitlines())} lines)")
+    return n, r
+
+
 SKIP = 77  # meson: the test was skipped
 
 

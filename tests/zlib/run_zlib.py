@@ -14,7 +14,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from lorelei import Checks, add_common_args, check_exports, exported_symbols, from_args, run  # noqa: E402
+from lorelei import (Checks, add_common_args, check_exports, compare_with_native,  # noqa: E402
+                     exported_symbols, from_args, run)
 
 c = Checks()
 
@@ -26,11 +27,10 @@ def base_env():
     return env
 
 
-def lorelei(a, argv, libs=("zlib",)):
+def lorelei(a, argv):
     """argv under QEMU + plugin; verbose so the run proves the stub was used."""
-    cmd, env = from_args(a).command(argv, libs=libs, guest_lib_dirs=[a.stub_dir],
-                                    plugin_args=["verbose=on"])
-    return cmd, env
+    return from_args(a).command(argv, libs=("zlib",), guest_lib_dirs=[a.stub_dir],
+                                plugin_args=["verbose=on"])
 
 
 def went_through_plugin(stderr):
@@ -49,24 +49,8 @@ def case_coverage(a):
 
 
 def compare(a, argv, what, cwd):
-    """Runs argv natively and under Lorelei in cwd: same status, same output."""
-    n = run(argv, env=base_env(), timeout=120, cwd=cwd)
-    cmd, env = lorelei(a, argv)
-    lo = run(cmd, env=env, timeout=600, cwd=cwd)
-    c.check(n.returncode == 0, f"{what} works natively (status {n.returncode})")
-    c.check(lo.returncode == n.returncode,
-            f"{what}: same exit status under Lorelei ({n.returncode}, {lo.returncode})")
-    c.check(went_through_plugin(lo.stderr), f"{what}: the stub forwarded to the host's zlib")
-    c.check("no version information available" not in lo.stderr,
-            f"{what}: the guest's loader found the symbol versions it asked for")
-    from_args(a).check_host(c, lo.stderr, what)
-    same = lo.stdout == n.stdout
-    if not same:
-        nl, ll = n.stdout.splitlines(), lo.stdout.splitlines()
-        diff = [f"  native: {x}\n  lorelei: {y}" for x, y in zip(nl, ll) if x != y][:5]
-        print("first differences:\n" + "\n".join(diff) + f"\nlorelei stderr:\n{lo.stderr[-2000:]}")
-    c.check(same, f"{what}: the same output as natively ({len(n.stdout.splitlines())} lines)")
-    return n, lo
+    return compare_with_native(c, from_args(a), argv, what, "zlib", "libz.so.1", a.stub_dir,
+                               cwd=cwd)
 
 
 def case_example(a):
