@@ -296,6 +296,13 @@ def thunk_body(lib, f):
         elif t.kind == "fnptr":
             args.append(f"(__typeof__({t.spelling}))lorelei_host_callback(&{v}, {t.sig.index}, "
                         f"LORELEI_GET(uint64_t, f, {slot}))")
+        elif t.value_callbacks:
+            # The host's copy of the struct gets trampolines for its members.
+            out.append(f"    __typeof__({t.spelling}) v{i} = {get};")
+            for field, sig in t.value_callbacks.fnptr_fields:
+                out.append(f"    v{i}.{field} = (__typeof__(v{i}.{field}))lorelei_host_callback("
+                           f"&{v}, {sig.index}, (uint64_t)(uintptr_t)v{i}.{field});")
+            args.append(f"v{i}")
         elif t.callback_struct and t.callback_struct.deep:
             s = t.callback_struct
             if not t.pointee_const:

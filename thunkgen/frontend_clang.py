@@ -207,7 +207,10 @@ class ClangFrontend:
             return ctype
         if k == ci.TypeKind.RECORD:
             self.note_record(canon)
-            return CType(t.spelling, "record", size, align)
+            ctype = CType(t.spelling, "record", size, align)
+            if not in_callback:
+                ctype.value_callbacks = self.struct_info(t)
+            return ctype
         return CType(t.spelling, "unsupported", size, align)
 
     def note_record(self, rtype, depth=0):

@@ -14,6 +14,8 @@ value need more than a copy, and the model marks them:
     get a shadow copy of everything reachable that needs translating:
     arrays of such structs, members of a [types] mapped type, and extension
     chains (Vulkan's pNext) holding such structs;
+  - structs passed by value holding function pointers ("value_callbacks",
+    libvorbisfile's ov_callbacks): the host's copy gets host trampolines;
   - pointers to function pointers ("fnptr_out"): the host's answer is
     translated back to the guest function it stands for; so is a function
     pointer result (a host function that is no trampoline becomes NULL).
@@ -32,6 +34,9 @@ class CType:
     callback_struct: "StructInfo | None" = None  # ptr to a struct with fnptr fields
     pointee_const: bool = False
     fnptr_out: "CallbackSig | None" = None    # ptr to a fnptr (an out-parameter)
+    # A struct passed by value whose members are function pointers (ov_callbacks):
+    # the host translates the members of its copy.
+    value_callbacks: "StructInfo | None" = None
     canonical: str = ""                      # canonical spelling, for [types] matching
     mapping: "dict | None" = None            # [types."T"] entry of the override file
     param_decl: str = ""                     # as declared, if not spelling ("const T[16]")

@@ -39,7 +39,7 @@ DEFAULT_PATTERNS = [
 def may_call_back(f):
     """True if a call of f may run a guest callback before returning."""
     return f.may_callback or any(p.type.kind == "fnptr" or p.type.callback_struct
-                                 for p in f.params)
+                                 or p.type.value_callbacks for p in f.params)
 
 
 def classify(lib, library_patterns, where):

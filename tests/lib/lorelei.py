@@ -221,6 +221,14 @@ def run(cmd, env=None, timeout=120, **kw):
     return p
 
 
+def absolute_paths(a, *extra):
+    """Makes the common path arguments of a (and the attributes named in
+    extra) absolute, for drivers that run programs in temporary folders."""
+    for k in ("qemu", "plugin", "preload", "asan_runtime", "sysroot") + extra:
+        if getattr(a, k, None):
+            setattr(a, k, os.path.abspath(getattr(a, k)))
+
+
 def compare_with_native(c, lo, argv, what, lib, soname, stub_dir, env=None, cwd=None):
     """Runs argv natively and under Lorelei with `lib` forwarded (its stub
     from stub_dir, the plugin verbose) and checks: the same exit status and

@@ -58,6 +58,8 @@ def case_compare(a):
         c.check(x == y, f"line {i + 1}: {x}" + ("" if x == y else f"  !=  {y}"))
     c.check(len(nl) == len(ll), f"same number of lines ({len(nl)} vs {len(ll)})")
     c.check("callbacks_in_wrong_context=0" in l.stdout, "every callback ran as emulated guest code")
+    c.check("ops_result=41 ops_notes=1 only_twice=11 none=-1" in n.stdout,
+            "natively: a struct of callbacks passed by value calls its members")
 
 
 def case_threads(a):

@@ -153,6 +153,14 @@ EXPORT const char *tl_names(int list)
     return list ? "alpha\0beta\0gamma\0" : "solo";
 }
 
+EXPORT int tl_run_ops(tl_value_ops ops, int x, void *user)
+{
+    if (ops.note) {
+        ops.note("run", user);
+    }
+    return ops.twice ? ops.twice(x, user) + 1 : -1;
+}
+
 EXPORT char *tl_strdup_upper(const char *s)
 {
     char *r = strdup(s);

@@ -76,6 +76,13 @@ const char *tl_greeting(void);
 /* a string the library keeps: "alpha", "beta", "gamma" ended by an empty
  * string when list is non-zero (alcGetString's device lists), else "solo" */
 const char *tl_names(int list);
+/* A struct of callbacks passed by value (libvorbisfile's ov_callbacks):
+ * note("run") if set, then twice(x) + 1, or -1 without twice. */
+typedef struct {
+    int (*twice)(int x, void *user);
+    void (*note)(const char *what, void *user);
+} tl_value_ops;
+int tl_run_ops(tl_value_ops ops, int x, void *user);
 char *tl_strdup_upper(const char *s);
 /* A copy in *out (allocated: the caller frees it with tl_free) of n bytes,
  * its length in *out_len; 0, or -1 (and *out untouched) for no data. */

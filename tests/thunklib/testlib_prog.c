@@ -129,6 +129,19 @@ static void stream_close(tl_stream *self)
     free(s);
 }
 
+static int ops_twice(int x, void *user)
+{
+    (void)user;
+    check_context();
+    return 2 * x;
+}
+
+static void ops_note(const char *what, void *user)
+{
+    check_context();
+    *(int *)user += strcmp(what, "run") == 0;
+}
+
 static int all(void)
 {
     printf("i8=%d u8=%u i16=%d u16=%u\n", tl_i8(-41), tl_u8(200), tl_i16(-12345), tl_u16(60000));
@@ -185,6 +198,13 @@ static int all(void)
     printf("names_written=%ld names_intact=%d solo=%s\n", written,
            names_len == sizeof(expect_names) && memcmp(names, expect_names, names_len) == 0,
            tl_names(0));
+    /* A struct of callbacks by value: the host calls the members back. */
+    int notes = 0;
+    tl_value_ops value_ops = {ops_twice, ops_note};
+    int value_result = tl_run_ops(value_ops, 20, &notes);
+    tl_value_ops only_twice = {ops_twice, NULL};
+    printf("ops_result=%d ops_notes=%d only_twice=%d none=%d\n", value_result, notes,
+           tl_run_ops(only_twice, 5, &notes), tl_run_ops((tl_value_ops){NULL, NULL}, 1, NULL));
     int32_t arr[5] = {3, 1, 4, 1, 5}, filled[6];
     tl_fill_array(filled, 6, 100);
     printf("sum_array=%lld fill=%d,%d,%d\n", (long long)tl_sum_array(arr, 5), filled[0], filled[3],

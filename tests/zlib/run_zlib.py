@@ -14,8 +14,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from lorelei import (Checks, add_common_args, check_exports, compare_with_native,  # noqa: E402
-                     exported_symbols, from_args, run)
+from lorelei import (Checks, absolute_paths, add_common_args, check_exports,  # noqa: E402
+                     compare_with_native, exported_symbols, from_args, run)
 
 c = Checks()
 
@@ -135,10 +135,7 @@ def main():
     ap.add_argument("--launcher")
     a = ap.parse_args()
     # The programs run in temporary folders: every path must hold from there.
-    for k in ("qemu", "plugin", "preload", "asan_runtime", "sysroot", "stub_dir", "host_lib",
-              "prog", "launcher"):
-        if getattr(a, k):
-            setattr(a, k, os.path.abspath(getattr(a, k)))
+    absolute_paths(a, "stub_dir", "host_lib", "prog", "launcher")
     {"coverage": case_coverage, "example": case_example, "minigzip": case_minigzip,
      "program": case_program, "launcher": case_launcher}[a.case](a)
     c.finish()
