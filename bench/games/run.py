@@ -10,6 +10,12 @@ tests/games/gamerun.py), over the same seconds of play after the same warm-up.
                    --profile-libs` and keeps its report (DIR/GAME-profile.json):
                    the figures of docs/games.md
 
+  --modes lorelei,lorelei-no-zlib+vorbisfile
+                   a mode named lorelei-no-LIB[+LIB...] runs `qemu-lorelei
+                   run --no-thunk LIB ...`: those libraries emulated, to
+                   measure what forwarding them is worth (frame rate, and
+                   the seconds until the game first drew: its loading)
+
 usage: run.py --launcher L --qemu Q [--games a,b] [--modes native,lorelei,qemu]
               [--rounds N] [--plain-slow N] [--out DIR] [--profile-libs]
 Writes DIR/games.json and prints each game's frame rates and ratios with the
@@ -56,6 +62,7 @@ def main():
     parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu))
     modes = a.modes.split(",")
     fps = {}
+    starts = {}  # seconds from start to the first screen update, per mode
     notes = {}
     profiles = {}
     for rnd in range(a.rounds):
@@ -72,8 +79,11 @@ def main():
                                      slow=a.plain_slow if mode == "qemu" else 1)
                 ok = r["first_frames_s"] is not None
                 fps.setdefault(name, {}).setdefault(mode, []).append(r["fps"] if ok else 0.0)
+                if ok:
+                    starts.setdefault(name, {}).setdefault(mode, []).append(r["first_frames_s"])
                 print(f"round {rnd + 1} {name:16} {mode:8} {r['fps']:7.2f} fps"
-                      f"{'' if ok else '  (drew nothing in time)'}", flush=True)
+                      + (f", drew after {r['first_frames_s']:.1f} s" if ok else
+                         "  (drew nothing in time)"), flush=True)
     if a.profile_libs:
         for name in a.games.split(","):
             g = game(name)
@@ -91,7 +101,9 @@ def main():
           "  lorelei/native  lorelei/qemu")
     for name, per_mode in fps.items():
         med = {m: statistics.median(v) for m, v in per_mode.items()}
-        row = {"fps": med, "rounds": per_mode}
+        row = {"fps": med, "rounds": per_mode,
+               "first_frames_s": {m: statistics.median(v)
+                                  for m, v in starts.get(name, {}).items()}}
         line = f"{name:16} " + " ".join(f"{med.get(m, 0):9.2f}" for m in modes)
         if med.get("native") and "lorelei" in med:
             row["lorelei_vs_native"] = med["lorelei"] / med["native"]
@@ -101,6 +113,15 @@ def main():
             row["lorelei_vs_qemu"] = med["lorelei"] / med["qemu"] if med["qemu"] else None
             line += (f"  {row['lorelei_vs_qemu']:11.1f}x" if row["lorelei_vs_qemu"]
                      else "  plain qemu drew nothing")
+        # A mode with libraries left emulated (lorelei-no-zlib): what
+        # forwarding them is worth, in frame rate and in time to the first
+        # picture (loading).
+        for m in med:
+            if m.startswith(gamerun.NO_THUNK_MODE) and med[m] and "lorelei" in med:
+                row[f"lorelei_vs_{m}"] = med["lorelei"] / med[m]
+                line += f"  lorelei/{m} {row[f'lorelei_vs_{m}']:.2f}x"
+        line += "  drew after " + ", ".join(f"{m} {v:.1f} s"
+                                            for m, v in row["first_frames_s"].items())
         summary[name] = row
         print(line)
     for name, why in notes.items():

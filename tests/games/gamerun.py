@@ -130,12 +130,19 @@ def prepare_home(home, g, out_dir, mode):
     return audio
 
 
+NO_THUNK_MODE = "lorelei-no-"
+
+
 def command(parts, g, mode, home, profile_out=None):
     args = [a.replace("@HOME@", home) for a in g["args"]]
     if mode == "native":
         return [g["exe"], *args]
-    if mode == "lorelei":
+    if mode == "lorelei" or mode.startswith(NO_THUNK_MODE):
         extra = [f"--profile-libs={profile_out}"] if profile_out else []
+        # lorelei-no-zlib+vorbisfile: those libraries run emulated, to
+        # measure what forwarding them is worth.
+        for lib in mode[len(NO_THUNK_MODE):].split("+") if mode != "lorelei" else []:
+            extra += ["--no-thunk", lib]
         return [parts.launcher, "run", *extra, g["exe"], *args]
     return [parts.qemu, "-cpu", PLAIN_CPU, "-U", "LD_PRELOAD", g["exe"], *args]
 
