@@ -219,7 +219,8 @@ static void check_match(Ctx *c, const cJSON *v)
 
 static void check_thunks(Ctx *c, const cJSON *v)
 {
-    static const char *const keys[] = {"$comment", "sdl2", "gl", "vulkan", "openal", "zlib", NULL};
+    static const char *const keys[] = {"$comment", "sdl2", "gl",         "vulkan",
+                                       "openal",   "zlib", "vorbisfile", NULL};
     if (!expect(c, v, cJSON_IsObject(v), "an object") || !known_keys(c, v, keys)) {
         return;
     }
