@@ -126,7 +126,7 @@ def c_thunk_names(rules_h):
 def same_thunks(s):
     """schema.json's thunks are lo_thunk_names, in the same order, each with
     the title docs/compatibility.md shows (scripts/gen-compatibility.py reads
-    them from the schema)."""
+    them from the schema); its transport takes the same names."""
     names = c_thunk_names(s.opts.rules)
     check(len(names) >= 6 and "vorbisfile" in names, f"found only {names} in profile-rules.c")
     with open(s.opts.schema) as f:
@@ -136,6 +136,15 @@ def same_thunks(s):
     check(list(props) == names, f"schema.json's thunks {list(props)} are not lo_thunk_names {names}")
     for k, v in props.items():
         check(isinstance(v.get("title"), str) and v["title"], f"thunks.{k} has no title")
+    with open(s.opts.schema) as f:
+        transport = json.load(f)["properties"]["transport"]
+    check(transport.get("additionalProperties") is False,
+          "schema.json's transport admits other names")
+    keys = [k for k in transport["properties"] if k != "$comment"]
+    check(keys == names, f"schema.json's transport {keys} is not lo_thunk_names {names}")
+    for k in keys:
+        check(transport["properties"][k] == {"$ref": "#/$defs/transport"},
+              f"transport.{k} is not #/$defs/transport")
 
 
 CASES = {"agreement": agreement, "same-patterns": same_patterns, "same-thunks": same_thunks}
