@@ -361,6 +361,17 @@ static void check_host(Report *rep)
                            LO_FLATPAK_RUNTIME_FIX ", or run games with --no-thunk zlib"),
             "%s", lo_json_string(zlib, "error"));
     }
+    const cJSON *vorbisfile = cJSON_GetObjectItemCaseSensitive(host, "vorbisfile");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(vorbisfile, "ok"))) {
+        add(rep, "host vorbisfile", CHECK_OK, NULL, "libvorbisfile.so.3, %s",
+            lo_json_string(vorbisfile, "version"));
+    } else {
+        add(rep, "host vorbisfile", CHECK_FAIL,
+            lo_sandbox_fix("install the host's libvorbisfile (Debian/Ubuntu: apt install "
+                           "libvorbisfile3), or run games with --no-thunk vorbisfile",
+                           LO_FLATPAK_RUNTIME_FIX ", or run games with --no-thunk vorbisfile"),
+            "%s", lo_json_string(vorbisfile, "error"));
+    }
     if (renderer == NULL && device == NULL) {
         add(rep, "GPU driver", CHECK_SKIP, NULL, "no GL or Vulkan driver answered");
     } else if ((renderer == NULL || is_software(renderer)) &&
@@ -578,10 +589,10 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
         "",
         "Check what running a game needs: QEMU, the host's page size and address space, the\n"
         "plugin (it loads, the syscall-filter API is there, guest_base is 0), the guest\n"
-        "libraries, the host's SDL2, OpenGL, Vulkan, OpenAL and zlib and their versions, the GPU\n"
-        "driver, the display, sysroots, profiles and the community repository (its URL, when it\n"
-        "was last synced). Prints a table and a fix for every check that failed or warns; the\n"
-        "exit status is 6 when one failed.",
+        "libraries, the host's SDL2, OpenGL, Vulkan, OpenAL, zlib and libvorbisfile and their\n"
+        "versions, the GPU driver, the display, sysroots, profiles and the community repository\n"
+        "(its URL, when it was last synced). Prints a table and a fix for every check that\n"
+        "failed or warns; the exit status is 6 when one failed.",
         "Examples:\n  qemu-lorelei doctor\n  qemu-lorelei doctor --json | jq '.checks[] | "
         "select(.status == \"fail\")'",
         entries);

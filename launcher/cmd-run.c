@@ -540,8 +540,8 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         {"sysroot", 's', 0, G_OPTION_ARG_STRING, &o.sysroot,
          "Use the x86_64 sysroot NAME (see `sysroot list`)", "NAME"},
         {"no-thunk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.no_thunk,
-         "Do not forward LIB (sdl2, gl, vulkan, openal or zlib) to the host: the guest's own "
-         "library runs emulated (repeatable)",
+         "Do not forward LIB (sdl2, gl, vulkan, openal, zlib or vorbisfile) to the host: the "
+         "guest's own library runs emulated (repeatable)",
          "LIB"},
         {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &o.dry_run,
          "Print the QEMU command instead of running it", NULL},
@@ -586,11 +586,12 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
     };
     g_autoptr(GOptionContext) ctx = lo_option_context(
         "GAME|ID [ARGS…]",
-        "Run the x86_64 program GAME under qemu-x86_64 with SDL2, OpenGL, Vulkan, OpenAL and\n"
-        "zlib forwarded to the host. The profile is the one listing the program's file name or\n"
-        "sha256 (yours before community ones before built-in ones); without one the defaults\n"
-        "apply (all five libraries forwarded, CPU model max, or Haswell-noTSX when GL or Vulkan\n"
-        "runs emulated, since the guest's Mesa cannot JIT on max). The exit status is the game's.\n"
+        "Run the x86_64 program GAME under qemu-x86_64 with SDL2, OpenGL, Vulkan, OpenAL, zlib\n"
+        "and libvorbisfile forwarded to the host. The profile is the one listing the program's\n"
+        "file name or sha256 (yours before community ones before built-in ones); without one\n"
+        "the defaults apply (all six libraries forwarded, CPU model max, or Haswell-noTSX when\n"
+        "GL or Vulkan runs emulated, since the guest's Mesa cannot JIT on max). The exit status\n"
+        "is the game's.\n"
         "Options must come before GAME; everything after it goes to the game.\n"
         "ID (a bare word) is a game of your library (`qemu-lorelei add`): its path, working\n"
         "folder and arguments apply, the ARGS you give follow its own.\n"

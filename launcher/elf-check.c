@@ -329,17 +329,19 @@ gboolean lo_qemu_check_filter_api(const char *path, GError **error)
         g_set_error(error, LO_ERROR, LO_EXIT_UNSUPPORTED,
                     "the QEMU at %s lacks the syscall-filter plugin API "
                     "(qemu_plugin_register_vcpu_syscall_filter_cb), which the lorelei plugin "
-                    "needs to forward SDL2, OpenGL, Vulkan, OpenAL and zlib",
+                    "needs to forward SDL2, OpenGL, Vulkan, OpenAL, zlib and libvorbisfile",
                     shown);
     } else {
         g_set_error(error, LO_ERROR, LO_EXIT_UNSUPPORTED,
                     "the QEMU at %s cannot load plugins at all (it exports no plugin API: a "
                     "static build, or one configured without --enable-plugins), and the "
-                    "lorelei plugin is how SDL2, OpenGL, Vulkan, OpenAL and zlib reach the host",
+                    "lorelei plugin is how SDL2, OpenGL, Vulkan, OpenAL, zlib and libvorbisfile "
+                    "reach the host",
                     shown);
     }
     lo_error_fix(error, "use the patched QEMU (packaging/qemu/build-qemu.sh; unset LORELEI_QEMU) "
                         "or QEMU >= 11.1, or run the game fully emulated with --no-thunk sdl2 "
-                        "--no-thunk gl --no-thunk vulkan --no-thunk openal --no-thunk zlib");
+                        "--no-thunk gl --no-thunk vulkan --no-thunk openal --no-thunk zlib "
+                        "--no-thunk vorbisfile");
     return FALSE;
 }

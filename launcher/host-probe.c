@@ -6,6 +6,7 @@
 #include <EGL/egl.h>
 #include <EGL/eglext.h>
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -333,6 +334,44 @@ static void probe_zlib(int fd, gpointer data)
     answer(fd, doc);
 }
 
+/* libvorbisfile has no version function of its own: the file the soname
+ * resolved to ("/usr/lib/x86_64-linux-gnu/libvorbisfile.so.3.3.8" names its
+ * version), then libVorbis's own string when its vorbis_version_string is
+ * reachable through it (libvorbisfile links libvorbis). ov_open_callbacks is
+ * what the stub cannot do without. */
+static void probe_vorbisfile(int fd, gpointer data)
+{
+    (void)data;
+    void *lib = dlopen("libvorbisfile.so.3", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        answer(fd, failure("cannot load libvorbisfile.so.3: %s", dlerror()));
+        return;
+    }
+    void *open_callbacks = dlsym(lib, "ov_open_callbacks");
+    if (open_callbacks == NULL) {
+        answer(fd, failure("libvorbisfile.so.3 has no ov_open_callbacks"));
+        return;
+    }
+    Dl_info info;
+    g_autofree char *path = NULL;
+    if (dladdr(open_callbacks, &info) != 0 && info.dli_fname != NULL) {
+        path = realpath(info.dli_fname, NULL);
+        if (path == NULL) {
+            path = g_strdup(info.dli_fname);
+        }
+    }
+    const char *(*vorbis_version)(void) =
+        (const char *(*)(void))dlsym(lib, "vorbis_version_string");
+    const char *vorbis = vorbis_version != NULL ? vorbis_version() : NULL;
+    g_autofree char *version =
+        g_strdup_printf("%s%s%s", path != NULL ? path : "libvorbisfile.so.3",
+                        vorbis != NULL ? ", " : "", vorbis != NULL ? vorbis : "");
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddTrueToObject(doc, "ok");
+    cJSON_AddStringToObject(doc, "version", version);
+    answer(fd, doc);
+}
+
 static cJSON *run_probe(void (*fn)(int, gpointer), int timeout_ms)
 {
     LoSpawnResult r;
@@ -357,6 +396,7 @@ cJSON *lo_probe_host(int timeout_ms)
     cJSON_AddItemToObject(doc, "vulkan", run_probe(probe_vulkan, timeout_ms));
     cJSON_AddItemToObject(doc, "openal", run_probe(probe_openal, timeout_ms));
     cJSON_AddItemToObject(doc, "zlib", run_probe(probe_zlib, timeout_ms));
+    cJSON_AddItemToObject(doc, "vorbisfile", run_probe(probe_vorbisfile, timeout_ms));
     cJSON_AddItemToObject(doc, "display", run_probe(probe_display, timeout_ms));
     return doc;
 }

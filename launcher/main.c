@@ -1,6 +1,6 @@
 /*
- * qemu-lorelei: run x86_64 Linux games with SDL2, OpenGL, Vulkan, OpenAL and
- * zlib forwarded to the host's native libraries.
+ * qemu-lorelei: run x86_64 Linux games with SDL2, OpenGL, Vulkan, OpenAL, zlib
+ * and libvorbisfile forwarded to the host's native libraries.
  *
  * This file holds the subcommand table and main(); each subcommand lives in
  * its own cmd-*.c. Only main() prints errors: "error: <what happened>" and
@@ -153,7 +153,8 @@ static void print_usage(FILE *out, const char *prefix, const LoSubcommand *table
     fprintf(out, "Usage:\n  qemu-lorelei %sCOMMAND [OPTION…]\n\n", prefix);
     if (prefix[0] == '\0') {
         fprintf(out, "Run x86_64 Linux games on this machine under qemu-x86_64, with SDL2, OpenGL, "
-                     "Vulkan,\nOpenAL and zlib forwarded to the host's native libraries.\n\n");
+                     "Vulkan,\nOpenAL, zlib and libvorbisfile forwarded to the host's native "
+                     "libraries.\n\n");
     }
     fprintf(out, "Commands:\n");
     print_table(out, prefix, table);

@@ -43,7 +43,8 @@ static const ArtifactInfo artifacts[LO_N_ARTIFACTS] = {
                                LO_BUILD_DIR "/../thunklibs", LO_ABS_LIBDIR "/guest",
                                LO_ABS_LIBDIR "/guest", NULL, TRUE,
                                "build them (scripts/build.sh build) or set LORELEI_GUESTLIBS to "
-                               "the folder holding sdl2/, gl/, vulkan/, openal/ and zlib/"},
+                               "the folder holding sdl2/, gl/, vulkan/, openal/, zlib/ and "
+                               "vorbisfile/"},
     [LO_ARTIFACT_PROFILES] = {"LORELEI_PROFILES_DIR", "the built-in profiles", LO_SOURCE_PROFILES,
                               LO_ABS_DATADIR "/profiles", LO_ABS_DATADIR "/profiles", NULL, TRUE,
                               "reinstall qemu-lorelei, or set LORELEI_PROFILES_DIR to a folder "

@@ -3,7 +3,7 @@
 #include <string.h>
 
 const char *const lo_thunk_names[LO_N_THUNKS + 1] = {
-    "sdl2", "gl", "vulkan", "openal", "zlib", NULL,
+    "sdl2", "gl", "vulkan", "openal", "zlib", "vorbisfile", NULL,
 };
 const char *const lo_status_names[] = {"playable", "runs", "broken", NULL};
 const char *const lo_log_items[] = {"unimp", "guest_errors", "strace", "plugin", "page", NULL};

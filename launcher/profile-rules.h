@@ -87,6 +87,7 @@ typedef enum {
     LO_THUNK_VULKAN,
     LO_THUNK_OPENAL,
     LO_THUNK_ZLIB,
+    LO_THUNK_VORBISFILE,
     LO_N_THUNKS
 } LoThunk;
 extern const char *const lo_thunk_names[LO_N_THUNKS + 1];

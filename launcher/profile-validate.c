@@ -217,9 +217,19 @@ static void check_match(Ctx *c, const cJSON *v)
     }
 }
 
+/* The keys of thunks and transport: "$comment", then lo_thunk_names with
+ * its NULL, so a new thunk is accepted in both without another list here. */
+#define N_THUNK_KEYS (LO_N_THUNKS + 2)
+static void thunk_keys(const char *keys[N_THUNK_KEYS])
+{
+    keys[0] = "$comment";
+    memcpy(&keys[1], lo_thunk_names, sizeof(lo_thunk_names));
+}
+
 static void check_thunks(Ctx *c, const cJSON *v)
 {
-    static const char *const keys[] = {"$comment", "sdl2", "gl", "vulkan", "openal", "zlib", NULL};
+    const char *keys[N_THUNK_KEYS];
+    thunk_keys(keys);
     if (!expect(c, v, cJSON_IsObject(v), "an object") || !known_keys(c, v, keys)) {
         return;
     }
@@ -238,7 +248,8 @@ static void check_thunks(Ctx *c, const cJSON *v)
  * (docs/profiles.md); "syscall" bisects a problem with the inline path. */
 static void check_transport(Ctx *c, const cJSON *v)
 {
-    static const char *const keys[] = {"$comment", "sdl2", "gl", "vulkan", NULL};
+    const char *keys[N_THUNK_KEYS];
+    thunk_keys(keys);
     static const char *const values[] = {"inline", "syscall", NULL};
     if (!expect(c, v, cJSON_IsObject(v), "an object") || !known_keys(c, v, keys)) {
         return;

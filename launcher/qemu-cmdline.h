@@ -2,10 +2,11 @@
  * The QEMU command line and environment for a run:
  *
  *   qemu-x86_64 [-L SYSROOT] -cpu MODEL [QEMU OPTIONS]
- *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib[,verbose=on]
+ *       -plugin PLUGIN,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile
+ *               [,verbose=on]
  *       [-plugin PROFILE_PLUGIN[,out=FILE]]       (run --profile-libs)
  *       -E LD_LIBRARY_PATH=GUESTLIBS/sdl2:GUESTLIBS/gl:GUESTLIBS/vulkan:GUESTLIBS/openal:
- *                          GUESTLIBS/zlib
+ *                          GUESTLIBS/zlib:GUESTLIBS/vorbisfile
  *       -E KEY=VALUE... -U LD_PRELOAD -0 GAME GAME_FILE [PROFILE ARGS] [ARGS]
  *
  * One lib= and one LD_LIBRARY_PATH folder per enabled thunk, so the stub

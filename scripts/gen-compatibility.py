@@ -24,7 +24,7 @@ import re
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-THUNKS = [("sdl2", "SDL2"), ("gl", "OpenGL"), ("vulkan", "Vulkan")]
+SCHEMA = os.path.join(TOP, "profiles", "schema.json")
 MAX_INDEX_BYTES = 1024 * 1024
 MAX_PROFILE_BYTES = 64 * 1024
 
@@ -72,13 +72,29 @@ def load_profiles(folder):
     return profiles
 
 
+def thunk_names(schema_path=SCHEMA):
+    """[(key, title)] of every library a profile can forward, in the
+    launcher's order: the properties of schema.json's "thunks" (which
+    schema_agreement.py holds to lo_thunk_names), so a new thunk needs no
+    change here."""
+    try:
+        with open(schema_path, encoding="utf-8") as f:
+            props = json.load(f)["properties"]["thunks"]["properties"]
+        names = [(k, v.get("title", k)) for k, v in props.items() if k != "$comment"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise Problem(f"cannot read the thunk names from {schema_path}: {e}")
+    if not names:
+        raise Problem(f"{schema_path} names no thunks")
+    return names
+
+
 def number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
 
 
-def row(doc):
+def row(doc, thunk_list):
     thunks = doc.get("thunks") if isinstance(doc.get("thunks"), dict) else {}
-    forwards = [name for key, name in THUNKS if thunks.get(key, True) is not False]
+    forwards = [cell(name, 40) for key, name in thunk_list if thunks.get(key, True) is not False]
     records = [r for r in doc.get("tested_on", []) if isinstance(r, dict)]
     best = None
     for r in records:
@@ -106,6 +122,7 @@ def row(doc):
 
 
 def generate(folder):
+    thunk_list = thunk_names()
     profiles = sorted(load_profiles(folder), key=lambda d: (str(d.get("name") or d["id"]).lower(),
                                                             d["id"]))
     counts = {}
@@ -135,7 +152,7 @@ def generate(folder):
         "|---|---|---|---|---|---|",
     ]
     for d in profiles:
-        lines.append("| " + " | ".join(row(d)) + " |")
+        lines.append("| " + " | ".join(row(d, thunk_list)) + " |")
     return "\n".join(lines) + "\n"
 
 

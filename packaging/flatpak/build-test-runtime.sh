@@ -31,11 +31,11 @@ readonly SDK_ID=io.github.qemu_lorelei.Test.Sdk
 readonly BRANCH=bookworm
 readonly SUITE=bookworm
 readonly MESON_SUITE=bookworm-backports
-# What the app loads at run time (doctor probes SDL2, GL through EGL, Vulkan, OpenAL, zlib and
-# X11), and a shell with coreutils, as org.freedesktop.Platform has (flatpak run --command=sh).
+# What the app loads at run time (doctor probes SDL2, GL through EGL, Vulkan, OpenAL, zlib,
+# libvorbisfile and X11), and a shell with coreutils, as org.freedesktop.Platform has (flatpak run --command=sh).
 readonly PLATFORM_PKGS=(libc6 libc-bin libglib2.0-0 libsdl2-2.0-0 libcjson1 libarchive13 libcurl4
     libx11-6 libxcb1 libgl1 libegl1 libvulkan1 libgl1-mesa-dri libglx-mesa0 libegl-mesa0
-    mesa-vulkan-drivers libopenal1 zlib1g bash coreutils)
+    mesa-vulkan-drivers libopenal1 zlib1g libvorbisfile3 bash coreutils)
 # Pulled in by the closure but of no use without an init system or dpkg.
 readonly PLATFORM_SKIP='libelogind0|sysvinit-utils|lsb-base'
 # Build dependencies: QEMU's (packaging/qemu/build-qemu.sh BUILD_DEPS) and the
@@ -45,8 +45,8 @@ readonly PLATFORM_SKIP='libelogind0|sysvinit-utils|lsb-base'
 readonly SDK_PKGS=(gcc libc6-dev make patch xz-utils pkg-config ninja-build flex bison python3
     python3-venv python3-clang-14 binutils file libglib2.0-dev libsdl2-dev libcjson-dev libarchive-dev
     libcurl4-openssl-dev libx11-dev libxcb1-dev libxrandr-dev libgl-dev libegl-dev libgles-dev
-    libvulkan-dev khronos-api libopenal-dev zlib1g-dev appstream-util librsvg2-common
-    ca-certificates)
+    libvulkan-dev khronos-api libopenal-dev zlib1g-dev libvorbis-dev appstream-util
+    librsvg2-common ca-certificates)
 # The guest sysroot test's packages (x86_64 .debs; see tests/flatpak).
 readonly SYSROOT_PKGS=(libc6 libgcc-s1)
 

@@ -127,13 +127,14 @@ def entry_runs_the_program(s):
     argv, genv, _ = parse(p.stdout)
     check(argv == ["my-argv0", "--x", "--exit=3"], argv)
     libpath = ":".join(os.path.join(t.guestlibs, x)
-                       for x in ("sdl2", "gl", "vulkan", "openal", "zlib"))
+                       for x in ("sdl2", "gl", "vulkan", "openal", "zlib", "vorbisfile"))
     check(genv["LD_LIBRARY_PATH"] == libpath + ":/games/foo/lib", genv["LD_LIBRARY_PATH"])
     # run SCRIPT passes --sysroot and --no-thunk on through the environment.
     s.error(4, ["sysroot 'fromscript' does not exist"], t.game, "a0",
             env={**t.env, "LORELEI_SYSROOT": "fromscript"}, cli=entry_path(s))
     p = s.run(t.game, "a0", env={**t.env, "LORELEI_NO_THUNK": "gl,vulkan"}, cli=entry_path(s))
-    check(t.logged(t.plugin_log) == "arg lib=sdl2\narg lib=openal\narg lib=zlib\n",
+    check(t.logged(t.plugin_log) ==
+          "arg lib=sdl2\narg lib=openal\narg lib=zlib\narg lib=vorbisfile\n",
           t.logged(t.plugin_log))
     # On an x86_64 host a live handler would be handed QEMU itself: refused.
     s.error(8, ["which is QEMU or qemu-lorelei itself", "binfmt disable"], s.opts.qemu, "q",
@@ -228,4 +229,4 @@ CASES = {f.__name__: f for f in [registration_line, enable_disable_fake_dir, ena
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan", "stub-openal", "stub-zlib"])
+                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile"])

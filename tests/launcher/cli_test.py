@@ -80,7 +80,8 @@ def run_option_errors(s):
     game = make_elf(s.path("game"))
     s.error(2, ["--json describes the command without running it; add --dry-run"],
             "run", "--json", game)
-    s.error(2, ["--no-thunk sdl3: unknown library (known: sdl2, gl, vulkan, openal, zlib)"],
+    s.error(2, ["--no-thunk sdl3: unknown library (known: sdl2, gl, vulkan, openal, zlib, "
+                "vorbisfile)"],
             "run", "--no-thunk", "sdl3", game)
     s.error(2, ["'../etc' is not a valid sysroot name", "letters, digits"],
             "run", "--sysroot", "../etc", game)
@@ -138,13 +139,15 @@ def run_missing_parts(s):
     s.error(4, ["guest libraries for vulkan not found", "or run with --no-thunk vulkan"],
             "run", "--dry-run", game, env=env)
     s.ok("run", "--dry-run", "--no-thunk", "vulkan", "--no-thunk", "openal", "--no-thunk", "zlib",
-         game, env=env)
+         "--no-thunk", "vorbisfile", game, env=env)
     # With no library forwarded, neither plugin nor shim is needed.
     s.ok("run", "--dry-run", "--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-         "--no-thunk", "openal", "--no-thunk", "zlib", game, env={"LORELEI_QEMU": fake_qemu})
+         "--no-thunk", "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile", game,
+         env={"LORELEI_QEMU": fake_qemu})
     s.error(1, ["cannot start QEMU", "Exec format error"], "run", "--no-thunk", "sdl2",
             "--no-thunk", "gl", "--no-thunk", "vulkan", "--no-thunk", "openal", "--no-thunk",
-            "zlib", game, env={"LORELEI_QEMU": s.write("not-qemu", "garbage", 0o755)})
+            "zlib", "--no-thunk", "vorbisfile", game,
+            env={"LORELEI_QEMU": s.write("not-qemu", "garbage", 0o755)})
 
 
 def run_warns_about_broken_profiles(s):
@@ -153,8 +156,8 @@ def run_warns_about_broken_profiles(s):
             '{"schema": 1, "id": "evil", "env": {"LD_PRELOAD": "/tmp/x.so"}}')
     fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
     p = s.ok("run", "--dry-run", "--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk",
-             "vulkan", "--no-thunk", "openal", "--no-thunk", "zlib", game,
-             env={"LORELEI_QEMU": fake_qemu})
+             "vulkan", "--no-thunk", "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile",
+             game, env={"LORELEI_QEMU": fake_qemu})
     check_in("warning: skipped ", p.stderr)
     check_in("evil.json is not a valid profile", p.stderr)
     check_in("env.LD_PRELOAD: this variable may not be set by a profile", p.stderr)
@@ -232,7 +235,7 @@ def run_stops_on_broken_profile(s):
     fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
     env = {"LORELEI_QEMU": fake_qemu}
     off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-           "--no-thunk", "openal", "--no-thunk", "zlib"]
+           "--no-thunk", "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile"]
     mine = s.write("config/qemu-lorelei/profiles/mygame.json",
                    '{\n  "schema": 1,\n  "id": "mygame",\n  "match": {"exe": ["game"]},\n'
                    '  "args": ["--windowed"],\n}\n')
@@ -289,7 +292,7 @@ def relative_xdg_dirs_are_ignored(s):
     game = make_elf(s.path("game"))
     fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
     off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-           "--no-thunk", "openal", "--no-thunk", "zlib"]
+           "--no-thunk", "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile"]
     s.ok("run", "--dry-run", *off, game, env={**rel, "LORELEI_QEMU": fake_qemu})
     check(os.path.exists(s.path(".cache", "qemu-lorelei", "sha256-cache")), "no cache in ~/.cache")
     check(not os.path.exists(s.path("relcache")), "a cache relative to the working folder")
@@ -302,7 +305,7 @@ def fifos_never_hang(s):
     game = make_elf(s.path("game"))
     fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
     off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-           "--no-thunk", "openal", "--no-thunk", "zlib"]
+           "--no-thunk", "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile"]
     os.makedirs(s.user_profiles)
     os.mkfifo(os.path.join(s.user_profiles, "fifo.json"))
     p = s.ok("run", "--dry-run", *off, game, env={"LORELEI_QEMU": fake_qemu}, timeout=20)
@@ -338,7 +341,7 @@ def escapes_never_reach_the_terminal(s):
     fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
     env = {"LORELEI_QEMU": fake_qemu}
     off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-           "--no-thunk", "openal", "--no-thunk", "zlib"]
+           "--no-thunk", "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile"]
     game = make_elf(s.path("game" + esc))
     bad = s.write("config/qemu-lorelei/profiles/" + esc + ".json", '{"schema": 1}')
     runs = [s.run("run", "--dry-run", *off, game, env=env),
@@ -424,17 +427,17 @@ def layouts(s):
                  "#!/bin/sh\n", 0o755)
     plugin = place(inst, os.path.join(lib, "liblorelei-plugin.so"))
     preload = place(inst, os.path.join(lib, "liblorelei-preload.so"))
-    for t in ("sdl2", "gl", "vulkan", "openal", "zlib"):
+    for t in ("sdl2", "gl", "vulkan", "openal", "zlib", "vorbisfile"):
         os.makedirs(os.path.join(inst, lib, "guest", t))
     place(inst, os.path.join(lay["datadir"], "qemu-lorelei", "profiles", "installed-only.json"),
           '{"schema": 1, "id": "installed-only", "match": {"exe": ["game"]}}')
     plan = json.loads(s.ok("run", "--dry-run", "--json", game, env=env, cli=cli).stdout)
     check(plan["argv"][0] == qemu, plan["argv"])
-    check(plan["argv"][4] == plugin + ",lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib",
-          plan["argv"])
+    check(plan["argv"][4] ==
+          plugin + ",lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile", plan["argv"])
     check(plan["argv"][6] == "LD_LIBRARY_PATH=" + ":".join(
-        os.path.join(inst, lib, "guest", t) for t in ("sdl2", "gl", "vulkan", "openal", "zlib")),
-        plan["argv"])
+        os.path.join(inst, lib, "guest", t)
+        for t in ("sdl2", "gl", "vulkan", "openal", "zlib", "vorbisfile")), plan["argv"])
     check(plan["env_set"]["LD_PRELOAD"] == preload, plan)
     check(plan["profile"]["id"] == "installed-only", plan)
 
@@ -446,7 +449,7 @@ def layouts(s):
     build = os.path.join(tree, lay["build_rel"])
     plugin = place(build, "plugin/liblorelei-plugin.so")
     preload = place(build, "plugin/liblorelei-preload.so")
-    for t in ("sdl2", "gl", "vulkan", "openal", "zlib"):
+    for t in ("sdl2", "gl", "vulkan", "openal", "zlib", "vorbisfile"):
         os.makedirs(os.path.join(build, "thunklibs", t))
     place(tree, "profiles/source-only.json",
           '{"schema": 1, "id": "source-only", "match": {"exe": ["game"]}}')

@@ -61,11 +61,13 @@ def table(s):
     check(["`pipes`" in rows[0], "`alpha`" in rows[1], "`tux`" in rows[2]] == [True] * 3, rows)
     for r in rows:
         check(r.replace("\\|", "").count("|") == 7, f"not six cells: {r}")
-    check_in("| Super Tux (`tux`) | playable | SDL2, OpenGL | 0.90× (riscv64, Mali-G610) | "
-             "aarch64, riscv64, x86\\_64 | 2026-12-03 (3 records) |", text)
-    check_in("| alpha demo (`alpha`) | untested | none (all emulated) | — | — | never |", text)
-    check_in("A \\| B \\*bold\\* \\<b\\>x\\</b\\> (`pipes`) | broken | SDL2, OpenGL, Vulkan | — "
-             "| aarch64 | 2026-12-01 (1 record) |", text)
+    check_in("| Super Tux (`tux`) | playable | SDL2, OpenGL, OpenAL, zlib, libvorbisfile | "
+             "0.90× (riscv64, Mali-G610) | aarch64, riscv64, x86\\_64 | 2026-12-03 (3 records) |",
+             text)
+    check_in("| alpha demo (`alpha`) | untested | OpenAL, zlib, libvorbisfile | — | — | never |",
+             text)
+    check_in("A \\| B \\*bold\\* \\<b\\>x\\</b\\> (`pipes`) | broken | SDL2, OpenGL, Vulkan, "
+             "OpenAL, zlib, libvorbisfile | — | aarch64 | 2026-12-01 (1 record) |", text)
     check_in("3 profiles: 1 broken, 1 playable, 1 untested.", text)
     check_not_in("not a cell", text)  # notes are not in the table
 
@@ -105,7 +107,41 @@ def tampered_profile(s):
     check(p.returncode == 1 and "does not name a profile file" in p.stderr, p.stderr)
 
 
-CASES = {f.__name__: f for f in [table, check_mode, tampered_profile]}
+def every_thunk(s):
+    """Forwards names every library a profile can forward (the thunks of
+    profiles/schema.json, which the C validator's lo_thunk_names match), not
+    only SDL2, OpenGL and Vulkan: a profile forwarding only OpenAL is not "none"."""
+    with open(os.path.join(s.opts.source_root, "profiles", "schema.json")) as f:
+        names = [k for k in json.load(f)["properties"]["thunks"]["properties"] if k != "$comment"]
+    check({"sdl2", "gl", "vulkan", "openal", "zlib", "vorbisfile"} <= set(names), names)
+    off = {k: False for k in names}
+    folder = repository(s, [
+        {"schema": 1, "id": "al", "name": "AL only", "thunks": {**off, "openal": True}},
+        {"schema": 1, "id": "ogg", "name": "Ogg only", "thunks": {**off, "vorbisfile": True}},
+        {"schema": 1, "id": "nothing", "name": "Nothing", "thunks": off},
+        {"schema": 1, "id": "default", "name": "Default"},
+    ])
+    p, out = gen(s, folder)
+    check(p.returncode == 0, p.stderr)
+    with open(out) as f:
+        text = f.read()
+    check_in("| AL only (`al`) | untested | OpenAL | — | — | never |", text)
+    check_in("| Ogg only (`ogg`) | untested | libvorbisfile | — | — | never |", text)
+    check_in("| Nothing (`nothing`) | untested | none (all emulated) | — | — | never |", text)
+    check_in("| Default (`default`) | untested | SDL2, OpenGL, Vulkan, OpenAL, zlib, libvorbisfile "
+             "| — | — | never |", text)
+    # The committed table says the same of the repository's openal-info,
+    # whose profile turns SDL2, OpenGL and Vulkan off and forwards OpenAL.
+    with open(os.path.join(s.opts.source_root, "docs", "compatibility.md")) as f:
+        committed = f.read()
+    row = next((l for l in committed.splitlines() if "(`openal-info`)" in l), None)
+    check(row is not None, "no openal-info row in docs/compatibility.md")
+    forwards = row.split(" | ")[2].split(", ")
+    check("OpenAL" in forwards and not {"SDL2", "OpenGL", "Vulkan"} & set(forwards),
+          f"openal-info forwards OpenAL and not SDL2, OpenGL or Vulkan: {row}")
+
+
+CASES = {f.__name__: f for f in [table, check_mode, tampered_profile, every_thunk]}
 
 if __name__ == "__main__":
     run_main(CASES, ["source-root"])

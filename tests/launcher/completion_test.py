@@ -11,7 +11,7 @@ import subprocess
 from testlib import Skip, check, make_elf, run_main
 
 # What `run --no-thunk ` completes to, sorted.
-THUNKS = ["gl", "openal", "sdl2", "vulkan", "zlib"]
+THUNKS = ["gl", "openal", "sdl2", "vorbisfile", "vulkan", "zlib"]
 
 
 def script(s, name):

@@ -14,9 +14,9 @@ import time
 from testlib import Skip, check, check_in, make_elf, run_main, tar_bytes
 
 STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1",
-         "openal": "libopenal.so.1", "zlib": "libz.so.1"}
+         "openal": "libopenal.so.1", "zlib": "libz.so.1", "vorbisfile": "libvorbisfile.so.3"}
 OK_PROBE = ('{"abi":1,"guest_base_ok":true,"libs":{"sdl2":"ok","gl":"ok","vulkan":"ok",'
-            '"openal":"ok","zlib":"ok"}}')
+            '"openal":"ok","zlib":"ok","vorbisfile":"ok"}}')
 
 
 def elf_header(machine):
@@ -97,6 +97,7 @@ def all_ok(s):
     expect_row(rows, "host Vulkan", "ok", "loader 1.")
     expect_row(rows, "host OpenAL", "ok", "libopenal.so.1, OpenAL Soft 1.")
     expect_row(rows, "host zlib", "ok", "libz.so.1, zlib 1.")
+    expect_row(rows, "host vorbisfile", "ok", "libvorbisfile.so.3, /", "libVorbis 1.")
     check(rows["GPU driver"]["status"] in ("ok", "warn"), rows["GPU driver"])
     expect_row(rows, "display", "ok", "X11 :")
     expect_row(rows, "sysroots", "ok")
@@ -350,4 +351,4 @@ CASES = {f.__name__: f for f in [all_ok, timeouts_leave_nothing_running, probe_r
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan", "stub-openal", "stub-zlib"])
+                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile"])

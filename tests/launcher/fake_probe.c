@@ -15,6 +15,6 @@ int main(void)
              ? out
              : "{\"abi\":1,\"guest_base_ok\":true,"
                "\"libs\":{\"sdl2\":\"ok\",\"gl\":\"ok\",\"vulkan\":\"ok\",\"openal\":\"ok\","
-               "\"zlib\":\"ok\"}}");
+               "\"zlib\":\"ok\",\"vorbisfile\":\"ok\"}}");
     return status != NULL ? atoi(status) : 0;
 }

@@ -4,11 +4,11 @@
  *   guest_echo [ARGS...]
  * prints "argc N", one "argv[i] VALUE" per argument, one "env KEY=VALUE" per
  * environment variable (sorted), then for each of libSDL2-2.0.so.0,
- * libGL.so.1, libvulkan.so.1, libopenal.so.1 and libz.so.1 "dlopen NAME ->
- * WHO": the stub's marker when the test stub was found first
- * (LD_LIBRARY_PATH), "system" when another copy loaded, "none" when none
- * did. An argument --exit=N makes it exit with N, --kill=N makes it raise
- * signal N at the end.
+ * libGL.so.1, libvulkan.so.1, libopenal.so.1, libz.so.1 and
+ * libvorbisfile.so.3 "dlopen NAME -> WHO": the stub's marker when the test
+ * stub was found first (LD_LIBRARY_PATH), "system" when another copy loaded,
+ * "none" when none did. An argument --exit=N makes it exit with N, --kill=N
+ * makes it raise signal N at the end.
  */
 #include <dlfcn.h>
 #include <signal.h>
@@ -47,8 +47,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         printf("env %s\n", environ[i]);
     }
-    const char *libs[] = {"libSDL2-2.0.so.0", "libGL.so.1", "libvulkan.so.1", "libopenal.so.1",
-                          "libz.so.1"};
+    const char *libs[] = {"libSDL2-2.0.so.0", "libGL.so.1", "libvulkan.so.1",
+                          "libopenal.so.1",   "libz.so.1",  "libvorbisfile.so.3"};
     for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
         void *h = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
         const char *(*marker)(void) =

@@ -122,7 +122,7 @@ def vulkan(s):
 def all_three(s):
     """Nothing forwarded: SDL2 and Mesa both emulated, testgl2 still draws."""
     off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-           "--no-thunk", "openal", "--no-thunk", "zlib"]
+           "--no-thunk", "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile"]
     with Xvfb() as x:
         p, lines = launch(s, x, [*off, os.path.join(SDL_TESTS, "testgl2")], cwd=SDL_TESTS)
         time.sleep(25)

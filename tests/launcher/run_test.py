@@ -15,7 +15,7 @@ import subprocess
 from testlib import Skip, check, check_in, check_not_in, make_elf, run_main
 
 STUBS = {"sdl2": "libSDL2-2.0.so.0", "gl": "libGL.so.1", "vulkan": "libvulkan.so.1",
-         "openal": "libopenal.so.1", "zlib": "libz.so.1"}
+         "openal": "libopenal.so.1", "zlib": "libz.so.1", "vorbisfile": "libvorbisfile.so.3"}
 
 # What qemu-user would apply behind the launcher's back if they got through.
 HOSTILE_ENV = {
@@ -115,7 +115,8 @@ def run_end_to_end(s):
     for soname in STUBS.values():
         check(dl.get(soname) == "stub:" + soname, f"{soname}: {dl.get(soname)}")
     plugin = t.logged(t.plugin_log)
-    check(plugin == "arg lib=sdl2\narg lib=gl\narg lib=vulkan\narg lib=openal\narg lib=zlib\n",
+    check(plugin == "".join(f"arg lib={lib}\n" for lib in STUBS), f"plugin args: {plugin!r}")
+    check(plugin.endswith("arg lib=openal\narg lib=zlib\narg lib=vorbisfile\n"),
           f"plugin args: {plugin!r}")
     preload = t.logged(t.preload_log)
     check(preload is not None and "loaded into qemu-x86_64" in preload, f"preload: {preload!r}")
@@ -130,30 +131,33 @@ def run_no_thunk(s):
     check_in("no profile matches", p.stderr)
     _, env, dl = parse(p.stdout)
     check(env["LD_LIBRARY_PATH"] == ":".join(
-        os.path.join(t.guestlibs, lib) for lib in ("sdl2", "vulkan", "openal", "zlib")),
-        env["LD_LIBRARY_PATH"])
+        os.path.join(t.guestlibs, lib)
+        for lib in ("sdl2", "vulkan", "openal", "zlib", "vorbisfile")), env["LD_LIBRARY_PATH"])
     check(dl["libGL.so.1"] != "stub:libGL.so.1", dl)
     check(dl["libSDL2-2.0.so.0"] == "stub:libSDL2-2.0.so.0", dl)
     check(t.logged(t.plugin_log) ==
-          "arg lib=sdl2\narg lib=vulkan\narg lib=openal\narg lib=zlib\n", t.logged(t.plugin_log))
-    # zlib like the others: --no-thunk zlib drops lib=zlib and GUESTLIBS/zlib,
-    # and the guest's own libz loads.
-    argv = json.loads(t.run("--dry-run", "--json", "--no-thunk", "zlib", t.game).stdout)["argv"]
-    check(argv[argv.index("-plugin") + 1] ==
-          s.opts.plugin + ",lib=sdl2,lib=gl,lib=vulkan,lib=openal", argv)
-    check(argv[argv.index("-E") + 1] == "LD_LIBRARY_PATH=" + ":".join(
-        os.path.join(t.guestlibs, lib) for lib in ("sdl2", "gl", "vulkan", "openal")), argv)
-    check_not_in("lib=zlib", " ".join(argv), "the QEMU command line")
-    check_not_in(os.path.join(t.guestlibs, "zlib"), " ".join(argv), "the QEMU command line")
-    p = t.run("--no-thunk", "zlib", t.game)
-    check(p.returncode == 0, p.stderr)
-    _, env, dl = parse(p.stdout)
-    check(os.path.join(t.guestlibs, "zlib") not in env["LD_LIBRARY_PATH"].split(":"),
-          env["LD_LIBRARY_PATH"])
-    check(dl["libz.so.1"] != "stub:libz.so.1", dl)
-    check(dl["libopenal.so.1"] == "stub:libopenal.so.1", dl)
-    check(t.logged(t.plugin_log) ==
-          "arg lib=sdl2\narg lib=gl\narg lib=vulkan\narg lib=openal\n", t.logged(t.plugin_log))
+          "arg lib=sdl2\narg lib=vulkan\narg lib=openal\narg lib=zlib\narg lib=vorbisfile\n",
+          t.logged(t.plugin_log))
+    # zlib and libvorbisfile like the others: --no-thunk NAME drops lib=NAME
+    # and GUESTLIBS/NAME, and the guest's own library loads (or none).
+    for off in ("zlib", "vorbisfile"):
+        rest = [lib for lib in STUBS if lib != off]
+        argv = json.loads(t.run("--dry-run", "--json", "--no-thunk", off, t.game).stdout)["argv"]
+        check(argv[argv.index("-plugin") + 1] ==
+              s.opts.plugin + "".join(",lib=" + lib for lib in rest), argv)
+        check(argv[argv.index("-E") + 1] == "LD_LIBRARY_PATH=" + ":".join(
+            os.path.join(t.guestlibs, lib) for lib in rest), argv)
+        check_not_in("lib=" + off, " ".join(argv), "the QEMU command line")
+        check_not_in(os.path.join(t.guestlibs, off), " ".join(argv), "the QEMU command line")
+        p = t.run("--no-thunk", off, t.game)
+        check(p.returncode == 0, p.stderr)
+        _, env, dl = parse(p.stdout)
+        check(os.path.join(t.guestlibs, off) not in env["LD_LIBRARY_PATH"].split(":"),
+              env["LD_LIBRARY_PATH"])
+        check(dl[STUBS[off]] != "stub:" + STUBS[off], dl)
+        check(dl["libopenal.so.1"] == "stub:libopenal.so.1", dl)
+        check(t.logged(t.plugin_log) == "".join(f"arg lib={lib}\n" for lib in rest),
+              t.logged(t.plugin_log))
     # The profile can do the same, and --verbose says where it came from.
     t.profile(thunks={"vulkan": False})
     p = t.run("--verbose", t.game)
@@ -161,7 +165,8 @@ def run_no_thunk(s):
     check_in("qemu-lorelei: thunk gl: on (default)", p.stderr)
     # (--verbose also turns the plugin's own log on.)
     check(t.logged(t.plugin_log) ==
-          "arg lib=sdl2\narg lib=gl\narg lib=openal\narg lib=zlib\narg verbose=on\n",
+          "arg lib=sdl2\narg lib=gl\narg lib=openal\narg lib=zlib\narg lib=vorbisfile\n"
+          "arg verbose=on\n",
           t.logged(t.plugin_log))
 
 
@@ -169,7 +174,7 @@ def run_plain_qemu(s):
     needs_x86_64_guest_runs(s)
     t = Setup(s)
     t.profile(thunks={"sdl2": False, "gl": False, "vulkan": False, "openal": False,
-                      "zlib": False})
+                      "zlib": False, "vorbisfile": False})
     p = t.run("--verbose", t.game, env={"LORELEI_PLUGIN": "/nonexistent"})
     check(p.returncode == 0, p.stderr)
     check_in("no thunk enabled: plain qemu-user", p.stderr)
@@ -216,7 +221,8 @@ def run_dry_run_is_what_runs(s):
     unsets = " ".join("-u " + k for k in plan["env_unset"])
     check(line.startswith(f"env {unsets} LD_PRELOAD={s.opts.preload} SDL_AUDIODRIVER=dummy " +
                           s.opts.qemu + " -cpu Haswell -plugin " + s.opts.plugin +
-                          ",lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib -E LD_LIBRARY_PATH="),
+                          ",lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile "
+                          "-E LD_LIBRARY_PATH="),
           line)
     check(line.endswith(" -E SDL_AUDIODRIVER=dummy -U LD_PRELOAD -0 " + t.game + " " + t.game +
                        " --x y"), line)
@@ -296,7 +302,8 @@ def run_refuses_parts_for_another_host(s):
                  p.stderr)
     # Without thunks the plugin is not loaded, so it is not checked.
     p = t.run("--dry-run", "--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-              "--no-thunk", "openal", "--no-thunk", "zlib", t.game, env={"LORELEI_PLUGIN": arm_so})
+              "--no-thunk", "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile", t.game,
+              env={"LORELEI_PLUGIN": arm_so})
     check(p.returncode == 0, p.stderr)
 
 
@@ -332,7 +339,8 @@ int main(void) { puts("FAKE QEMU STARTED"); return 0; }
         check_not_in("FAKE QEMU STARTED", p.stdout)
     # Fully emulated, that QEMU is fine.
     p = t.run("--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan", "--no-thunk",
-              "openal", "--no-thunk", "zlib", t.game, env={"LORELEI_QEMU": old})
+              "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile", t.game,
+              env={"LORELEI_QEMU": old})
     check(p.returncode == 0 and "FAKE QEMU STARTED" in p.stdout, p.stderr)
     # The real patched QEMU has the API (run_end_to_end runs games with it).
     p = t.run("--dry-run", t.game)
@@ -540,7 +548,7 @@ def run_hashes_only_when_needed_and_once(s):
     with open(big, "r+b") as f:
         f.truncate(768 << 20)  # sparse: costs no disk, all of it is hashed
     off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-           "--no-thunk", "openal", "--no-thunk", "zlib"]
+           "--no-thunk", "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile"]
     cache = os.path.join(s.root, ".cache", "qemu-lorelei", "sha256-cache")
     # No profile lists a sha256 for this name: no hashing at all.
     p = t.run("--dry-run", "--verbose", *off, big)
@@ -597,7 +605,8 @@ def run_profile_libs(s):
     argv = json.loads(p.stdout)["argv"]
     plugins = [argv[i + 1] for i, a in enumerate(argv) if a == "-plugin"]
     out = os.path.join(work, "prof,1.json")
-    check(plugins == [s.opts.plugin + ",lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib",
+    check(plugins == [s.opts.plugin + ",lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,"
+                      "lib=vorbisfile",
                       s.opts.profile_plugin + ",out=" + out.replace(",", ",,")],
           f"-plugin arguments {plugins}")
     # For real: the guest echoes, the plugin reports at its exit.
@@ -644,5 +653,5 @@ CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, r
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan", "stub-openal", "stub-zlib",
+                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile",
                      "profile-plugin"])

@@ -116,7 +116,38 @@ def same_patterns(s):
           f"only in C: {sorted(set(rules.items()) - set(schema_rules.items()))}\n"
           f"only in the schema: {sorted(set(schema_rules.items()) - set(rules.items()))}")
 
-CASES = {"agreement": agreement, "same-patterns": same_patterns}
+def c_thunk_names(rules_h):
+    """lo_thunk_names of launcher/profile-rules.c, in order."""
+    with open(os.path.join(os.path.dirname(rules_h), "profile-rules.c")) as f:
+        body = f.read().split("lo_thunk_names[LO_N_THUNKS + 1] = {")[1].split("};")[0]
+    return re.findall(r'"([^"]*)"', body)
+
+
+def same_thunks(s):
+    """schema.json's thunks are lo_thunk_names, in the same order, each with
+    the title docs/compatibility.md shows (scripts/gen-compatibility.py reads
+    them from the schema); its transport takes the same names."""
+    names = c_thunk_names(s.opts.rules)
+    check(len(names) >= 6 and "vorbisfile" in names, f"found only {names} in profile-rules.c")
+    with open(s.opts.schema) as f:
+        thunks = json.load(f)["properties"]["thunks"]
+    check(thunks.get("additionalProperties") is False, "schema.json's thunks admits other names")
+    props = {k: v for k, v in thunks["properties"].items() if k != "$comment"}
+    check(list(props) == names, f"schema.json's thunks {list(props)} are not lo_thunk_names {names}")
+    for k, v in props.items():
+        check(isinstance(v.get("title"), str) and v["title"], f"thunks.{k} has no title")
+    with open(s.opts.schema) as f:
+        transport = json.load(f)["properties"]["transport"]
+    check(transport.get("additionalProperties") is False,
+          "schema.json's transport admits other names")
+    keys = [k for k in transport["properties"] if k != "$comment"]
+    check(keys == names, f"schema.json's transport {keys} is not lo_thunk_names {names}")
+    for k in keys:
+        check(transport["properties"][k] == {"$ref": "#/$defs/transport"},
+              f"transport.{k} is not #/$defs/transport")
+
+
+CASES = {"agreement": agreement, "same-patterns": same_patterns, "same-thunks": same_thunks}
 
 if __name__ == "__main__":
     run_main(CASES, ["schema", "rules"])

@@ -407,7 +407,7 @@ def launch_reads_only_matching_profiles(s):
     fake_qemu = s.write("qemu", "#!/bin/sh\n", 0o755)
     env = {"LORELEI_QEMU": fake_qemu}
     off = ["--no-thunk", "sdl2", "--no-thunk", "gl", "--no-thunk", "vulkan",
-           "--no-thunk", "openal", "--no-thunk", "zlib"]
+           "--no-thunk", "openal", "--no-thunk", "zlib", "--no-thunk", "vorbisfile"]
     p = s.ok("run", "--dry-run", *off, game, env=env)
     check_not_in("skipped", p.stderr)
     check_in("profile 'game-150' (matched by file name only", p.stderr)

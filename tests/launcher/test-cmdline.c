@@ -84,10 +84,11 @@ static void test_defaults(Fixture *f, gconstpointer data)
     g_autofree char *line = joined(cmd.argv);
     g_autofree char *expected = g_strdup_printf(
         "/q/qemu-x86_64 -cpu max "
-        "-plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib "
-        "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal:%s/zlib "
+        "-plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile "
+        "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal:%s/zlib:%s/vorbisfile "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -U LD_PRELOAD -0 ./game ./game --level 2",
-        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
+        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs,
+        f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* The shim replaces the user's LD_PRELOAD in QEMU's own environment. */
     g_assert_true(env_has(&cmd, "LD_PRELOAD=/p/preload.so"));
@@ -129,13 +130,13 @@ static void test_everything(Fixture *f, gconstpointer data)
     g_autofree char *line = joined(cmd.argv);
     g_autofree char *expected = g_strdup_printf(
         "/q/qemu -L /s/root -cpu Haswell -s 16M -strace -one-insn-per-tb -d unimp,guest_errors "
-        "-plugin /p/a,,b.so,lib=sdl2,lib=vulkan,lib=openal,lib=zlib "
-        "-E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan:%s/openal:%s/zlib "
+        "-plugin /p/a,,b.so,lib=sdl2,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile "
+        "-E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan:%s/openal:%s/zlib:%s/vorbisfile "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
         "-E SDL_AUDIODRIVER=disk -E vblank_mode=0 -U LD_PRELOAD -0 ./-weird-name ./-weird-name -p "
         "'a b' '$HOME' "
         "'it'\\''s'",
-        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
+        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     for (const char *const *e = environ; *e != NULL; e++) {
         g_autofree char *name = g_strndup(*e, strcspn(*e, "="));
@@ -170,8 +171,8 @@ static void test_plugin_verbose(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
-    g_assert_nonnull(strstr(
-        line, " -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,verbose=on "));
+    g_assert_nonnull(strstr(line, " -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,"
+                                  "lib=zlib,lib=vorbisfile,verbose=on "));
 }
 
 static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
@@ -179,7 +180,7 @@ static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
     (void)data;
     g_autoptr(LoRunSettings) s =
         settings("{\"thunks\": {\"sdl2\": false, \"gl\": false, \"vulkan\": false, "
-                 "\"openal\": false, \"zlib\": false}}");
+                 "\"openal\": false, \"zlib\": false, \"vorbisfile\": false}}");
     const char *environ[] = {"LD_PRELOAD=user.so", NULL};
     LoCommandInput in = {.qemu = "/q/qemu", .game = "/g/game", .settings = s, .environ = environ};
     g_auto(LoCommand) cmd = {0};
@@ -211,14 +212,45 @@ static void test_zlib_off(Fixture *f, gconstpointer data)
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
     g_autofree char *expected = g_strdup_printf(
-        "/q/qemu -cpu max -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal "
-        "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal "
+        "/q/qemu -cpu max -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=vorbisfile "
+        "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal:%s/vorbisfile "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -U LD_PRELOAD -0 /g/game /g/game",
-        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
+        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* Its stub folder is not needed either. */
     g_autofree char *z = g_build_filename(f->guestlibs, "zlib", NULL);
     g_assert_cmpint(g_rmdir(z), ==, 0);
+    g_auto(LoCommand) cmd2 = {0};
+    g_assert_true(lo_command_build(&in, &cmd2, &error));
+}
+
+/* libvorbisfile is a thunk like the others: off, neither lib=vorbisfile nor
+ * its stub folder (run --no-thunk vorbisfile makes the same settings). */
+static void test_vorbisfile_off(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(LoRunSettings) s = settings("{\"thunks\": {\"vorbisfile\": false}}");
+    const char *environ[] = {NULL};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/p.so",
+                         .preload = "/p/l.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "/g/game",
+                         .settings = s,
+                         .environ = environ};
+    g_auto(LoCommand) cmd = {0};
+    g_autoptr(GError) error = NULL;
+    g_assert_true(lo_command_build(&in, &cmd, &error));
+    g_autofree char *line = joined(cmd.argv);
+    g_autofree char *expected = g_strdup_printf(
+        "/q/qemu -cpu max -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib "
+        "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal:%s/zlib "
+        "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -U LD_PRELOAD -0 /g/game /g/game",
+        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
+    g_assert_cmpstr(line, ==, expected);
+    /* Its stub folder is not needed either. */
+    g_autofree char *v = g_build_filename(f->guestlibs, "vorbisfile", NULL);
+    g_assert_cmpint(g_rmdir(v), ==, 0);
     g_auto(LoCommand) cmd2 = {0};
     g_assert_true(lo_command_build(&in, &cmd2, &error));
 }
@@ -397,7 +429,8 @@ static void test_transport(Fixture *f, gconstpointer data)
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
     g_assert_nonnull(strstr(
-        line, " -plugin /p/plugin.so,lib=sdl2,lib=gl,transport.gl=syscall,lib=openal,lib=zlib "));
+        line, " -plugin /p/plugin.so,lib=sdl2,lib=gl,transport.gl=syscall,lib=openal,lib=zlib,"
+              "lib=vorbisfile "));
     g_assert_null(strstr(line, "transport.vulkan"));
 }
 
@@ -410,6 +443,7 @@ int main(int argc, char **argv)
     ADD("/cmdline/plugin-verbose", test_plugin_verbose);
     ADD("/cmdline/no-thunks-is-plain-qemu", test_no_thunks_is_plain_qemu);
     ADD("/cmdline/zlib-off", test_zlib_off);
+    ADD("/cmdline/vorbisfile-off", test_vorbisfile_off);
     ADD("/cmdline/missing-guest-folder", test_missing_guest_folder);
     ADD("/cmdline/paths-qemu-cannot-carry", test_paths_qemu_cannot_carry);
     ADD("/cmdline/transport", test_transport);

@@ -282,6 +282,32 @@ static void test_qemu_args_sysroot_status(void)
         "unknown key 'by'");
 }
 
+/* thunks and transport take every thunk name (lo_thunk_names) and no other:
+ * docs/profiles.md documents transport.openal and the rest. */
+static void test_thunks_and_transport_names(void)
+{
+    for (int i = 0; i < LO_N_THUNKS; i++) {
+        g_autofree char *thunks = g_strdup_printf(
+            "{\"schema\": 1, \"id\": \"x\", \"thunks\": {\"%s\": false}}", lo_thunk_names[i]);
+        expect_ok(thunks);
+        g_autofree char *transport = g_strdup_printf(
+            "{\"schema\": 1, \"id\": \"x\", \"transport\": {\"$comment\": \"c\", \"%s\": "
+            "\"syscall\"}}",
+            lo_thunk_names[i]);
+        expect_ok(transport);
+    }
+    expect_ok("{\"schema\": 1, \"id\": \"x\", \"transport\": {\"openal\": \"syscall\", "
+              "\"zlib\": \"inline\", \"vorbisfile\": \"syscall\"}}");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"transport\": {\"openal2\": \"syscall\"}}",
+                   "transport: unknown key 'openal2' (did you mean 'openal'?)");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"transport\": {\"glide\": \"syscall\"}}",
+                   "allowed: $comment, sdl2, gl, vulkan, openal, zlib, vorbisfile");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"thunks\": {\"glide\": false}}",
+                   "allowed: $comment, sdl2, gl, vulkan, openal, zlib, vorbisfile");
+    expect_problem("{\"schema\": 1, \"id\": \"x\", \"transport\": {\"zlib\": \"fast\"}}",
+                   "transport.zlib");
+}
+
 static void test_size_limit(void)
 {
     GString *big = g_string_new("{\"schema\": 1, \"id\": \"x\", \"notes\": \"");
@@ -320,6 +346,7 @@ int main(int argc, char **argv)
     g_test_add_func("/profile/env-refuses-file-writers", test_env_refuses_file_writers);
     g_test_add_func("/profile/rules-directly", test_rules_directly);
     g_test_add_func("/profile/qemu-args-sysroot-status", test_qemu_args_sysroot_status);
+    g_test_add_func("/profile/thunks-and-transport-names", test_thunks_and_transport_names);
     g_test_add_func("/profile/size-limit", test_size_limit);
     g_test_add_func("/profile/load-file-error-lists-problems", test_load_file_error_lists_problems);
     return g_test_run();
