@@ -88,6 +88,11 @@ static char *file_names[MAX_FILES];
 static int n_files = FIRST_FILE;
 static struct region *regions;
 static size_t n_regions;
+/* How often read_maps() ran (in the report: a JIT must not make it grow
+ * with every block). */
+static uint64_t maps_reads;
+static uint64_t maps_read_ns;
+#define ANON_RECHECK_NS 1000000000u
 static const char *out_path;
 static uint64_t started_ns;
 static uint64_t last_snapshot_ns; /* when the JSON report was last written */
@@ -121,26 +126,42 @@ static int intern_file(const char *path)
     return n_files++;
 }
 
-/* Re-reads the file-backed mappings. Called under lock when a block lies in
- * no known region: libraries appear as the guest loads them. */
+/* Re-reads the mappings. Called under lock when a block lies in no known
+ * region (libraries appear as the guest loads them), or in memory of no
+ * file last read more than a second ago. Readable mappings of no file are
+ * regions too (FILE_ANON; QEMU maps a guest's executable pages without host
+ * exec permission, so that bit cannot tell): without them every block a JIT
+ * wrote meant another read of the whole table, and LuaJIT (Minetest) wrote
+ * thousands, which stalled the game for minutes. The second's grace lets a
+ * library mapped where anonymous memory was be seen. */
 static void read_maps(void)
 {
     FILE *f = fopen("/proc/self/maps", "re");
     if (!f) {
         return;
     }
+    maps_reads++;
+    maps_read_ns = now_ns();
     GArray *found = g_array_new(FALSE, FALSE, sizeof(struct region));
     char line[4096];
     while (fgets(line, sizeof(line), f)) {
         uint64_t start, end;
+        char perms[8] = "";
         int path_at = 0;
-        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %*s %*s %*s %n", &start, &end, &path_at) <
-                2 ||
-            path_at == 0 || line[path_at] != '/') {
+        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %*s %n", &start, &end, perms,
+                   &path_at) < 3) {
             continue;
         }
-        line[strcspn(line, "\n")] = '\0';
-        struct region r = {start, end, intern_file(line + path_at)};
+        int file;
+        if (path_at != 0 && line[path_at] == '/') {
+            line[strcspn(line, "\n")] = '\0';
+            file = intern_file(line + path_at);
+        } else if (perms[0] == 'r') {
+            file = FILE_ANON;
+        } else {
+            continue;
+        }
+        struct region r = {start, end, file};
         g_array_append_val(found, r);
     }
     fclose(f);
@@ -232,7 +253,7 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     uint64_t pc = qemu_plugin_tb_vaddr(tb);
     pthread_mutex_lock(&lock);
     int file = find_file(pc);
-    if (file < 0) {
+    if (file < 0 || (file == FILE_ANON && now_ns() - maps_read_ns > ANON_RECHECK_NS)) {
         read_maps();
         file = find_file(pc);
     }
@@ -400,9 +421,9 @@ static void write_report(bool final)
     if (json) {
         fprintf(json,
                 "{\"complete\": %s, \"wall_s\": %.6f, \"threads_alive_s\": %.6f, \"instructions\": "
-                "%" PRIu64 ", \"emulated_s\": %.6f,\n \"files\": [",
+                "%" PRIu64 ", \"emulated_s\": %.6f, \"maps_reads\": %" PRIu64 ",\n \"files\": [",
                 final ? "true" : "false", (end - started_ns) / 1e9, lived / 1e9, total_insns,
-                emulated / 1e9);
+                emulated / 1e9, maps_reads);
     }
     bool first = true;
     int shown = 0;

@@ -89,7 +89,10 @@ GAMES = {
     "minetest": dict(
         packages=["minetest", "minetest-data"], exe="/usr/games/minetest",
         args=["--go", "--name", "tester", "--world", "@HOME@/world"],
-        home_files={"world/world.mt": "gameid = minetest\nbackend = sqlite3\n"},
+        # A fixed seed: a fresh world is otherwise a different landscape in
+        # every run, and the screenshots could not be compared.
+        home_files={"world/world.mt": "gameid = minetest\nbackend = sqlite3\n",
+                    ".minetest/minetest.conf": "fixed_map_seed = 20261204\n"},
         audio="openal", warmup=20, measure=10, stop="term",
         kind="3D voxel sandbox (Irrlicht): GLX through its own X11 window, no SDL; OpenAL"),
     "scummvm": dict(

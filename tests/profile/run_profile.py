@@ -20,6 +20,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from lorelei import Checks, add_common_args, end_process, from_args, run  # noqa: E402
 
 ROUNDS, CALLS, TESTLIB_ID = 2_000_000, 5000, 1
+# Tiny functions the program writes into one anonymous mapping (a JIT).
+JIT_FUNCTIONS = 3000
 
 
 def main():
@@ -33,7 +35,7 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "profile.json")
         cmd, env = from_args(a).command(
-            [a.prog, str(ROUNDS), str(CALLS)], libs=["testlib"],
+            [a.prog, str(ROUNDS), str(CALLS), str(JIT_FUNCTIONS)], libs=["testlib"],
             guest_lib_dirs=[a.stub_dir, os.path.dirname(os.path.abspath(a.prog))],
             qemu_args=["-plugin", f"{os.path.abspath(a.profile_plugin)},out={out}"])
         p = run(cmd, env=env, timeout=240)
@@ -57,6 +59,14 @@ def main():
     c.check(report["emulated_s"] > 0 and report["instructions"] > 5 * ROUNDS,
             f"emulated time {report['emulated_s']:.3f} s, {report['instructions']} instructions")
     c.check(report.get("complete") is True, "the report at exit says it is complete")
+    # Each JIT function is a block in no file: the plugin must learn the
+    # mapping once, not re-read /proc/self/maps for every block (Minetest's
+    # LuaJIT stalled for minutes that way).
+    c.check(report.get("maps_reads", JIT_FUNCTIONS) < 100,
+            f"{JIT_FUNCTIONS} JIT-written blocks did not each re-read the mappings "
+            f"({report.get('maps_reads')} reads)")
+    anon = share.get("(code in no file: JIT, vDSO)", 0)
+    c.check(anon > 0, f"the JIT's code is counted as code in no file ({anon:.2%})")
     killed_by_a_signal(a, c)
     c.finish()
 
