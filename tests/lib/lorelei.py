@@ -229,6 +229,26 @@ def absolute_paths(a, *extra):
             setattr(a, k, os.path.abspath(getattr(a, k)))
 
 
+def stub_test_main(checks, cases):
+    """main() of a forwarded library's test driver (tests/zlib,
+    tests/vorbisfile): CASE, the common arguments, --stub-dir (the stub's
+    folder), --host-lib (the host library it must match), --prog and
+    --launcher; runs cases[CASE](args) and exits with the checks' verdict."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=sorted(cases))
+    add_common_args(ap)
+    ap.add_argument("--stub-dir", required=True)
+    ap.add_argument("--host-lib", required=True)
+    ap.add_argument("--prog")
+    ap.add_argument("--launcher")
+    a = ap.parse_args()
+    # The programs run in temporary folders: every path must hold from there.
+    absolute_paths(a, "stub_dir", "host_lib", "prog", "launcher")
+    cases[a.case](a)
+    checks.finish()
+
+
 def compare_with_native(c, lo, argv, what, lib, soname, stub_dir, env=None, cwd=None):
     """Runs argv natively and under Lorelei with `lib` forwarded (its stub
     from stub_dir, the plugin verbose) and checks: the same exit status and

@@ -7,15 +7,14 @@ callbacks, checksums, errors).
 usage: run_zlib.py CASE --qemu Q --plugin P --preload S --stub-dir D
                    --host-lib L [--prog PROG] [--launcher L] [--asan-runtime R]
 """
-import argparse
 import hashlib
 import os
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from lorelei import (Checks, absolute_paths, add_common_args, check_exports,  # noqa: E402
-                     compare_with_native, exported_symbols, from_args, run)
+from lorelei import (Checks, check_exports, compare_with_native,  # noqa: E402
+                     exported_symbols, from_args, run, stub_test_main)
 
 c = Checks()
 
@@ -126,19 +125,8 @@ def case_launcher(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case")
-    add_common_args(ap)
-    ap.add_argument("--stub-dir", required=True)
-    ap.add_argument("--host-lib", required=True)
-    ap.add_argument("--prog")
-    ap.add_argument("--launcher")
-    a = ap.parse_args()
-    # The programs run in temporary folders: every path must hold from there.
-    absolute_paths(a, "stub_dir", "host_lib", "prog", "launcher")
-    {"coverage": case_coverage, "example": case_example, "minigzip": case_minigzip,
-     "program": case_program, "launcher": case_launcher}[a.case](a)
-    c.finish()
+    stub_test_main(c, {"coverage": case_coverage, "example": case_example, "minigzip": case_minigzip,
+                    "program": case_program, "launcher": case_launcher})
 
 
 if __name__ == "__main__":
