@@ -303,6 +303,27 @@ static gboolean is_software(const char *renderer)
             strstr(renderer, "lavapipe") != NULL || strstr(renderer, "SwiftShader") != NULL);
 }
 
+/* The row "host TITLE" of a forwarded library whose probe only loads it
+ * (host-probe.c): its version, or what failed and how to get LIBRARY (the
+ * Debian PACKAGE) or do without it. */
+static void check_host_library(Report *rep, const cJSON *host, const char *thunk, const char *title,
+                               const char *library, const char *soname, const char *package)
+{
+    const cJSON *probe = cJSON_GetObjectItemCaseSensitive(host, thunk);
+    g_autofree char *name = g_strdup_printf("host %s", title);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(probe, "ok"))) {
+        add(rep, name, CHECK_OK, NULL, "%s, %s", soname, lo_json_string(probe, "version"));
+        return;
+    }
+    g_autofree char *host_fix = g_strdup_printf(
+        "install the host's %s (Debian/Ubuntu: apt install %s), or run games with --no-thunk %s",
+        library, package, thunk);
+    g_autofree char *flatpak_fix =
+        g_strdup_printf(LO_FLATPAK_RUNTIME_FIX ", or run games with --no-thunk %s", thunk);
+    add(rep, name, CHECK_FAIL, lo_sandbox_fix(host_fix, flatpak_fix), "%s",
+        lo_json_string(probe, "error"));
+}
+
 static void check_host(Report *rep)
 {
     g_autoptr(cJSON) host = lo_probe_host(HOST_PROBE_TIMEOUT);
@@ -340,38 +361,10 @@ static void check_host(Report *rep)
                            LO_FLATPAK_GL_FIX ", or run games with --no-thunk vulkan"),
             "%s", lo_json_string(vk, "error"));
     }
-    const cJSON *openal = cJSON_GetObjectItemCaseSensitive(host, "openal");
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(openal, "ok"))) {
-        add(rep, "host OpenAL", CHECK_OK, NULL, "libopenal.so.1, %s",
-            lo_json_string(openal, "version"));
-    } else {
-        add(rep, "host OpenAL", CHECK_FAIL,
-            lo_sandbox_fix("install the host's OpenAL (Debian/Ubuntu: apt install libopenal1), or "
-                           "run games with --no-thunk openal",
-                           LO_FLATPAK_RUNTIME_FIX ", or run games with --no-thunk openal"),
-            "%s", lo_json_string(openal, "error"));
-    }
-    const cJSON *zlib = cJSON_GetObjectItemCaseSensitive(host, "zlib");
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(zlib, "ok"))) {
-        add(rep, "host zlib", CHECK_OK, NULL, "libz.so.1, %s", lo_json_string(zlib, "version"));
-    } else {
-        add(rep, "host zlib", CHECK_FAIL,
-            lo_sandbox_fix("install the host's zlib (Debian/Ubuntu: apt install zlib1g), or run "
-                           "games with --no-thunk zlib",
-                           LO_FLATPAK_RUNTIME_FIX ", or run games with --no-thunk zlib"),
-            "%s", lo_json_string(zlib, "error"));
-    }
-    const cJSON *vorbisfile = cJSON_GetObjectItemCaseSensitive(host, "vorbisfile");
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(vorbisfile, "ok"))) {
-        add(rep, "host vorbisfile", CHECK_OK, NULL, "libvorbisfile.so.3, %s",
-            lo_json_string(vorbisfile, "version"));
-    } else {
-        add(rep, "host vorbisfile", CHECK_FAIL,
-            lo_sandbox_fix("install the host's libvorbisfile (Debian/Ubuntu: apt install "
-                           "libvorbisfile3), or run games with --no-thunk vorbisfile",
-                           LO_FLATPAK_RUNTIME_FIX ", or run games with --no-thunk vorbisfile"),
-            "%s", lo_json_string(vorbisfile, "error"));
-    }
+    check_host_library(rep, host, "openal", "OpenAL", "OpenAL", "libopenal.so.1", "libopenal1");
+    check_host_library(rep, host, "zlib", "zlib", "zlib", "libz.so.1", "zlib1g");
+    check_host_library(rep, host, "vorbisfile", "vorbisfile", "libvorbisfile", "libvorbisfile.so.3",
+                       "libvorbisfile3");
     if (renderer == NULL && device == NULL) {
         add(rep, "GPU driver", CHECK_SKIP, NULL, "no GL or Vulkan driver answered");
     } else if ((renderer == NULL || is_software(renderer)) &&

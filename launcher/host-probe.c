@@ -281,15 +281,33 @@ static void probe_display(int fd, gpointer data)
     answer(fd, doc);
 }
 
+/* dlopen of a host library a probe asks for its version; NULL (and the
+ * failure answered) when it cannot be loaded. */
+static void *open_library(int fd, const char *soname)
+{
+    void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        answer(fd, failure("cannot load %s: %s", soname, dlerror()));
+    }
+    return lib;
+}
+
+static void answer_version(int fd, const char *version)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddTrueToObject(doc, "ok");
+    cJSON_AddStringToObject(doc, "version", version);
+    answer(fd, doc);
+}
+
 /* OpenAL Soft's version without opening an audio device (which may wait for
  * a sound server): the library's own version string, or the ALC version of
  * another implementation. */
 static void probe_openal(int fd, gpointer data)
 {
     (void)data;
-    void *lib = dlopen("libopenal.so.1", RTLD_NOW | RTLD_LOCAL);
+    void *lib = open_library(fd, "libopenal.so.1");
     if (lib == NULL) {
-        answer(fd, failure("cannot load libopenal.so.1: %s", dlerror()));
         return;
     }
     const char *(*soft_version)(void) = (const char *(*)(void))dlsym(lib, "alsoft_get_version");
@@ -306,19 +324,15 @@ static void probe_openal(int fd, gpointer data)
     const char *soft = soft_version != NULL ? soft_version() : NULL;
     g_autofree char *version = soft != NULL ? g_strdup_printf("OpenAL Soft %s", soft)
                                             : g_strdup_printf("ALC %d.%d", major, minor);
-    cJSON *doc = cJSON_CreateObject();
-    cJSON_AddTrueToObject(doc, "ok");
-    cJSON_AddStringToObject(doc, "version", version);
-    answer(fd, doc);
+    answer_version(fd, version);
 }
 
 /* The version the host's zlib reports about itself (zlibVersion: "1.2.13"). */
 static void probe_zlib(int fd, gpointer data)
 {
     (void)data;
-    void *lib = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
+    void *lib = open_library(fd, "libz.so.1");
     if (lib == NULL) {
-        answer(fd, failure("cannot load libz.so.1: %s", dlerror()));
         return;
     }
     const char *(*zlib_version)(void) = (const char *(*)(void))dlsym(lib, "zlibVersion");
@@ -328,10 +342,7 @@ static void probe_zlib(int fd, gpointer data)
         return;
     }
     g_autofree char *version = g_strdup_printf("zlib %s", number);
-    cJSON *doc = cJSON_CreateObject();
-    cJSON_AddTrueToObject(doc, "ok");
-    cJSON_AddStringToObject(doc, "version", version);
-    answer(fd, doc);
+    answer_version(fd, version);
 }
 
 /* libvorbisfile has no version function of its own: the file the soname
@@ -342,9 +353,8 @@ static void probe_zlib(int fd, gpointer data)
 static void probe_vorbisfile(int fd, gpointer data)
 {
     (void)data;
-    void *lib = dlopen("libvorbisfile.so.3", RTLD_NOW | RTLD_LOCAL);
+    void *lib = open_library(fd, "libvorbisfile.so.3");
     if (lib == NULL) {
-        answer(fd, failure("cannot load libvorbisfile.so.3: %s", dlerror()));
         return;
     }
     void *open_callbacks = dlsym(lib, "ov_open_callbacks");
@@ -366,10 +376,7 @@ static void probe_vorbisfile(int fd, gpointer data)
     g_autofree char *version =
         g_strdup_printf("%s%s%s", path != NULL ? path : "libvorbisfile.so.3",
                         vorbis != NULL ? ", " : "", vorbis != NULL ? vorbis : "");
-    cJSON *doc = cJSON_CreateObject();
-    cJSON_AddTrueToObject(doc, "ok");
-    cJSON_AddStringToObject(doc, "version", version);
-    answer(fd, doc);
+    answer_version(fd, version);
 }
 
 static cJSON *run_probe(void (*fn)(int, gpointer), int timeout_ms)

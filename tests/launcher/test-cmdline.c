@@ -193,43 +193,26 @@ static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
     (void)f;
 }
 
-/* zlib is a thunk like the others: off, neither lib=zlib nor its stub folder
- * (run --no-thunk zlib makes the same settings). */
-static void test_zlib_off(Fixture *f, gconstpointer data)
-{
-    (void)data;
-    g_autoptr(LoRunSettings) s = settings("{\"thunks\": {\"zlib\": false}}");
-    const char *environ[] = {NULL};
-    LoCommandInput in = {.qemu = "/q/qemu",
-                         .plugin = "/p/p.so",
-                         .preload = "/p/l.so",
-                         .guestlibs = f->guestlibs,
-                         .game = "/g/game",
-                         .settings = s,
-                         .environ = environ};
-    g_auto(LoCommand) cmd = {0};
-    g_autoptr(GError) error = NULL;
-    g_assert_true(lo_command_build(&in, &cmd, &error));
-    g_autofree char *line = joined(cmd.argv);
-    g_autofree char *expected = g_strdup_printf(
-        "/q/qemu -cpu max -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=vorbisfile "
-        "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal:%s/vorbisfile "
-        "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -U LD_PRELOAD -0 /g/game /g/game",
-        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
-    g_assert_cmpstr(line, ==, expected);
-    /* Its stub folder is not needed either. */
-    g_autofree char *z = g_build_filename(f->guestlibs, "zlib", NULL);
-    g_assert_cmpint(g_rmdir(z), ==, 0);
-    g_auto(LoCommand) cmd2 = {0};
-    g_assert_true(lo_command_build(&in, &cmd2, &error));
-}
+/* A thunk turned off (run --no-thunk NAME makes the same settings): neither
+ * lib=NAME nor its stub folder, which then need not exist. */
+typedef struct {
+    const char *settings; /* the profile's thunks object */
+    const char *folder;   /* the stub folder that must not be needed */
+    const char *plugin;   /* the expected -plugin argument */
+    const char *folders;  /* the library path's folders in the guest-libs folder */
+} ThunkOff;
 
-/* libvorbisfile is a thunk like the others: off, neither lib=vorbisfile nor
- * its stub folder (run --no-thunk vorbisfile makes the same settings). */
-static void test_vorbisfile_off(Fixture *f, gconstpointer data)
+static const ThunkOff zlib_off = {"{\"thunks\": {\"zlib\": false}}", "zlib",
+                                  "/p/p.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=vorbisfile",
+                                  "sdl2 gl vulkan openal vorbisfile"};
+static const ThunkOff vorbisfile_off = {"{\"thunks\": {\"vorbisfile\": false}}", "vorbisfile",
+                                        "/p/p.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib",
+                                        "sdl2 gl vulkan openal zlib"};
+
+static void test_thunk_off(Fixture *f, gconstpointer data)
 {
-    (void)data;
-    g_autoptr(LoRunSettings) s = settings("{\"thunks\": {\"vorbisfile\": false}}");
+    const ThunkOff *t = data;
+    g_autoptr(LoRunSettings) s = settings(t->settings);
     const char *environ[] = {NULL};
     LoCommandInput in = {.qemu = "/q/qemu",
                          .plugin = "/p/p.so",
@@ -242,15 +225,19 @@ static void test_vorbisfile_off(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
+    g_auto(GStrv) folders = g_strsplit(t->folders, " ", -1);
+    g_autoptr(GString) path = g_string_new(NULL);
+    for (char **name = folders; *name; name++) {
+        g_string_append_printf(path, "%s%s/%s", path->len ? ":" : "", f->guestlibs, *name);
+    }
     g_autofree char *expected = g_strdup_printf(
-        "/q/qemu -cpu max -plugin /p/p.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib "
-        "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal:%s/zlib "
+        "/q/qemu -cpu max -plugin %s -E LD_LIBRARY_PATH=%s "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -U LD_PRELOAD -0 /g/game /g/game",
-        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
+        t->plugin, path->str, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* Its stub folder is not needed either. */
-    g_autofree char *v = g_build_filename(f->guestlibs, "vorbisfile", NULL);
-    g_assert_cmpint(g_rmdir(v), ==, 0);
+    g_autofree char *folder = g_build_filename(f->guestlibs, t->folder, NULL);
+    g_assert_cmpint(g_rmdir(folder), ==, 0);
     g_auto(LoCommand) cmd2 = {0};
     g_assert_true(lo_command_build(&in, &cmd2, &error));
 }
@@ -442,8 +429,9 @@ int main(int argc, char **argv)
     ADD("/cmdline/everything", test_everything);
     ADD("/cmdline/plugin-verbose", test_plugin_verbose);
     ADD("/cmdline/no-thunks-is-plain-qemu", test_no_thunks_is_plain_qemu);
-    ADD("/cmdline/zlib-off", test_zlib_off);
-    ADD("/cmdline/vorbisfile-off", test_vorbisfile_off);
+    g_test_add("/cmdline/zlib-off", Fixture, &zlib_off, setup, test_thunk_off, teardown);
+    g_test_add("/cmdline/vorbisfile-off", Fixture, &vorbisfile_off, setup, test_thunk_off,
+               teardown);
     ADD("/cmdline/missing-guest-folder", test_missing_guest_folder);
     ADD("/cmdline/paths-qemu-cannot-carry", test_paths_qemu_cannot_carry);
     ADD("/cmdline/transport", test_transport);
