@@ -5,6 +5,7 @@
  */
 #include "commands.h"
 #include "elf-check.h"
+#include "elf-deps.h"
 #include "error-dialog.h"
 #include "errors.h"
 #include "game-library.h"
@@ -31,6 +32,7 @@ typedef struct {
     char *sysroot;
     char *gdb;
     char **no_thunk;
+    gboolean no_sdl12_compat;
     gboolean dry_run;
     gboolean json;
     gboolean verbose;
@@ -94,6 +96,54 @@ static void note(const RunOptions *o, const char *fmt, ...)
     } else {
         lo_run_log_line("qemu-lorelei: %s", shown); /* the log has every choice */
     }
+}
+
+/* Whether the program itself names libSDL-1.2.so.0 (DT_NEEDED). */
+static gboolean needs_sdl12(const char *game)
+{
+    g_auto(LoElfDeps) deps = {0};
+    if (!lo_elf_deps_read_file(game, &deps, NULL)) {
+        return FALSE;
+    }
+    for (guint i = 0; i < deps.needed->len; i++) {
+        if (strcmp(deps.needed->pdata[i], "libSDL-1.2.so.0") == 0) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* SDL 1.2 games: sdl12-compat's folder when the game needs libSDL-1.2, SDL2
+ * is forwarded and the guest's root (the sysroot, else the host's /) has
+ * sdl12-compat; NULL otherwise, and every other game's command stays as it
+ * was. */
+static char *choose_sdl12_compat(const RunOptions *o, const char *game,
+                                 const LoRunSettings *settings, const LoResolved *resolved,
+                                 const char *sysroot)
+{
+    if (!needs_sdl12(game)) {
+        return NULL;
+    }
+    g_autofree char *from = lo_resolved_origin_text(resolved, "sdl12_compat");
+    if (!settings->sdl12_compat) {
+        note(o, "SDL 1.2: the classic libSDL-1.2, emulated (sdl12_compat false: %s)", from);
+        return NULL;
+    }
+    if (!settings->thunks[LO_THUNK_SDL2]) {
+        note(o, "SDL 1.2: the classic libSDL-1.2, emulated (sdl12-compat needs SDL2 forwarded)");
+        return NULL;
+    }
+    g_autofree char *lib = g_build_filename(sysroot != NULL ? sysroot : "/", LO_SDL12_COMPAT_DIR,
+                                            "libSDL-1.2.so.0", NULL);
+    if (!g_file_test(lib, G_FILE_TEST_EXISTS)) {
+        note(o,
+             "SDL 1.2: the classic libSDL-1.2, emulated: %s is missing (install libsdl1.2-compat "
+             "%s to forward SDL 1.2 games through SDL2)",
+             lib, sysroot != NULL ? "into the sysroot: sysroot create --package" : "(amd64)");
+        return NULL;
+    }
+    note(o, "SDL 1.2: sdl12-compat over the forwarded SDL2 (%s)", lib);
+    return g_strdup(LO_SDL12_COMPAT_DIR);
 }
 
 /* The names the game goes by: as typed, and the file it resolves to. */
@@ -320,6 +370,9 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     if (cli == NULL) {
         return FALSE;
     }
+    if (o->no_sdl12_compat) {
+        cJSON_AddFalseToObject(cli, "sdl12_compat");
+    }
     g_autoptr(LoProfileStore) store = lo_profile_store_open(error);
     if (store == NULL) {
         return FALSE;
@@ -451,6 +504,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     /* QEMU opens the game by name: /proc/self/fd/N names this descriptor
      * in QEMU's process too, once it is inherited. The dry run prints the
      * path instead, which means something outside this process. */
+    g_autofree char *sdl12_compat_dir = choose_sdl12_compat(o, game, settings, resolved, sysroot);
     g_autofree char *game_file = g_strdup_printf("/proc/self/fd/%d", game_fd);
     if (!o->dry_run && access(game_file, R_OK) != 0) {
         note(o, "%s cannot be read (no /proc?): QEMU opens the game by its path", game_file);
@@ -473,6 +527,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
         .plugin_verbose = o->verbose,
         .profile_plugin = profile_plugin,
         .profile_out = profile_out,
+        .sdl12_compat_dir = sdl12_compat_dir,
     };
     g_auto(LoCommand) cmd = {0};
     if (!lo_command_build(&in, &cmd, error)) {
@@ -543,6 +598,10 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "Do not forward LIB (sdl2, gl, vulkan, openal, zlib or vorbisfile) to the host: the "
          "guest's own library runs emulated (repeatable)",
          "LIB"},
+        {"no-sdl12-compat", 0, 0, G_OPTION_ARG_NONE, &o.no_sdl12_compat,
+         "Keep an SDL 1.2 game on the classic libSDL-1.2, emulated, instead of sdl12-compat "
+         "over the forwarded SDL2",
+         NULL},
         {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &o.dry_run,
          "Print the QEMU command instead of running it", NULL},
         {"json", 0, 0, G_OPTION_ARG_NONE, &o.json,

@@ -28,10 +28,12 @@
 #include <string.h>
 
 const char *const lo_game_packages[] = {
-    "libc6",          "libstdc++6",  "libgcc-s1",  "libx11-6",     "libxext6",
-    "libxcursor1",    "libxi6",      "libxrandr2", "libxss1",      "libxkbcommon0",
-    "libasound2",     "libpulse0",   "libudev1",   "libdbus-1-3",  "libopenal1",
-    "libvorbisfile3", "libpng16-16", "zlib1g",     "libfreetype6", NULL,
+    "libc6",       "libstdc++6",    "libgcc-s1",    "libx11-6",
+    "libxext6",    "libxcursor1",   "libxi6",       "libxrandr2",
+    "libxss1",     "libxkbcommon0", "libasound2",   "libpulse0",
+    "libudev1",    "libdbus-1-3",   "libopenal1",   "libvorbisfile3",
+    "libpng16-16", "zlib1g",        "libfreetype6", "libsdl1.2-compat",
+    NULL,
 };
 
 /* ---- shared with --from-multiarch ---------------------------------------- */

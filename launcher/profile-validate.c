@@ -419,9 +419,9 @@ static void check_schema_version(Ctx *c, const cJSON *v)
 
 gboolean lo_profile_validate(const cJSON *doc, GPtrArray *problems)
 {
-    static const char *const keys[] = {"$comment", "schema",    "id",    "name",      "match",
-                                       "thunks",   "env",       "qemu",  "args",      "sysroot",
-                                       "status",   "tested_on", "notes", "transport", NULL};
+    static const char *const keys[] = {
+        "$comment", "schema",  "id",     "name",      "match", "thunks",    "env",          "qemu",
+        "args",     "sysroot", "status", "tested_on", "notes", "transport", "sdl12_compat", NULL};
     static const char *const required[] = {"schema", "id", NULL};
     g_autoptr(GString) path = g_string_new(NULL);
     Ctx c = {problems, path};
@@ -470,6 +470,8 @@ gboolean lo_profile_validate(const cJSON *doc, GPtrArray *problems)
             check_list(&c, m, LO_MAX_TESTED_ON, FALSE, check_record);
         } else if (strcmp(k, "notes") == 0) {
             check_string(&c, m, TRUE, 0, LO_MAX_NOTES_CHARS, NULL, NULL);
+        } else if (strcmp(k, "sdl12_compat") == 0) {
+            check_bool(&c, m);
         } else {
             check_comment(&c, m);
         }

@@ -139,6 +139,10 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         g_string_append_printf(libpath, "%s%s", libpath->len ? ":" : "", dir);
     }
 
+    if (in->sdl12_compat_dir != NULL && s->thunks[LO_THUNK_SDL2]) {
+        g_string_append_printf(libpath, "%s%s", libpath->len ? ":" : "", in->sdl12_compat_dir);
+    }
+
     /* The dynamic loader splits LD_PRELOAD at spaces and colons. */
     if (thunks && strpbrk(in->preload, " :") != NULL) {
         g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,

@@ -73,6 +73,7 @@ LoRunSettings *lo_run_settings_from_profile(const cJSON *merged)
     }
     s->args = get_strings(merged, "args");
     s->sysroot = get_string(merged, "sysroot");
+    s->sdl12_compat = get_bool(merged, "sdl12_compat", TRUE);
     return s;
 }
 

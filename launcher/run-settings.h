@@ -42,6 +42,8 @@ typedef struct {
     GPtrArray *env_values;
     GPtrArray *args; /* char*: given to the game before the user's arguments */
     char *sysroot;   /* NULL: none named */
+    /* SDL 1.2 through sdl12-compat over the forwarded SDL2 (default: on) */
+    gboolean sdl12_compat;
     /* Not from profiles (they never name paths): run's own options. */
     char *argv0;        /* the game's argv[0] (QEMU -0); NULL: the game's path */
     char *library_path; /* folders after the stub folders in the guest's

@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SET = ["libc6", "libstdc++6", "libgcc-s1", "libx11-6", "libxext6", "libxcursor1",
                "libxi6", "libxrandr2", "libxss1", "libxkbcommon0", "libasound2", "libpulse0",
                "libudev1", "libdbus-1-3", "libopenal1", "libvorbisfile3", "libpng16-16",
-               "zlib1g", "libfreetype6"]
+               "zlib1g", "libfreetype6", "libsdl1.2-compat"]
 
 # name: fields of its stanza (and the control file), files it ships.
 PACKAGES = {
@@ -75,6 +75,8 @@ PACKAGES = {
     "zlib1g": {"Version": "1:1.2.13.dfsg-1", "Pre-Depends": "libc6 (>= 2.14)"},
     "libfreetype6": {"Version": "2.12.1+dfsg-5", "Depends": "libbrotli1, libpng16-16, zlib1g"},
     "libbrotli1": {"Version": "1.0.9-2"},
+    "libsdl1.2-compat": {"Version": "1.2.60-1", "Depends": "libsdl2-2.0-0, libc6 (>= 2.34)"},
+    "libsdl2-2.0-0": {"Version": "2.26.5+dfsg-1", "Depends": "libc6 (>= 2.34), libx11-6"},
     # Asked for with --package in the tests; it pulls in an arch-all package.
     "libextra1": {"Version": "0.1-1", "Depends": "libextra-data"},
     "libextra-data": {"Version": "0.1-1", "Architecture": "all", "Multi-Arch": "foreign"},

@@ -249,17 +249,22 @@ def stub_test_main(checks, cases):
     checks.finish()
 
 
-def compare_with_native(c, lo, argv, what, lib, soname, stub_dir, env=None, cwd=None):
+def compare_with_native(c, lo, argv, what, lib, soname, stub_dir, env=None, cwd=None,
+                        lib_dirs=()):
     """Runs argv natively and under Lorelei with `lib` forwarded (its stub
     from stub_dir, the plugin verbose) and checks: the same exit status and
     output, the stub reached the host's library (the plugin loaded SONAME),
     the guest's loader found every symbol version it asked for, and (with
-    --host-arch) check_host. Returns both results."""
+    --host-arch) check_host. lib_dirs: folders both runs' loaders search
+    (natively first, under Lorelei after the stub's). Returns both results."""
     native_env = dict(env if env is not None else os.environ)
     for k in ("LD_PRELOAD", "LD_LIBRARY_PATH"):
         native_env.pop(k, None)
+    if lib_dirs:
+        native_env["LD_LIBRARY_PATH"] = ":".join(lib_dirs)
     n = run(argv, env=native_env, timeout=120, cwd=cwd)
-    cmd, lenv = lo.command(argv, libs=(lib,), guest_lib_dirs=[stub_dir],
+    native_env.pop("LD_LIBRARY_PATH", None)
+    cmd, lenv = lo.command(argv, libs=(lib,), guest_lib_dirs=[stub_dir] + list(lib_dirs),
                            plugin_args=["verbose=on"])
     lenv.update({k: v for k, v in native_env.items() if k not in lenv})
     r = run(cmd, env=lenv, timeout=600, cwd=cwd)
