@@ -449,6 +449,36 @@ static void check_sysroots(Report *rep)
     }
 }
 
+/* SDL 1.2 games run fast only through sdl12-compat in the guest's root:
+ * the default sysroot, else (x86_64 hosts) this machine's own root. */
+static void check_sdl12_compat(Report *rep)
+{
+    g_autoptr(GPtrArray) all = lo_sysroot_list();
+    const char *root = NULL;
+    for (guint i = 0; i < all->len; i++) {
+        const LoSysrootInfo *info = all->pdata[i];
+        if (strcmp(info->name, LO_DEFAULT_SYSROOT) == 0) {
+            root = info->path;
+        }
+    }
+    if (root == NULL && !lo_effective_host_is_x86_64()) {
+        add(rep, "SDL 1.2 games", CHECK_SKIP, NULL, "no default sysroot to look in");
+        return;
+    }
+    g_autofree char *lib =
+        g_build_filename(root != NULL ? root : "/", LO_SDL12_COMPAT_DIR, "libSDL-1.2.so.0", NULL);
+    if (g_file_test(lib, G_FILE_TEST_EXISTS)) {
+        add(rep, "SDL 1.2 games", CHECK_OK, NULL,
+            "through sdl12-compat over the forwarded SDL2 (%s)", lib);
+        return;
+    }
+    add(rep, "SDL 1.2 games", CHECK_WARN,
+        root != NULL ? "create the default sysroot again (its packages include libsdl1.2-compat "
+                       "now), or with --package libsdl1.2-compat"
+                     : "install it: apt-get install libsdl1.2-compat (or libsdl1.2-compat:amd64)",
+        "their SDL 1.2 runs emulated (slow blits): %s is missing", lib);
+}
+
 /* Temporary folders of sysroots no running command holds: a killed or
  * interrupted remove can leave gigabytes there, out of sight of the list. */
 static void check_sysroot_leftovers(Report *rep)
@@ -613,6 +643,7 @@ gboolean lo_cmd_doctor(int argc, char **argv, GError **error)
     }
     check_host(&rep);
     check_sysroots(&rep);
+    check_sdl12_compat(&rep);
     check_sysroot_leftovers(&rep);
     check_profiles(&rep);
     check_community(&rep);

@@ -161,6 +161,7 @@ def environment(x, g, home, audio):
                LIBGL_ALWAYS_SOFTWARE="1")
     if g["audio"] != "openal":
         env["ALSOFT_DRIVERS"] = "null"  # a game's OpenAL without a sound server
+    env.update(g.get("env", {}))
     return env
 
 

@@ -101,6 +101,8 @@ def all_ok(s):
     check(rows["GPU driver"]["status"] in ("ok", "warn"), rows["GPU driver"])
     expect_row(rows, "display", "ok", "X11 :")
     expect_row(rows, "sysroots", "ok")
+    expect_row(rows, "SDL 1.2 games", "ok", "sdl12-compat",
+               "/usr/lib/x86_64-linux-gnu/sdl12-compat/libSDL-1.2.so.0")
     expect_row(rows, "profiles", "ok")
     # The table shows the same, with the fixes under it.
     p = s.run("doctor", env={**env, "DISPLAY": None})
@@ -343,11 +345,32 @@ echo "qemu-x86_64 version 10.0.13"
     check(alive == [], f"helpers of doctor's checks still running after doctor ended: {alive}")
 
 
+def sdl12_compat_in_default_sysroot(s):
+    """SDL 1.2 games are fast only with sdl12-compat in the guest's root:
+    doctor looks in the default sysroot and says how to add it."""
+    env = setup(s)
+    lib = "usr/lib/x86_64-linux-gnu/sdl12-compat/libSDL-1.2.so.0"
+    base = [("lib64/", "dir", None), ("lib64/ld-linux-x86-64.so.2", "file", elf_header(62)),
+            ("lib/x86_64-linux-gnu/", "dir", None),
+            ("lib/x86_64-linux-gnu/libc.so.6", "file", elf_header(62))]
+    s.ok("sysroot", "create", "default", "--from-archive", s.write("old.tar", tar_bytes(base, "w")))
+    rows = doctor(s, env, 6)  # no display here: that check fails
+    expect_row(rows, "SDL 1.2 games", "warn", "runs emulated", "sysroots/default/" + lib)
+    check_in("libsdl1.2-compat", rows["SDL 1.2 games"]["fix"])
+    s.ok("sysroot", "remove", "default")
+    with_compat = base + [("usr/lib/x86_64-linux-gnu/sdl12-compat/", "dir", None),
+                          (lib, "file", elf_header(62))]
+    s.ok("sysroot", "create", "default", "--from-archive",
+         s.write("new.tar", tar_bytes(with_compat, "w")))
+    rows = doctor(s, env, 6)
+    expect_row(rows, "SDL 1.2 games", "ok", "sysroots/default/" + lib)
+
+
 CASES = {f.__name__: f for f in [all_ok, timeouts_leave_nothing_running, probe_reports_problems,
                                  host_memory_layout, parts_for_another_host, plugin_does_not_load,
                                  qemu_without_filter_api, parts_missing, host_rules,
                                  qemu_must_be_qemu, sysroots_must_run_x86_64,
-                                 arm_host_needs_default_sysroot]}
+                                 arm_host_needs_default_sysroot, sdl12_compat_in_default_sysroot]}
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
