@@ -21,6 +21,12 @@
  *   first store to its marker instruction, and count under their library
  *   too.
  *
+ * - Functions: each forwarded call's time is also counted under its
+ *   function (the function id names it; the generated table names the
+ *   function), so the report can say "glTexSubImage2D: 3 s" where the
+ *   library's line says "gl: 46 s". A call that calls back into the guest
+ *   is counted once; the guest code it called back is emulated time.
+ *
  * Arguments: out=FILE writes the report as JSON too (the table always goes
  * to stderr at exit). Costs: one inline add per executed block, and two
  * callbacks per inline forwarded call.
@@ -62,7 +68,10 @@ enum {
     BUCKET_OTHER_SYSCALL = MAX_FORWARDED,
     BUCKET_WAIT = MAX_FORWARDED + 1, /* service threads waiting for host-thread callbacks */
     N_BUCKETS = MAX_FORWARDED + 2,
-    TABLE_ROWS = 15,          /* files listed in the table at exit */
+    TABLE_ROWS = 15,      /* files listed in the table at exit */
+    TABLE_FUNCTIONS = 12, /* forwarded functions listed in the table */
+    JSON_FUNCTIONS = 100, /* and in the JSON report */
+    NO_FUNCTION = -1,
     SNAPSHOT_NS = 2000000000, /* out=FILE is rewritten this often while the game runs */
 };
 
@@ -75,6 +84,10 @@ struct vcpu_counts {
     int64_t bucket;         /* of the current syscall, or BUCKET_NONE */
     int64_t last_lib;       /* a CALLBACK_RETURN continues this library's call */
     uint64_t inline_status; /* the status slot of the inline call being timed */
+    int64_t fn;             /* function slot of the current forwarded call, or NO_FUNCTION */
+    int64_t last_fn;        /* a CALLBACK_RETURN continues this function's call */
+    uint64_t fn_ns[LORELEI_N_FUNCTIONS];
+    uint64_t fn_calls[LORELEI_N_FUNCTIONS];
 };
 
 struct region {
@@ -83,6 +96,9 @@ struct region {
 };
 
 static struct qemu_plugin_scoreboard *score;
+/* Where each library's functions start in fn_ns/fn_calls, by library id
+ * (-1: no such library in this build). */
+static int64_t fn_base[MAX_FORWARDED];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char *file_names[MAX_FILES];
 static int n_files = FIRST_FILE;
@@ -108,6 +124,23 @@ static uint64_t now_ns(void)
 static struct vcpu_counts *counts(unsigned int vcpu)
 {
     return qemu_plugin_scoreboard_find(score, vcpu);
+}
+
+/* The slot of function id fn_id, or NO_FUNCTION for an id this build does
+ * not know (a stub of another build: the library's line still counts it). */
+static int64_t function_slot(uint64_t fn_id)
+{
+    uint64_t lib = LORELEI_FN_LIB(fn_id), index = LORELEI_FN_INDEX(fn_id);
+    if (lib >= MAX_FORWARDED || fn_base[lib] < 0) {
+        return NO_FUNCTION;
+    }
+    for (int i = 0; i < LORELEI_N_LIBS; i++) {
+        if (lorelei_libs[i].id == lib) {
+            return index < lorelei_libs[i].n_functions ? fn_base[lib] + (int64_t)index
+                                                       : NO_FUNCTION;
+        }
+    }
+    return NO_FUNCTION;
 }
 
 /* ---- guest files ------------------------------------------------------------ */
@@ -199,7 +232,9 @@ static void on_inline_start(unsigned int vcpu, qemu_plugin_meminfo_t info, uint6
 {
     (void)info;
     struct vcpu_counts *c = counts(vcpu);
-    c->bucket = (int64_t)(uintptr_t)userdata;
+    uint64_t fn_id = (uint64_t)(uintptr_t)userdata;
+    c->bucket = (int64_t)LORELEI_FN_LIB(fn_id);
+    c->fn = function_slot(fn_id);
     c->inline_status = vaddr;
     c->entered_ns = now_ns();
 }
@@ -213,10 +248,16 @@ static void on_inline_end(unsigned int vcpu, void *userdata)
     }
     /* The stub's own store proved the status slot readable. */
     if (*(const int64_t *)(uintptr_t)c->inline_status == 0) {
-        c->ns[c->bucket] += now_ns() - c->entered_ns;
+        uint64_t took = now_ns() - c->entered_ns;
+        c->ns[c->bucket] += took;
         c->calls[c->bucket]++;
+        if (c->fn != NO_FUNCTION) {
+            c->fn_ns[c->fn] += took;
+            c->fn_calls[c->fn]++;
+        }
     }
     c->bucket = BUCKET_NONE;
+    c->fn = NO_FUNCTION;
     c->inline_status = 0;
 }
 
@@ -242,7 +283,7 @@ static void find_inline_calls(struct qemu_plugin_tb *tb)
             continue;
         }
         qemu_plugin_register_vcpu_mem_cb(first, on_inline_start, QEMU_PLUGIN_CB_NO_REGS,
-                                         QEMU_PLUGIN_MEM_W, (void *)(uintptr_t)lib);
+                                         QEMU_PLUGIN_MEM_W, (void *)(uintptr_t)fn_id);
         qemu_plugin_register_vcpu_insn_exec_cb(insn, on_inline_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
     }
 }
@@ -283,6 +324,7 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
     }
     c->bucket = BUCKET_NONE;
     c->last_lib = 0;
+    c->fn = c->last_fn = NO_FUNCTION;
 }
 
 static void on_vcpu_exit(qemu_plugin_id_t id, unsigned int vcpu)
@@ -298,11 +340,17 @@ static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint
     (void)id, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8;
     struct vcpu_counts *c = counts(vcpu);
     int64_t bucket = BUCKET_OTHER_SYSCALL;
+    c->fn = NO_FUNCTION;
     if (num == LORELEI_SYSCALL_NR) {
         if (op == LORELEI_OP_CALL && LORELEI_FN_LIB(a2) < MAX_FORWARDED) {
             bucket = c->last_lib = (int64_t)LORELEI_FN_LIB(a2);
+            c->fn = c->last_fn = function_slot(a2);
+            if (c->fn != NO_FUNCTION) {
+                c->fn_calls[c->fn]++;
+            }
         } else if (op == LORELEI_OP_CALLBACK_RETURN) {
             bucket = c->last_lib; /* the host call resumes */
+            c->fn = c->last_fn;
         } else if (op == LORELEI_OP_WAIT_CALLBACK) {
             bucket = BUCKET_WAIT;
         } else {
@@ -322,6 +370,10 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, 
         c->ns[c->bucket] += now - c->entered_ns;
         c->calls[c->bucket]++;
         c->bucket = BUCKET_NONE;
+    }
+    if (c->fn != NO_FUNCTION) {
+        c->fn_ns[c->fn] += now - c->entered_ns;
+        c->fn = NO_FUNCTION;
     }
     maybe_snapshot(now);
 }
@@ -365,6 +417,73 @@ static void say(FILE *table, const char *fmt, ...)
         va_start(ap, fmt);
         vfprintf(table, fmt, ap);
         va_end(ap);
+    }
+}
+
+/* The function of slot i: its library's name and its own. */
+static void function_name(int64_t slot, const char **lib, const char **name)
+{
+    for (int i = 0; i < LORELEI_N_LIBS; i++) {
+        int64_t base = fn_base[lorelei_libs[i].id];
+        if (slot >= base && slot < base + (int64_t)lorelei_libs[i].n_functions) {
+            *lib = lorelei_libs[i].name;
+            *name = lorelei_fn_names[i].names[slot - base];
+            return;
+        }
+    }
+    *lib = *name = "?";
+}
+
+static int by_ns_desc(gconstpointer a, gconstpointer b, gpointer data)
+{
+    const uint64_t *ns = data;
+    uint64_t x = ns[*(const int *)a], y = ns[*(const int *)b];
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The forwarded functions that took the most time (the table's top rows,
+ * the JSON's "functions"); a call in progress counts up to now. Ends the
+ * JSON's "syscalls" list. */
+static void report_functions(FILE *table, FILE *json, uint64_t end)
+{
+    static uint64_t ns[LORELEI_N_FUNCTIONS], calls[LORELEI_N_FUNCTIONS];
+    static int order[LORELEI_N_FUNCTIONS];
+    memset(ns, 0, sizeof(ns));
+    memset(calls, 0, sizeof(calls));
+    int n_vcpus = qemu_plugin_num_vcpus();
+    for (int v = 0; v < n_vcpus; v++) {
+        struct vcpu_counts *c = counts(v);
+        for (int i = 0; i < LORELEI_N_FUNCTIONS; i++) {
+            ns[i] += c->fn_ns[i];
+            calls[i] += c->fn_calls[i];
+        }
+        if (c->fn != NO_FUNCTION && c->bucket != BUCKET_NONE) {
+            ns[c->fn] += end - c->entered_ns;
+        }
+    }
+    for (int i = 0; i < LORELEI_N_FUNCTIONS; i++) {
+        order[i] = i;
+    }
+    g_qsort_with_data(order, LORELEI_N_FUNCTIONS, sizeof(int), by_ns_desc, ns);
+    if (json) {
+        fprintf(json, "],\n \"functions\": [");
+    }
+    for (int k = 0; k < JSON_FUNCTIONS && k < LORELEI_N_FUNCTIONS && ns[order[k]]; k++) {
+        const char *lib, *name;
+        function_name(order[k], &lib, &name);
+        if (k == 0) {
+            say(table, "  forwarded functions by time (the top %d):\n", TABLE_FUNCTIONS);
+        }
+        if (k < TABLE_FUNCTIONS) {
+            say(table, "  %10" PRIu64 " calls %8.3f s  %s: %s\n", calls[order[k]],
+                ns[order[k]] / 1e9, lib, name);
+        }
+        if (json) {
+            fprintf(json,
+                    "%s\n  {\"lib\": \"%s\", \"function\": \"%s\", \"calls\": %" PRIu64
+                    ", \"seconds\": %.6f}",
+                    k ? "," : "", lib, name, calls[order[k]], ns[order[k]] / 1e9);
+        }
     }
 }
 
@@ -477,6 +596,7 @@ static void write_report(bool final)
             first = false;
         }
     }
+    report_functions(table, json, end);
     if (json) {
         fprintf(json, "]}\n");
         if (fclose(json) != 0 || rename(tmp, out_path) != 0) {
@@ -534,6 +654,16 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
                     argv[i]);
             return -1;
         }
+    }
+    for (int i = 0; i < MAX_FORWARDED; i++) {
+        fn_base[i] = -1;
+    }
+    int64_t next = 0;
+    for (int i = 0; i < LORELEI_N_LIBS; i++) {
+        if (lorelei_libs[i].id < MAX_FORWARDED) {
+            fn_base[lorelei_libs[i].id] = next;
+        }
+        next += lorelei_libs[i].n_functions;
     }
     started_ns = last_snapshot_ns = now_ns();
     score = qemu_plugin_scoreboard_new(sizeof(struct vcpu_counts));

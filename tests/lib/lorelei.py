@@ -242,9 +242,10 @@ def stub_test_main(checks, cases):
     ap.add_argument("--host-lib", required=True)
     ap.add_argument("--prog")
     ap.add_argument("--launcher")
+    ap.add_argument("--profile-plugin", help="liblorelei-profile.so (run --profile-libs)")
     a = ap.parse_args()
     # The programs run in temporary folders: every path must hold from there.
-    absolute_paths(a, "stub_dir", "host_lib", "prog", "launcher")
+    absolute_paths(a, "stub_dir", "host_lib", "prog", "launcher", "profile_plugin")
     cases[a.case](a)
     checks.finish()
 

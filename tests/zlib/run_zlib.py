@@ -8,6 +8,7 @@ usage: run_zlib.py CASE --qemu Q --plugin P --preload S --stub-dir D
                    --host-lib L [--prog PROG] [--launcher L] [--asan-runtime R]
 """
 import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -108,6 +109,39 @@ def case_program(a):
         c.check(line in n.stdout, f"natively: {line}")
 
 
+def case_profile(a):
+    """liblorelei-profile.so names the forwarded functions: zlib_test's
+    zlib calls come out under their own names, and together they account
+    for the zlib line's time."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "profile.json")
+        cmd, env = from_args(a).command(
+            [a.prog], libs=("zlib",), guest_lib_dirs=[a.stub_dir],
+            qemu_args=["-plugin", f"{a.profile_plugin},out={out}"])
+        r = run(cmd, env=env, timeout=600, cwd=d)
+        c.check(r.returncode == 0, f"zlib_test ran under both plugins (status {r.returncode})")
+        c.check("forwarded functions by time" in r.stderr and "zlib: " in r.stderr,
+                "the table at exit lists forwarded functions by name")
+        with open(out) as f:
+            report = json.load(f)
+    stub = exported_symbols(os.path.join(a.stub_dir, "libz.so.1"))
+    fns = [e for e in report["functions"] if e["lib"] == "zlib"]
+    names = {e["function"] for e in fns}
+    print("zlib functions:", ", ".join(f"{e['function']} {e['calls']}" for e in fns[:12]))
+    c.check({"inflate", "deflate", "crc32", "adler32"} <= names,
+            f"inflate, deflate, crc32 and adler32 are among them ({len(names)} functions)")
+    c.check(names <= {n.split("@")[0] for n in stub},
+            "every name is one the stub exports (the index maps to the right name)")
+    line = next(e for e in report["syscalls"] if e["what"] == "forwarded calls: zlib")
+    fn_seconds, fn_calls = sum(e["seconds"] for e in fns), sum(e["calls"] for e in fns)
+    c.check(0 < fn_calls <= line["calls"],
+            f"{fn_calls} calls by function, {line['calls']} on the library's line "
+            "(which also counts returns from callbacks)")
+    c.check(abs(fn_seconds - line["seconds"]) <= 0.01 * line["seconds"] + 0.001,
+            f"the functions' time adds up to the library's ({fn_seconds:.4f} s, "
+            f"{line['seconds']:.4f} s)")
+
+
 def case_launcher(a):
     """The product path: `qemu-lorelei run` forwards zlib by default, and
     --no-thunk zlib runs the guest's own library."""
@@ -126,7 +160,8 @@ def case_launcher(a):
 
 def main():
     stub_test_main(c, {"coverage": case_coverage, "example": case_example, "minigzip": case_minigzip,
-                    "program": case_program, "launcher": case_launcher})
+                    "program": case_program, "profile": case_profile,
+                    "launcher": case_launcher})
 
 
 if __name__ == "__main__":
