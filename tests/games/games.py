@@ -56,8 +56,10 @@ GAMES = {
               "+set", "com_introplayed", "1", "+set", "sv_pure", "0", "+set", "bot_enable", "1",
               "+set", "bot_minplayers", "3", "+devmap", "oa_dm1"],
         audio="openal", warmup=15, measure=10, stop="term",
-        # Natively it hangs in its SIGTERM handler's shutdown; `quit` works.
-        quit_keys=[["key", "grave"], ["type", "quit"], ["key", "Return"]],
+        # Natively it hangs in its SIGTERM handler's shutdown; `/quit` works.
+        # The slash matters: once the map is loaded, console text without
+        # one is chat (con_autochat), and the game went on ("quit" said).
+        quit_keys=[["key", "grave"], ["type", "/quit"], ["key", "Return"]],
         kind="3D shooter (ioquake3): SDL2 + OpenGL 1 (a renderer it dlopens), OpenAL; "
              "a map with bots"),
     "redeclipse": dict(
