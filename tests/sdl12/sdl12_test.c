@@ -174,6 +174,9 @@ static void on_audio(void *userdata, Uint8 *stream, int len)
 
 int main(int argc, char **argv)
 {
+    /* Line by line, so that a run that dies shows how far it got (the
+     * test reads this through a pipe, which would hold it all back). */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     const char *bmp = argc > 1 ? argv[1] : "sdl12_test.bmp";
     expect(SDL_Init(SDL_INIT_VIDEO | SDL_INIT_AUDIO | SDL_INIT_TIMER) == 0, "SDL_Init");
     const SDL_version *v = SDL_Linked_Version();
