@@ -450,23 +450,19 @@ static void check_sysroots(Report *rep)
 }
 
 /* SDL 1.2 games run fast only through sdl12-compat in the guest's root:
- * the default sysroot, else (x86_64 hosts) this machine's own root. */
+ * the default sysroot, else (x86_64 hosts) this machine's own root, as run
+ * chooses them for a game whose profile names no sysroot. */
 static void check_sdl12_compat(Report *rep)
 {
-    g_autoptr(GPtrArray) all = lo_sysroot_list();
-    const char *root = NULL;
-    for (guint i = 0; i < all->len; i++) {
-        const LoSysrootInfo *info = all->pdata[i];
-        if (strcmp(info->name, LO_DEFAULT_SYSROOT) == 0) {
-            root = info->path;
-        }
+    g_autofree char *root = lo_sysroot_path(LO_DEFAULT_SYSROOT);
+    if (!g_file_test(root, G_FILE_TEST_IS_DIR)) {
+        g_clear_pointer(&root, g_free);
     }
     if (root == NULL && !lo_effective_host_is_x86_64()) {
         add(rep, "SDL 1.2 games", CHECK_SKIP, NULL, "no default sysroot to look in");
         return;
     }
-    g_autofree char *lib =
-        g_build_filename(root != NULL ? root : "/", LO_SDL12_COMPAT_DIR, "libSDL-1.2.so.0", NULL);
+    g_autofree char *lib = lo_sdl12_compat_library(root);
     if (g_file_test(lib, G_FILE_TEST_EXISTS)) {
         add(rep, "SDL 1.2 games", CHECK_OK, NULL,
             "through sdl12-compat over the forwarded SDL2 (%s)", lib);

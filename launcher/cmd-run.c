@@ -133,8 +133,7 @@ static char *choose_sdl12_compat(const RunOptions *o, const char *game,
         note(o, "SDL 1.2: the classic libSDL-1.2, emulated (sdl12-compat needs SDL2 forwarded)");
         return NULL;
     }
-    g_autofree char *lib = g_build_filename(sysroot != NULL ? sysroot : "/", LO_SDL12_COMPAT_DIR,
-                                            "libSDL-1.2.so.0", NULL);
+    g_autofree char *lib = lo_sdl12_compat_library(sysroot);
     if (!g_file_test(lib, G_FILE_TEST_EXISTS)) {
         note(o,
              "SDL 1.2: the classic libSDL-1.2, emulated: %s is missing (install libsdl1.2-compat "

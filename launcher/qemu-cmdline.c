@@ -16,6 +16,12 @@ const char *const lo_passed_qemu_vars[] = {
     "QEMU_STRACE", "QEMU_LOG", "QEMU_LOG_FILENAME", "QEMU_DFILTER", NULL,
 };
 
+char *lo_sdl12_compat_library(const char *sysroot)
+{
+    return g_build_filename(sysroot != NULL ? sysroot : "/", LO_SDL12_COMPAT_DIR, "libSDL-1.2.so.0",
+                            NULL);
+}
+
 char *lo_qemu_opt_escape(const char *value)
 {
     GString *out = g_string_new(NULL);
@@ -139,7 +145,7 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         g_string_append_printf(libpath, "%s%s", libpath->len ? ":" : "", dir);
     }
 
-    if (in->sdl12_compat_dir != NULL && s->thunks[LO_THUNK_SDL2]) {
+    if (in->sdl12_compat_dir != NULL) {
         g_string_append_printf(libpath, "%s%s", libpath->len ? ":" : "", in->sdl12_compat_dir);
     }
 

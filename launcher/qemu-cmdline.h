@@ -10,10 +10,11 @@
  *       -E KEY=VALUE... -U LD_PRELOAD -0 GAME GAME_FILE [PROFILE ARGS] [ARGS]
  *
  * One lib= and one LD_LIBRARY_PATH folder per enabled thunk, so the stub
- * libraries win over the sysroot's own. With SDL2 forwarded, sdl12-compat's
- * folder follows them: an SDL 1.2 game then loads sdl12-compat's libSDL-1.2,
- * which turns its calls into SDL2 calls, and those reach the host. With no thunk enabled neither
- * the plugin nor the preload shim is used and LD_LIBRARY_PATH is unset.
+ * libraries win over the sysroot's own. sdl12-compat's folder follows them
+ * when run chose it (an SDL 1.2 game with SDL2 forwarded): the game then
+ * loads sdl12-compat's libSDL-1.2, which turns its calls into SDL2 calls,
+ * and those reach the host. With no thunk enabled neither the plugin nor
+ * the preload shim is used and LD_LIBRARY_PATH is unset.
  *
  * QEMU's own (host) environment is the launcher's, minus every QEMU_*
  * variable qemu-user would apply behind the launcher's back (all but the
@@ -32,6 +33,11 @@
 /* Where Debian's libsdl1.2-compat puts its libSDL-1.2.so.0, out of the
  * loader's default search (the classic SDL 1.2 stays the default there). */
 #define LO_SDL12_COMPAT_DIR "/usr/lib/x86_64-linux-gnu/sdl12-compat"
+
+/* sdl12-compat's libSDL-1.2.so.0 under the guest's root (sysroot, or the
+ * host's / when NULL), whether or not it is there: run and doctor look for
+ * it in the same place. */
+char *lo_sdl12_compat_library(const char *sysroot);
 
 /* The QEMU_* variables that pass from the launcher's environment to QEMU's
  * (diagnostics only); every other QEMU_* is removed. NULL-terminated. */
@@ -53,7 +59,8 @@ typedef struct {
     const char *profile_plugin; /* run --profile-libs: liblorelei-profile.so; NULL: none */
     const char *profile_out;    /* --profile-libs=FILE: its JSON report; NULL: table only */
     /* The guest folder of sdl12-compat's libSDL-1.2 (LO_SDL12_COMPAT_DIR),
-     * after the stub folders when SDL2 is forwarded; NULL: not used */
+     * after the stub folders; NULL: not used (run passes it only with SDL2
+     * forwarded) */
     const char *sdl12_compat_dir;
 } LoCommandInput;
 

@@ -96,9 +96,10 @@ struct region {
 };
 
 static struct qemu_plugin_scoreboard *score;
-/* Where each library's functions start in fn_ns/fn_calls, by library id
- * (-1: no such library in this build). */
+/* Where each library's functions start in fn_ns/fn_calls, and how many it
+ * has, by library id (fn_count 0: no such library in this build). */
 static int64_t fn_base[MAX_FORWARDED];
+static uint64_t fn_count[MAX_FORWARDED];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char *file_names[MAX_FILES];
 static int n_files = FIRST_FILE;
@@ -131,16 +132,8 @@ static struct vcpu_counts *counts(unsigned int vcpu)
 static int64_t function_slot(uint64_t fn_id)
 {
     uint64_t lib = LORELEI_FN_LIB(fn_id), index = LORELEI_FN_INDEX(fn_id);
-    if (lib >= MAX_FORWARDED || fn_base[lib] < 0) {
-        return NO_FUNCTION;
-    }
-    for (int i = 0; i < LORELEI_N_LIBS; i++) {
-        if (lorelei_libs[i].id == lib) {
-            return index < lorelei_libs[i].n_functions ? fn_base[lib] + (int64_t)index
-                                                       : NO_FUNCTION;
-        }
-    }
-    return NO_FUNCTION;
+    return lib < MAX_FORWARDED && index < fn_count[lib] ? fn_base[lib] + (int64_t)index
+                                                        : NO_FUNCTION;
 }
 
 /* ---- guest files ------------------------------------------------------------ */
@@ -427,7 +420,7 @@ static void function_name(int64_t slot, const char **lib, const char **name)
         int64_t base = fn_base[lorelei_libs[i].id];
         if (slot >= base && slot < base + (int64_t)lorelei_libs[i].n_functions) {
             *lib = lorelei_libs[i].name;
-            *name = lorelei_fn_names[i].names[slot - base];
+            *name = lorelei_fn_names[i][slot - base];
             return;
         }
     }
@@ -655,13 +648,11 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             return -1;
         }
     }
-    for (int i = 0; i < MAX_FORWARDED; i++) {
-        fn_base[i] = -1;
-    }
     int64_t next = 0;
     for (int i = 0; i < LORELEI_N_LIBS; i++) {
         if (lorelei_libs[i].id < MAX_FORWARDED) {
             fn_base[lorelei_libs[i].id] = next;
+            fn_count[lorelei_libs[i].id] = lorelei_libs[i].n_functions;
         }
         next += lorelei_libs[i].n_functions;
     }
