@@ -148,7 +148,7 @@ bool lorelei_host_write(uint64_t addr, const void *data, size_t len);
 extern atomic_bool lorelei_handshake_ok;
 
 /* ---- messages ---------------------------------------------------------------- */
-void lorelei_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* lorelei_log: lorelei-host.h */
 void lorelei_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* LORELEI_PLUGIN_INTERNAL_H */

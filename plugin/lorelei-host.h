@@ -95,6 +95,18 @@ void lorelei_shadow_push(void *shadow, void *original);
 void lorelei_shadow_pop(void *shadow);
 void *lorelei_shadow_original(void *p);
 
+/* The calling host thread, as lorelei_serving_host_thread() names it. */
+uint64_t lorelei_host_thread_token(void);
+
+/* True when the calling guest thread is running a callback for the host
+ * thread `token` names (a service thread inside one of its callbacks): that
+ * host thread waits for this one, so this one must never wait for it. */
+bool lorelei_serving_host_thread(uint64_t token);
+
+/* A line on stderr, "qemu-lorelei: " first: hand-written host code's word
+ * to the user. */
+void lorelei_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Reports (once per function) that the host library lacks `name`. */
 int lorelei_missing_native(const struct lorelei_host_lib *lib, uint32_t index);
 

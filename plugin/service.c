@@ -63,6 +63,7 @@ struct lorelei_channel {
      * The service thread can start, serve and exit before the manager
      * reports, so whichever finishes last frees the channel. */
     _Atomic int refs;
+    uint64_t host_token;                /* lorelei_host_thread_token() of the host thread */
     struct lorelei_channel *next_spawn; /* the manager's queue */
     struct lorelei_callback *request;
     struct lorelei_callback spawn_cb, exit_cb;
@@ -225,6 +226,7 @@ void lorelei_service_call(struct lorelei_thread *t, struct lorelei_callback *cb)
     }
     if (!t->channel) {
         t->channel = channel_new();
+        t->channel->host_token = lorelei_host_thread_token();
     }
     struct lorelei_channel *ch = t->channel;
     cb->token = ch->id;
@@ -250,6 +252,17 @@ void lorelei_service_call(struct lorelei_thread *t, struct lorelei_callback *cb)
         atomic_store(&ch->host_sleeping, 0);
     }
     atomic_store_explicit(&ch->state, IDLE, memory_order_relaxed);
+}
+
+uint64_t lorelei_host_thread_token(void)
+{
+    return (uint64_t)pthread_self();
+}
+
+bool lorelei_serving_host_thread(uint64_t token)
+{
+    struct lorelei_thread *t = lorelei_thread_peek();
+    return t && t->serving && t->serving->host_token == token;
 }
 
 static void serve(struct lorelei_thread *t, struct lorelei_channel *ch, struct lorelei_callback *cb)

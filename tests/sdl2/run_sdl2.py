@@ -517,6 +517,33 @@ def case_ownership(a):
                      expect=expect + ["done"])
 
 
+def case_timers(a):
+    """SDL_RemoveTimer while the timer's callback runs (sdl_timers.c).
+    Natively SDL2 returns at once and the callback goes on; forwarded, a
+    callback is in flight for the whole hand-off to a guest thread, so the
+    window code like sdl12-compat's SDL_RemoveTimer (which frees what the
+    callback reads) loses in grows from instructions to milliseconds:
+    qemu-lorelei's SDL_RemoveTimer waits for it (sdl2_host_timers.c), but
+    not for itself (a callback that removes its own timer)."""
+    argv = [a.prog["timers"]]
+    n = run(argv, env=base_env(), timeout=120)
+    c.check(n.returncode == 0 and "done" in n.stdout, f"natively it runs (status {n.returncode})")
+    c.check("still running when SDL_RemoveTimer returned: yes" in n.stdout,
+            "natively SDL2's SDL_RemoveTimer does not wait for the callback")
+    cmd, env = lorelei(a, argv, base_env())
+    l = run(cmd, env=env, timeout=300)
+    print(l.stdout)
+    c.check(went_through_plugin(l.stderr), "the Lorelei run used the SDL2 stub")
+    c.check(l.returncode == 0 and "done" in l.stdout,
+            f"under Lorelei it runs to its end (status {l.returncode}) {l.stderr[-400:]}")
+    c.check("began=1 removed=1, still running when SDL_RemoveTimer returned: no" in l.stdout,
+            "under Lorelei SDL_RemoveTimer returns after the callback in flight")
+    c.check("a timer that removes itself: done=1 removed=1" in l.stdout and
+            "not waiting for it any longer" not in l.stderr,
+            "a callback that removes its own timer does not wait for itself")
+    c.check("one-shot timers: 200 of 200 ran" in l.stdout, "200 one-shot timers ran")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
@@ -548,7 +575,8 @@ def main():
      "launcher": lambda: case_launcher(a), "gl-programs": lambda: case_gl_programs(a, tmp),
      "audio-cycles": lambda: case_audio_cycles(a), "reload": lambda: case_reload(a),
      "guestside": lambda: case_guestside(a, tmp),
-     "glew": lambda: case_glew(a), "ownership": lambda: case_ownership(a)}[a.case]()
+     "glew": lambda: case_glew(a), "ownership": lambda: case_ownership(a),
+     "timers": lambda: case_timers(a)}[a.case]()
     c.finish()
 
 
