@@ -10,7 +10,7 @@ cd "$top"
 scripts/install-deps.sh
 scripts/install-deps.sh scripts/deps-games.txt
 scripts/build.sh build
-for bench in bench-percall bench-gl bench-gl-gpu-free bench-vulkan bench-openal bench-codecs bench-games bench-launcher; do
+for bench in bench-percall bench-gl bench-gl-gpu-free bench-vulkan bench-openal bench-codecs bench-games bench-games-gpu-free bench-launcher; do
     echo "=== $bench" >&2
     ninja -C build "$bench"
 done

@@ -10,6 +10,13 @@ tests/games/gamerun.py), over the same seconds of play after the same warm-up.
                    --profile-libs` and keeps its report (DIR/GAME-profile.json):
                    the figures of docs/games.md
 
+  --gpu-free       runs every game with Mesa's no-op driver (GALLIUM_NOOP=1,
+                   as bench-gl-gpu-free): the drawing is discarded, so a frame
+                   costs only the game, the API and the driver's CPU work -
+                   the stand-in for a fast GPU, where forwarding costs show
+                   instead of llvmpipe's drawing. Frames are then counted by
+                   Mesa's HUD (the screen never changes)
+
   --modes lorelei,lorelei-no-zlib+vorbisfile
                    a mode named lorelei-no-LIB[+LIB...] runs `qemu-lorelei
                    run --no-thunk LIB ...`: those libraries emulated, to
@@ -17,7 +24,7 @@ tests/games/gamerun.py), over the same seconds of play after the same warm-up.
                    the seconds until the game first drew: its loading)
 
 usage: run.py --launcher L --qemu Q [--games a,b] [--modes native,lorelei,qemu]
-              [--rounds N] [--plain-slow N] [--out DIR] [--profile-libs]
+              [--rounds N] [--plain-slow N] [--out DIR] [--profile-libs] [--gpu-free]
 Writes DIR/games.json and prints each game's frame rates and ratios with the
 targets (lorelei >= 0.8x native where rendering dominates; lorelei >= 10x
 plain qemu).
@@ -57,6 +64,7 @@ def main():
     ap.add_argument("--plain-slow", type=float, default=4.0)
     ap.add_argument("--out", default="bench-games-out")
     ap.add_argument("--profile-libs", action="store_true")
+    ap.add_argument("--gpu-free", action="store_true")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu))
@@ -76,7 +84,8 @@ def main():
             for mode in order:
                 with Xvfb() as x:
                     r = gamerun.play(parts, x, g, mode, a.out,
-                                     slow=a.plain_slow if mode == "qemu" else 1)
+                                     slow=a.plain_slow if mode == "qemu" else 1,
+                                     gpu_free=a.gpu_free)
                 ok = r["first_frames_s"] is not None
                 fps.setdefault(name, {}).setdefault(mode, []).append(r["fps"] if ok else 0.0)
                 if ok:
@@ -97,6 +106,8 @@ def main():
                     profiles[name] = json.load(f)
                 print(f"profile of {name}: {report}", flush=True)
     summary = {}
+    if a.gpu_free:
+        print("\nGALLIUM_NOOP=1: drawing discarded, frames counted by Mesa's HUD")
     print(f"\n{'game':16} " + " ".join(f"{m:>9}" for m in modes) +
           "  lorelei/native  lorelei/qemu")
     for name, per_mode in fps.items():
@@ -127,7 +138,7 @@ def main():
     for name, why in notes.items():
         print(f"{name:16} {why}")
     with open(os.path.join(a.out, "games.json"), "w") as f:
-        json.dump({"games": summary, "not_run": notes, "profiles": profiles,
+        json.dump({"gpu_free": a.gpu_free, "games": summary, "not_run": notes, "profiles": profiles,
                    "targets": {"lorelei_vs_native": TARGET_NATIVE,
                                "lorelei_vs_qemu": TARGET_PLAIN}}, f, indent=1)
     print(f"\nwritten: {os.path.join(a.out, 'games.json')}")

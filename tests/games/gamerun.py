@@ -8,6 +8,12 @@ X server's DAMAGE extension reports each time the screen changes after the
 counter last looked, so one count is one frame the game put on the screen
 (llvmpipe presents a frame with one image upload). A game that draws
 nothing new counts nothing.
+
+With GALLIUM_NOOP=1 (bench/games --gpu-free: Mesa discards the drawing, so
+a frame costs only the API and driver CPU time) the screen never changes;
+frames are then counted by Mesa's own HUD instead (HudFrameCounter), which
+counts the frames the game presents in every mode alike: natively and under
+plain QEMU in the game's own Mesa, under qemu-lorelei in the host's.
 """
 import ctypes
 import os
@@ -79,10 +85,64 @@ class FrameCounter(threading.Thread):
     def frames_between(self, t0, t1):
         return sum(1 for t in list(self.stamps) if t0 <= t < t1)
 
+    def total(self):
+        return len(self.stamps)
+
     def stop(self):
         self.running = False
         self.join(timeout=5)
         self.x11.XCloseDisplay(self.dpy)
+
+
+class HudFrameCounter(threading.Thread):
+    """Counts the frames a game presents through Mesa (GALLIUM_HUD=fps):
+    Mesa writes the frame rate of every PERIOD seconds, one line each, to
+    DIR/fps (GALLIUM_HUD_DUMP_DIR); a sample is dated when it is read
+    (read every 0.1 s) and stands for rate x PERIOD frames."""
+
+    PERIOD = 0.25
+
+    def __init__(self, dump_dir):
+        super().__init__(daemon=True)
+        self.path = os.path.join(dump_dir, "fps")
+        self.samples = []  # (when read, frames)
+        self.running = True
+
+    @staticmethod
+    def env(dump_dir):
+        """What the game's environment needs; the HUD's own drawing goes to
+        the no-op driver with the rest."""
+        return {"GALLIUM_NOOP": "1", "GALLIUM_HUD": "fps", "GALLIUM_HUD_DUMP_DIR": dump_dir,
+                "GALLIUM_HUD_PERIOD": str(HudFrameCounter.PERIOD)}
+
+    def run(self):
+        done = ""
+        while self.running:
+            time.sleep(0.1)
+            try:
+                with open(self.path) as f:
+                    text = f.read()
+            except FileNotFoundError:
+                continue
+            # Only whole lines: Mesa may be writing the next one.
+            whole = text[:text.rfind("\n") + 1]
+            now = time.monotonic()
+            for line in whole[len(done):].split():
+                try:
+                    self.samples.append((now, float(line) * self.PERIOD))
+                except ValueError:
+                    pass
+            done = whole
+
+    def frames_between(self, t0, t1):
+        return round(sum(n for t, n in list(self.samples) if t0 <= t < t1))
+
+    def total(self):
+        return round(sum(n for _, n in self.samples))
+
+    def stop(self):
+        self.running = False
+        self.join(timeout=5)
 
 
 def image_signature(path):
@@ -165,16 +225,23 @@ def environment(x, g, home, audio):
     return env
 
 
-def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print):
+def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_free=False):
     """Runs game g in mode; returns a dict of what was seen. slow stretches
-    the waits (plain QEMU loads many times slower)."""
+    the waits (plain QEMU loads many times slower). gpu_free: Mesa's no-op
+    driver, frames counted by Mesa's HUD (the screenshot is then blank)."""
     home = os.path.join(out_dir, f"home-{g['id']}-{mode}")
     audio = prepare_home(home, g, out_dir, mode)
     env = environment(x, g, home, audio)
     cmd = command(parts, g, mode, home, profile_out)
-    log(f"$ {' '.join(cmd)}   [{mode}]")
+    log(f"$ {' '.join(cmd)}   [{mode}{', GALLIUM_NOOP=1' if gpu_free else ''}]")
     output = os.path.join(out_dir, f"{g['id']}-{mode}.log")
-    counter = FrameCounter(x.display)
+    if gpu_free:
+        hud_dir = os.path.join(home, "hud")
+        os.makedirs(hud_dir)
+        env.update(HudFrameCounter.env(hud_dir))
+        counter = HudFrameCounter(hud_dir)
+    else:
+        counter = FrameCounter(x.display)
     counter.start()
     t_start = time.monotonic()
     with open(output, "w") as out:
@@ -208,7 +275,7 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print):
     r["measured_s"] = t1 - t0
     r["frames"] = counter.frames_between(t0, t1)
     r["fps"] = r["frames"] / (t1 - t0) if t1 > t0 else 0.0
-    r["total_frames"] = len(counter.stamps)
+    r["total_frames"] = counter.total()
     r["running_at_shot"] = p.poll() is None
     shot = os.path.join(out_dir, f"{g['id']}-{mode}.png")
     r["screenshot"] = shot
