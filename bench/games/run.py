@@ -70,6 +70,7 @@ def main():
     parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu))
     modes = a.modes.split(",")
     fps = {}
+    cpu_ms = {}  # CPU milliseconds per frame counted, per mode
     starts = {}  # seconds from start to the first screen update, per mode
     notes = {}
     profiles = {}
@@ -90,9 +91,15 @@ def main():
                 fps.setdefault(name, {}).setdefault(mode, []).append(r["fps"] if ok else 0.0)
                 if ok:
                     starts.setdefault(name, {}).setdefault(mode, []).append(r["first_frames_s"])
+                if ok and r["frames"] and r["cpu_s"] is not None:
+                    cpu_ms.setdefault(name, {}).setdefault(mode, []).append(
+                        1000 * r["cpu_s"] / r["frames"])
+                per_frame = cpu_ms.get(name, {}).get(mode, [])
                 print(f"round {rnd + 1} {name:16} {mode:8} {r['fps']:7.2f} fps"
                       + (f", drew after {r['first_frames_s']:.1f} s" if ok else
-                         "  (drew nothing in time)"), flush=True)
+                         "  (drew nothing in time)")
+                      + (f", {per_frame[-1]:.2f} CPU ms/frame" if ok and per_frame else ""),
+                      flush=True)
     if a.profile_libs:
         for name in a.games.split(","):
             g = game(name)
@@ -100,7 +107,8 @@ def main():
                 continue
             report = os.path.abspath(os.path.join(a.out, f"{name}-profile.json"))
             with Xvfb() as x:
-                gamerun.play(parts, x, g, "lorelei", a.out, profile_out=report)
+                gamerun.play(parts, x, g, "lorelei", a.out, profile_out=report,
+                             gpu_free=a.gpu_free)
             if os.path.exists(report):
                 with open(report) as f:
                     profiles[name] = json.load(f)
@@ -133,7 +141,23 @@ def main():
                 line += f"  lorelei/{m} {row[f'lorelei_vs_{m}']:.2f}x"
         line += "  drew after " + ", ".join(f"{m} {v:.1f} s"
                                             for m, v in row["first_frames_s"].items())
+        if name in cpu_ms:
+            row["cpu_ms_per_frame"] = {m: statistics.median(v) for m, v in cpu_ms[name].items()}
         summary[name] = row
+        print(line)
+    # A game at its frame cap (or paced by its own clock) draws as many
+    # frames in every mode: what each frame costs in CPU time tells the modes
+    # apart (the game's process: under qemu-lorelei QEMU, with the game and
+    # the host libraries).
+    print(f"\n{'CPU ms/frame':16} " + " ".join(f"{m:>9}" for m in modes) + "  lorelei/native")
+    for name, row in summary.items():
+        per = row.get("cpu_ms_per_frame", {})
+        if not per:
+            continue
+        line = f"{name:16} " + " ".join(f"{per.get(m, 0):9.2f}" for m in modes)
+        if per.get("native") and per.get("lorelei"):
+            row["cpu_lorelei_vs_native"] = per["lorelei"] / per["native"]
+            line += f"  {row['cpu_lorelei_vs_native']:13.2f}x"
         print(line)
     for name, why in notes.items():
         print(f"{name:16} {why}")

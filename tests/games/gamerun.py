@@ -145,6 +145,18 @@ class HudFrameCounter(threading.Thread):
         self.join(timeout=5)
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds process pid (all its threads) has used so
+    far; None once it is gone. Under qemu-lorelei the process is QEMU (the
+    launcher execs it), so this is the game, QEMU and the host libraries."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def image_signature(path):
     """A 32x18 greyscale thumbnail (576 values 0..255) and the number of
     distinct colours of the full image."""
@@ -269,9 +281,14 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
                                env=x.env(), capture_output=True)
             time.sleep(0.2)
     t0 = time.monotonic()
+    cpu0 = cpu_seconds(p.pid)
     while p.poll() is None and time.monotonic() < t0 + g["measure"]:
         time.sleep(0.2)
     t1 = time.monotonic()
+    cpu1 = cpu_seconds(p.pid) if p.poll() is None else None
+    # What the frames cost in CPU time: it shows where the frame rate cannot
+    # (a game at its frame cap, or paced by its own clock).
+    r["cpu_s"] = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
     r["measured_s"] = t1 - t0
     r["frames"] = counter.frames_between(t0, t1)
     r["fps"] = r["frames"] / (t1 - t0) if t1 > t0 else 0.0
