@@ -269,6 +269,17 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
         time.sleep(0.2)
     drew = counter.frames_between(t_start + 1, time.monotonic()) >= 3
     r["first_frames_s"] = time.monotonic() - t_start if drew else None
+    r["playing_s"] = None
+    if drew and g["playing"]:
+        # The warm-up counts from the end of loading, however long that
+        # takes in this mode (up to the drawing deadline again).
+        deadline = time.monotonic() + DRAW_TIMEOUT * slow
+        while p.poll() is None and time.monotonic() < deadline:
+            with open(output, errors="replace") as f:
+                if g["playing"] in f.read():
+                    r["playing_s"] = time.monotonic() - t_start
+                    break
+            time.sleep(0.5)
     if drew:
         began = time.monotonic()
         settle = began + g["warmup"] * slow

@@ -60,6 +60,9 @@ GAMES = {
               "+set", "com_introplayed", "1", "+set", "sv_pure", "0", "+set", "bot_enable", "1",
               "+set", "bot_minplayers", "3", "+devmap", "oa_dm1"],
         audio="openal", warmup=15, measure=10, stop="term",
+        # Loading the map ends when the player enters it; a loading screen
+        # looks too much like the map in a thumbnail to tell them apart.
+        playing="entered the game",
         # Natively it hangs in its SIGTERM handler's shutdown; `/quit` works.
         # The slash matters: once the map is loaded, console text without
         # one is chat (con_autochat), and the game went on ("quit" said).
@@ -122,5 +125,8 @@ def game(name):
     g.setdefault("cwd", None)
     g.setdefault("ok_status", (0,))
     g.setdefault("default", False)
+    # A line the game prints once it is in play (loading done): the warm-up
+    # starts from it, and the game must print it. None: from the first frames.
+    g.setdefault("playing", None)
     g["id"] = name
     return g

@@ -53,6 +53,10 @@ def check_run(c, g, r, native):
     m = r["mode"]
     c.check(r["first_frames_s"] is not None,
             f"{m}: the game drew (screen updates after {r['first_frames_s']} s; log {r['log']})")
+    if g["playing"]:
+        c.check(r["playing_s"] is not None,
+                f"{m}: the game got into play (it printed '{g['playing']}'"
+                + (f" after {r['playing_s']:.0f} s)" if r["playing_s"] else ": not in time)"))
     c.check(r["running_at_shot"] or g["stop"] == "self",
             f"{m}: still running when the screenshot was taken (status {r['status']})")
     spread = statistics.pstdev(r["thumb"]) if r["thumb"] else 0
