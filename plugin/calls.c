@@ -74,22 +74,37 @@ static void pool_give(struct lorelei_thread *t, struct lorelei_coro *c)
     t->pool = c;
 }
 
-void lorelei_calls_thread_exit(struct lorelei_thread *t)
+/* The guest ended the thread inside a callback (pthread_exit, or an
+ * exception thrown through it): the host calls parked below can never
+ * finish. Said once, as early as the exit syscall. */
+static void report_abandoned(struct lorelei_thread *t)
 {
-    /* The guest ended the thread inside a callback (pthread_exit, or an
-     * exception thrown through it): the host calls parked below can never
-     * finish. Their stacks stay mapped, not reused: the host library may
-     * still refer to what is on them. */
     int abandoned = 0;
     for (struct lorelei_coro *c = t->parked; c; c = job_of(c)->parked_below) {
         abandoned++;
     }
-    if (abandoned) {
+    if (abandoned && !t->abandoned_reported) {
+        t->abandoned_reported = true;
         lorelei_log("a guest thread ended inside a callback (pthread_exit, or an exception thrown "
                     "through it): the %d host call%s it interrupted can never finish; what %s "
                     "held (a lock of the host library, say) stays held",
                     abandoned, abandoned == 1 ? "" : "s", abandoned == 1 ? "it" : "they");
     }
+}
+
+void lorelei_calls_thread_exiting(void)
+{
+    struct lorelei_thread *t = lorelei_thread_peek();
+    if (t) {
+        report_abandoned(t);
+    }
+}
+
+void lorelei_calls_thread_exit(struct lorelei_thread *t)
+{
+    /* The parked calls' stacks stay mapped, not reused: the host library
+     * may still refer to what is on them. */
+    report_abandoned(t);
     while (t->pool) {
         struct lorelei_coro *c = t->pool;
         t->pool = job_of(c)->next_free;

@@ -54,6 +54,7 @@ struct lorelei_thread {
     struct lorelei_coro *running; /* the coroutine executing now, NULL on the vCPU stack */
     struct lorelei_coro *parked;  /* innermost coroutine waiting for CALLBACK_RETURN */
     struct lorelei_coro *pool;    /* finished coroutines kept for reuse */
+    bool abandoned_reported;      /* the thread's exit already reported its parked calls */
     uint64_t next_token;
     struct lorelei_channel *channel; /* set once this thread needed a service thread */
     /* A CALL put off until the guest has started its manager (after fork). */
@@ -86,6 +87,10 @@ static inline struct lorelei_thread *lorelei_thread_get(bool is_vcpu)
 
 /* Frees what calls.c and service.c keep for a thread that is exiting. */
 void lorelei_calls_thread_exit(struct lorelei_thread *t);
+/* The guest thread asked to end (exit): reports host calls it leaves parked,
+ * before QEMU wakes the thread's joiners (lorelei_calls_thread_exit runs
+ * later, when the host thread is gone, and the game may have ended by then). */
+void lorelei_calls_thread_exiting(void);
 void lorelei_service_thread_exit(struct lorelei_thread *t);
 
 /* ---- ops (plugin.c dispatches to these) ----------------------------------- */
@@ -135,6 +140,7 @@ void lorelei_signals_init(void);
 /* The filter sees the guest's rt_sigaction (before QEMU runs it): note the
  * new disposition; the wrappers are re-installed before the next host call. */
 #define LORELEI_GUEST_NR_RT_SIGACTION 13
+#define LORELEI_GUEST_NR_EXIT         60
 void lorelei_signals_note_sigaction(uint64_t sig, uint64_t guest_act);
 void lorelei_signals_refresh(void);
 extern atomic_bool lorelei_signals_dirty;

@@ -234,6 +234,8 @@ static bool filter(unsigned int vcpu, int64_t num, uint64_t op, uint64_t a2, uin
     if (__builtin_expect(num != LORELEI_SYSCALL_NR, 1)) {
         if (num == LORELEI_GUEST_NR_RT_SIGACTION) {
             lorelei_signals_note_sigaction(op, a2);
+        } else if (num == LORELEI_GUEST_NR_EXIT) {
+            lorelei_calls_thread_exiting();
         }
         return false;
     }
