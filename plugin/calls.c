@@ -79,17 +79,18 @@ static void pool_give(struct lorelei_thread *t, struct lorelei_coro *c)
  * finish. Said once, as early as the exit syscall. */
 static void report_abandoned(struct lorelei_thread *t)
 {
+    if (t->abandoned_reported || !t->parked) {
+        return;
+    }
+    t->abandoned_reported = true;
     int abandoned = 0;
     for (struct lorelei_coro *c = t->parked; c; c = job_of(c)->parked_below) {
         abandoned++;
     }
-    if (abandoned && !t->abandoned_reported) {
-        t->abandoned_reported = true;
-        lorelei_log("a guest thread ended inside a callback (pthread_exit, or an exception thrown "
-                    "through it): the %d host call%s it interrupted can never finish; what %s "
-                    "held (a lock of the host library, say) stays held",
-                    abandoned, abandoned == 1 ? "" : "s", abandoned == 1 ? "it" : "they");
-    }
+    lorelei_log("a guest thread ended inside a callback (pthread_exit, or an exception thrown "
+                "through it): the %d host call%s it interrupted can never finish; what %s held "
+                "(a lock of the host library, say) stays held",
+                abandoned, abandoned == 1 ? "" : "s", abandoned == 1 ? "it" : "they");
 }
 
 void lorelei_calls_thread_exiting(void)

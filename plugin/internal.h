@@ -87,11 +87,11 @@ static inline struct lorelei_thread *lorelei_thread_get(bool is_vcpu)
 
 /* Frees what calls.c and service.c keep for a thread that is exiting. */
 void lorelei_calls_thread_exit(struct lorelei_thread *t);
+void lorelei_service_thread_exit(struct lorelei_thread *t);
 /* The guest thread asked to end (exit): reports host calls it leaves parked,
  * before QEMU wakes the thread's joiners (lorelei_calls_thread_exit runs
  * later, when the host thread is gone, and the game may have ended by then). */
 void lorelei_calls_thread_exiting(void);
-void lorelei_service_thread_exit(struct lorelei_thread *t);
 
 /* ---- ops (plugin.c dispatches to these) ----------------------------------- */
 int64_t lorelei_op_hello(uint64_t guest_hello);

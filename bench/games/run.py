@@ -91,14 +91,16 @@ def main():
                 fps.setdefault(name, {}).setdefault(mode, []).append(r["fps"] if ok else 0.0)
                 if ok:
                     starts.setdefault(name, {}).setdefault(mode, []).append(r["first_frames_s"])
-                if ok and r["frames"] and r["cpu_s"] is not None:
-                    cpu_ms.setdefault(name, {}).setdefault(mode, []).append(
-                        1000 * r["cpu_s"] / r["frames"])
-                per_frame = cpu_ms.get(name, {}).get(mode, [])
+                # This round's, or None (nothing counted, or the game had
+                # ended before the counting did).
+                per_frame = (1000 * r["cpu_s"] / r["frames"]
+                             if ok and r["frames"] and r["cpu_s"] is not None else None)
+                if per_frame is not None:
+                    cpu_ms.setdefault(name, {}).setdefault(mode, []).append(per_frame)
                 print(f"round {rnd + 1} {name:16} {mode:8} {r['fps']:7.2f} fps"
                       + (f", drew after {r['first_frames_s']:.1f} s" if ok else
                          "  (drew nothing in time)")
-                      + (f", {per_frame[-1]:.2f} CPU ms/frame" if ok and per_frame else ""),
+                      + (f", {per_frame:.2f} CPU ms/frame" if per_frame is not None else ""),
                       flush=True)
     if a.profile_libs:
         for name in a.games.split(","):
