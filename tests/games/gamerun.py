@@ -17,12 +17,14 @@ plain QEMU in the game's own Mesa, under qemu-lorelei in the host's.
 """
 import ctypes
 import os
+import pty
 import select
 import shutil
 import signal
 import subprocess
 import threading
 import time
+import tty
 
 from games import SCUMMVM_QUEEN  # noqa: F401  (re-exported for bench)
 
@@ -145,6 +147,40 @@ class HudFrameCounter(threading.Thread):
         self.join(timeout=5)
 
 
+class TerminalLog(threading.Thread):
+    """A game's output through a pseudo-terminal, copied to a file as it
+    comes. On a file, stdio writes whole blocks (a line printed while
+    loading can sit in the buffer until exit); on a terminal, every line
+    when it ends, so the harness sees a game's "now playing" line in time."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path = path
+        self.master, self.terminal = pty.openpty()
+        tty.setraw(self.terminal)  # the bytes as written: no \r added
+
+    def run(self):
+        with open(self.path, "ab", buffering=0) as f:
+            while True:
+                try:
+                    data = os.read(self.master, 65536)
+                except OSError:  # EIO: the game and its children closed it
+                    break
+                if not data:
+                    break
+                f.write(data)
+
+    def started(self):
+        """The game has its copy of the terminal; ours must go, so that the
+        reader sees the end when the game's ends."""
+        os.close(self.terminal)
+        self.start()
+
+    def stop(self):
+        self.join(timeout=5)
+        os.close(self.master)
+
+
 def cpu_seconds(pid):
     """User + system CPU seconds process pid (all its threads) has used so
     far; None once it is gone. Under qemu-lorelei the process is QEMU (the
@@ -256,9 +292,17 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
         counter = FrameCounter(x.display)
     counter.start()
     t_start = time.monotonic()
-    with open(output, "w") as out:
-        p = subprocess.Popen(cmd, env=env, cwd=g["cwd"] or home, stdout=out,
+    terminal = None
+    if g["terminal"]:
+        open(output, "w").close()
+        terminal = TerminalLog(output)
+        p = subprocess.Popen(cmd, env=env, cwd=g["cwd"] or home, stdout=terminal.terminal,
                              stderr=subprocess.STDOUT, start_new_session=True)
+        terminal.started()
+    else:
+        with open(output, "w") as out:
+            p = subprocess.Popen(cmd, env=env, cwd=g["cwd"] or home, stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
     r = {"mode": mode, "log": output, "command": cmd}
     # Warm-up: until the game draws (a few screen updates after its first
     # second: creating the window alone makes one), then its own warm-up
@@ -346,6 +390,8 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
     except ProcessLookupError:
         pass
     counter.stop()
+    if terminal:
+        terminal.stop()
     r["wall_s"] = time.monotonic() - t_start
     r["status"] = p.returncode
     r["ended"] = how

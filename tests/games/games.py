@@ -21,6 +21,11 @@ Each entry:
   home_files {path under HOME: text}: files the game needs before it starts
   keys      [(seconds after it starts drawing, xdotool key name), ...]: input
             sent during the warm-up (past a title screen, into a demo)
+  playing   a line the game prints once it is in play (loading done): the
+            warm-up counts from it, and the game must print it in time
+  terminal  True: its output goes through a pseudo-terminal, so that it
+            prints each line when written (for `playing`) rather than in
+            blocks
   kind      what sort of game it is (docs/games.md)
   default   True: in the default CI run (its packages are in scripts/deps.txt)
 """
@@ -48,8 +53,21 @@ GAMES = {
     "supertuxkart": dict(
         packages=["supertuxkart", "supertuxkart-data"], exe="/usr/games/supertuxkart",
         args=["--no-start-screen", "--race-now", "--track=lighthouse", "--numkarts=2",
-              "--profile-time=40", "--screensize=800x600", "--windowed"],
+              "--profile-time=40", "--screensize=800x600", "--windowed",
+              # Its default pipeline compresses every kart's textures on the
+              # first start (a new HOME each run) and lights per pixel: over
+              # two minutes of loading on llvmpipe before the race. And
+              # llvmpipe takes up to two minutes for one frame of motion
+              # blur (drawn while a kart boosts), natively too; the other
+              # effects cost it seconds a frame. All are off.
+              "--disable-texture-compression", "--disable-hd-textures",
+              "--disable-dynamic-lights", "--shadows=0", "--disable-particles",
+              "--disable-motion-blur", "--disable-glow", "--disable-bloom",
+              "--disable-light-shaft", "--disable-dof", "--disable-mlaa", "--disable-ssao",
+              "--disable-ibl", "--anisotropic=0"],
         audio="openal", warmup=25, measure=10, stop="self",
+        # Printed once the track is loaded: the loading screen draws too.
+        playing="Overall scene complexity", terminal=True,
         kind="3D kart racer: SDL2 + OpenGL 3.x, OpenAL; its own profile mode (AI drives)"),
     "openarena": dict(
         packages=["openarena", "openarena-088-data"], exe="/usr/lib/ioquake3/ioquake3",
@@ -128,5 +146,6 @@ def game(name):
     # A line the game prints once it is in play (loading done): the warm-up
     # starts from it, and the game must print it. None: from the first frames.
     g.setdefault("playing", None)
+    g.setdefault("terminal", False)
     g["id"] = name
     return g
