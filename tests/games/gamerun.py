@@ -316,13 +316,18 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
     r["playing_s"] = None
     if drew and g["playing"]:
         # The warm-up counts from the end of loading, however long that
-        # takes in this mode (up to the drawing deadline again).
-        deadline = time.monotonic() + DRAW_TIMEOUT * slow
+        # takes in this mode (up to the game's loading time, stretched).
+        # The line is in its output, or in a log file of its own.
+        says = os.path.join(home, g["playing_log"]) if g["playing_log"] else output
+        deadline = time.monotonic() + g["loading_s"] * slow
         while p.poll() is None and time.monotonic() < deadline:
-            with open(output, errors="replace") as f:
-                if g["playing"] in f.read():
-                    r["playing_s"] = time.monotonic() - t_start
-                    break
+            try:
+                with open(says, errors="replace") as f:
+                    if g["playing"] in f.read():
+                        r["playing_s"] = time.monotonic() - t_start
+                        break
+            except FileNotFoundError:  # its own log: not created yet
+                pass
             time.sleep(0.5)
     if drew:
         began = time.monotonic()
@@ -368,10 +373,15 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
     if p.poll() is None and g.get("quit_keys"):
         # The game's own way out (its console's quit), typed as a player would.
         how = "quit typed (xdotool)"
+        # Each step gets three of the game's frames: SDL makes text of keys
+        # only once the game has opened its console, so letters that arrive
+        # in the frame that opens it are lost (Red Eclipse under plain QEMU,
+        # 0.3 frames/s, ignored its `quit` so).
+        pause = max(0.5 * slow, min(3 / r["fps"], 30.0) if r["fps"] > 0 else 0)
         for step in g["quit_keys"]:
             subprocess.run(["xdotool", "mousemove", "200", "200", *step], env=x.env(),
                            capture_output=True)
-            time.sleep(0.5 * slow)
+            time.sleep(pause)
         try:
             p.wait(timeout=30 * slow)
         except subprocess.TimeoutExpired:

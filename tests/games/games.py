@@ -23,6 +23,10 @@ Each entry:
             sent during the warm-up (past a title screen, into a demo)
   playing   a line the game prints once it is in play (loading done): the
             warm-up counts from it, and the game must print it in time
+  loading_s seconds natively it may take from its first frames to `playing`
+            (stretched for plain QEMU; default 60)
+  playing_log  where the game writes that line, under its HOME (None: its
+            output)
   terminal  True: its output goes through a pseudo-terminal, so that it
             prints each line when written (for `playing`) rather than in
             blocks
@@ -90,8 +94,14 @@ GAMES = {
     "redeclipse": dict(
         packages=["redeclipse", "redeclipse-data"], exe="/usr/lib/games/redeclipse/redeclipse",
         cwd="/usr/lib/games/redeclipse",
-        args=[],
+        # A line in its log once it has loaded (-x runs a console command
+        # then). Under plain QEMU loading takes minutes, and a `quit` typed
+        # on the loading screen was lost.
+        args=["-xecho lorelei: loaded"],
         audio="sdl", warmup=40, measure=10, stop="term",
+        # Plain QEMU loaded it in 255 s (its shaders, in the guest's
+        # llvmpipe), past the default 4 x 60 s.
+        playing="lorelei: loaded", playing_log=".redeclipse/log.txt", loading_s=120,
         # Natively it hangs in its SIGTERM handler ("Exit signal 15"); its
         # console's quit ends it.
         quit_keys=[["key", "grave"], ["type", "quit"], ["key", "Return"]],
@@ -146,6 +156,8 @@ def game(name):
     # A line the game prints once it is in play (loading done): the warm-up
     # starts from it, and the game must print it. None: from the first frames.
     g.setdefault("playing", None)
+    g.setdefault("playing_log", None)
+    g.setdefault("loading_s", 60)
     g.setdefault("terminal", False)
     g["id"] = name
     return g
