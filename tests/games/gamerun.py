@@ -181,6 +181,20 @@ class TerminalLog(threading.Thread):
         os.close(self.master)
 
 
+def start(cmd, output, terminal=False, **popen):
+    """Starts cmd with its stdout and stderr in the file output, through a
+    pseudo-terminal if terminal (TerminalLog); returns the process and the
+    TerminalLog or None, whose stop() follows the process's end."""
+    if not terminal:
+        with open(output, "w") as out:
+            return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, **popen), None
+    open(output, "w").close()
+    log = TerminalLog(output)
+    p = subprocess.Popen(cmd, stdout=log.terminal, stderr=subprocess.STDOUT, **popen)
+    log.started()
+    return p, log
+
+
 def cpu_seconds(pid):
     """User + system CPU seconds process pid (all its threads) has used so
     far; None once it is gone. Under qemu-lorelei the process is QEMU (the
@@ -292,17 +306,8 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
         counter = FrameCounter(x.display)
     counter.start()
     t_start = time.monotonic()
-    terminal = None
-    if g["terminal"]:
-        open(output, "w").close()
-        terminal = TerminalLog(output)
-        p = subprocess.Popen(cmd, env=env, cwd=g["cwd"] or home, stdout=terminal.terminal,
-                             stderr=subprocess.STDOUT, start_new_session=True)
-        terminal.started()
-    else:
-        with open(output, "w") as out:
-            p = subprocess.Popen(cmd, env=env, cwd=g["cwd"] or home, stdout=out,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
+    p, terminal = start(cmd, output, g["terminal"], env=env, cwd=g["cwd"] or home,
+                        start_new_session=True)
     r = {"mode": mode, "log": output, "command": cmd}
     # Warm-up: until the game draws (a few screen updates after its first
     # second: creating the window alone makes one), then its own warm-up

@@ -1,17 +1,16 @@
 #!/usr/bin/env python3
-"""The games harness's terminal log (gamerun.TerminalLog): a game that
-prints its "now playing" line and goes on running must have that line in
-its log file while it runs. Written to a plain file, stdio holds it in a
-block buffer until exit (SuperTuxKart's line came only after the race, so
-the harness waited in vain); through the pseudo-terminal it arrives when
-printed - natively and under `qemu-lorelei run`, where the guest's stdio
+"""The games harness's terminal log (gamerun.start, gamerun.TerminalLog):
+a game that prints its "now playing" line and goes on running must have
+that line in its log file while it runs. Written to a plain file, stdio
+holds it in a block buffer until exit (SuperTuxKart's line came only after
+the race, so the harness waited in vain); through the pseudo-terminal it
+arrives when printed - natively and under `qemu-lorelei run`, where the guest's stdio
 asks QEMU whether its output is a terminal.
 
 usage: terminal_log.py --launcher L
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,14 +34,7 @@ def seen_while_running(cmd, log, terminal, wait=20):
     """Seconds until LINE was in the log while cmd still ran (looked for
     wait seconds), or None."""
     t = time.monotonic()
-    if terminal:
-        open(log, "w").close()
-        term = gamerun.TerminalLog(log)
-        p = subprocess.Popen(cmd, stdout=term.terminal, stderr=subprocess.STDOUT, env=ENV)
-        term.started()
-    else:
-        with open(log, "w") as out:
-            p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=ENV)
+    p, term = gamerun.start(cmd, log, terminal, env=ENV)
     seen = None
     try:
         while p.poll() is None and time.monotonic() < t + wait * TIME_SCALE:
@@ -54,7 +46,7 @@ def seen_while_running(cmd, log, terminal, wait=20):
     finally:
         p.kill()
         p.wait()
-        if terminal:
+        if term:
             term.stop()
     return seen
 
