@@ -92,6 +92,7 @@ void lorelei_service_thread_exit(struct lorelei_thread *t);
  * before QEMU wakes the thread's joiners (lorelei_calls_thread_exit runs
  * later, when the host thread is gone, and the game may have ended by then). */
 void lorelei_calls_thread_exiting(void);
+#define LORELEI_GUEST_NR_EXIT 60 /* the guest's exit: the filter sees it first */
 
 /* ---- ops (plugin.c dispatches to these) ----------------------------------- */
 int64_t lorelei_op_hello(uint64_t guest_hello);
@@ -140,7 +141,6 @@ void lorelei_signals_init(void);
 /* The filter sees the guest's rt_sigaction (before QEMU runs it): note the
  * new disposition; the wrappers are re-installed before the next host call. */
 #define LORELEI_GUEST_NR_RT_SIGACTION 13
-#define LORELEI_GUEST_NR_EXIT         60
 void lorelei_signals_note_sigaction(uint64_t sig, uint64_t guest_act);
 void lorelei_signals_refresh(void);
 extern atomic_bool lorelei_signals_dirty;
