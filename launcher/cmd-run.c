@@ -33,6 +33,7 @@ typedef struct {
     char *gdb;
     char **no_thunk;
     gboolean no_sdl12_compat;
+    gboolean keep_rep_strings;
     gboolean dry_run;
     gboolean json;
     gboolean verbose;
@@ -413,6 +414,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     g_autoptr(LoRunSettings) settings = lo_run_settings_from_profile(resolved->merged);
     settings->argv0 = g_strdup(o->argv0);
     settings->library_path = g_strdup(o->library_path);
+    settings->keep_rep_strings = o->keep_rep_strings;
     if (o->verbose) {
         for (int i = 0; i < LO_N_THUNKS; i++) {
             g_autofree char *path = g_strdup_printf("thunks.%s", lo_thunk_names[i]);
@@ -428,6 +430,15 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
                  strcmp(settings->cpu, LO_DEFAULT_CPU) != 0
                      ? ": the guest's own GL or Vulkan driver needs a CPU model LLVM knows"
                      : "");
+        }
+        if (o->keep_rep_strings) {
+            note(o, "cpu features: as the model has them (--keep-rep-strings)");
+        } else {
+            note(o,
+                 "cpu features: fast REP strings hidden (-cpu %s" LO_CPU_HIDDEN_FEATURES
+                 "): QEMU runs REP MOVSB/STOSB an element at a time, so glibc's memcpy and "
+                 "memset are faster with their vector loops",
+                 settings->cpu);
         }
     }
     if (lo_cpu_breaks_emulated_drivers(settings->cpu) &&
@@ -600,6 +611,11 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         {"no-sdl12-compat", 0, 0, G_OPTION_ARG_NONE, &o.no_sdl12_compat,
          "Keep an SDL 1.2 game on the classic libSDL-1.2, emulated, instead of sdl12-compat "
          "over the forwarded SDL2",
+         NULL},
+        {"keep-rep-strings", 0, 0, G_OPTION_ARG_NONE, &o.keep_rep_strings,
+         "Leave the CPU model's fast-REP-string features (erms, fsrm, fzrm, fsrs, fsrc) on. "
+         "Without them glibc's memcpy and memset use vector loops, which QEMU runs several "
+         "times faster than REP MOVSB/STOSB; this option is for comparisons",
          NULL},
         {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &o.dry_run,
          "Print the QEMU command instead of running it", NULL},

@@ -178,7 +178,7 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         add(out->argv, in->sysroot);
     }
     add(out->argv, "-cpu");
-    add(out->argv, s->cpu);
+    add_printf(out->argv, "%s%s", s->cpu, s->keep_rep_strings ? "" : LO_CPU_HIDDEN_FEATURES);
     if (s->stack_size != NULL) {
         add(out->argv, "-s");
         add(out->argv, s->stack_size);

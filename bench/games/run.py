@@ -23,6 +23,12 @@ tests/games/gamerun.py), over the same seconds of play after the same warm-up.
                    measure what forwarding them is worth (frame rate, and
                    the seconds until the game first drew: its loading)
 
+  --modes lorelei,lorelei-keep-rep-strings
+                   the second runs `qemu-lorelei run --keep-rep-strings`:
+                   the CPU model's fast-REP-string features left on, so
+                   glibc's memcpy and memset use REP MOVSB/STOSB, which
+                   QEMU runs an element at a time
+
 usage: run.py --launcher L --qemu Q [--games a,b] [--modes native,lorelei,qemu]
               [--rounds N] [--plain-slow N] [--out DIR] [--profile-libs] [--gpu-free]
 Writes DIR/games.json and prints each game's frame rates and ratios with the
@@ -134,11 +140,11 @@ def main():
             row["lorelei_vs_qemu"] = med["lorelei"] / med["qemu"] if med["qemu"] else None
             line += (f"  {row['lorelei_vs_qemu']:11.1f}x" if row["lorelei_vs_qemu"]
                      else "  plain qemu drew nothing")
-        # A mode with libraries left emulated (lorelei-no-zlib): what
-        # forwarding them is worth, in frame rate and in time to the first
-        # picture (loading).
+        # A variant of qemu-lorelei (lorelei-no-zlib: a library left
+        # emulated; lorelei-keep-rep-strings): what the difference is worth,
+        # in frame rate and in time to the first picture (loading).
         for m in med:
-            if m.startswith(gamerun.NO_THUNK_MODE) and med[m] and "lorelei" in med:
+            if m != "lorelei" and gamerun.lorelei_options(m) and med[m] and "lorelei" in med:
                 row[f"lorelei_vs_{m}"] = med["lorelei"] / med[m]
                 line += f"  lorelei/{m} {row[f'lorelei_vs_{m}']:.2f}x"
         line += "  drew after " + ", ".join(f"{m} {v:.1f} s"

@@ -253,19 +253,33 @@ def prepare_home(home, g, out_dir, mode):
 
 
 NO_THUNK_MODE = "lorelei-no-"
+# qemu-lorelei with the CPU model's fast-REP-string features left on: what
+# hiding them is worth.
+KEEP_REP_STRINGS_MODE = "lorelei-keep-rep-strings"
+
+
+def lorelei_options(mode):
+    """The `qemu-lorelei run` options of a qemu-lorelei mode (a list), or
+    None for native and plain QEMU."""
+    if mode == "lorelei":
+        return []
+    if mode == KEEP_REP_STRINGS_MODE:
+        return ["--keep-rep-strings"]
+    if mode.startswith(NO_THUNK_MODE):
+        # lorelei-no-zlib+vorbisfile: those libraries run emulated, to
+        # measure what forwarding them is worth.
+        return [a for lib in mode[len(NO_THUNK_MODE):].split("+") for a in ("--no-thunk", lib)]
+    return None
 
 
 def command(parts, g, mode, home, profile_out=None):
     args = [a.replace("@HOME@", home) for a in g["args"]]
     if mode == "native":
         return [g["exe"], *args]
-    if mode == "lorelei" or mode.startswith(NO_THUNK_MODE):
+    options = lorelei_options(mode)
+    if options is not None:
         extra = [f"--profile-libs={profile_out}"] if profile_out else []
-        # lorelei-no-zlib+vorbisfile: those libraries run emulated, to
-        # measure what forwarding them is worth.
-        for lib in mode[len(NO_THUNK_MODE):].split("+") if mode != "lorelei" else []:
-            extra += ["--no-thunk", lib]
-        return [parts.launcher, "run", *extra, g["exe"], *args]
+        return [parts.launcher, "run", *extra, *options, g["exe"], *args]
     return [parts.qemu, "-cpu", PLAIN_CPU, "-U", "LD_PRELOAD", g["exe"], *args]
 
 

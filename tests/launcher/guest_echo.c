@@ -7,9 +7,11 @@
  * libGL.so.1, libvulkan.so.1, libopenal.so.1, libz.so.1 and
  * libvorbisfile.so.3 "dlopen NAME -> WHO": the stub's marker when the test
  * stub was found first (LD_LIBRARY_PATH), "system" when another copy loaded,
- * "none" when none did. An argument --exit=N makes it exit with N, --kill=N
+ * "none" when none did, and "cpuid erms N fsrm N": the fast-REP-string
+ * features of CPUID leaf 7 the guest sees. An argument --exit=N makes it exit with N, --kill=N
  * makes it raise signal N at the end.
  */
+#include <cpuid.h>
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,6 +60,9 @@ int main(int argc, char **argv)
                : h != NULL    ? "system"
                               : "none");
     }
+    unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    printf("cpuid erms %u fsrm %u\n", (ebx >> 9) & 1, (edx >> 4) & 1);
     fflush(stdout);
     if (kill_with != 0) {
         raise(kill_with);

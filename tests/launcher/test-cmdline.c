@@ -83,7 +83,7 @@ static void test_defaults(Fixture *f, gconstpointer data)
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
     g_autofree char *expected = g_strdup_printf(
-        "/q/qemu-x86_64 -cpu max "
+        "/q/qemu-x86_64 -cpu max,-erms,-fsrm,-fzrm,-fsrs,-fsrc "
         "-plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile "
         "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal:%s/zlib:%s/vorbisfile "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -U LD_PRELOAD -0 ./game ./game --level 2",
@@ -129,7 +129,8 @@ static void test_everything(Fixture *f, gconstpointer data)
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
     g_autofree char *expected = g_strdup_printf(
-        "/q/qemu -L /s/root -cpu Haswell -s 16M -strace -one-insn-per-tb -d unimp,guest_errors "
+        "/q/qemu -L /s/root -cpu Haswell" LO_CPU_HIDDEN_FEATURES
+        " -s 16M -strace -one-insn-per-tb -d unimp,guest_errors "
         "-plugin /p/a,,b.so,lib=sdl2,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile "
         "-E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan:%s/openal:%s/zlib:%s/vorbisfile "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
@@ -187,8 +188,9 @@ static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
     g_autofree char *line = joined(cmd.argv);
-    g_assert_cmpstr(
-        line, ==, "/q/qemu -cpu Haswell-noTSX -U LD_LIBRARY_PATH -U LD_PRELOAD -0 /g/game /g/game");
+    g_assert_cmpstr(line, ==,
+                    "/q/qemu -cpu Haswell-noTSX" LO_CPU_HIDDEN_FEATURES
+                    " -U LD_LIBRARY_PATH -U LD_PRELOAD -0 /g/game /g/game");
     g_assert_true(env_has(&cmd, "LD_PRELOAD=user.so"));
     (void)f;
 }
@@ -231,7 +233,7 @@ static void test_thunk_off(Fixture *f, gconstpointer data)
         g_string_append_printf(path, "%s%s/%s", path->len ? ":" : "", f->guestlibs, *name);
     }
     g_autofree char *expected = g_strdup_printf(
-        "/q/qemu -cpu max -plugin %s -E LD_LIBRARY_PATH=%s "
+        "/q/qemu -cpu max" LO_CPU_HIDDEN_FEATURES " -plugin %s -E LD_LIBRARY_PATH=%s "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -U LD_PRELOAD -0 /g/game /g/game",
         t->plugin, path->str, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
@@ -358,6 +360,23 @@ static void test_cpu_for_emulated_drivers(void)
     g_assert_false(lo_cpu_breaks_emulated_drivers(LO_EMULATED_DRIVERS_CPU));
 }
 
+/* run --keep-rep-strings: the model exactly as named, for comparisons. */
+static void test_keep_rep_strings(void)
+{
+    g_autoptr(LoRunSettings) s =
+        settings("{\"thunks\": {\"sdl2\": false, \"gl\": false, \"vulkan\": false, "
+                 "\"openal\": false, \"zlib\": false, \"vorbisfile\": false}, "
+                 "\"qemu\": {\"cpu\": \"Haswell\"}}");
+    s->keep_rep_strings = TRUE;
+    const char *environ[] = {NULL};
+    LoCommandInput in = {.qemu = "/q/qemu", .game = "/g/game", .settings = s, .environ = environ};
+    g_auto(LoCommand) cmd = {0};
+    g_autoptr(GError) error = NULL;
+    g_assert_true(lo_command_build(&in, &cmd, &error));
+    g_assert_cmpstr(g_ptr_array_index(cmd.argv, 1), ==, "-cpu");
+    g_assert_cmpstr(g_ptr_array_index(cmd.argv, 2), ==, "Haswell");
+}
+
 static void test_quoting(void)
 {
     const struct {
@@ -438,5 +457,6 @@ int main(int argc, char **argv)
     ADD("/cmdline/guest-library-path-is-never-relative", test_guest_library_path_is_never_relative);
     g_test_add_func("/cmdline/quoting", test_quoting);
     g_test_add_func("/cmdline/cpu-for-emulated-drivers", test_cpu_for_emulated_drivers);
+    g_test_add_func("/cmdline/keep-rep-strings", test_keep_rep_strings);
     return g_test_run();
 }
