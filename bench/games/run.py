@@ -23,6 +23,10 @@ tests/games/gamerun.py), over the same seconds of play after the same warm-up.
                    measure what forwarding them is worth (frame rate, and
                    the seconds until the game first drew: its loading)
 
+  --other-qemu Q --modes lorelei,lorelei-other-qemu
+                   the second runs qemu-lorelei with the QEMU Q (LORELEI_QEMU):
+                   what a change to QEMU (its patch series) is worth
+
   --modes lorelei,lorelei-keep-rep-strings
                    the second runs `qemu-lorelei run --keep-rep-strings`:
                    the CPU model's fast-REP-string features left on, so
@@ -31,6 +35,7 @@ tests/games/gamerun.py), over the same seconds of play after the same warm-up.
 
 usage: run.py --launcher L --qemu Q [--games a,b] [--modes native,lorelei,qemu]
               [--rounds N] [--plain-slow N] [--out DIR] [--profile-libs] [--gpu-free]
+              [--other-qemu Q]
 Writes DIR/games.json and prints each game's frame rates and ratios with the
 targets (lorelei >= 0.8x native where rendering dominates; lorelei >= 10x
 plain qemu).
@@ -71,10 +76,15 @@ def main():
     ap.add_argument("--out", default="bench-games-out")
     ap.add_argument("--profile-libs", action="store_true")
     ap.add_argument("--gpu-free", action="store_true")
+    ap.add_argument("--other-qemu", help="the QEMU of mode lorelei-other-qemu")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu))
+    parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu),
+                          os.path.abspath(a.other_qemu) if a.other_qemu else None)
     modes = a.modes.split(",")
+    if gamerun.OTHER_QEMU_MODE in modes and not a.other_qemu:
+        sys.exit(f"bench-games: mode {gamerun.OTHER_QEMU_MODE} runs qemu-lorelei with another "
+                 "QEMU: give it with --other-qemu PATH")
     fps = {}
     cpu_ms = {}  # CPU milliseconds per frame counted, per mode
     starts = {}  # seconds from start to the first screen update, per mode

@@ -227,8 +227,10 @@ def difference(a, b):
 class Parts:
     """Where the three ways of running a game come from."""
 
-    def __init__(self, launcher, qemu):
+    def __init__(self, launcher, qemu, other_qemu=None):
         self.launcher, self.qemu = launcher, qemu
+        # The QEMU of mode lorelei-other-qemu (the launcher's LORELEI_QEMU)
+        self.other_qemu = other_qemu
 
 
 def prepare_home(home, g, out_dir, mode):
@@ -256,12 +258,15 @@ NO_THUNK_MODE = "lorelei-no-"
 # qemu-lorelei with the CPU model's fast-REP-string features left on: what
 # hiding them is worth.
 KEEP_REP_STRINGS_MODE = "lorelei-keep-rep-strings"
+# qemu-lorelei with another build of QEMU (Parts.other_qemu): what a QEMU
+# patch is worth.
+OTHER_QEMU_MODE = "lorelei-other-qemu"
 
 
 def lorelei_options(mode):
     """The `qemu-lorelei run` options of a qemu-lorelei mode (a list), or
     None for native and plain QEMU."""
-    if mode == "lorelei":
+    if mode in ("lorelei", OTHER_QEMU_MODE):
         return []
     if mode == KEEP_REP_STRINGS_MODE:
         return ["--keep-rep-strings"]
@@ -308,6 +313,10 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
     home = os.path.join(out_dir, f"home-{g['id']}-{mode}")
     audio = prepare_home(home, g, out_dir, mode)
     env = environment(x, g, home, audio)
+    if mode == OTHER_QEMU_MODE:
+        if not parts.other_qemu:
+            raise ValueError(f"mode {mode} needs another QEMU (bench/games/run.py --other-qemu)")
+        env["LORELEI_QEMU"] = parts.other_qemu
     cmd = command(parts, g, mode, home, profile_out)
     log(f"$ {' '.join(cmd)}   [{mode}{', GALLIUM_NOOP=1' if gpu_free else ''}]")
     output = os.path.join(out_dir, f"{g['id']}-{mode}.log")
