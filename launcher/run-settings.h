@@ -27,7 +27,7 @@
  * and memset use them above a few KiB (with FSRM: above 2 KiB). QEMU's TCG
  * runs those instructions one element per loop iteration: 0.6 GB/s for
  * memcpy and 0.8 GB/s for memset on the development machine, against 4 and
- * 28 GB/s for the vector loops glibc takes without these features
+ * 25 GB/s for the vector loops glibc takes without these features
  * (bench/strings). A feature a model lacks is dropped silently. */
 #define LO_CPU_HIDDEN_FEATURES ",-erms,-fsrm,-fzrm,-fsrs,-fsrc"
 

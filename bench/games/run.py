@@ -154,7 +154,8 @@ def main():
         # emulated; lorelei-keep-rep-strings): what the difference is worth,
         # in frame rate and in time to the first picture (loading).
         for m in med:
-            if m != "lorelei" and gamerun.lorelei_options(m) and med[m] and "lorelei" in med:
+            if (m != "lorelei" and gamerun.lorelei_options(m) is not None and med[m]
+                    and "lorelei" in med):
                 row[f"lorelei_vs_{m}"] = med["lorelei"] / med[m]
                 line += f"  lorelei/{m} {row[f'lorelei_vs_{m}']:.2f}x"
         line += "  drew after " + ", ".join(f"{m} {v:.1f} s"
