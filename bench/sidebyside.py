@@ -8,6 +8,7 @@ from other processes on this shared machine hits them alike; each rate is
 the median of the rounds and each ratio the median of the per-round ratios.
 Plain QEMU gets smaller sizes (rates are per unit of work, so sizes do not
 enter the ratios)."""
+import argparse
 import json
 import os
 import re
@@ -62,6 +63,19 @@ def measure(name, configs, workloads, rounds, out_dir):
     print("units: " + "; ".join(f"{w}: {r['unit']}" for w, r in res["workloads"].items()))
     print(f"wrote {path}")
     return res
+
+
+def arguments(required, rounds):
+    """The command line of a library benchmark: the paths in `required`
+    (option names), --out DIR (created) and --rounds N."""
+    ap = argparse.ArgumentParser()
+    for opt in required:
+        ap.add_argument(opt, required=True)
+    ap.add_argument("--out", default="bench/out")
+    ap.add_argument("--rounds", type=int, default=rounds)
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    return a
 
 
 def clean_env(*drop):

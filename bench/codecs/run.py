@@ -13,7 +13,6 @@ usage: run.py --qemu Q --plugin P --preload S --zlib-dir D --vorbisfile-dir D
               --prog CODEC_BENCH [--out DIR] [--rounds R]
 Writes DIR/codecs.json and prints a table.
 """
-import argparse
 import math
 import os
 import random
@@ -27,7 +26,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, ".."))
 sys.path.insert(0, os.path.join(here, "..", "..", "tests", "lib"))
 from lorelei import Lorelei  # noqa: E402
-from sidebyside import clean_env, measure  # noqa: E402
+from sidebyside import arguments, clean_env, measure  # noqa: E402
 
 
 def music(folder):
@@ -51,13 +50,8 @@ def music(folder):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    for opt in ("--qemu", "--plugin", "--preload", "--zlib-dir", "--vorbisfile-dir", "--prog"):
-        ap.add_argument(opt, required=True)
-    ap.add_argument("--out", default="bench/out")
-    ap.add_argument("--rounds", type=int, default=5)
-    a = ap.parse_args()
-    os.makedirs(a.out, exist_ok=True)
+    a = arguments(("--qemu", "--plugin", "--preload", "--zlib-dir", "--vorbisfile-dir", "--prog"),
+                  rounds=5)
     env = clean_env()
     lcmd, lenv = Lorelei(a.qemu, a.plugin, a.preload).command(
         [a.prog], libs=["zlib", "vorbisfile"], guest_lib_dirs=[a.zlib_dir, a.vorbisfile_dir])

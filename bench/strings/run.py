@@ -13,25 +13,18 @@ got before. Workloads of strings_bench.c, each SIZE bytes per call:
 usage: run.py --launcher QEMU_LORELEI --qemu Q --prog STRINGS_BENCH [--out DIR] [--rounds R]
 Writes DIR/strings.json and prints a table.
 """
-import argparse
 import os
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, ".."))
-from sidebyside import clean_env, measure  # noqa: E402
+from sidebyside import arguments, clean_env, measure  # noqa: E402
 
 SIZES = {"256": 256, "4k": 4096, "64k": 65536, "1m": 1 << 20}
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    for opt in ("--launcher", "--qemu", "--prog"):
-        ap.add_argument(opt, required=True)
-    ap.add_argument("--out", default="bench/out")
-    ap.add_argument("--rounds", type=int, default=3)
-    a = ap.parse_args()
-    os.makedirs(a.out, exist_ok=True)
+    a = arguments(("--launcher", "--qemu", "--prog"), rounds=3)
     env = clean_env()
     configs = {"native": ([a.prog], env, 0),
                "lorelei": ([a.launcher, "run", a.prog], env, 0),
