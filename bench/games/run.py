@@ -5,6 +5,9 @@ alternating round by round (each round starts with a different mode, so a
 machine that gets busier or quieter mid-run touches every mode alike). Frame
 rates are counted the same way in every mode (X DAMAGE screen updates, see
 tests/games/gamerun.py), over the same seconds of play after the same warm-up.
+A round whose closing screenshot is not of play (a title or intro screen:
+fewer colours than tests/games/games.py's scene_colours) is left out of the
+medians, and named with its screenshot kept.
 
   --profile-libs   also runs each game once under `qemu-lorelei run
                    --profile-libs` and keeps its report (DIR/GAME-profile.json):
@@ -43,6 +46,7 @@ plain qemu).
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -89,6 +93,7 @@ def main():
     cpu_ms = {}  # CPU milliseconds per frame counted, per mode
     starts = {}  # seconds from start to the first screen update, per mode
     notes = {}
+    not_in_play = {}  # game: {mode: [rounds that measured no play]}
     profiles = {}
     for rnd in range(a.rounds):
         order = modes[rnd % len(modes):] + modes[:rnd % len(modes)]
@@ -104,6 +109,17 @@ def main():
                                      slow=a.plain_slow if mode == "qemu" else 1,
                                      gpu_free=a.gpu_free)
                 ok = r["first_frames_s"] is not None
+                # A round that measured a title or intro screen instead of
+                # play (the screen is blank with the no-op driver: no check)
+                # would compare unlike frames: left out, and said so.
+                if ok and not a.gpu_free and not gamerun.in_play(g, r):
+                    kept = os.path.join(a.out, f"{name}-{mode}-round{rnd + 1}-not-in-play.png")
+                    shutil.copyfile(r["screenshot"], kept)
+                    not_in_play.setdefault(name, {}).setdefault(mode, []).append(rnd + 1)
+                    print(f"round {rnd + 1} {name:16} {mode:8} not counted: its screenshot "
+                          f"({r['colours']} colours, play has at least {g['scene_colours']}) "
+                          f"is not of play: {kept}", flush=True)
+                    continue
                 fps.setdefault(name, {}).setdefault(mode, []).append(r["fps"] if ok else 0.0)
                 if ok:
                     starts.setdefault(name, {}).setdefault(mode, []).append(r["first_frames_s"])
@@ -180,8 +196,12 @@ def main():
         print(line)
     for name, why in notes.items():
         print(f"{name:16} {why}")
+    for name, per_mode in not_in_play.items():
+        print(f"{name:16} rounds left out (a title or intro screen, not play): " +
+              ", ".join(f"{m} {rounds}" for m, rounds in per_mode.items()))
     with open(os.path.join(a.out, "games.json"), "w") as f:
-        json.dump({"gpu_free": a.gpu_free, "games": summary, "not_run": notes, "profiles": profiles,
+        json.dump({"gpu_free": a.gpu_free, "games": summary, "not_run": notes,
+                   "not_in_play": not_in_play, "profiles": profiles,
                    "targets": {"lorelei_vs_native": TARGET_NATIVE,
                                "lorelei_vs_qemu": TARGET_PLAIN}}, f, indent=1)
     print(f"\nwritten: {os.path.join(a.out, 'games.json')}")

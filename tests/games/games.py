@@ -30,6 +30,9 @@ Each entry:
   terminal  True: its output goes through a pseudo-terminal, so that it
             prints each line when written (for `playing`) rather than in
             blocks
+  scene_colours  the least number of distinct colours a screenshot of play
+            has (default 16): a title or intro screen has text and a
+            sprite, enough to pass as "not blank", but far fewer colours
   kind      what sort of game it is (docs/games.md)
   default   True: in the default CI run (its packages are in scripts/deps.txt)
 """
@@ -53,6 +56,9 @@ GAMES = {
         # lost in every run, so a second one follows (Return does nothing
         # in the level itself).
         audio="openal", warmup=12, measure=10, stop="term", keys=[(3, "Return"), (6, "Return")],
+        # The level: over 11 000 colours in an 800x600 window; its black
+        # intro screen about 600.
+        scene_colours=3000,
         kind="2D platformer: SDL2 + OpenGL, OpenAL, a level played from its start"),
     "supertuxkart": dict(
         packages=["supertuxkart", "supertuxkart-data"], exe="/usr/games/supertuxkart",
@@ -159,5 +165,6 @@ def game(name):
     g.setdefault("playing_log", None)
     g.setdefault("loading_s", 60)
     g.setdefault("terminal", False)
+    g.setdefault("scene_colours", 16)
     g["id"] = name
     return g

@@ -60,9 +60,9 @@ def check_run(c, g, r, native):
     c.check(r["running_at_shot"] or g["stop"] == "self",
             f"{m}: still running when the screenshot was taken (status {r['status']})")
     spread = statistics.pstdev(r["thumb"]) if r["thumb"] else 0
-    c.check(r["colours"] >= 16 and spread > 2,
-            f"{m}: the screenshot is not blank ({r['colours']} colours, spread {spread:.1f}; "
-            f"{r['screenshot']})")
+    c.check(gamerun.in_play(g, r) and spread > 2,
+            f"{m}: the screenshot is not blank and shows play ({r['colours']} colours, at least "
+            f"{g['scene_colours']}; spread {spread:.1f}; {r['screenshot']})")
     if native is not None and m != "native":
         d = gamerun.difference(r["thumb"], native["thumb"])
         r["difference"] = d
