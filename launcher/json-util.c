@@ -435,6 +435,23 @@ static void write_indent(GString *out, int indent)
     }
 }
 
+/* The fewest digits (up to 17) that read back as the same double: a frame
+ * rate rounded to 35.6 stays 35.6 in a profile, where "%.17g" would write
+ * 35.600000000000001. Locale-independent (a '.' always). */
+static void write_shortest_number(GString *out, double d)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    for (int digits = 15; digits <= 17; digits++) {
+        char format[8];
+        g_snprintf(format, sizeof(format), "%%.%dg", digits);
+        g_ascii_formatd(buf, sizeof(buf), format, d);
+        if (g_ascii_strtod(buf, NULL) == d) {
+            break;
+        }
+    }
+    g_string_append(out, buf);
+}
+
 void lo_json_write(GString *out, const cJSON *value, int indent)
 {
     if (cJSON_IsObject(value) || cJSON_IsArray(value)) {
@@ -476,9 +493,10 @@ void lo_json_write(GString *out, const cJSON *value, int indent)
         double d = value->valuedouble;
         if (isfinite(d) && d == floor(d) && fabs(d) < 1e15) {
             g_string_append_printf(out, "%.0f", d);
+        } else if (isfinite(d)) {
+            write_shortest_number(out, d);
         } else {
-            char buf[G_ASCII_DTOSTR_BUF_SIZE];
-            g_string_append(out, isfinite(d) ? g_ascii_dtostr(buf, sizeof(buf), d) : "null");
+            g_string_append(out, "null");
         }
     } else if (cJSON_IsBool(value)) {
         g_string_append(out, cJSON_IsTrue(value) ? "true" : "false");

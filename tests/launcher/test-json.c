@@ -84,6 +84,26 @@ static void test_writer_round_trips(void)
     g_assert_true(cJSON_Compare(doc, again, TRUE));
 }
 
+/* A frame rate rounded to 0.1 (profile report's 35.6) is written as a person
+ * wrote it, not as the 17 digits that name the same double
+ * (35.600000000000001); a value that needs all 17 still round-trips. */
+static void test_writer_numbers_are_shortest(void)
+{
+    g_autoptr(cJSON) doc = cJSON_CreateObject();
+    cJSON_AddNumberToObject(doc, "fps", 35.6);
+    cJSON_AddNumberToObject(doc, "native_fps", 45.7);
+    cJSON_AddNumberToObject(doc, "third", 1.0 / 3.0);
+    cJSON_AddNumberToObject(doc, "small", 1e-300);
+    g_autofree char *out = lo_json_to_string(doc);
+    g_assert_nonnull(strstr(out, "\"fps\": 35.6,"));
+    g_assert_nonnull(strstr(out, "\"native_fps\": 45.7,"));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(cJSON) again = lo_json_parse_strict(out, strlen(out), &error);
+    g_assert_no_error(error);
+    g_assert_true(cJSON_GetObjectItem(again, "third")->valuedouble == 1.0 / 3.0);
+    g_assert_true(cJSON_GetObjectItem(again, "small")->valuedouble == 1e-300);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -93,5 +113,6 @@ int main(int argc, char **argv)
     g_test_add_func("/json/refuses-invalid-utf8", test_refuses_invalid_utf8);
     g_test_add_func("/json/refuses-trailing-text-and-depth", test_refuses_trailing_text_and_depth);
     g_test_add_func("/json/writer-round-trips", test_writer_round_trips);
+    g_test_add_func("/json/writer-numbers-are-shortest", test_writer_numbers_are_shortest);
     return g_test_run();
 }
