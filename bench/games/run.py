@@ -104,7 +104,7 @@ def main():
                 notes[name] = f"not run: package {missing} is not installed (scripts/deps-games.txt)"
                 continue
             for mode in order:
-                with Xvfb() as x:
+                with Xvfb(autorepeat=False) as x:
                     r = gamerun.play(parts, x, g, mode, a.out,
                                      slow=a.plain_slow if mode == "qemu" else 1,
                                      gpu_free=a.gpu_free)
@@ -140,7 +140,7 @@ def main():
             if installed(g):
                 continue
             report = os.path.abspath(os.path.join(a.out, f"{name}-profile.json"))
-            with Xvfb() as x:
+            with Xvfb(autorepeat=False) as x:
                 gamerun.play(parts, x, g, "lorelei", a.out, profile_out=report,
                              gpu_free=a.gpu_free)
             if os.path.exists(report):

@@ -288,7 +288,11 @@ def lorelei_options(mode):
 # acts on a key going down between two frames (SuperTux's level intro) then
 # never sees it. Natively 3 of 4 SuperTux runs stayed on the intro so, and
 # the benchmark measured that black screen. Held this long (several frames
-# even at 10 frames/s), the press is seen; stretched for slow modes.
+# even at 10 frames/s), the press is seen; stretched for slow modes (plain
+# QEMU's frames take seconds). The games' X server has autorepeat off
+# (Xvfb(autorepeat=False)): a key held past its repeat delay (660 ms) would
+# be pressed again and again (23 times in 1.5 s), and one SuperTux run under
+# plain QEMU, its Return held 1.2 s, ended by itself during the warm-up.
 KEY_HOLD_S = 0.3
 
 

@@ -115,7 +115,7 @@ def main():
     results = {}
     native = None
     for mode in a.modes.split(","):
-        with Xvfb() as x:
+        with Xvfb(autorepeat=False) as x:
             # Under qemu-lorelei with --profile-libs: the test shows where
             # the game's emulated time went (a few per cent slower for the
             # inline counting; bench/games measures ratios without it).

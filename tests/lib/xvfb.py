@@ -21,8 +21,11 @@ DISPLAY_OPEN_FAILURE = re.compile(
 
 
 class Xvfb:
-    def __init__(self, size="1280x720x24"):
+    def __init__(self, size="1280x720x24", autorepeat=True):
+        """autorepeat=False: a key held down gives one press, however long
+        (the games harness holds its scripted keys; see gamerun.press)."""
         self.size = size
+        self.autorepeat = autorepeat
         self.proc = None
         self.display = None
 
@@ -35,7 +38,9 @@ class Xvfb:
         for attempt in range(3):
             r, w = os.pipe()
             proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", self.size,
-                                     "-nolisten", "tcp", "-noreset"], stdout=subprocess.DEVNULL,
+                                     "-nolisten", "tcp", "-noreset",
+                                     *([] if self.autorepeat else ["-r"])],
+                                    stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, text=True, pass_fds=(w,))
             os.close(w)
             with os.fdopen(r) as f:
