@@ -86,9 +86,13 @@ def main():
     parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu),
                           os.path.abspath(a.other_qemu) if a.other_qemu else None)
     modes = a.modes.split(",")
-    if gamerun.OTHER_QEMU_MODE in modes and not a.other_qemu:
-        sys.exit(f"bench-games: mode {gamerun.OTHER_QEMU_MODE} runs qemu-lorelei with another "
-                 "QEMU: give it with --other-qemu PATH")
+    for mode in modes:
+        problem = gamerun.mode_problem(mode, parts)
+        if problem:
+            ap.error(problem)
+    unknown = [name for name in a.games.split(",") if name not in GAMES]
+    if unknown:
+        ap.error(f"unknown game(s) {', '.join(unknown)}: the games are {', '.join(sorted(GAMES))}")
     fps = {}
     cpu_ms = {}  # CPU milliseconds per frame counted, per mode
     starts = {}  # seconds from start to the first screen update, per mode

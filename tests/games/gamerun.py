@@ -283,6 +283,26 @@ def lorelei_options(mode):
     return None
 
 
+def mode_problem(mode, parts):
+    """Why mode cannot be run with parts (a message for the user), or None.
+    The scripts ask before any game starts: an unknown name (a typo of
+    "native") had run plain QEMU under that name."""
+    if mode in ("native", "qemu", "lorelei", KEEP_REP_STRINGS_MODE):
+        return None
+    if mode == OTHER_QEMU_MODE:
+        return None if parts.other_qemu else (
+            f"mode {mode} runs qemu-lorelei with another QEMU: give it with --other-qemu PATH")
+    if mode.startswith(NO_THUNK_MODE):
+        libs = mode[len(NO_THUNK_MODE):].split("+")
+        if all(libs):
+            return None
+        return f"mode {mode} names no library: write {NO_THUNK_MODE}LIB[+LIB...], e.g. " \
+               f"{NO_THUNK_MODE}zlib+vorbisfile"
+    return (f"unknown mode {mode!r}: the modes are native, lorelei, qemu, "
+            f"{KEEP_REP_STRINGS_MODE}, {OTHER_QEMU_MODE} (with --other-qemu) and "
+            f"{NO_THUNK_MODE}LIB[+LIB...]")
+
+
 # How long a scripted key is held down. `xdotool key` presses and releases at
 # once, so both events often reach the game in the same frame; a game that
 # acts on a key going down between two frames (SuperTux's level intro) then
@@ -308,11 +328,10 @@ def command(parts, g, mode, home, profile_out=None):
     args = [a.replace("@HOME@", home) for a in g["args"]]
     if mode == "native":
         return [g["exe"], *args]
-    options = lorelei_options(mode)
-    if options is not None:
-        extra = [f"--profile-libs={profile_out}"] if profile_out else []
-        return [parts.launcher, "run", *extra, *options, g["exe"], *args]
-    return [parts.qemu, "-cpu", PLAIN_CPU, "-U", "LD_PRELOAD", g["exe"], *args]
+    if mode == "qemu":
+        return [parts.qemu, "-cpu", PLAIN_CPU, "-U", "LD_PRELOAD", g["exe"], *args]
+    extra = [f"--profile-libs={profile_out}"] if profile_out else []
+    return [parts.launcher, "run", *extra, *lorelei_options(mode), g["exe"], *args]
 
 
 def environment(x, g, home, audio):
@@ -337,12 +356,13 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
     """Runs game g in mode; returns a dict of what was seen. slow stretches
     the waits (plain QEMU loads many times slower). gpu_free: Mesa's no-op
     driver, frames counted by Mesa's HUD (the screenshot is then blank)."""
+    problem = mode_problem(mode, parts)
+    if problem:
+        raise ValueError(problem)
     home = os.path.join(out_dir, f"home-{g['id']}-{mode}")
     audio = prepare_home(home, g, out_dir, mode)
     env = environment(x, g, home, audio)
     if mode == OTHER_QEMU_MODE:
-        if not parts.other_qemu:
-            raise ValueError(f"mode {mode} needs another QEMU (bench/games/run.py --other-qemu)")
         env["LORELEI_QEMU"] = parts.other_qemu
     cmd = command(parts, g, mode, home, profile_out)
     log(f"$ {' '.join(cmd)}   [{mode}{', GALLIUM_NOOP=1' if gpu_free else ''}]")

@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import gamerun  # noqa: E402
-from games import MODES, game  # noqa: E402
+from games import GAMES, MODES, game  # noqa: E402
 from lorelei import Checks  # noqa: E402
 from xvfb import Xvfb  # noqa: E402
 
@@ -92,9 +92,18 @@ def main():
                     help="plain QEMU's waits are this many times the native ones")
     a = ap.parse_args()
     if a.list:
-        from games import GAMES
         print("\n".join(sorted(GAMES)))
         return 0
+    for needed in ("game", "launcher", "qemu"):
+        if not getattr(a, needed):
+            ap.error(f"--{needed} is needed (--list prints the games)")
+    if a.game not in GAMES:
+        ap.error(f"unknown game {a.game!r}: the games are {', '.join(sorted(GAMES))}")
+    parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu))
+    for mode in a.modes.split(","):
+        problem = gamerun.mode_problem(mode, parts)
+        if problem:
+            ap.error(problem)
     g = game(a.game)
     # The default run plays the same games on every machine, whatever games
     # earlier work left installed: the large ones only when asked for.
@@ -111,7 +120,6 @@ def main():
     c = Checks()
     out = a.out or tempfile.mkdtemp(prefix=f"lorelei-game-{a.game}-")
     os.makedirs(out, exist_ok=True)
-    parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu))
     results = {}
     native = None
     for mode in a.modes.split(","):
