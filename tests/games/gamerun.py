@@ -313,14 +313,25 @@ def mode_problem(mode, parts):
 # (Xvfb(autorepeat=False)): a key held past its repeat delay (660 ms) would
 # be pressed again and again (23 times in 1.5 s), and one SuperTux run under
 # plain QEMU, its Return held 1.2 s, ended by itself during the warm-up.
+# A slower game gets its keys held for three of its frames (plain QEMU drew
+# SuperTux's intro at 0.3 frames/s, and a 1.2 s hold was lost there too), up
+# to KEY_HOLD_MAX_S.
 KEY_HOLD_S = 0.3
+KEY_HOLD_FRAMES = 3
+KEY_HOLD_MAX_S = 20.0
 
 
-def press(x, key, slow=1.0):
+def key_hold_s(slow=1.0, frame_s=0.0):
+    """How long to hold a key: KEY_HOLD_S (stretched by slow), or three of
+    the game's frames (frame_s seconds each) when that is longer."""
+    return min(max(KEY_HOLD_S * slow, KEY_HOLD_FRAMES * frame_s), KEY_HOLD_MAX_S)
+
+
+def press(x, key, slow=1.0, frame_s=0.0):
     """Presses key in the window under the pointer (XTEST: the X server has
-    no window manager here) and holds it for KEY_HOLD_S."""
+    no window manager here) and holds it (key_hold_s)."""
     subprocess.run(["xdotool", "mousemove", "200", "200", "keydown", key,
-                    "sleep", f"{KEY_HOLD_S * slow:.2f}", "keyup", key],
+                    "sleep", f"{key_hold_s(slow, frame_s):.2f}", "keyup", key],
                    env=x.env(), capture_output=True)
 
 
@@ -411,7 +422,12 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
         while p.poll() is None and time.monotonic() < settle:
             # Scripted input (xdotool).
             while keys and time.monotonic() >= began + keys[0][0] * slow:
-                press(x, keys.pop(0)[1], slow)
+                # The game's frame time over the last 10 s (counted since
+                # it began drawing).
+                now = time.monotonic()
+                recent = counter.frames_between(max(now - 10, t_start + 1), now)
+                frame_s = (now - max(now - 10, t_start + 1)) / recent if recent else 10.0
+                press(x, keys.pop(0)[1], slow, frame_s)
             time.sleep(0.2)
     t0 = time.monotonic()
     cpu0 = cpu_seconds(p.pid)

@@ -80,6 +80,12 @@ def main():
             want = int(gamerun.KEY_HOLD_S * slow * 1000 * 0.9)
             c.check(held_ms >= want, f"Return was held {held_ms} ms (at least {want}: several "
                     "of a game's frames, so a game that looks once a frame sees it go down)")
+    # A slow game gets three of its frames (plain QEMU: seconds each).
+    for slow, frame_s, want in ((1, 0.0, 0.3), (1, 1 / 60, 0.3), (4, 0.0, 1.2), (4, 3.3, 9.9),
+                                (4, 60.0, gamerun.KEY_HOLD_MAX_S)):
+        held = gamerun.key_hold_s(slow, frame_s)
+        c.check(abs(held - want) < 1e-9, f"slow {slow}, frames of {frame_s:.3f} s: held "
+                f"{held:.2f} s (want {want:.2f})")
     # Why the games' server has autorepeat off: with it on, the same long
     # hold presses the key again and again.
     events, text = press_seen_by_xev(autorepeat=True, slow=5)
