@@ -55,7 +55,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "games"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lib"))
 import gamerun  # noqa: E402
-from games import GAMES, MODES, game  # noqa: E402
+from games import GAMES, MODES, game, unknown_games_problem  # noqa: E402
 from xvfb import Xvfb  # noqa: E402
 
 TARGET_NATIVE, TARGET_PLAIN = 0.8, 10.0
@@ -90,9 +90,9 @@ def main():
         problem = gamerun.mode_problem(mode, parts)
         if problem:
             ap.error(problem)
-    unknown = [name for name in a.games.split(",") if name not in GAMES]
-    if unknown:
-        ap.error(f"unknown game(s) {', '.join(unknown)}: the games are {', '.join(sorted(GAMES))}")
+    problem = unknown_games_problem(a.games.split(","))
+    if problem:
+        ap.error(problem)
     fps = {}
     cpu_ms = {}  # CPU milliseconds per frame counted, per mode
     starts = {}  # seconds from start to the first screen update, per mode

@@ -147,50 +147,77 @@ class HudFrameCounter(threading.Thread):
         self.join(timeout=5)
 
 
-class TerminalLog(threading.Thread):
-    """A game's output through a pseudo-terminal, copied to a file as it
-    comes. On a file, stdio writes whole blocks (a line printed while
-    loading can sit in the buffer until exit); on a terminal, every line
-    when it ends, so the harness sees a game's "now playing" line in time."""
+# How much of a game's output its log keeps: the first LOG_LIMIT bytes and
+# the last LOG_TAIL (where a crash's message is). A game's output is a few
+# kilobytes; Extreme Tux Racer, left running on a dead X server by a harness
+# that was killed, wrote 1.5 GB in a minute.
+LOG_LIMIT = 16 << 20
+LOG_TAIL = 64 << 10
 
-    def __init__(self, path):
+
+class GameLog(threading.Thread):
+    """A game's output, read by the harness as it comes and copied to a
+    file: at most LOG_LIMIT bytes, then LOG_TAIL of the end and how much was
+    left out. Because the harness reads it (no file of the game's own), a
+    game outlives a killed harness only until it next writes (EPIPE,
+    SIGPIPE). Through a pseudo-terminal if terminal: on a file or pipe,
+    stdio writes whole blocks (a line printed while loading can sit in the
+    buffer until exit); on a terminal, every line when it ends, so the
+    harness sees a game's "now playing" line in time."""
+
+    def __init__(self, path, terminal=False, limit=LOG_LIMIT, tail=LOG_TAIL):
         super().__init__(daemon=True)
-        self.path = path
-        self.master, self.terminal = pty.openpty()
-        tty.setraw(self.terminal)  # the bytes as written: no \r added
+        self.path, self.limit, self.tail_size = path, limit, tail
+        if terminal:
+            self.reader, self.writer = pty.openpty()
+            tty.setraw(self.writer)  # the bytes as written: no \r added
+        else:
+            self.reader, self.writer = os.pipe()
+        open(path, "w").close()
 
     def run(self):
+        kept = 0
+        left_out = 0
+        tail = bytearray()
         with open(self.path, "ab", buffering=0) as f:
             while True:
                 try:
-                    data = os.read(self.master, 65536)
+                    data = os.read(self.reader, 65536)
                 except OSError:  # EIO: the game and its children closed it
                     break
                 if not data:
                     break
-                f.write(data)
+                room = max(self.limit - kept, 0)
+                if room:
+                    f.write(data[:room])
+                    kept += min(room, len(data))
+                    data = data[room:]
+                if data:  # past the limit: counted, the end kept
+                    left_out += len(data)
+                    tail += data
+                    del tail[:-self.tail_size]
+            if left_out:
+                shown = len(tail)
+                f.write(f"\n[games harness: {left_out - shown} bytes of output left out after "
+                        f"the first {kept}; the last {shown} follow]\n".encode() + bytes(tail))
 
     def started(self):
-        """The game has its copy of the terminal; ours must go, so that the
-        reader sees the end when the game's ends."""
-        os.close(self.terminal)
+        """The game has its copy of the writing end; ours must go, so that
+        the reader sees the end when the game's ends."""
+        os.close(self.writer)
         self.start()
 
     def stop(self):
         self.join(timeout=5)
-        os.close(self.master)
+        os.close(self.reader)
 
 
 def start(cmd, output, terminal=False, **popen):
-    """Starts cmd with its stdout and stderr in the file output, through a
-    pseudo-terminal if terminal (TerminalLog); returns the process and the
-    TerminalLog or None, whose stop() follows the process's end."""
-    if not terminal:
-        with open(output, "w") as out:
-            return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, **popen), None
-    open(output, "w").close()
-    log = TerminalLog(output)
-    p = subprocess.Popen(cmd, stdout=log.terminal, stderr=subprocess.STDOUT, **popen)
+    """Starts cmd with its stdout and stderr read into the file output
+    (GameLog, through a pseudo-terminal if terminal); returns the process
+    and the GameLog, whose stop() follows the process's end."""
+    log = GameLog(output, terminal)
+    p = subprocess.Popen(cmd, stdout=log.writer, stderr=subprocess.STDOUT, **popen)
     log.started()
     return p, log
 
@@ -387,7 +414,7 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
         counter = FrameCounter(x.display)
     counter.start()
     t_start = time.monotonic()
-    p, terminal = start(cmd, output, g["terminal"], env=env, cwd=g["cwd"] or home,
+    p, game_log = start(cmd, output, g["terminal"], env=env, cwd=g["cwd"] or home,
                         start_new_session=True)
     r = {"mode": mode, "log": output, "command": cmd}
     # Warm-up: until the game draws (a few screen updates after its first
@@ -425,8 +452,9 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
                 # The game's frame time over the last 10 s (counted since
                 # it began drawing).
                 now = time.monotonic()
-                recent = counter.frames_between(max(now - 10, t_start + 1), now)
-                frame_s = (now - max(now - 10, t_start + 1)) / recent if recent else 10.0
+                since = max(now - 10, t_start + 1)
+                recent = counter.frames_between(since, now)
+                frame_s = (now - since) / recent if recent else 10.0
                 press(x, keys.pop(0)[1], slow, frame_s)
             time.sleep(0.2)
     t0 = time.monotonic()
@@ -489,8 +517,7 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
     except ProcessLookupError:
         pass
     counter.stop()
-    if terminal:
-        terminal.stop()
+    game_log.stop()
     r["wall_s"] = time.monotonic() - t_start
     r["status"] = p.returncode
     r["ended"] = how

@@ -154,6 +154,17 @@ GAMES = {
 MODES = ("native", "lorelei", "qemu")
 
 
+def unknown_games_problem(names):
+    """Why the games named cannot be played (a message for the user), or
+    None: the one check of run_game.py and bench/games, made before any
+    game starts."""
+    unknown = [name for name in names if name not in GAMES]
+    if not unknown:
+        return None
+    return (f"unknown game{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(repr(n) for n in unknown)}: the games are {', '.join(sorted(GAMES))}")
+
+
 def game(name):
     g = dict(GAMES[name])
     g.setdefault("cwd", None)

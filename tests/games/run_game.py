@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import gamerun  # noqa: E402
-from games import GAMES, MODES, game  # noqa: E402
+from games import GAMES, MODES, game, unknown_games_problem  # noqa: E402
 from lorelei import Checks  # noqa: E402
 from xvfb import Xvfb  # noqa: E402
 
@@ -97,8 +97,9 @@ def main():
     for needed in ("game", "launcher", "qemu"):
         if not getattr(a, needed):
             ap.error(f"--{needed} is needed (--list prints the games)")
-    if a.game not in GAMES:
-        ap.error(f"unknown game {a.game!r}: the games are {', '.join(sorted(GAMES))}")
+    problem = unknown_games_problem([a.game])
+    if problem:
+        ap.error(problem)
     parts = gamerun.Parts(os.path.abspath(a.launcher), os.path.abspath(a.qemu))
     for mode in a.modes.split(","):
         problem = gamerun.mode_problem(mode, parts)

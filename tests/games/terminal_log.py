@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The games harness's terminal log (gamerun.start, gamerun.TerminalLog):
+"""The games harness's terminal log (gamerun.start, gamerun.GameLog):
 a game that prints its "now playing" line and goes on running must have
 that line in its log file while it runs. Written to a plain file, stdio
 holds it in a block buffer until exit (SuperTuxKart's line came only after
@@ -34,7 +34,7 @@ def seen_while_running(cmd, log, terminal, wait=20):
     """Seconds until LINE was in the log while cmd still ran (looked for
     wait seconds), or None."""
     t = time.monotonic()
-    p, term = gamerun.start(cmd, log, terminal, env=ENV)
+    p, game_log = gamerun.start(cmd, log, terminal, env=ENV)
     seen = None
     try:
         while p.poll() is None and time.monotonic() < t + wait * TIME_SCALE:
@@ -46,8 +46,7 @@ def seen_while_running(cmd, log, terminal, wait=20):
     finally:
         p.kill()
         p.wait()
-        if term:
-            term.stop()
+        game_log.stop()
     return seen
 
 
