@@ -244,10 +244,17 @@ def image_signature(path):
     return list(thumb), colours
 
 
-def difference(a, b):
-    """Mean absolute difference of two thumbnails, 0 (same) .. 1."""
+def difference(a, b, match_brightness=False):
+    """Mean absolute difference of two thumbnails, 0 (same) .. 1. With
+    match_brightness, a is first scaled to b's mean brightness: the same
+    scene under a fade to or from black is then close."""
     if not a or not b or len(a) != len(b):
         return 1.0
+    if match_brightness:
+        mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
+        if mean_a <= 0:
+            return 1.0
+        a = [min(x * mean_b / mean_a, 255.0) for x in a]
     return sum(abs(x - y) for x, y in zip(a, b)) / (255.0 * len(a))
 
 

@@ -152,6 +152,8 @@ GAMES = {
 }
 
 MODES = ("native", "lorelei", "qemu")
+# Fewer colours than this is a blank or one-colour screen, whatever the game.
+MIN_COLOURS = 16
 
 
 def unknown_games_problem(names):
@@ -176,6 +178,6 @@ def game(name):
     g.setdefault("playing_log", None)
     g.setdefault("loading_s", 60)
     g.setdefault("terminal", False)
-    g.setdefault("scene_colours", 16)
+    g.setdefault("scene_colours", MIN_COLOURS)
     g["id"] = name
     return g
