@@ -27,6 +27,15 @@
  *   library's line says "gl: 46 s". A call that calls back into the guest
  *   is counted once; the guest code it called back is emulated time.
  *
+ * - Running or waiting: a forwarded call's time is wall-clock time, and
+ *   much of it can be waiting (SDL_GL_SwapWindow for llvmpipe's drawing
+ *   threads, SDL_Delay for a clock). For a sample of the calls (the first
+ *   CPU_ALWAYS_SAMPLED of each function, then one in CPU_SAMPLE_EVERY,
+ *   picked at random so that a fixed order of calls in a frame cannot hide
+ *   one), the calling thread's own CPU time is read too (a real system
+ *   call, about 0.2 us, hence the sample); the report gives each library's
+ *   and function's share of time running.
+ *
  * Arguments: out=FILE writes the report as JSON too (the table always goes
  * to stderr at exit). Costs: one inline add per executed block, and two
  * callbacks per inline forwarded call.
@@ -73,6 +82,8 @@ enum {
     JSON_FUNCTIONS = 100, /* and in the JSON report */
     NO_FUNCTION = -1,
     SNAPSHOT_NS = 2000000000, /* out=FILE is rewritten this often while the game runs */
+    CPU_ALWAYS_SAMPLED = 64,  /* a function's first calls all have their CPU time read */
+    CPU_SAMPLE_EVERY = 16,    /* then one in this many (a power of two) */
 };
 
 struct vcpu_counts {
@@ -88,6 +99,12 @@ struct vcpu_counts {
     int64_t last_fn;        /* a CALLBACK_RETURN continues this function's call */
     uint64_t fn_ns[LORELEI_N_FUNCTIONS];
     uint64_t fn_calls[LORELEI_N_FUNCTIONS];
+    /* The sampled calls (see "Running or waiting"): wall and CPU time. */
+    bool cpu_sampled;        /* the current call's CPU time is being read */
+    uint64_t cpu_entered_ns; /* this thread's CPU time when it started */
+    uint64_t rng;            /* xorshift64 state for picking samples */
+    uint64_t sampled_ns[N_BUCKETS], sampled_cpu_ns[N_BUCKETS];
+    uint64_t fn_sampled_ns[LORELEI_N_FUNCTIONS], fn_sampled_cpu_ns[LORELEI_N_FUNCTIONS];
 };
 
 struct region {
@@ -125,6 +142,50 @@ static uint64_t now_ns(void)
 static struct vcpu_counts *counts(unsigned int vcpu)
 {
     return qemu_plugin_scoreboard_find(score, vcpu);
+}
+
+/* CPU time of the calling thread (a system call: only for samples). */
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Starts reading the CPU time of a forwarded call in library bucket (or
+ * not: see "Running or waiting"). Called right after entered_ns is set. */
+static void maybe_sample_cpu(struct vcpu_counts *c, int64_t bucket)
+{
+    c->cpu_sampled = false;
+    if (bucket <= 0 || bucket >= MAX_FORWARDED) {
+        return;
+    }
+    if (c->fn == NO_FUNCTION || c->fn_calls[c->fn] > CPU_ALWAYS_SAMPLED) {
+        c->rng ^= c->rng << 13;
+        c->rng ^= c->rng >> 7;
+        c->rng ^= c->rng << 17;
+        if (c->rng & (CPU_SAMPLE_EVERY - 1)) {
+            return;
+        }
+    }
+    c->cpu_sampled = true;
+    c->cpu_entered_ns = thread_cpu_ns();
+}
+
+/* Ends a call's sample: its CPU time, then (now) its wall time. */
+static void end_cpu_sample(struct vcpu_counts *c, int64_t bucket, uint64_t now)
+{
+    if (!c->cpu_sampled) {
+        return;
+    }
+    c->cpu_sampled = false;
+    uint64_t cpu = thread_cpu_ns() - c->cpu_entered_ns, wall = now - c->entered_ns;
+    c->sampled_ns[bucket] += wall;
+    c->sampled_cpu_ns[bucket] += cpu;
+    if (c->fn != NO_FUNCTION) {
+        c->fn_sampled_ns[c->fn] += wall;
+        c->fn_sampled_cpu_ns[c->fn] += cpu;
+    }
 }
 
 /* The slot of function id fn_id, or NO_FUNCTION for an id this build does
@@ -230,6 +291,7 @@ static void on_inline_start(unsigned int vcpu, qemu_plugin_meminfo_t info, uint6
     c->fn = function_slot(fn_id);
     c->inline_status = vaddr;
     c->entered_ns = now_ns();
+    maybe_sample_cpu(c, c->bucket);
 }
 
 static void on_inline_end(unsigned int vcpu, void *userdata)
@@ -241,7 +303,9 @@ static void on_inline_end(unsigned int vcpu, void *userdata)
     }
     /* The stub's own store proved the status slot readable. */
     if (*(const int64_t *)(uintptr_t)c->inline_status == 0) {
-        uint64_t took = now_ns() - c->entered_ns;
+        uint64_t now = now_ns();
+        end_cpu_sample(c, c->bucket, now);
+        uint64_t took = now - c->entered_ns;
         c->ns[c->bucket] += took;
         c->calls[c->bucket]++;
         if (c->fn != NO_FUNCTION) {
@@ -252,6 +316,7 @@ static void on_inline_end(unsigned int vcpu, void *userdata)
     c->bucket = BUCKET_NONE;
     c->fn = NO_FUNCTION;
     c->inline_status = 0;
+    c->cpu_sampled = false; /* left to the syscall path: counted there */
 }
 
 static void find_inline_calls(struct qemu_plugin_tb *tb)
@@ -318,6 +383,10 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
     c->bucket = BUCKET_NONE;
     c->last_lib = 0;
     c->fn = c->last_fn = NO_FUNCTION;
+    c->cpu_sampled = false;
+    if (!c->rng) {
+        c->rng = 0x9e3779b97f4a7c15u ^ ((uint64_t)vcpu + 1) * 0xbf58476d1ce4e5b9u;
+    }
 }
 
 static void on_vcpu_exit(qemu_plugin_id_t id, unsigned int vcpu)
@@ -352,6 +421,7 @@ static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint
     }
     c->bucket = bucket;
     c->entered_ns = now_ns();
+    maybe_sample_cpu(c, bucket);
 }
 
 static void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t ret)
@@ -360,6 +430,7 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, 
     struct vcpu_counts *c = counts(vcpu);
     uint64_t now = now_ns();
     if (c->bucket != BUCKET_NONE) {
+        end_cpu_sample(c, c->bucket, now);
         c->ns[c->bucket] += now - c->entered_ns;
         c->calls[c->bucket]++;
         c->bucket = BUCKET_NONE;
@@ -392,6 +463,22 @@ static const char *bucket_name(int b, char *buf, size_t len)
     }
     snprintf(buf, len, "forwarded calls: library id %d", b);
     return buf;
+}
+
+/* The share of sampled time the calling thread ran: as text for the table
+ * ("" without samples) and as a JSON value ("null" without samples). */
+static void running_share(uint64_t sampled, uint64_t cpu, char *text, size_t text_len, char *json,
+                          size_t json_len)
+{
+    if (!sampled) {
+        snprintf(text, text_len, "%s", "");
+        snprintf(json, json_len, "%s", "null");
+        return;
+    }
+    double share = (double)cpu / (double)sampled;
+    share = share > 1 ? 1 : share; /* two clocks read at slightly different moments */
+    snprintf(text, text_len, "  (running %.0f%%)", share * 100);
+    snprintf(json, json_len, "%.4f", share);
 }
 
 static int by_count_desc(const void *a, const void *b, void *data)
@@ -440,15 +527,20 @@ static int by_ns_desc(gconstpointer a, gconstpointer b, gpointer data)
 static void report_functions(FILE *table, FILE *json, uint64_t end)
 {
     static uint64_t ns[LORELEI_N_FUNCTIONS], calls[LORELEI_N_FUNCTIONS];
+    static uint64_t sampled[LORELEI_N_FUNCTIONS], sampled_cpu[LORELEI_N_FUNCTIONS];
     static int order[LORELEI_N_FUNCTIONS];
     memset(ns, 0, sizeof(ns));
     memset(calls, 0, sizeof(calls));
+    memset(sampled, 0, sizeof(sampled));
+    memset(sampled_cpu, 0, sizeof(sampled_cpu));
     int n_vcpus = qemu_plugin_num_vcpus();
     for (int v = 0; v < n_vcpus; v++) {
         struct vcpu_counts *c = counts(v);
         for (int i = 0; i < LORELEI_N_FUNCTIONS; i++) {
             ns[i] += c->fn_ns[i];
             calls[i] += c->fn_calls[i];
+            sampled[i] += c->fn_sampled_ns[i];
+            sampled_cpu[i] += c->fn_sampled_cpu_ns[i];
         }
         if (c->fn != NO_FUNCTION && c->bucket != BUCKET_NONE) {
             ns[c->fn] += end - c->entered_ns;
@@ -464,18 +556,21 @@ static void report_functions(FILE *table, FILE *json, uint64_t end)
     for (int k = 0; k < JSON_FUNCTIONS && k < LORELEI_N_FUNCTIONS && ns[order[k]]; k++) {
         const char *lib, *name;
         function_name(order[k], &lib, &name);
+        char running[32], running_json[16];
+        running_share(sampled[order[k]], sampled_cpu[order[k]], running, sizeof(running),
+                      running_json, sizeof(running_json));
         if (k == 0) {
             say(table, "  forwarded functions by time (the top %d):\n", TABLE_FUNCTIONS);
         }
         if (k < TABLE_FUNCTIONS) {
-            say(table, "  %10" PRIu64 " calls %8.3f s  %s: %s\n", calls[order[k]],
-                ns[order[k]] / 1e9, lib, name);
+            say(table, "  %10" PRIu64 " calls %8.3f s  %s: %s%s\n", calls[order[k]],
+                ns[order[k]] / 1e9, lib, name, running);
         }
         if (json) {
             fprintf(json,
                     "%s\n  {\"lib\": \"%s\", \"function\": \"%s\", \"calls\": %" PRIu64
-                    ", \"seconds\": %.6f}",
-                    k ? "," : "", lib, name, calls[order[k]], ns[order[k]] / 1e9);
+                    ", \"seconds\": %.6f, \"running_share\": %s}",
+                    k ? "," : "", lib, name, calls[order[k]], ns[order[k]] / 1e9, running_json);
         }
     }
 }
@@ -489,6 +584,7 @@ static void write_report(bool final)
 {
     uint64_t end = now_ns();
     uint64_t insns[MAX_FILES] = {0}, ns[N_BUCKETS] = {0}, calls[N_BUCKETS] = {0};
+    uint64_t sampled[N_BUCKETS] = {0}, sampled_cpu[N_BUCKETS] = {0};
     uint64_t total_insns = 0, lived = 0, in_syscalls = 0;
     int n_vcpus = qemu_plugin_num_vcpus();
     for (int v = 0; v < n_vcpus; v++) {
@@ -510,6 +606,8 @@ static void write_report(bool final)
             ns[b] += c->ns[b];
             calls[b] += c->calls[b];
             in_syscalls += c->ns[b];
+            sampled[b] += c->sampled_ns[b];
+            sampled_cpu[b] += c->sampled_cpu_ns[b];
         }
     }
     uint64_t emulated = lived > in_syscalls ? lived - in_syscalls : 0;
@@ -569,7 +667,11 @@ static void write_report(bool final)
         say(table, "  %6.1f%%  %8.3f s  (the other files%s)\n", rest * 100, rest * emulated / 1e9,
             json ? "; all are in the JSON report" : "");
     }
-    say(table, "  inside system calls (%.2f s):\n", in_syscalls / 1e9);
+    say(table,
+        "  inside system calls (%.2f s; \"running\": the share of a forwarded call's time its\n"
+        "  thread was on a CPU, from a sample of the calls; the rest it waited, for other\n"
+        "  threads such as llvmpipe's, a GPU or a clock):\n",
+        in_syscalls / 1e9);
     if (json) {
         fprintf(json, "],\n \"syscalls\": [");
     }
@@ -578,14 +680,17 @@ static void write_report(bool final)
         if (!calls[b] && !ns[b]) {
             continue;
         }
-        char buf[64];
+        char buf[64], running[32], running_json[16];
         const char *name = bucket_name(b, buf, sizeof(buf));
-        say(table, "  %10" PRIu64 " calls %8.3f s  %s\n", calls[b], ns[b] / 1e9, name);
+        running_share(sampled[b], sampled_cpu[b], running, sizeof(running), running_json,
+                      sizeof(running_json));
+        say(table, "  %10" PRIu64 " calls %8.3f s  %s%s\n", calls[b], ns[b] / 1e9, name, running);
         if (json) {
             fprintf(json,
                     "%s\n  {\"what\": \"%s\", \"lib_id\": %d, \"calls\": %" PRIu64
-                    ", \"seconds\": %.6f}",
-                    first ? "" : ",", name, b < MAX_FORWARDED ? b : -1, calls[b], ns[b] / 1e9);
+                    ", \"seconds\": %.6f, \"running_share\": %s}",
+                    first ? "" : ",", name, b < MAX_FORWARDED ? b : -1, calls[b], ns[b] / 1e9,
+                    running_json);
             first = false;
         }
     }

@@ -2,7 +2,9 @@
 """liblorelei-profile.so on a guest program of known proportions
 (profile_prog.c): the library that runs four times the program's loop gets
 about four times its share of instructions, both are named by path, and the
-forwarded calls are counted under their library.
+forwarded calls are counted under their library, with the share of their
+time their thread was running: calls that keep the CPU busy run most of
+their time, calls that wait hardly any.
 
 usage: run_profile.py --qemu Q --plugin P --preload S --profile-plugin PP
                       --prog PROG --stub-dir D [--asan-runtime R]
@@ -22,6 +24,10 @@ from lorelei import Checks, add_common_args, end_process, from_args, run  # noqa
 ROUNDS, CALLS, TESTLIB_ID = 2_000_000, 5000, 1
 # Tiny functions the program writes into one anonymous mapping (a JIT).
 JIT_FUNCTIONS = 3000
+# Forwarded calls that spin 2 ms (in the main run), and calls that wait 2 ms
+# (in a run of their own): more than the plugin's CPU_ALWAYS_SAMPLED (64),
+# so that random samples are taken too.
+TIMED = 150
 
 
 def main():
@@ -35,7 +41,7 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "profile.json")
         cmd, env = from_args(a).command(
-            [a.prog, str(ROUNDS), str(CALLS), str(JIT_FUNCTIONS)], libs=["testlib"],
+            [a.prog, str(ROUNDS), str(CALLS), str(JIT_FUNCTIONS), str(TIMED), "0"], libs=["testlib"],
             guest_lib_dirs=[a.stub_dir, os.path.dirname(os.path.abspath(a.prog))],
             qemu_args=["-plugin", f"{os.path.abspath(a.profile_plugin)},out={out}"])
         p = run(cmd, env=env, timeout=240)
@@ -67,8 +73,39 @@ def main():
             f"({report.get('maps_reads')} reads)")
     anon = share.get("(code in no file: JIT, vDSO)", 0)
     c.check(anon > 0, f"the JIT's code is counted as code in no file ({anon:.2%})")
+    share = library_line(report).get("running_share")
+    c.check(share is not None and share >= 0.7,
+            f"calls that keep the CPU busy (and {CALLS} short ones) ran most of their time "
+            f"(running share {share}, at least 0.7)")
+    c.check("(running " in p.stderr, "the table at exit shows the running shares")
+    waiting_calls(a, c)
     killed_by_a_signal(a, c)
     c.finish()
+
+
+def library_line(report):
+    return next((e for e in report["syscalls"] if e["lib_id"] == TESTLIB_ID), {})
+
+
+def waiting_calls(a, c):
+    """Calls that wait (for a flag nobody sets): their thread hardly runs."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "waiting.json")
+        cmd, env = from_args(a).command(
+            [a.prog, "0", "0", "0", "0", str(TIMED)], libs=["testlib"],
+            guest_lib_dirs=[a.stub_dir, os.path.dirname(os.path.abspath(a.prog))],
+            qemu_args=["-plugin", f"{os.path.abspath(a.profile_plugin)},out={out}"])
+        p = run(cmd, env=env, timeout=120)
+        c.check(p.returncode == 0, f"the waiting calls ran (status {p.returncode})"
+                + (f"; {p.stderr[:300]}" if p.returncode else ""))
+        if not c.check(os.path.exists(out), f"their report was written ({out})"):
+            return
+        with open(out) as f:
+            line = library_line(json.load(f))
+    share = line.get("running_share")
+    c.check(line.get("calls", 0) >= TIMED and share is not None and share <= 0.3,
+            f"{TIMED} calls that wait 2 ms each hardly ran ({line.get('calls')} calls, "
+            f"{line.get('seconds')} s, running share {share}, at most 0.3)")
 
 
 def killed_by_a_signal(a, c):
