@@ -69,6 +69,20 @@ def installed(g):
     return None
 
 
+def print_round(rnd, name, mode, r):
+    """One round's line; sets r["per_frame"]: the CPU milliseconds per frame
+    counted, or None (nothing counted, or the game had ended before the
+    counting did)."""
+    ok = r["first_frames_s"] is not None
+    r["per_frame"] = (1000 * r["cpu_s"] / r["frames"]
+                      if ok and r["frames"] and r["cpu_s"] is not None else None)
+    print(f"round {rnd} {name:16} {mode:8} {r['fps']:7.2f} fps"
+          + (f", drew after {r['first_frames_s']:.1f} s" if ok else "  (drew nothing in time)")
+          + (f", {r['per_frame']:.2f} CPU ms/frame" if r["per_frame"] is not None else "")
+          + ("  (not play's colours: judged at the end)" if "kept_screenshot" in r else ""),
+          flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--launcher", required=True)
@@ -99,6 +113,7 @@ def main():
     notes = {}
     not_in_play = {}  # game: {mode: [rounds that measured no play]}
     profiles = {}
+    rounds = []  # (round, game, mode, result): counted once all have run
     for rnd in range(a.rounds):
         order = modes[rnd % len(modes):] + modes[:rnd % len(modes)]
         for name in a.games.split(","):
@@ -112,32 +127,39 @@ def main():
                     r = gamerun.play(parts, x, g, mode, a.out,
                                      slow=a.plain_slow if mode == "qemu" else 1,
                                      gpu_free=a.gpu_free)
-                ok = r["first_frames_s"] is not None
-                # A round that measured a title or intro screen instead of
-                # play (the screen is blank with the no-op driver: no check)
-                # would compare unlike frames: left out, and said so.
-                if ok and not a.gpu_free and not gamerun.in_play(g, r):
-                    kept = os.path.join(a.out, f"{name}-{mode}-round{rnd + 1}-not-in-play.png")
-                    shutil.copyfile(r["screenshot"], kept)
-                    not_in_play.setdefault(name, {}).setdefault(mode, []).append(rnd + 1)
-                    print(f"round {rnd + 1} {name:16} {mode:8} not counted: its screenshot "
-                          f"({r['colours']} colours, play has at least {g['scene_colours']}) "
-                          f"is not of play: {kept}", flush=True)
-                    continue
-                fps.setdefault(name, {}).setdefault(mode, []).append(r["fps"] if ok else 0.0)
-                if ok:
-                    starts.setdefault(name, {}).setdefault(mode, []).append(r["first_frames_s"])
-                # This round's, or None (nothing counted, or the game had
-                # ended before the counting did).
-                per_frame = (1000 * r["cpu_s"] / r["frames"]
-                             if ok and r["frames"] and r["cpu_s"] is not None else None)
-                if per_frame is not None:
-                    cpu_ms.setdefault(name, {}).setdefault(mode, []).append(per_frame)
-                print(f"round {rnd + 1} {name:16} {mode:8} {r['fps']:7.2f} fps"
-                      + (f", drew after {r['first_frames_s']:.1f} s" if ok else
-                         "  (drew nothing in time)")
-                      + (f", {per_frame:.2f} CPU ms/frame" if per_frame is not None else ""),
+                if r["first_frames_s"] is not None and not gamerun.in_play(g, r):
+                    # Kept: the next round writes over the screenshot.
+                    r["kept_screenshot"] = os.path.join(
+                        a.out, f"{name}-{mode}-round{rnd + 1}-not-in-play.png")
+                    shutil.copyfile(r["screenshot"], r["kept_screenshot"])
+                rounds.append((rnd + 1, name, g, mode, r))
+                print_round(rnd + 1, name, mode, r)
+    # A round that measured a title or intro screen instead of play would
+    # compare unlike frames: left out, and said so. Play has the game's
+    # scene_colours; a round short of them still shows play when it is
+    # close to a native round that had them (plain QEMU's SuperTux, still
+    # fading into its level). The no-op driver's screen is blank: no check.
+    native_play = {}
+    for _, name, g, mode, r in rounds:
+        if mode == "native" and r["first_frames_s"] is not None and gamerun.in_play(g, r):
+            native_play.setdefault(name, []).append(r["thumb"])
+    for rnd, name, g, mode, r in rounds:
+        ok = r["first_frames_s"] is not None
+        if ok and not a.gpu_free and "kept_screenshot" in r:
+            if any(gamerun.like_native(r, t) for t in native_play.get(name, [])):
+                os.unlink(r["kept_screenshot"])
+            else:
+                not_in_play.setdefault(name, {}).setdefault(mode, []).append(rnd)
+                print(f"round {rnd} {name:16} {mode:8} not counted: its screenshot "
+                      f"({r['colours']} colours, play has at least {g['scene_colours']}, and "
+                      f"not like a native round's) is not of play: {r['kept_screenshot']}",
                       flush=True)
+                continue
+        fps.setdefault(name, {}).setdefault(mode, []).append(r["fps"] if ok else 0.0)
+        if ok:
+            starts.setdefault(name, {}).setdefault(mode, []).append(r["first_frames_s"])
+        if r["per_frame"] is not None:
+            cpu_ms.setdefault(name, {}).setdefault(mode, []).append(r["per_frame"])
     if a.profile_libs:
         for name in a.games.split(","):
             g = game(name)

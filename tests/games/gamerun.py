@@ -258,6 +258,24 @@ def difference(a, b, match_brightness=False):
     return sum(abs(x - y) for x, y in zip(a, b)) / (255.0 * len(a))
 
 
+# How far a screenshot may be from the native one (mean absolute grey-level
+# difference of 32x18 thumbnails, 0..1): animated menus and levels differ a
+# little from frame to frame; a black, half-drawn or wrong picture is far.
+# The two thumbnails are compared at the same mean brightness: plain QEMU
+# draws SuperTux at 0.1 frames/s and the game advances 1/64 s a frame (a
+# slow frame's lost time is dropped), so its one-second fade into the level
+# takes it over ten minutes; the half-faded level is the native picture at a
+# tenth of the brightness (0.012 apart so, 0.39 as shot), and its black
+# level intro stays far (0.39).
+MAX_DIFFERENCE = 0.12
+
+
+def like_native(r, native_thumb):
+    """Whether run r's screenshot is close to a native one (at its
+    brightness)."""
+    return difference(r["thumb"], native_thumb, match_brightness=True) <= MAX_DIFFERENCE
+
+
 def in_play(g, r):
     """Whether run r's screenshot shows game g in play rather than a title
     or intro screen (its number of colours, games.py scene_colours)."""

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import gamerun  # noqa: E402
 from lorelei import Checks  # noqa: E402
 
-LIMIT = 0.12  # run_game.py's MAX_DIFFERENCE
+LIMIT = gamerun.MAX_DIFFERENCE
 
 
 def draw(path, *operations):

@@ -32,16 +32,6 @@ from games import GAMES, MIN_COLOURS, MODES, game, unknown_games_problem  # noqa
 from lorelei import Checks  # noqa: E402
 from xvfb import Xvfb  # noqa: E402
 
-# How far a screenshot may be from the native one (mean absolute grey-level
-# difference of 32x18 thumbnails, 0..1): animated menus and levels differ a
-# little from frame to frame; a black, half-drawn or wrong picture is far.
-# The two thumbnails are compared at the same mean brightness: plain QEMU
-# draws SuperTux at 0.1 frames/s and the game advances 1/64 s a frame (a
-# slow frame's lost time is dropped), so its one-second fade into the level
-# takes it over ten minutes; the half-faded level is the native picture at a
-# tenth of the brightness (0.012 apart so, 0.39 as shot), and its black
-# level intro stays far (0.39).
-MAX_DIFFERENCE = 0.12
 CRASH_SIGNS = ("LLVM ERROR", "qemu-lorelei: error", "Segmentation fault", "Aborted",
                "qemu: uncaught target signal", "double free", "AL lib: (EE)")
 
@@ -78,9 +68,9 @@ def check_run(c, g, r, native):
         d = gamerun.difference(r["thumb"], native["thumb"], match_brightness=True)
         shot = gamerun.difference(r["thumb"], native["thumb"])
         r["difference"] = d
-        c.check(d <= MAX_DIFFERENCE, f"{m}: the screenshot is close to the native one "
+        c.check(d <= gamerun.MAX_DIFFERENCE, f"{m}: the screenshot is close to the native one "
                 f"(difference {d:.3f} at the native one's brightness, {shot:.3f} as shot; at "
-                f"most {MAX_DIFFERENCE}; {r['screenshot']})")
+                f"most {gamerun.MAX_DIFFERENCE}; {r['screenshot']})")
     if g["audio"]:
         c.check(r["audio_bytes"] > 4096, f"{m}: sound was played through the {g['audio']} "
                 f"file driver ({r['audio_bytes']} bytes)")
