@@ -670,7 +670,7 @@ static void write_report(bool final)
     say(table,
         "  inside system calls (%.2f s; \"running\": the share of a forwarded call's time its\n"
         "  thread was on a CPU, from a sample of the calls; the rest it waited, for other\n"
-        "  threads such as llvmpipe's, a GPU or a clock):\n",
+        "  threads such as llvmpipe's, a GPU, a clock, or a free core on a busy machine):\n",
         in_syscalls / 1e9);
     if (json) {
         fprintf(json, "],\n \"syscalls\": [");
