@@ -90,7 +90,9 @@ def main():
     ap.add_argument("--games", default=",".join(sorted(GAMES)))
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--plain-slow", type=float, default=4.0)
+    ap.add_argument("--plain-slow", type=float,
+                    help="plain QEMU's waits are this many times the native ones (default: "
+                         "the game's plain_slow in games.py, 4 for most)")
     ap.add_argument("--out", default="bench-games-out")
     ap.add_argument("--profile-libs", action="store_true")
     ap.add_argument("--gpu-free", action="store_true")
@@ -124,8 +126,8 @@ def main():
                 continue
             for mode in order:
                 with Xvfb(autorepeat=False) as x:
-                    r = gamerun.play(parts, x, g, mode, a.out,
-                                     slow=a.plain_slow if mode == "qemu" else 1,
+                    slow = (a.plain_slow or g["plain_slow"]) if mode == "qemu" else 1
+                    r = gamerun.play(parts, x, g, mode, a.out, slow=slow,
                                      gpu_free=a.gpu_free)
                 if r["first_frames_s"] is not None and not gamerun.in_play(g, r):
                     # Kept: the next round writes over the screenshot.

@@ -387,6 +387,22 @@ def press(x, key, slow=1.0, frame_s=0.0):
                    env=x.env(), capture_output=True)
 
 
+def screen_has_colours(x, colours, out_dir):
+    """Whether the screen has at least colours colours (None: no need to
+    look)."""
+    if not colours:
+        return True
+    shot = os.path.join(out_dir, "screen-before-key.png")
+    try:
+        x.screenshot(shot)
+        return image_signature(shot)[1] >= colours
+    except subprocess.CalledProcessError:
+        return False
+    finally:
+        if os.path.exists(shot):
+            os.unlink(shot)
+
+
 def command(parts, g, mode, home, profile_out=None):
     args = [a.replace("@HOME@", home) for a in g["args"]]
     if mode == "native":
@@ -472,8 +488,9 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
         settle = began + g["warmup"] * slow
         keys = sorted(g.get("keys", []))
         while p.poll() is None and time.monotonic() < settle:
-            # Scripted input (xdotool).
-            while keys and time.monotonic() >= began + keys[0][0] * slow:
+            # Scripted input (xdotool), once the screen that takes it is up.
+            while keys and time.monotonic() >= began + keys[0][0] * slow and \
+                    screen_has_colours(x, g.get("keys_need_colours"), out_dir):
                 # The game's frame time over the last 10 s (counted since
                 # it began drawing).
                 now = time.monotonic()

@@ -21,6 +21,11 @@ Each entry:
   home_files {path under HOME: text}: files the game needs before it starts
   keys      [(seconds after it starts drawing, xdotool key name), ...]: input
             sent during the warm-up (past a title screen, into a demo)
+  plain_slow  how many times the native waits plain QEMU gets (default 4;
+            the harness's --plain-slow overrides it)
+  keys_need_colours  a scripted key also waits until the screen has this
+            many colours (the screen that takes it is up), up to the end
+            of the warm-up (default: no wait)
   playing   a line the game prints once it is in play (loading done): the
             warm-up counts from it, and the game must print it in time
   loading_s seconds natively it may take from its first frames to `playing`
@@ -51,11 +56,21 @@ GAMES = {
         packages=["supertux", "supertux-data"], exe="/usr/games/supertux2",
         args=["--window", "--geometry", "800x600", "--renderer", "opengl",
               "/usr/share/games/supertux2/levels/world1/welcome_antarctica.stl"],
-        # Return past the level's intro. The intro takes no key until it
-        # is up: under qemu-lorelei (slower loading) one Return at 3 s was
-        # lost in every run, so a second one follows (Return does nothing
-        # in the level itself).
-        audio="openal", warmup=12, measure=10, stop="term", keys=[(3, "Return"), (6, "Return")],
+        # Return past the level's intro, once the intro is up (black until
+        # then: under qemu-lorelei, loading slower, a Return at 3 s was
+        # lost). One press only: the intro leaves through a fade-out and
+        # takes keys until it is over, and a second Return in those 0.1 s
+        # of game time, which plain QEMU draws as 7 frames over 14 s or
+        # more, left the level too, and the game ended (status 0).
+        audio="openal", warmup=12, measure=10, stop="term", keys=[(3, "Return")],
+        keys_need_colours=100,
+        # Plain QEMU draws the intro at 0.1-0.5 frames/s and the level at
+        # 0.1, and the game moves on 1/64 s a frame: the intro's 0.1 s
+        # fade-out alone took 64 s on a busy machine, and the level was
+        # not up after the usual 48 s of warm-up. 144 s leaves it a few
+        # frames of its fade-in (the picture is compared at the native
+        # one's brightness).
+        plain_slow=12,
         # The level: over 11 000 colours in an 800x600 window; its black
         # intro screen about 600.
         scene_colours=3000,
@@ -179,5 +194,6 @@ def game(name):
     g.setdefault("loading_s", 60)
     g.setdefault("terminal", False)
     g.setdefault("scene_colours", MIN_COLOURS)
+    g.setdefault("plain_slow", 4.0)
     g["id"] = name
     return g

@@ -91,8 +91,9 @@ def main():
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--out", help="keep screenshots and logs here (default: a temporary folder)")
     ap.add_argument("--json", help="write the results here")
-    ap.add_argument("--plain-slow", type=float, default=4.0,
-                    help="plain QEMU's waits are this many times the native ones")
+    ap.add_argument("--plain-slow", type=float,
+                    help="plain QEMU's waits are this many times the native ones (default: "
+                         "the game's plain_slow in games.py, 4 for most)")
     a = ap.parse_args()
     if a.list:
         print("\n".join(sorted(GAMES)))
@@ -132,7 +133,8 @@ def main():
             # the game's emulated time went (a few per cent slower for the
             # inline counting; bench/games measures ratios without it).
             report = os.path.join(out, f"{a.game}-profile.json") if mode == "lorelei" else None
-            r = gamerun.play(parts, x, g, mode, out, slow=a.plain_slow if mode == "qemu" else 1,
+            slow = (a.plain_slow or g["plain_slow"]) if mode == "qemu" else 1
+            r = gamerun.play(parts, x, g, mode, out, slow=slow,
                              profile_out=report)
             if report:
                 c.check(os.path.exists(report), f"{mode}: --profile-libs wrote {report}")
