@@ -69,6 +69,36 @@ def installed(g):
     return None
 
 
+def short_of_play(g, r, gpu_free):
+    """Whether round r drew but its screenshot lacks play's colours, so
+    that it must be judged against the native rounds (the no-op driver's
+    screen is blank: never)."""
+    return r["first_frames_s"] is not None and not gpu_free and not gamerun.in_play(g, r)
+
+
+def judge(rounds):
+    """Splits rounds [(round, game, g, mode, result)] into those counted and
+    those left out ({game: {mode: [round, ...]}}). A round that measured a
+    title or intro screen instead of play would compare unlike frames. A
+    round short of play's colours (short_of_play, its screenshot kept as
+    r["kept_screenshot"]) still shows play when it is close to a native
+    round that had them (plain QEMU's SuperTux, still fading into its
+    level): its kept screenshot is then removed."""
+    native_play = {}
+    for _, name, g, mode, r in rounds:
+        if mode == "native" and r["first_frames_s"] is not None and gamerun.in_play(g, r):
+            native_play.setdefault(name, []).append(r["thumb"])
+    counted, left_out = [], {}
+    for rnd, name, g, mode, r in rounds:
+        if "kept_screenshot" in r:
+            if not any(gamerun.like_native(r, t) for t in native_play.get(name, [])):
+                left_out.setdefault(name, {}).setdefault(mode, []).append(rnd)
+                continue
+            os.unlink(r["kept_screenshot"])
+        counted.append((rnd, name, g, mode, r))
+    return counted, left_out
+
+
 def print_round(rnd, name, mode, r):
     """One round's line; sets r["per_frame"]: the CPU milliseconds per frame
     counted, or None (nothing counted, or the game had ended before the
@@ -113,7 +143,6 @@ def main():
     cpu_ms = {}  # CPU milliseconds per frame counted, per mode
     starts = {}  # seconds from start to the first screen update, per mode
     notes = {}
-    not_in_play = {}  # game: {mode: [rounds that measured no play]}
     profiles = {}
     rounds = []  # (round, game, mode, result): counted once all have run
     for rnd in range(a.rounds):
@@ -129,34 +158,22 @@ def main():
                     slow = (a.plain_slow or g["plain_slow"]) if mode == "qemu" else 1
                     r = gamerun.play(parts, x, g, mode, a.out, slow=slow,
                                      gpu_free=a.gpu_free)
-                if r["first_frames_s"] is not None and not gamerun.in_play(g, r):
+                if short_of_play(g, r, a.gpu_free):
                     # Kept: the next round writes over the screenshot.
                     r["kept_screenshot"] = os.path.join(
                         a.out, f"{name}-{mode}-round{rnd + 1}-not-in-play.png")
                     shutil.copyfile(r["screenshot"], r["kept_screenshot"])
                 rounds.append((rnd + 1, name, g, mode, r))
                 print_round(rnd + 1, name, mode, r)
-    # A round that measured a title or intro screen instead of play would
-    # compare unlike frames: left out, and said so. Play has the game's
-    # scene_colours; a round short of them still shows play when it is
-    # close to a native round that had them (plain QEMU's SuperTux, still
-    # fading into its level). The no-op driver's screen is blank: no check.
-    native_play = {}
-    for _, name, g, mode, r in rounds:
-        if mode == "native" and r["first_frames_s"] is not None and gamerun.in_play(g, r):
-            native_play.setdefault(name, []).append(r["thumb"])
+    counted, not_in_play = judge(rounds)
     for rnd, name, g, mode, r in rounds:
+        if rnd in not_in_play.get(name, {}).get(mode, []):
+            print(f"round {rnd} {name:16} {mode:8} not counted: its screenshot "
+                  f"({r['colours']} colours, play has at least {g['scene_colours']}, and "
+                  f"not like a native round's) is not of play: {r['kept_screenshot']}",
+                  flush=True)
+    for rnd, name, g, mode, r in counted:
         ok = r["first_frames_s"] is not None
-        if ok and not a.gpu_free and "kept_screenshot" in r:
-            if any(gamerun.like_native(r, t) for t in native_play.get(name, [])):
-                os.unlink(r["kept_screenshot"])
-            else:
-                not_in_play.setdefault(name, {}).setdefault(mode, []).append(rnd)
-                print(f"round {rnd} {name:16} {mode:8} not counted: its screenshot "
-                      f"({r['colours']} colours, play has at least {g['scene_colours']}, and "
-                      f"not like a native round's) is not of play: {r['kept_screenshot']}",
-                      flush=True)
-                continue
         fps.setdefault(name, {}).setdefault(mode, []).append(r["fps"] if ok else 0.0)
         if ok:
             starts.setdefault(name, {}).setdefault(mode, []).append(r["first_frames_s"])
