@@ -48,7 +48,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,14 +58,6 @@ from games import GAMES, MODES, game, unknown_games_problem  # noqa: E402
 from xvfb import Xvfb  # noqa: E402
 
 TARGET_NATIVE, TARGET_PLAIN = 0.8, 10.0
-
-
-def installed(g):
-    for p in g["packages"]:
-        q = subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True)
-        if "install ok installed" not in q.stdout:
-            return p
-    return None
 
 
 def short_of_play(g, r, gpu_free):
@@ -149,14 +140,15 @@ def main():
         order = modes[rnd % len(modes):] + modes[:rnd % len(modes)]
         for name in a.games.split(","):
             g = game(name)
-            missing = installed(g)
+            missing = gamerun.missing_packages(g["packages"])
             if missing:
-                notes[name] = f"not run: package {missing} is not installed (scripts/deps-games.txt)"
+                notes[name] = (f"not run: package(s) {' '.join(missing)} not installed "
+                               "(scripts/deps-games.txt)")
                 continue
             for mode in order:
                 with Xvfb(autorepeat=False) as x:
-                    slow = (a.plain_slow or g["plain_slow"]) if mode == "qemu" else 1
-                    r = gamerun.play(parts, x, g, mode, a.out, slow=slow,
+                    r = gamerun.play(parts, x, g, mode, a.out,
+                                     slow=gamerun.mode_slow(g, mode, a.plain_slow),
                                      gpu_free=a.gpu_free)
                 if short_of_play(g, r, a.gpu_free):
                     # Kept: the next round writes over the screenshot.
@@ -182,7 +174,7 @@ def main():
     if a.profile_libs:
         for name in a.games.split(","):
             g = game(name)
-            if installed(g):
+            if gamerun.missing_packages(g["packages"]):
                 continue
             report = os.path.abspath(os.path.join(a.out, f"{name}-profile.json"))
             with Xvfb(autorepeat=False) as x:

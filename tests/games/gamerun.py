@@ -270,10 +270,15 @@ def difference(a, b, match_brightness=False):
 MAX_DIFFERENCE = 0.12
 
 
+def native_difference(r, native_thumb):
+    """How far run r's screenshot is from a native one, at its brightness."""
+    return difference(r["thumb"], native_thumb, match_brightness=True)
+
+
 def like_native(r, native_thumb):
     """Whether run r's screenshot is close to a native one (at its
     brightness)."""
-    return difference(r["thumb"], native_thumb, match_brightness=True) <= MAX_DIFFERENCE
+    return native_difference(r, native_thumb) <= MAX_DIFFERENCE
 
 
 def in_play(g, r):
@@ -333,6 +338,23 @@ def lorelei_options(mode):
         # measure what forwarding them is worth.
         return [a for lib in mode[len(NO_THUNK_MODE):].split("+") for a in ("--no-thunk", lib)]
     return None
+
+
+def missing_packages(packages):
+    """The packages of the list that dpkg does not have installed."""
+    missing = []
+    for p in packages:
+        q = subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True)
+        if "install ok installed" not in q.stdout:
+            missing.append(p)
+    return missing
+
+
+def mode_slow(g, mode, plain_slow=None):
+    """How many times the native waits game g gets in mode: plain QEMU's
+    are stretched (plain_slow, given on the command line, or the game's
+    own), the others are not."""
+    return (plain_slow or g["plain_slow"]) if mode == "qemu" else 1
 
 
 def mode_problem(mode, parts):

@@ -37,7 +37,8 @@ def main():
         faded = os.path.join(tmp, "faded.png")  # the scene at a tenth of its light
         subprocess.run(["convert", scene, "-evaluate", "multiply", "0.1", faded], check=True)
         intro = os.path.join(tmp, "intro.png")  # a line of "letters" on black
-        letters = [a for x in range(250, 560, 22) for a in ("-draw", f"rectangle {x},280 {x + 14},310")]
+        letters = [a for x in range(250, 560, 22)
+                   for a in ("-draw", f"rectangle {x},280 {x + 14},310")]
         draw(intro, "xc:black", "-fill", "white", *letters)
         other = os.path.join(tmp, "other.png")  # another scene
         draw(other, "gradient:#202020-#e0a060", "-fill", "#2040f0",

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -34,15 +33,6 @@ from xvfb import Xvfb  # noqa: E402
 
 CRASH_SIGNS = ("LLVM ERROR", "qemu-lorelei: error", "Segmentation fault", "Aborted",
                "qemu: uncaught target signal", "double free", "AL lib: (EE)")
-
-
-def missing_packages(packages):
-    missing = []
-    for p in packages:
-        q = subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True)
-        if "install ok installed" not in q.stdout:
-            missing.append(p)
-    return missing
 
 
 def check_run(c, g, r, native):
@@ -65,7 +55,7 @@ def check_run(c, g, r, native):
         c.check(r["colours"] >= MIN_COLOURS and spread > 2,
                 f"{m}: the screenshot is not blank ({r['colours']} colours, at least "
                 f"{MIN_COLOURS}; spread {spread:.1f}; {r['screenshot']})")
-        d = gamerun.difference(r["thumb"], native["thumb"], match_brightness=True)
+        d = gamerun.native_difference(r, native["thumb"])
         shot = gamerun.difference(r["thumb"], native["thumb"])
         r["difference"] = d
         c.check(d <= gamerun.MAX_DIFFERENCE, f"{m}: the screenshot is close to the native one "
@@ -116,7 +106,7 @@ def main():
         print(f"SKIP: {a.game}: not in the default run (its data is large and it plays for "
               "minutes); `tests/run.sh games` plays it (or set LORELEI_ALL_GAMES=1)")
         return 77
-    missing = missing_packages(g["packages"])
+    missing = gamerun.missing_packages(g["packages"])
     if missing:
         where = "scripts/deps.txt" if g["default"] else "scripts/deps-games.txt"
         print(f"SKIP: {a.game}: package(s) {' '.join(missing)} not installed; they are in {where}"
@@ -133,8 +123,7 @@ def main():
             # the game's emulated time went (a few per cent slower for the
             # inline counting; bench/games measures ratios without it).
             report = os.path.join(out, f"{a.game}-profile.json") if mode == "lorelei" else None
-            slow = (a.plain_slow or g["plain_slow"]) if mode == "qemu" else 1
-            r = gamerun.play(parts, x, g, mode, out, slow=slow,
+            r = gamerun.play(parts, x, g, mode, out, slow=gamerun.mode_slow(g, mode, a.plain_slow),
                              profile_out=report)
             if report:
                 c.check(os.path.exists(report), f"{mode}: --profile-libs wrote {report}")

@@ -40,10 +40,7 @@ def main():
     c = Checks()
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "profile.json")
-        cmd, env = from_args(a).command(
-            [a.prog, str(ROUNDS), str(CALLS), str(JIT_FUNCTIONS), str(TIMED), "0"], libs=["testlib"],
-            guest_lib_dirs=[a.stub_dir, os.path.dirname(os.path.abspath(a.prog))],
-            qemu_args=["-plugin", f"{os.path.abspath(a.profile_plugin)},out={out}"])
+        cmd, env = profiled_prog(a, [ROUNDS, CALLS, JIT_FUNCTIONS, TIMED, 0], out)
         p = run(cmd, env=env, timeout=240)
         c.check(p.returncode == 0, "the program ran under both plugins")
         c.check("qemu-lorelei profile:" in p.stderr, "the report was printed at exit")
@@ -83,6 +80,15 @@ def main():
     c.finish()
 
 
+def profiled_prog(a, args, out):
+    """The command and environment that run profile_prog with args under
+    the testlib plugin and the profiling plugin (report in out)."""
+    return from_args(a).command(
+        [a.prog, *map(str, args)], libs=["testlib"],
+        guest_lib_dirs=[a.stub_dir, os.path.dirname(os.path.abspath(a.prog))],
+        qemu_args=["-plugin", f"{os.path.abspath(a.profile_plugin)},out={out}"])
+
+
 def library_line(report):
     return next((e for e in report["syscalls"] if e["lib_id"] == TESTLIB_ID), {})
 
@@ -91,10 +97,7 @@ def waiting_calls(a, c):
     """Calls that wait (for a flag nobody sets): their thread hardly runs."""
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "waiting.json")
-        cmd, env = from_args(a).command(
-            [a.prog, "0", "0", "0", "0", str(TIMED)], libs=["testlib"],
-            guest_lib_dirs=[a.stub_dir, os.path.dirname(os.path.abspath(a.prog))],
-            qemu_args=["-plugin", f"{os.path.abspath(a.profile_plugin)},out={out}"])
+        cmd, env = profiled_prog(a, [0, 0, 0, 0, TIMED], out)
         p = run(cmd, env=env, timeout=120)
         c.check(p.returncode == 0, f"the waiting calls ran (status {p.returncode})"
                 + (f"; {p.stderr[:300]}" if p.returncode else ""))
