@@ -27,6 +27,7 @@ import time
 import tty
 
 from games import SCUMMVM_QUEEN  # noqa: F401  (re-exported for bench)
+import profile_window
 
 # The guest's own llvmpipe JIT needs a CPU model LLVM knows (not "max");
 # -noTSX: TCG has no TSX, and asking for it prints a warning per thread.
@@ -523,10 +524,19 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
             time.sleep(0.2)
     t0 = time.monotonic()
     cpu0 = cpu_seconds(p.pid)
+    profile_before = profile_window.read_report(profile_out)
     while p.poll() is None and time.monotonic() < t0 + g["measure"]:
         time.sleep(0.2)
     t1 = time.monotonic()
     cpu1 = cpu_seconds(p.pid) if p.poll() is None else None
+    if profile_out:
+        # The profile of the measured seconds (give or take the plugin's
+        # 2 s between reports), and the frames drawn in them: the report's
+        # clock starts with the game.
+        window = profile_window.between(profile_before, profile_window.read_report(profile_out))
+        r["profile_in_play"] = window
+        r["profile_in_play_frames"] = counter.frames_between(
+            t_start + window["from_s"], t_start + window["to_s"]) if window else None
     # What the frames cost in CPU time: it shows where the frame rate cannot
     # (a game at its frame cap, or paced by its own clock).
     r["cpu_s"] = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None

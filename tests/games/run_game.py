@@ -27,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import gamerun  # noqa: E402
+import profile_window  # noqa: E402
 from games import GAMES, MIN_COLOURS, MODES, game, unknown_games_problem  # noqa: E402
 from lorelei import Checks  # noqa: E402
 from xvfb import Xvfb  # noqa: E402
@@ -127,6 +128,9 @@ def main():
                              profile_out=report)
             if report:
                 c.check(os.path.exists(report), f"{mode}: --profile-libs wrote {report}")
+                for line in profile_window.summary(r["profile_in_play"],
+                                                   r["profile_in_play_frames"]):
+                    print(line)
         results[mode] = r
         if mode == "native":
             native = r
