@@ -1,6 +1,7 @@
 #include "qemu-cmdline.h"
 
 #include "errors.h"
+#include "guest-tunables.h"
 #include "util.h"
 
 #include <string.h>
@@ -236,6 +237,16 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
     } else {
         add(out->argv, "-U");
         add(out->argv, "LD_LIBRARY_PATH");
+    }
+    /* The guest glibc's string functions QEMU runs fastest (guest-tunables.h),
+     * added to what the game would get from the user's environment. */
+    if (!s->keep_sse42_strings) {
+        g_autofree char *tunables =
+            lo_guest_glibc_tunables(g_environ_getenv((gchar **)in->environ, "GLIBC_TUNABLES"));
+        if (tunables != NULL) {
+            add(out->argv, "-E");
+            add_printf(out->argv, "GLIBC_TUNABLES=%s", tunables);
+        }
     }
     for (guint i = 0; i < s->env_keys->len; i++) {
         add(out->argv, "-E");

@@ -47,6 +47,9 @@ typedef struct {
     /* run --keep-rep-strings: the model as it is, LO_CPU_HIDDEN_FEATURES
      * left on (for comparisons) */
     gboolean keep_rep_strings;
+    /* run --keep-sse42-strings: the guest's glibc picks its string functions
+     * from CPUID alone, no GLIBC_TUNABLES added (guest-tunables.h) */
+    gboolean keep_sse42_strings;
     char *stack_size; /* NULL: QEMU's default */
     gboolean strace;
     gboolean one_insn_per_tb;

@@ -39,6 +39,11 @@ medians, and named with its screenshot kept.
                    glibc's memcpy and memset use REP MOVSB/STOSB, which
                    QEMU runs an element at a time
 
+  --modes lorelei,lorelei-keep-sse42-strings
+                   the second runs `qemu-lorelei run --keep-sse42-strings`:
+                   the game's glibc picks its SSE4.2 strcspn, strspn and
+                   strpbrk, whose PCMPISTRI QEMU runs byte by byte
+
 usage: run.py --launcher L --qemu Q [--games a,b] [--modes native,lorelei,qemu]
               [--rounds N] [--plain-slow N] [--out DIR] [--profile-libs] [--gpu-free]
               [--other-qemu Q]
@@ -215,8 +220,9 @@ def main():
             line += (f"  {row['lorelei_vs_qemu']:11.1f}x" if row["lorelei_vs_qemu"]
                      else "  plain qemu drew nothing")
         # A variant of qemu-lorelei (lorelei-no-zlib: a library left
-        # emulated; lorelei-keep-rep-strings): what the difference is worth,
-        # in frame rate and in time to the first picture (loading).
+        # emulated; lorelei-keep-rep-strings, lorelei-keep-sse42-strings):
+        # what the difference is worth, in frame rate and in time to the
+        # first picture (loading).
         for m in med:
             if (m != "lorelei" and gamerun.lorelei_options(m) is not None and med[m]
                     and "lorelei" in med):

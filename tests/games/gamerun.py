@@ -322,6 +322,12 @@ NO_THUNK_MODE = "lorelei-no-"
 # qemu-lorelei with the CPU model's fast-REP-string features left on: what
 # hiding them is worth.
 KEEP_REP_STRINGS_MODE = "lorelei-keep-rep-strings"
+# qemu-lorelei without the GLIBC_TUNABLES that steers the game's glibc off
+# its SSE4.2 string functions: what that is worth.
+KEEP_SSE42_STRINGS_MODE = "lorelei-keep-sse42-strings"
+# Each such mode's option of `qemu-lorelei run`.
+KEEP_MODES = {KEEP_REP_STRINGS_MODE: "--keep-rep-strings",
+              KEEP_SSE42_STRINGS_MODE: "--keep-sse42-strings"}
 # qemu-lorelei with another build of QEMU (Parts.other_qemu): what a QEMU
 # patch is worth.
 OTHER_QEMU_MODE = "lorelei-other-qemu"
@@ -332,8 +338,8 @@ def lorelei_options(mode):
     None for native and plain QEMU."""
     if mode in ("lorelei", OTHER_QEMU_MODE):
         return []
-    if mode == KEEP_REP_STRINGS_MODE:
-        return ["--keep-rep-strings"]
+    if mode in KEEP_MODES:
+        return [KEEP_MODES[mode]]
     if mode.startswith(NO_THUNK_MODE):
         # lorelei-no-zlib+vorbisfile: those libraries run emulated, to
         # measure what forwarding them is worth.
@@ -362,7 +368,7 @@ def mode_problem(mode, parts):
     """Why mode cannot be run with parts (a message for the user), or None.
     The scripts ask before any game starts: an unknown name (a typo of
     "native") had run plain QEMU under that name."""
-    if mode in ("native", "qemu", "lorelei", KEEP_REP_STRINGS_MODE):
+    if mode in ("native", "qemu", "lorelei") or mode in KEEP_MODES:
         return None
     if mode == OTHER_QEMU_MODE:
         return None if parts.other_qemu else (
@@ -374,7 +380,7 @@ def mode_problem(mode, parts):
         return f"mode {mode} names no library: write {NO_THUNK_MODE}LIB[+LIB...], e.g. " \
                f"{NO_THUNK_MODE}zlib+vorbisfile"
     return (f"unknown mode {mode!r}: the modes are native, lorelei, qemu, "
-            f"{KEEP_REP_STRINGS_MODE}, {OTHER_QEMU_MODE} (with --other-qemu) and "
+            f"{', '.join(KEEP_MODES)}, {OTHER_QEMU_MODE} (with --other-qemu) and "
             f"{NO_THUNK_MODE}LIB[+LIB...]")
 
 

@@ -63,7 +63,8 @@ def main():
                 f"stderr {stderr[-300:]!r})")
     # Every mode the docs name is accepted.
     known = gamerun.Parts(a.launcher, a.qemu, other_qemu=a.qemu)
-    for mode in ("native", "lorelei", "qemu", "lorelei-keep-rep-strings", "lorelei-other-qemu",
+    for mode in ("native", "lorelei", "qemu", "lorelei-keep-rep-strings",
+                 "lorelei-keep-sse42-strings", "lorelei-other-qemu",
                  "lorelei-no-zlib", "lorelei-no-zlib+vorbisfile"):
         problem = gamerun.mode_problem(mode, known)
         c.check(problem is None, f"mode {mode} is accepted ({problem})")

@@ -277,6 +277,46 @@ def run_hides_slow_rep_strings(s):
     check_in("cpu features: fast REP strings hidden (-cpu Haswell-noTSX" + HIDDEN + ")", p.stderr)
 
 
+def run_steers_glibc_off_sse42_strings(s):
+    """QEMU runs SSE4.2's PCMPISTRI byte by byte, so the game's glibc is told
+    (GLIBC_TUNABLES) to take its SSE2 strcspn, strspn and strpbrk; the
+    game's CPUID still has SSE4.2. Seen from the guest: glibc's own
+    diagnostics (ld.so --list-diagnostics) and the environment it gets."""
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    loader = "/lib64/ld-linux-x86-64.so.2"
+    if not os.path.exists(loader):
+        raise Skip(f"{loader} is not here: no x86_64 glibc to ask")
+
+    def glibc_uses_sse42(*args, env=None):
+        p = t.run(*args, loader, "--list-diagnostics", env=env)
+        check(p.returncode == 0, p.stderr)
+        # CPUID leaf 1 ECX as glibc's string functions see it; SSE4.2 is bit 20.
+        m = re.search(r"^x86\.cpu_features\.features\[0x0\]\.active\[0x2\]=(0x[0-9a-f]+)$",
+                      p.stdout, re.M)
+        check(m is not None, f"no leaf 1 ECX in glibc's diagnostics: {p.stdout[-2000:]}")
+        return bool(int(m.group(1), 16) & (1 << 20))
+
+    def tunables(*args, env=None):
+        p = t.run(*args, t.game, env=env)
+        check(p.returncode == 0, p.stderr)
+        return parse(p.stdout)[1].get("GLIBC_TUNABLES")
+
+    check(glibc_uses_sse42("--keep-sse42-strings"),
+          "QEMU's max model has SSE4.2, and glibc takes it with --keep-sse42-strings")
+    check(not glibc_uses_sse42(), "a default run: glibc picks its string functions without SSE4.2")
+    check(tunables() == "glibc.cpu.hwcaps=-SSE4_2", tunables())
+    check(tunables("--keep-sse42-strings") is None, "--keep-sse42-strings adds no GLIBC_TUNABLES")
+    users = {"GLIBC_TUNABLES": "glibc.malloc.check=3"}
+    check(tunables(env=users) == "glibc.malloc.check=3:glibc.cpu.hwcaps=-SSE4_2",
+          f"added after the user's own tunables: {tunables(env=users)}")
+    own = {"GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2"}
+    check(tunables(env=own) == "glibc.cpu.hwcaps=-AVX2", "the user's glibc.cpu.hwcaps is left")
+    check(glibc_uses_sse42(env=own), "with the user's own hwcaps glibc keeps SSE4.2")
+    p = t.run("--verbose", t.game)
+    check_in("guest glibc: GLIBC_TUNABLES gets glibc.cpu.hwcaps=-SSE4_2", p.stderr)
+
+
 def run_with_sysroot(s):
     needs_x86_64_guest_runs(s)
     if os.uname().machine != "x86_64":
@@ -670,6 +710,7 @@ def run_profile_libs(s):
 
 CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, run_args_and_status,
                                  run_dry_run_is_what_runs, run_hides_slow_rep_strings,
+                                 run_steers_glibc_off_sse42_strings,
                                  run_with_sysroot,
                                  run_refuses_parts_for_another_host,
                                  run_refuses_qemu_without_filter_api,

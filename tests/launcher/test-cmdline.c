@@ -1,6 +1,7 @@
 /* The QEMU command line and environment (qemu-cmdline.c) and the quoting
  * used to print it. */
 #include "errors.h"
+#include "guest-tunables.h"
 #include "qemu-cmdline.h"
 #include "testutil.h"
 #include "util.h"
@@ -86,7 +87,8 @@ static void test_defaults(Fixture *f, gconstpointer data)
         "/q/qemu-x86_64 -cpu max,-erms,-fsrm,-fzrm,-fsrs,-fsrc "
         "-plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile "
         "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal:%s/zlib:%s/vorbisfile "
-        "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -U LD_PRELOAD -0 ./game ./game --level 2",
+        "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -E GLIBC_TUNABLES=glibc.cpu.hwcaps=-SSE4_2 "
+        "-U LD_PRELOAD -0 ./game ./game --level 2",
         f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs,
         f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
@@ -134,7 +136,8 @@ static void test_everything(Fixture *f, gconstpointer data)
         "-plugin /p/a,,b.so,lib=sdl2,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile "
         "-E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan:%s/openal:%s/zlib:%s/vorbisfile "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
-        "-E SDL_AUDIODRIVER=disk -E vblank_mode=0 -U LD_PRELOAD -0 ./-weird-name ./-weird-name -p "
+        "-E GLIBC_TUNABLES=glibc.cpu.hwcaps=-SSE4_2 -E SDL_AUDIODRIVER=disk -E vblank_mode=0 "
+        "-U LD_PRELOAD -0 ./-weird-name ./-weird-name -p "
         "'a b' '$HOME' "
         "'it'\\''s'",
         f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
@@ -190,7 +193,8 @@ static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
     g_autofree char *line = joined(cmd.argv);
     g_assert_cmpstr(line, ==,
                     "/q/qemu -cpu Haswell-noTSX" LO_CPU_HIDDEN_FEATURES
-                    " -U LD_LIBRARY_PATH -U LD_PRELOAD -0 /g/game /g/game");
+                    " -U LD_LIBRARY_PATH -E GLIBC_TUNABLES=glibc.cpu.hwcaps=-SSE4_2 -U LD_PRELOAD "
+                    "-0 /g/game /g/game");
     g_assert_true(env_has(&cmd, "LD_PRELOAD=user.so"));
     (void)f;
 }
@@ -234,7 +238,8 @@ static void test_thunk_off(Fixture *f, gconstpointer data)
     }
     g_autofree char *expected = g_strdup_printf(
         "/q/qemu -cpu max" LO_CPU_HIDDEN_FEATURES " -plugin %s -E LD_LIBRARY_PATH=%s "
-        "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -U LD_PRELOAD -0 /g/game /g/game",
+        "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -E GLIBC_TUNABLES=glibc.cpu.hwcaps=-SSE4_2 "
+        "-U LD_PRELOAD -0 /g/game /g/game",
         t->plugin, path->str, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* Its stub folder is not needed either. */
@@ -440,6 +445,62 @@ static void test_transport(Fixture *f, gconstpointer data)
     g_assert_null(strstr(line, "transport.vulkan"));
 }
 
+/* The game's glibc is steered off its SSE4.2 string functions
+ * (guest-tunables.h): the tunable is added to the user's GLIBC_TUNABLES,
+ * never replaces a glibc.cpu.hwcaps the user set, and is left out when QEMU's
+ * -E could not carry the result (a ',') or with --keep-sse42-strings. */
+static void test_guest_glibc_tunables(void)
+{
+    g_autofree char *none = lo_guest_glibc_tunables(NULL);
+    g_assert_cmpstr(none, ==, "glibc.cpu.hwcaps=-SSE4_2");
+    g_autofree char *empty = lo_guest_glibc_tunables("");
+    g_assert_cmpstr(empty, ==, "glibc.cpu.hwcaps=-SSE4_2");
+    g_autofree char *other = lo_guest_glibc_tunables("glibc.malloc.check=3");
+    g_assert_cmpstr(other, ==, "glibc.malloc.check=3:glibc.cpu.hwcaps=-SSE4_2");
+    g_assert_null(lo_guest_glibc_tunables("glibc.malloc.check=3:glibc.cpu.hwcaps=-AVX2"));
+    g_assert_null(lo_guest_glibc_tunables("glibc.cpu.hwcaps=-AVX2,-MOVBE"));
+    g_assert_null(lo_guest_glibc_tunables("glibc.cpu.x86_shstk=on,off"));
+    /* A name that only starts like it is another tunable. */
+    g_autofree char *lookalike = lo_guest_glibc_tunables("glibc.cpu.hwcaps_mask=1");
+    g_assert_cmpstr(lookalike, ==, "glibc.cpu.hwcaps_mask=1:glibc.cpu.hwcaps=-SSE4_2");
+}
+
+static char *tunables_in(const char *const *environ, gboolean keep)
+{
+    g_autoptr(LoRunSettings) s =
+        settings("{\"thunks\": {\"sdl2\": false, \"gl\": false, \"vulkan\": false, "
+                 "\"openal\": false, \"zlib\": false, \"vorbisfile\": false}}");
+    s->keep_sse42_strings = keep;
+    LoCommandInput in = {.qemu = "/q/qemu", .game = "/g/game", .settings = s, .environ = environ};
+    g_auto(LoCommand) cmd = {0};
+    g_autoptr(GError) error = NULL;
+    g_assert_true(lo_command_build(&in, &cmd, &error));
+    char *found = NULL;
+    for (guint i = 0; i + 1 < cmd.argv->len && cmd.argv->pdata[i + 1] != NULL; i++) {
+        const char *value = cmd.argv->pdata[i + 1];
+        if (strcmp(cmd.argv->pdata[i], "-E") == 0 && g_str_has_prefix(value, "GLIBC_TUNABLES=")) {
+            g_assert_null(found); /* once */
+            found = g_strdup(value + strlen("GLIBC_TUNABLES="));
+        }
+    }
+    return found;
+}
+
+static void test_guest_glibc_tunables_on_cmdline(void)
+{
+    const char *plain[] = {"PATH=/bin", NULL};
+    g_autofree char *added = tunables_in(plain, FALSE);
+    g_assert_cmpstr(added, ==, "glibc.cpu.hwcaps=-SSE4_2");
+    g_autofree char *kept = tunables_in(plain, TRUE);
+    g_assert_null(kept);
+    const char *users[] = {"GLIBC_TUNABLES=glibc.malloc.check=3", NULL};
+    g_autofree char *merged = tunables_in(users, FALSE);
+    g_assert_cmpstr(merged, ==, "glibc.malloc.check=3:glibc.cpu.hwcaps=-SSE4_2");
+    const char *own_hwcaps[] = {"GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2", NULL};
+    g_autofree char *left = tunables_in(own_hwcaps, FALSE);
+    g_assert_null(left); /* QEMU passes the user's value on as it is */
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -458,5 +519,8 @@ int main(int argc, char **argv)
     g_test_add_func("/cmdline/quoting", test_quoting);
     g_test_add_func("/cmdline/cpu-for-emulated-drivers", test_cpu_for_emulated_drivers);
     g_test_add_func("/cmdline/keep-rep-strings", test_keep_rep_strings);
+    g_test_add_func("/cmdline/guest-glibc-tunables", test_guest_glibc_tunables);
+    g_test_add_func("/cmdline/guest-glibc-tunables-on-cmdline",
+                    test_guest_glibc_tunables_on_cmdline);
     return g_test_run();
 }
