@@ -195,10 +195,8 @@ def main():
                 # The whole run's report has loading in it; the measured
                 # seconds alone are what a frame costs.
                 profiles[name]["in_play"] = r["profile_in_play"]
-                profiles[name]["in_play_frames"] = r["profile_in_play_frames"]
                 print(f"profile of {name}: {report}", flush=True)
-                for line in profile_window.summary(r["profile_in_play"],
-                                                   r["profile_in_play_frames"]):
+                for line in profile_window.summary(r["profile_in_play"]):
                     print(line, flush=True)
     summary = {}
     if a.gpu_free:

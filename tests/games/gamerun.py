@@ -537,12 +537,13 @@ def play(parts, x, g, mode, out_dir, slow=1.0, profile_out=None, log=print, gpu_
     cpu1 = cpu_seconds(p.pid) if p.poll() is None else None
     if profile_out:
         # The profile of the measured seconds (give or take the plugin's
-        # 2 s between reports), and the frames drawn in them: the report's
+        # 2 s between reports), with the frames drawn in them: the report's
         # clock starts with the game.
         window = profile_window.between(profile_before, profile_window.read_report(profile_out))
+        if window:
+            window["frames"] = counter.frames_between(t_start + window["from_s"],
+                                                      t_start + window["to_s"])
         r["profile_in_play"] = window
-        r["profile_in_play_frames"] = counter.frames_between(
-            t_start + window["from_s"], t_start + window["to_s"]) if window else None
     # What the frames cost in CPU time: it shows where the frame rate cannot
     # (a game at its frame cap, or paced by its own clock).
     r["cpu_s"] = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None

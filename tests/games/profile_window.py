@@ -63,12 +63,14 @@ def between(before, after):
             "instructions": instructions, "files": files, "functions": functions}
 
 
-def summary(window, frames=None, top=5):
+def summary(window, top=5):
     """A few lines for a person: the window, where its emulated time went,
-    and the forwarded functions that took longest."""
+    and the forwarded functions that took longest. The harness adds the
+    frames drawn in the window ("frames"), when it counted them."""
     if not window:
         return ["in play: no figures (the game ended before the measured seconds "
                 "had two reports of the profiling plugin)"]
+    frames = window.get("frames")
     per_frame = f", {window['emulated_s'] / frames * 1000:.1f} ms a frame" if frames else ""
     lines = [f"in play, {window['from_s']:.1f}-{window['to_s']:.1f} s of the run: emulated code "
              f"{window['emulated_s']:.2f} s of {window['wall_s']:.2f} s"

@@ -53,7 +53,7 @@ def main():
     fns = [(f["function"], f["calls"], round(f["seconds"], 6)) for f in w["functions"]]
     c.check(fns == [("SDL_GL_SwapWindow", 300, 4.0), ("glDrawArrays", 900, 3.0)],
             f"functions called in the window, by seconds; glTexImage2D (loading) left out: {fns}")
-    lines = profile_window.summary(w, frames=200)
+    lines = profile_window.summary({**w, "frames": 200})
     c.check("10.0-20.0 s" in lines[0] and "10.0 ms a frame" in lines[0],
             f"the summary names the window and the emulated time a frame: {lines[0]}")
     c.check(profile_window.between(before, before) is None,

@@ -128,8 +128,7 @@ def main():
                              profile_out=report)
             if report:
                 c.check(os.path.exists(report), f"{mode}: --profile-libs wrote {report}")
-                for line in profile_window.summary(r["profile_in_play"],
-                                                   r["profile_in_play_frames"]):
+                for line in profile_window.summary(r["profile_in_play"]):
                     print(line)
         results[mode] = r
         if mode == "native":
