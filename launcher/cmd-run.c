@@ -663,8 +663,9 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "xmessage, notify-send or xdg-open on the log): for desktop entries; implies --log",
          NULL},
         {"profile-libs", 0, 0, G_OPTION_ARG_NONE, &o.profile_libs,
-         "Profile where the emulated time goes: at exit, a table of the guest libraries by "
-         "share of emulated instructions and the time in forwarded calls (stderr); "
+         "Profile where the emulated time goes: at exit, a table of the guest libraries and "
+         "functions by share of emulated instructions and the time in forwarded calls "
+         "(stderr); "
          "--profile-libs=FILE also writes it as JSON",
          NULL},
         {"profile-libs-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o.profile_out, "",

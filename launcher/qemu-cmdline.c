@@ -215,9 +215,15 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         g_autofree char *escaped = lo_qemu_opt_escape(in->profile_plugin);
         g_autofree char *out_file =
             in->profile_out != NULL ? lo_qemu_opt_escape(in->profile_out) : NULL;
+        /* The guest's debug symbols (libc6-dbg:amd64 and the like) are
+         * where its libraries are: under the sysroot when there is one. */
+        g_autofree char *debug_dir =
+            in->sysroot != NULL ? g_build_filename(in->sysroot, "usr", "lib", "debug", NULL) : NULL;
+        g_autofree char *debug_escaped = debug_dir != NULL ? lo_qemu_opt_escape(debug_dir) : NULL;
         add(out->argv, "-plugin");
-        add_printf(out->argv, "%s%s%s", escaped, out_file != NULL ? ",out=" : "",
-                   out_file != NULL ? out_file : "");
+        add_printf(out->argv, "%s%s%s%s%s", escaped, out_file != NULL ? ",out=" : "",
+                   out_file != NULL ? out_file : "", debug_escaped != NULL ? ",debug_dir=" : "",
+                   debug_escaped != NULL ? debug_escaped : "");
     }
     if (thunks) {
         add(out->argv, "-E");

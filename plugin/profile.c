@@ -10,6 +10,10 @@
  *   (no helper call), to a per-vCPU counter of the guest file it lies in;
  *   the file is found in QEMU's own /proc/self/maps, which with
  *   guest_base == 0 lists the guest's mappings at the guest's addresses.
+ *   Where a symbol names the block's function, the counter is that
+ *   function's instead (profile-functions.c), and a file's total is the sum
+ *   of its functions' and its unnamed code's: the block still adds to one
+ *   counter, chosen at translation.
  * - Time: a vCPU's life is split into time inside system calls (the magic
  *   Lorelei syscall per forwarded library, its waits for host-thread
  *   callbacks, and every other syscall) and the rest, which is emulation
@@ -37,8 +41,9 @@
  *   and function's share of time running.
  *
  * Arguments: out=FILE writes the report as JSON too (the table always goes
- * to stderr at exit). Costs: one inline add per executed block, and two
- * callbacks per inline forwarded call.
+ * to stderr at exit); debug_dir=DIR is where debug files are looked for by
+ * build ID (default /usr/lib/debug; empty: nowhere). Costs: one inline add
+ * per executed block, and two callbacks per inline forwarded call.
  *
  * Locking: counters live in per-vCPU scoreboard entries, touched only by
  * their vCPU (and summed at exit). The file table is extended under a mutex
@@ -60,6 +65,7 @@
 
 #include "lorelei-libs.h"
 #include "lorelei/abi.h"
+#include "profile-functions.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
@@ -68,18 +74,20 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #endif
 
 enum {
-    MAX_FILES = 512,    /* guest files told apart; the rest count as "other" */
-    MAX_FORWARDED = 32, /* library ids of the magic syscall (1..31) */
-    FILE_ANON = 0,      /* code outside any file: a JIT, the vDSO */
-    FILE_OTHER = 1,     /* more files than MAX_FILES */
+    MAX_FILES = PROFILE_MAX_FILES, /* guest files told apart; the rest count as "other" */
+    MAX_FORWARDED = 32,            /* library ids of the magic syscall (1..31) */
+    FILE_ANON = 0,                 /* code outside any file: a JIT, the vDSO */
+    FILE_OTHER = 1,                /* more files than MAX_FILES */
     FIRST_FILE = 2,
     BUCKET_NONE = -1, /* not inside a syscall */
     BUCKET_OTHER_SYSCALL = MAX_FORWARDED,
     BUCKET_WAIT = MAX_FORWARDED + 1, /* service threads waiting for host-thread callbacks */
     N_BUCKETS = MAX_FORWARDED + 2,
-    TABLE_ROWS = 15,      /* files listed in the table at exit */
-    TABLE_FUNCTIONS = 12, /* forwarded functions listed in the table */
-    JSON_FUNCTIONS = 100, /* and in the JSON report */
+    TABLE_ROWS = 15,            /* files listed in the table at exit */
+    TABLE_FUNCTIONS = 12,       /* forwarded functions listed in the table */
+    JSON_FUNCTIONS = 100,       /* and in the JSON report */
+    TABLE_GUEST_FUNCTIONS = 12, /* named guest functions listed in the table */
+    JSON_GUEST_FUNCTIONS = 500, /* and in the JSON report (a window's difference needs many) */
     NO_FUNCTION = -1,
     SNAPSHOT_NS = 2000000000, /* out=FILE is rewritten this often while the game runs */
     CPU_ALWAYS_SAMPLED = 64,  /* a function's first calls all have their CPU time read */
@@ -87,8 +95,8 @@ enum {
 };
 
 struct vcpu_counts {
-    uint64_t insns[MAX_FILES];
-    uint64_t ns[N_BUCKETS]; /* time inside syscalls, per bucket */
+    uint64_t insns[PROFILE_SLOTS]; /* by slot: a file's unnamed code, or a function */
+    uint64_t ns[N_BUCKETS];        /* time inside syscalls, per bucket */
     uint64_t calls[N_BUCKETS];
     uint64_t born_ns, dead_ns;
     uint64_t entered_ns;    /* when the current syscall started */
@@ -108,7 +116,7 @@ struct vcpu_counts {
 };
 
 struct region {
-    uint64_t start, end;
+    uint64_t start, end, offset; /* offset: in the file, of start */
     int file;
 };
 
@@ -128,6 +136,7 @@ static uint64_t maps_reads;
 static uint64_t maps_read_ns;
 #define ANON_RECHECK_NS 1000000000u
 static const char *out_path;
+static const char *debug_dir_shown = "/usr/lib/debug"; /* for the table's hint */
 static uint64_t started_ns;
 static uint64_t last_snapshot_ns; /* when the JSON report was last written */
 static bool finished;             /* the exit report is written: no more snapshots */
@@ -232,11 +241,11 @@ static void read_maps(void)
     GArray *found = g_array_new(FALSE, FALSE, sizeof(struct region));
     char line[4096];
     while (fgets(line, sizeof(line), f)) {
-        uint64_t start, end;
+        uint64_t start, end, offset = 0;
         char perms[8] = "";
         int path_at = 0;
-        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %*s %n", &start, &end, perms,
-                   &path_at) < 3) {
+        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %n", &start, &end, perms,
+                   &offset, &path_at) < 4) {
             continue;
         }
         int file;
@@ -248,7 +257,7 @@ static void read_maps(void)
         } else {
             continue;
         }
-        struct region r = {start, end, file};
+        struct region r = {start, end, offset, file};
         g_array_append_val(found, r);
     }
     fclose(f);
@@ -257,7 +266,7 @@ static void read_maps(void)
     regions = (struct region *)g_array_free(found, FALSE);
 }
 
-static int find_file(uint64_t pc)
+static const struct region *find_region(uint64_t pc)
 {
     size_t lo = 0, hi = n_regions;
     while (lo < hi) { /* /proc/self/maps is sorted by address */
@@ -267,10 +276,10 @@ static int find_file(uint64_t pc)
         } else if (pc >= regions[mid].end) {
             lo = mid + 1;
         } else {
-            return regions[mid].file;
+            return &regions[mid];
         }
     }
-    return -1;
+    return NULL;
 }
 
 /* ---- inline calls ------------------------------------------------------------
@@ -351,16 +360,17 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     (void)id;
     uint64_t pc = qemu_plugin_tb_vaddr(tb);
     pthread_mutex_lock(&lock);
-    int file = find_file(pc);
-    if (file < 0 || (file == FILE_ANON && now_ns() - maps_read_ns > ANON_RECHECK_NS)) {
+    const struct region *r = find_region(pc);
+    if (!r || (r->file == FILE_ANON && now_ns() - maps_read_ns > ANON_RECHECK_NS)) {
         read_maps();
-        file = find_file(pc);
+        r = find_region(pc);
     }
+    int slot = !r ? FILE_ANON
+               : r->file >= FIRST_FILE
+                   ? profile_function_slot(r->file, file_names[r->file], r->start, r->offset, pc)
+                   : r->file;
     pthread_mutex_unlock(&lock);
-    if (file < 0) {
-        file = FILE_ANON;
-    }
-    qemu_plugin_u64 entry = {score, offsetof(struct vcpu_counts, insns) + file * sizeof(uint64_t)};
+    qemu_plugin_u64 entry = {score, offsetof(struct vcpu_counts, insns) + slot * sizeof(uint64_t)};
     qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, entry,
                                                       qemu_plugin_tb_n_insns(tb));
     find_inline_calls(tb);
@@ -575,6 +585,53 @@ static void report_functions(FILE *table, FILE *json, uint64_t end)
     }
 }
 
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* The named guest functions with the most instructions (the table's rows
+ * under the files, the JSON's "guest_functions"). Ends the JSON's "files"
+ * list. Code no symbol names stays in its file's line only. */
+static void report_guest_functions(FILE *table, FILE *json, const uint64_t *slot_insns,
+                                   uint64_t total_insns, uint64_t emulated)
+{
+    static int order[PROFILE_MAX_NAMED];
+    int n = profile_slots_used() - PROFILE_MAX_FILES;
+    for (int i = 0; i < n; i++) {
+        order[i] = PROFILE_MAX_FILES + i;
+    }
+    g_qsort_with_data(order, n, sizeof(int), by_count_desc, (gpointer)slot_insns);
+    if (json) {
+        fprintf(json, "],\n \"guest_functions\": [");
+    }
+    for (int k = 0; k < n && k < JSON_GUEST_FUNCTIONS && slot_insns[order[k]]; k++) {
+        int slot = order[k];
+        const char *file = file_names[profile_slot_file(slot)], *name = profile_slot_name(slot);
+        double share = total_insns ? (double)slot_insns[slot] / (double)total_insns : 0;
+        if (k == 0) {
+            say(table,
+                "  guest functions by instructions (the top %d; code that no symbol names counts\n"
+                "  only under its file: a file's debug symbols under %s name more):\n",
+                TABLE_GUEST_FUNCTIONS, debug_dir_shown);
+        }
+        if (k < TABLE_GUEST_FUNCTIONS && share >= 0.001) {
+            say(table, "  %6.1f%%  %8.3f s  %s: %s\n", share * 100, share * emulated / 1e9,
+                base_name(file), name);
+        }
+        if (json) {
+            gchar *quoted_file = g_strescape(file, NULL), *quoted_name = g_strescape(name, NULL);
+            fprintf(json,
+                    "%s\n  {\"file\": \"%s\", \"function\": \"%s\", \"instructions\": %" PRIu64
+                    ", \"share\": %.6f}",
+                    k ? "," : "", quoted_file, quoted_name, slot_insns[slot], share);
+            g_free(quoted_file);
+            g_free(quoted_name);
+        }
+    }
+}
+
 /* Sums every vCPU's counters and writes the JSON report (out=FILE) through
  * a temporary file renamed over it, so that a reader never sees half a
  * report; at exit (final) also the table on stderr. A snapshot reads the
@@ -583,6 +640,7 @@ static void report_functions(FILE *table, FILE *json, uint64_t end)
 static void write_report(bool final)
 {
     uint64_t end = now_ns();
+    static uint64_t slot_insns[PROFILE_SLOTS]; /* under lock: too big for a vCPU's stack */
     uint64_t insns[MAX_FILES] = {0}, ns[N_BUCKETS] = {0}, calls[N_BUCKETS] = {0};
     uint64_t sampled[N_BUCKETS] = {0}, sampled_cpu[N_BUCKETS] = {0};
     uint64_t total_insns = 0, lived = 0, in_syscalls = 0;
@@ -598,9 +656,8 @@ static void write_report(bool final)
             ns[parked] += end - c->entered_ns;
             in_syscalls += end - c->entered_ns;
         }
-        for (int i = 0; i < MAX_FILES; i++) {
-            insns[i] += c->insns[i];
-            total_insns += c->insns[i];
+        for (int i = 0; i < PROFILE_SLOTS; i++) {
+            slot_insns[i] += c->insns[i];
         }
         for (int b = 0; b < N_BUCKETS; b++) {
             ns[b] += c->ns[b];
@@ -609,6 +666,11 @@ static void write_report(bool final)
             sampled[b] += c->sampled_ns[b];
             sampled_cpu[b] += c->sampled_cpu_ns[b];
         }
+    }
+    int used = profile_slots_used();
+    for (int i = 0; i < used; i++) {
+        insns[profile_slot_file(i)] += slot_insns[i];
+        total_insns += slot_insns[i];
     }
     uint64_t emulated = lived > in_syscalls ? lived - in_syscalls : 0;
     int order[MAX_FILES];
@@ -667,6 +729,8 @@ static void write_report(bool final)
         say(table, "  %6.1f%%  %8.3f s  (the other files%s)\n", rest * 100, rest * emulated / 1e9,
             json ? "; all are in the JSON report" : "");
     }
+    report_guest_functions(table, json, slot_insns, total_insns, emulated);
+    memset(slot_insns, 0, sizeof(slot_insns));
     say(table,
         "  inside system calls (%.2f s; \"running\": the share of a forwarded call's time its\n"
         "  thread was on a CPU, from a sample of the calls; the rest it waited, for other\n"
@@ -747,8 +811,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "out=", 4) == 0 && argv[i][4]) {
             out_path = argv[i] + 4;
+        } else if (strncmp(argv[i], "debug_dir=", 10) == 0) {
+            /* Empty: read no debug files (only the guest files' own symbols). */
+            debug_dir_shown = argv[i][10] ? argv[i] + 10 : "(none: debug_dir= was empty)";
+            profile_functions_set_debug_dir(argv[i][10] ? argv[i] + 10 : NULL);
         } else {
-            fprintf(stderr, "liblorelei-profile.so: unknown argument '%s' (known: out=FILE)\n",
+            fprintf(stderr,
+                    "liblorelei-profile.so: unknown argument '%s' (known: out=FILE, "
+                    "debug_dir=DIR)\n",
                     argv[i]);
             return -1;
         }

@@ -53,6 +53,17 @@ def between(before, after):
         files.append({"file": r["file"], "instructions": d["instructions"], "share": share,
                       "seconds": share * emulated})
     files.sort(key=lambda f: -f["instructions"])
+    # Guest functions: the plugin lists the top ones by instructions, so one
+    # near the end of the list may be missing from `before` while it had
+    # counts; it then counts whole, which can only overstate the smallest rows.
+    guest_functions = []
+    for r, d in _grown(before.get("guest_functions", []), after.get("guest_functions", []),
+                       lambda r: (r["file"], r["function"]), ["instructions"]):
+        share = d["instructions"] / instructions if instructions else 0.0
+        guest_functions.append({"file": r["file"], "function": r["function"],
+                                "instructions": d["instructions"], "share": share,
+                                "seconds": share * emulated})
+    guest_functions.sort(key=lambda f: -f["instructions"])
     functions = [{"lib": r["lib"], "function": r["function"], "calls": d["calls"],
                   "seconds": d["seconds"]}
                  for r, d in _grown(before["functions"], after["functions"],
@@ -60,7 +71,8 @@ def between(before, after):
     functions.sort(key=lambda f: -f["seconds"])
     return {"from_s": before["wall_s"], "to_s": after["wall_s"],
             "wall_s": after["wall_s"] - before["wall_s"], "emulated_s": emulated,
-            "instructions": instructions, "files": files, "functions": functions}
+            "instructions": instructions, "files": files, "guest_functions": guest_functions,
+            "functions": functions}
 
 
 def summary(window, top=5):
@@ -77,6 +89,9 @@ def summary(window, top=5):
              f"{f' ({frames} frames{per_frame})' if frames else ''}"]
     for f in window["files"][:top]:
         lines.append(f"  {f['share'] * 100:5.1f}%  {f['seconds']:7.3f} s  {f['file']}")
+    for f in window.get("guest_functions", [])[:top]:
+        lines.append(f"  {f['share'] * 100:5.1f}%  {f['seconds']:7.3f} s  "
+                     f"{f['file'].rsplit('/', 1)[-1]}: {f['function']}")
     for f in window["functions"][:top]:
         lines.append(f"  {f['calls']:9} calls {f['seconds']:7.3f} s  {f['lib']}: {f['function']}")
     return lines

@@ -18,10 +18,12 @@ import profile_window  # noqa: E402
 from lorelei import Checks  # noqa: E402
 
 
-def report(wall, emulated, files, functions):
+def report(wall, emulated, files, functions, guest_functions=None):
     return {"complete": False, "wall_s": wall, "threads_alive_s": wall, "emulated_s": emulated,
             "instructions": sum(files.values()), "maps_reads": 1,
             "files": [{"file": f, "instructions": n, "share": 0} for f, n in files.items()],
+            "guest_functions": [{"file": f, "function": fn, "instructions": n, "share": 0}
+                                for (f, fn), n in (guest_functions or {}).items()],
             "syscalls": [],
             "functions": [{"lib": lib, "function": fn, "calls": c, "seconds": s, "running_share": 0.5}
                           for (lib, fn), (c, s) in functions.items()]}
@@ -32,10 +34,14 @@ def main():
     # Loading: libpng decodes the textures; then play, where the game's
     # own code runs and a reload brings HarfBuzz in.
     before = report(10.0, 6.0, {"libpng16.so": 900, "game": 100},
-                    {("gl", "glTexImage2D"): (40, 0.5), ("sdl2", "SDL_GL_SwapWindow"): (10, 0.2)})
+                    {("gl", "glTexImage2D"): (40, 0.5), ("sdl2", "SDL_GL_SwapWindow"): (10, 0.2)},
+                    {("/lib/libpng16.so", "png_read_filter_row_paeth"): 800,
+                     ("/g/game", "update"): 60})
     after = report(20.0, 8.0, {"libpng16.so": 900, "game": 400, "libharfbuzz.so": 100},
                    {("gl", "glTexImage2D"): (40, 0.5), ("sdl2", "SDL_GL_SwapWindow"): (310, 4.2),
-                    ("gl", "glDrawArrays"): (900, 3.0)})
+                    ("gl", "glDrawArrays"): (900, 3.0)},
+                   {("/lib/libpng16.so", "png_read_filter_row_paeth"): 800,
+                    ("/g/game", "update"): 260, ("/lib/libharfbuzz.so", "hb_shape"): 80})
     w = profile_window.between(before, after)
     c.check(w is not None, "two reports give a window")
     c.check(abs(w["wall_s"] - 10.0) < 1e-9 and abs(w["emulated_s"] - 2.0) < 1e-9 and
@@ -53,9 +59,19 @@ def main():
     fns = [(f["function"], f["calls"], round(f["seconds"], 6)) for f in w["functions"]]
     c.check(fns == [("SDL_GL_SwapWindow", 300, 4.0), ("glDrawArrays", 900, 3.0)],
             f"functions called in the window, by seconds; glTexImage2D (loading) left out: {fns}")
+    gfs = [(f["function"], f["instructions"], f["share"]) for f in w["guest_functions"]]
+    c.check(gfs == [("update", 200, 0.5), ("hb_shape", 80, 0.2)],
+            f"guest functions run in the window, by instructions, with their share of the "
+            f"window's; libpng's row filter (loading) left out: {gfs}")
     lines = profile_window.summary({**w, "frames": 200})
+    c.check(any("game: update" in line for line in lines),
+            f"the summary names the guest function by its file's name: {lines}")
     c.check("10.0-20.0 s" in lines[0] and "10.0 ms a frame" in lines[0],
             f"the summary names the window and the emulated time a frame: {lines[0]}")
+    old = dict(before)
+    del old["guest_functions"]  # a report of a plugin that did not name functions yet
+    c.check(profile_window.between(old, after)["guest_functions"][0]["instructions"] == 800,
+            "a report without guest functions counts every function of the other whole")
     c.check(profile_window.between(before, before) is None,
             "the same report read twice (no rewrite in between) gives no window")
     c.check(profile_window.between(None, after) is None,

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Runs one libFuzzer target of the launcher for a bounded time.
 
-usage: run_fuzz.py --fuzzer EXE --kind profile|index|archive|deb822|match-index|elf|library
+usage: run_fuzz.py --fuzzer EXE
+                   --kind profile|index|archive|deb822|match-index|elf|elf-symbols|library
                    --seconds N --source-root DIR --work DIR
 
 Seeds the corpus (the repository's profiles and index, the good and bad
 profile examples, archives made here: tar in every compression, a .deb,
 hostile entries; deb822 files: Packages, Release, dpkg status, apt
-sources, a .deb's control; for the ELF reader small x86_64 programs and
-libraries of this machine), runs the fuzzer with -max_total_time, and prints how many
-inputs it executed. A crash fails the test and leaves the input under
+sources, a .deb's control; for the ELF reader and the profile plugin's
+ELF symbol reader small x86_64 programs and libraries of this machine),
+runs the fuzzer with -max_total_time, and prints how many inputs it
+executed. A crash fails the test and leaves the input under
 WORK/crashes. Corpus and crashes persist in WORK between runs.
 """
 import argparse
@@ -18,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -41,6 +44,52 @@ PROFILE_DICT = ['"schema"', '"id"', '"name"', '"match"', '"exe"', '"sha256"', '"
 # section and string table sit near the start). Any that exist serve.
 ELF_SEEDS = ["/usr/bin/true", "/usr/bin/env", "/lib/x86_64-linux-gnu/libdl.so.2",
              "/lib/x86_64-linux-gnu/libz.so.1", "/lib64/ld-linux-x86-64.so.2"]
+
+
+def elf_with_symbols():
+    """A small x86_64 ELF file with what the profile plugin's symbol reader
+    looks for, which the stripped seeds above lack: a PT_LOAD, a PT_NOTE
+    with a build ID, and a .symtab of functions (global, weak, local, an
+    IFUNC, an object and an undefined one) with its string table."""
+    names = b"\0main\0helper\0weak_one\0resolver\0data\0undef\0"
+    at = {n: names.index(n.encode() + b"\0") for n in
+          ("main", "helper", "weak_one", "resolver", "data", "undef")}
+    syms = struct.pack("<IBBHQQ", 0, 0, 0, 0, 0, 0)  # the null symbol
+    for name, info, shndx, value, size in [("main", 0x12, 1, 0x401000, 0x40),
+                                           ("helper", 0x02, 1, 0x401040, 0x20),
+                                           ("weak_one", 0x22, 1, 0x401060, 0x10),
+                                           ("resolver", 0x1a, 1, 0x401070, 0x10),
+                                           ("data", 0x11, 1, 0x402000, 8),
+                                           ("undef", 0x12, 0, 0, 0)]:
+        syms += struct.pack("<IBBHQQ", at[name], info, 0, shndx, value, size)
+    note = struct.pack("<III", 4, 8, 3) + b"GNU\0" + bytes(range(8))
+    shstr = b"\0.text\0.symtab\0.strtab\0.shstrtab\0"
+    body = bytearray(0x1000)  # headers, then the sections' contents
+    note_at = len(body)
+    body += note
+    syms_at = len(body)
+    body += syms
+    names_at = len(body)
+    body += names
+    shstr_at = len(body)
+    body += shstr
+    while len(body) % 8:
+        body += b"\0"
+    sh_at = len(body)
+    sh = bytes(64)
+    for name, kind, offset, size, link, entsize in [
+            (b".text", 1, 0, 0x1000, 0, 0), (b".symtab", 2, syms_at, len(syms), 3, 24),
+            (b".strtab", 3, names_at, len(names), 0, 0),
+            (b".shstrtab", 3, shstr_at, len(shstr), 0, 0)]:
+        sh += struct.pack("<IIQQQQIIQQ", shstr.index(name + b"\0"), kind, 0, 0x401000 * (kind == 1),
+                          offset, size, link, 0, 8, entsize)
+    body += sh
+    eh = (b"\x7fELF\x02\x01\x01" + bytes(9) +
+          struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, 0x401000, 64, sh_at, 0, 64, 56, 2, 64, 5, 4))
+    phdrs = (struct.pack("<IIQQQQQQ", 1, 5, 0, 0x400000, 0x400000, len(body), len(body), 0x1000) +
+             struct.pack("<IIQQQQQQ", 4, 4, note_at, 0, 0, len(note), len(note), 4))
+    body[0:len(eh) + len(phdrs)] = eh + phdrs
+    return bytes(body)
 
 
 def ar_bytes(members):
@@ -166,12 +215,14 @@ def seed(kind, corpus, root):
             b'"profile": "foo", "added": "2026-12-04T10:00:00Z"}, "x": {"name": "X\\\\%", '
             b'"path": "/x", "workdir": "/"}}}')
         files["seed-empty.json"] = b'{"schema": 1, "games": {}}'
-    elif kind == "elf":
+    elif kind in ("elf", "elf-symbols"):
         for p in ELF_SEEDS:
             if os.path.exists(p):
                 with open(p, "rb") as f:
                     files["seed-" + os.path.basename(p)] = f.read(65536)
         files["seed-script"] = b"#!/bin/sh\n"
+        if kind == "elf-symbols":
+            files["seed-with-symbols"] = elf_with_symbols()
     else:
         files = {"seed-" + k: v for k, v in archive_seeds().items()}
     for name, data in files.items():
@@ -185,7 +236,7 @@ def main():
     ap.add_argument("--fuzzer", required=True)
     ap.add_argument("--kind", required=True,
                     choices=["profile", "index", "archive", "deb822", "match-index", "elf",
-                             "library"])
+                             "elf-symbols", "library"])
     ap.add_argument("--seconds", type=int, default=25)
     ap.add_argument("--source-root", required=True)
     ap.add_argument("--work", required=True)

@@ -179,6 +179,38 @@ static void test_plugin_verbose(Fixture *f, gconstpointer data)
                                   "lib=zlib,lib=vorbisfile,verbose=on "));
 }
 
+/* run --profile-libs: the profiling plugin gets the report's path and,
+ * with a sysroot, where the guest's debug symbols are (under the sysroot,
+ * not the host's /usr/lib/debug); commas in either are doubled for QEMU. */
+static void test_profile_plugin(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(LoRunSettings) s = settings("{}");
+    const char *environ[] = {NULL};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/p.so",
+                         .preload = "/p/l.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "/g/game",
+                         .settings = s,
+                         .environ = environ,
+                         .profile_plugin = "/p/prof.so",
+                         .profile_out = "/o/a,b.json"};
+    g_auto(LoCommand) cmd = {0};
+    g_autoptr(GError) error = NULL;
+    g_assert_true(lo_command_build(&in, &cmd, &error));
+    g_autofree char *line = joined(cmd.argv);
+    g_assert_nonnull(strstr(line, " -plugin /p/prof.so,out=/o/a,,b.json "));
+    g_assert_null(strstr(line, "debug_dir"));
+
+    in.sysroot = "/s/r,oot";
+    g_auto(LoCommand) with_sysroot = {0};
+    g_assert_true(lo_command_build(&in, &with_sysroot, &error));
+    g_autofree char *line2 = joined(with_sysroot.argv);
+    g_assert_nonnull(
+        strstr(line2, " -plugin /p/prof.so,out=/o/a,,b.json,debug_dir=/s/r,,oot/usr/lib/debug "));
+}
+
 static void test_no_thunks_is_plain_qemu(Fixture *f, gconstpointer data)
 {
     (void)data;
@@ -508,6 +540,7 @@ int main(int argc, char **argv)
     ADD("/cmdline/defaults", test_defaults);
     ADD("/cmdline/everything", test_everything);
     ADD("/cmdline/plugin-verbose", test_plugin_verbose);
+    ADD("/cmdline/profile-plugin", test_profile_plugin);
     ADD("/cmdline/no-thunks-is-plain-qemu", test_no_thunks_is_plain_qemu);
     g_test_add("/cmdline/zlib-off", Fixture, &zlib_off, setup, test_thunk_off, teardown);
     g_test_add("/cmdline/vorbisfile-off", Fixture, &vorbisfile_off, setup, test_thunk_off,
