@@ -179,6 +179,11 @@ static void check_guestlibs(Report *rep, const char *guestlibs, char **probe)
             g_string_append_printf(missing, " %s/", lo_thunk_names[i]);
         }
     }
+    g_autofree char *castcache =
+        g_build_filename(guestlibs, "castcache", LO_CASTCACHE_LIBRARY, NULL);
+    if (!g_file_test(castcache, G_FILE_TEST_IS_REGULAR)) {
+        g_string_append(missing, " castcache/" LO_CASTCACHE_LIBRARY);
+    }
     *probe = g_build_filename(guestlibs, "bin", "lorelei-probe", NULL);
     if (!g_file_test(*probe, G_FILE_TEST_IS_EXECUTABLE)) {
         g_string_append(missing, " bin/lorelei-probe");
@@ -194,7 +199,8 @@ static void check_guestlibs(Report *rep, const char *guestlibs, char **probe)
         for (int i = 0; i < LO_N_THUNKS; i++) {
             g_string_append_printf(folders, "%s/, ", lo_thunk_names[i]);
         }
-        add(rep, "guest library set", CHECK_OK, NULL, "%sand the probe", folders->str);
+        add(rep, "guest library set", CHECK_OK, NULL, "%sthe dynamic_cast cache and the probe",
+            folders->str);
     }
 }
 

@@ -36,6 +36,7 @@ typedef struct {
     gboolean no_sdl12_compat;
     gboolean keep_rep_strings;
     gboolean keep_sse42_strings;
+    gboolean keep_dynamic_cast;
     gboolean dry_run;
     gboolean json;
     gboolean verbose;
@@ -418,6 +419,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
     settings->library_path = g_strdup(o->library_path);
     settings->keep_rep_strings = o->keep_rep_strings;
     settings->keep_sse42_strings = o->keep_sse42_strings;
+    settings->keep_dynamic_cast = o->keep_dynamic_cast;
     if (o->verbose) {
         for (int i = 0; i < LO_N_THUNKS; i++) {
             g_autofree char *path = g_strdup_printf("thunks.%s", lo_thunk_names[i]);
@@ -450,6 +452,14 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
                     " (unless it sets glibc.cpu.hwcaps itself or has a ','): QEMU runs SSE4.2's "
                     "PCMPISTRI byte by byte, so strcspn, strspn and strpbrk are faster in their "
                     "SSE2 versions");
+        }
+        if (o->keep_dynamic_cast) {
+            note(o, "guest C++ runtime: every dynamic_cast walks the class hierarchy "
+                    "(--keep-dynamic-cast)");
+        } else {
+            note(o, "guest C++ runtime: dynamic_cast answers are cached per thread "
+                    "(LD_PRELOAD=" LO_CASTCACHE_LIBRARY " in the guest, with thunks on): "
+                    "libstdc++'s walk of the class hierarchy is slow emulated");
         }
     }
     if (lo_cpu_breaks_emulated_drivers(settings->cpu) &&
@@ -633,6 +643,12 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          "which QEMU runs 2.5-3.5 times slower than their SSE2 versions. Without it the game "
          "gets GLIBC_TUNABLES=glibc.cpu.hwcaps=" LO_GUEST_GLIBC_HWCAPS
          " (added to one from the environment); this option is for comparisons",
+         NULL},
+        {"keep-dynamic-cast", 0, 0, G_OPTION_ARG_NONE, &o.keep_dynamic_cast,
+         "Let the game's C++ runtime answer every dynamic_cast, without the per-thread cache "
+         "of answers qemu-lorelei preloads into the game (" LO_CASTCACHE_LIBRARY
+         ", which makes a repeated cast about 4 times faster emulated); for comparisons, and "
+         "for a game that misbehaves with it",
          NULL},
         {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &o.dry_run,
          "Print the QEMU command instead of running it", NULL},

@@ -150,6 +150,31 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         g_string_append_printf(libpath, "%s%s", libpath->len ? ":" : "", in->sdl12_compat_dir);
     }
 
+    /* The guest's dynamic_cast cache: a guest library like the stubs, so it
+     * comes with them. */
+    g_autofree char *castcache = NULL;
+    if (thunks && !s->keep_dynamic_cast) {
+        castcache = g_build_filename(in->guestlibs, "castcache", LO_CASTCACHE_LIBRARY, NULL);
+        if (!g_file_test(castcache, G_FILE_TEST_IS_REGULAR)) {
+            g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND,
+                        "the guest library %s (the dynamic_cast cache) is missing", castcache);
+            lo_error_fix(error, "build the guest libraries (scripts/build.sh build), point "
+                                "LORELEI_GUESTLIBS at them, or run with --keep-dynamic-cast");
+            return FALSE;
+        }
+        /* The guest's loader splits LD_PRELOAD at spaces and colons, and
+         * qemu-user's -E splits at commas. */
+        if (strpbrk(castcache, " :,") != NULL) {
+            g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
+                        "the dynamic_cast cache's path %s contains a space, ':' or ',', which "
+                        "the guest's LD_PRELOAD cannot carry",
+                        castcache);
+            lo_error_fix(error, "install or build qemu-lorelei in a path without them, or run "
+                                "with --keep-dynamic-cast");
+            return FALSE;
+        }
+    }
+
     /* The dynamic loader splits LD_PRELOAD at spaces and colons. */
     if (thunks && strpbrk(in->preload, " :") != NULL) {
         g_set_error(error, LO_ERROR, LO_EXIT_FAILURE,
@@ -259,8 +284,14 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
         add_printf(out->argv, "%s=%s", (char *)s->env_keys->pdata[i],
                    (char *)s->env_values->pdata[i]);
     }
-    add(out->argv, "-U");
-    add(out->argv, "LD_PRELOAD");
+    /* Never QEMU's own LD_PRELOAD (the shim, a host library). */
+    if (castcache != NULL) {
+        add(out->argv, "-E");
+        add_printf(out->argv, "LD_PRELOAD=%s", castcache);
+    } else {
+        add(out->argv, "-U");
+        add(out->argv, "LD_PRELOAD");
+    }
     /* QEMU takes any argument starting with '-' as its own option. */
     g_autofree char *game =
         in->game[0] == '-' ? g_strconcat("./", in->game, NULL) : g_strdup(in->game);

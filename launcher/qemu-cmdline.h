@@ -7,20 +7,24 @@
  *       [-plugin PROFILE_PLUGIN[,out=FILE]]       (run --profile-libs)
  *       -E LD_LIBRARY_PATH=GUESTLIBS/sdl2:GUESTLIBS/gl:GUESTLIBS/vulkan:GUESTLIBS/openal:
  *                          GUESTLIBS/zlib:GUESTLIBS/vorbisfile[:SDL12_COMPAT_DIR]
- *       -E KEY=VALUE... -U LD_PRELOAD -0 GAME GAME_FILE [PROFILE ARGS] [ARGS]
+ *       -E KEY=VALUE... -E LD_PRELOAD=GUESTLIBS/castcache/liblorelei-castcache.so
+ *       -0 GAME GAME_FILE [PROFILE ARGS] [ARGS]
  *
  * One lib= and one LD_LIBRARY_PATH folder per enabled thunk, so the stub
  * libraries win over the sysroot's own. sdl12-compat's folder follows them
  * when run chose it (an SDL 1.2 game with SDL2 forwarded): the game then
  * loads sdl12-compat's libSDL-1.2, which turns its calls into SDL2 calls,
  * and those reach the host. With no thunk enabled neither the plugin nor
- * the preload shim is used and LD_LIBRARY_PATH is unset.
+ * the preload shim is used and LD_LIBRARY_PATH is unset. The guest's
+ * LD_PRELOAD is the dynamic_cast cache with thunks on (unless run
+ * --keep-dynamic-cast), else unset.
  *
  * QEMU's own (host) environment is the launcher's, minus every QEMU_*
  * variable qemu-user would apply behind the launcher's back (all but the
  * diagnostic ones of lo_passed_qemu_vars),
  * plus LD_PRELOAD=<preload shim> (host library threads must start with
- * signals blocked; -U LD_PRELOAD keeps it from the guest) and the profile's
+ * signals blocked; the guest's own -E or -U LD_PRELOAD keeps it from the
+ * guest) and the profile's
  * allow-listed variables, which the forwarded host libraries read from the
  * host environment (the guest gets them through -E as well).
  */
@@ -29,6 +33,11 @@
 #include "run-settings.h"
 
 #include <glib.h>
+
+/* The guest library that caches dynamic_cast's answers
+ * (thunklibs/castcache), in GUESTLIBS/castcache: with thunks on and no
+ * run --keep-dynamic-cast, the guest's LD_PRELOAD is this and nothing else. */
+#define LO_CASTCACHE_LIBRARY "liblorelei-castcache.so"
 
 /* Where Debian's libsdl1.2-compat puts its libSDL-1.2.so.0, out of the
  * loader's default search (the classic SDL 1.2 stays the default there). */

@@ -50,6 +50,9 @@ typedef struct {
     /* run --keep-sse42-strings: the guest's glibc picks its string functions
      * from CPUID alone, no GLIBC_TUNABLES added (guest-tunables.h) */
     gboolean keep_sse42_strings;
+    /* run --keep-dynamic-cast: no dynamic_cast cache preloaded into the
+     * guest (LO_CASTCACHE_LIBRARY), the C++ runtime answers every cast */
+    gboolean keep_dynamic_cast;
     char *stack_size; /* NULL: QEMU's default */
     gboolean strace;
     gboolean one_insn_per_tb;

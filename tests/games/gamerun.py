@@ -325,9 +325,12 @@ KEEP_REP_STRINGS_MODE = "lorelei-keep-rep-strings"
 # qemu-lorelei without the GLIBC_TUNABLES that steers the game's glibc off
 # its SSE4.2 string functions: what that is worth.
 KEEP_SSE42_STRINGS_MODE = "lorelei-keep-sse42-strings"
+# qemu-lorelei without the dynamic_cast cache it preloads into the game.
+KEEP_DYNAMIC_CAST_MODE = "lorelei-keep-dynamic-cast"
 # Each such mode's option of `qemu-lorelei run`.
 KEEP_MODES = {KEEP_REP_STRINGS_MODE: "--keep-rep-strings",
-              KEEP_SSE42_STRINGS_MODE: "--keep-sse42-strings"}
+              KEEP_SSE42_STRINGS_MODE: "--keep-sse42-strings",
+              KEEP_DYNAMIC_CAST_MODE: "--keep-dynamic-cast"}
 # qemu-lorelei with another build of QEMU (Parts.other_qemu): what a QEMU
 # patch is worth.
 OTHER_QEMU_MODE = "lorelei-other-qemu"

@@ -229,4 +229,4 @@ CASES = {f.__name__: f for f in [registration_line, enable_disable_fake_dir, ena
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile"])
+                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile", "castcache"])

@@ -134,6 +134,8 @@ def run_missing_parts(s):
     guest = s.path("guest")
     os.makedirs(os.path.join(guest, "sdl2"))
     os.makedirs(os.path.join(guest, "gl"))
+    os.makedirs(os.path.join(guest, "castcache"))
+    s.write(os.path.join("guest", "castcache", "liblorelei-castcache.so"), "")
     env = {"LORELEI_QEMU": fake_qemu, "LORELEI_PLUGIN": plugin, "LORELEI_PRELOAD": preload,
            "LORELEI_GUESTLIBS": guest}
     s.error(4, ["guest libraries for vulkan not found", "or run with --no-thunk vulkan"],
@@ -429,6 +431,7 @@ def layouts(s):
     preload = place(inst, os.path.join(lib, "liblorelei-preload.so"))
     for t in ("sdl2", "gl", "vulkan", "openal", "zlib", "vorbisfile"):
         os.makedirs(os.path.join(inst, lib, "guest", t))
+    castcache = place(inst, os.path.join(lib, "guest", "castcache", "liblorelei-castcache.so"))
     place(inst, os.path.join(lay["datadir"], "qemu-lorelei", "profiles", "installed-only.json"),
           '{"schema": 1, "id": "installed-only", "match": {"exe": ["game"]}}')
     plan = json.loads(s.ok("run", "--dry-run", "--json", game, env=env, cli=cli).stdout)
@@ -439,6 +442,7 @@ def layouts(s):
         os.path.join(inst, lib, "guest", t)
         for t in ("sdl2", "gl", "vulkan", "openal", "zlib", "vorbisfile")), plan["argv"])
     check(plan["env_set"]["LD_PRELOAD"] == preload, plan)
+    check("LD_PRELOAD=" + castcache in plan["argv"], plan["argv"])
     check(plan["profile"]["id"] == "installed-only", plan)
 
     # A build tree: build/launcher/qemu-lorelei next to build/plugin and
@@ -451,11 +455,13 @@ def layouts(s):
     preload = place(build, "plugin/liblorelei-preload.so")
     for t in ("sdl2", "gl", "vulkan", "openal", "zlib", "vorbisfile"):
         os.makedirs(os.path.join(build, "thunklibs", t))
+    castcache = place(build, "thunklibs/castcache/liblorelei-castcache.so")
     place(tree, "profiles/source-only.json",
           '{"schema": 1, "id": "source-only", "match": {"exe": ["game"]}}')
     plan = json.loads(s.ok("run", "--dry-run", "--json", game, env=env, cli=cli).stdout)
     check(plan["argv"][4].startswith(plugin + ","), plan["argv"])
     check(plan["env_set"]["LD_PRELOAD"] == preload, plan)
+    check("LD_PRELOAD=" + castcache in plan["argv"], plan["argv"])
     check(plan["profile"]["id"] == "source-only", plan)
 
 

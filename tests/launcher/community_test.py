@@ -113,4 +113,4 @@ CASES = {f.__name__: f for f in [sync_help_shows_built_url, sync_without_url_use
 
 if __name__ == "__main__":
     run_main(CASES, ["sync-url", "qemu", "plugin", "preload", "guest", "probe", "stub-sdl2",
-                     "stub-gl", "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile"])
+                     "stub-gl", "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile", "castcache"])

@@ -173,4 +173,4 @@ CASES = {f.__name__: f for f in [error_dialog_launcher_error, error_dialog_game_
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
                      "stub-vulkan", "stub-openal", "stub-zlib",
-                     "stub-vorbisfile", "source-root", "build-root"])
+                     "stub-vorbisfile", "castcache", "source-root", "build-root"])

@@ -35,6 +35,8 @@ def setup(s):
     for lib, soname in STUBS.items():
         os.makedirs(os.path.join(guest, lib))
         shutil.copy(getattr(o, "stub_" + lib), os.path.join(guest, lib, soname))
+    os.makedirs(os.path.join(guest, "castcache"))
+    shutil.copy(o.castcache, os.path.join(guest, "castcache", "liblorelei-castcache.so"))
     os.makedirs(os.path.join(guest, "bin"))
     shutil.copy(o.probe, os.path.join(guest, "bin", "lorelei-probe"))
     return {"LORELEI_QEMU": o.qemu, "LORELEI_PLUGIN": o.plugin, "LORELEI_PRELOAD": o.preload,
@@ -239,10 +241,12 @@ def parts_missing(s):
     env["LORELEI_PLUGIN"] = s.path("nowhere", "liblorelei-plugin.so")
     shutil.rmtree(os.path.join(env["LORELEI_GUESTLIBS"], "gl"))
     os.unlink(os.path.join(env["LORELEI_GUESTLIBS"], "bin", "lorelei-probe"))
+    os.unlink(os.path.join(env["LORELEI_GUESTLIBS"], "castcache", "liblorelei-castcache.so"))
     rows = doctor(s, env, 6)
     expect_row(rows, "plugin", "fail", "LORELEI_PLUGIN=" + env["LORELEI_PLUGIN"] + ": no such file",
                "unset LORELEI_PLUGIN")
-    expect_row(rows, "guest library set", "fail", "lacks gl/ bin/lorelei-probe", "LORELEI_GUESTLIBS")
+    expect_row(rows, "guest library set", "fail",
+               "lacks gl/ castcache/liblorelei-castcache.so bin/lorelei-probe", "LORELEI_GUESTLIBS")
     expect_row(rows, "plugin loads", "skip")
 
 
@@ -374,4 +378,4 @@ CASES = {f.__name__: f for f in [all_ok, timeouts_leave_nothing_running, probe_r
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile"])
+                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile", "castcache"])

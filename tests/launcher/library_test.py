@@ -132,4 +132,4 @@ CASES = {f.__name__: f for f in [add_list_remove, add_errors, damaged_library, r
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile"])
+                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile", "castcache"])

@@ -127,4 +127,4 @@ CASES = {f.__name__: f for f in [log_tees_and_keeps_ten, log_file_and_errors, re
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile", "source-root"])
+                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile", "castcache", "source-root"])

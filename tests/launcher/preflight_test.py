@@ -88,5 +88,5 @@ CASES = {f.__name__: f for f in [names_the_missing_library, found_in_a_sysroot,
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
                      "stub-vulkan", "stub-openal", "stub-zlib",
-                     "stub-vorbisfile", "needs-testdep", "needs-testdep-rpath",
+                     "stub-vorbisfile", "castcache", "needs-testdep", "needs-testdep-rpath",
                      "testdep-lib"])

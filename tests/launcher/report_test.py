@@ -247,4 +247,4 @@ CASES = {f.__name__: f for f in [report_from_run_log, report_with_fps_and_native
 
 if __name__ == "__main__":
     run_main(CASES, ["submit-url", "qemu", "plugin", "preload", "guest", "probe", "stub-sdl2",
-                     "stub-gl", "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile"])
+                     "stub-gl", "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile", "castcache"])

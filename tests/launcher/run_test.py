@@ -44,6 +44,9 @@ class Setup:
         for lib, soname in STUBS.items():
             os.makedirs(os.path.join(self.guestlibs, lib))
             shutil.copy(getattr(o, "stub_" + lib), os.path.join(self.guestlibs, lib, soname))
+        self.castcache = os.path.join(self.guestlibs, "castcache", "liblorelei-castcache.so")
+        os.makedirs(os.path.dirname(self.castcache))
+        shutil.copy(o.castcache, self.castcache)
         self.game = s.path("games", "echo-game")
         os.makedirs(os.path.dirname(self.game))
         shutil.copy(o.guest, self.game)
@@ -115,7 +118,9 @@ def run_end_to_end(s):
     check(env.get("vblank_mode") == "0", env)
     libpath = ":".join(os.path.join(t.guestlibs, lib) for lib in STUBS)
     check(env.get("LD_LIBRARY_PATH") == libpath, f"LD_LIBRARY_PATH {env.get('LD_LIBRARY_PATH')}")
-    check("LD_PRELOAD" not in env, "LD_PRELOAD reached the guest")
+    # The guest's LD_PRELOAD is the dynamic_cast cache alone: never the
+    # shim (a host library) nor the user's.
+    check(env.get("LD_PRELOAD") == t.castcache, f"the guest's LD_PRELOAD {env.get('LD_PRELOAD')}")
     check("EVIL" not in env and "PATH" in env, "QEMU_SET_ENV/QEMU_UNSET_ENV were applied")
     for soname in STUBS.values():
         check(dl.get(soname) == "stub:" + soname, f"{soname}: {dl.get(soname)}")
@@ -229,8 +234,8 @@ def run_dry_run_is_what_runs(s):
                           ",lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile "
                           "-E LD_LIBRARY_PATH="),
           line)
-    check(line.endswith(" -E SDL_AUDIODRIVER=dummy -U LD_PRELOAD -0 " + t.game + " " + t.game +
-                       " --x y"), line)
+    check(line.endswith(" -E SDL_AUDIODRIVER=dummy -E LD_PRELOAD=" + t.castcache + " -0 " + t.game +
+                       " " + t.game + " --x y"), line)
     # Running the printed command by hand gives what run gives.
     env = {k: v for k, v in {**s.env, **t.env}.items() if k not in plan["env_unset"]}
     env.update(plan["env_set"])
@@ -315,6 +320,31 @@ def run_steers_glibc_off_sse42_strings(s):
     check(glibc_uses_sse42(env=own), "with the user's own hwcaps glibc keeps SSE4.2")
     p = t.run("--verbose", t.game)
     check_in("guest glibc: GLIBC_TUNABLES gets glibc.cpu.hwcaps=-SSE4_2", p.stderr)
+
+
+def run_caches_dynamic_cast(s):
+    """The dynamic_cast cache is preloaded into the guest (and only there):
+    the game sees LD_PRELOAD naming it; --keep-dynamic-cast leaves it out;
+    without the file the run stops before QEMU starts and names the fix.
+    (That the cache answers as the C++ runtime does is tests/castcache.)"""
+    needs_x86_64_guest_runs(s)
+    t = Setup(s)
+    p = t.run("--verbose", t.game)
+    check(p.returncode == 0, p.stderr)
+    check(parse(p.stdout)[1].get("LD_PRELOAD") == t.castcache, p.stdout[-2000:])
+    check_in("guest C++ runtime: dynamic_cast answers are cached per thread", p.stderr)
+    p = t.run("--verbose", "--keep-dynamic-cast", t.game)
+    check(p.returncode == 0, p.stderr)
+    check("LD_PRELOAD" not in parse(p.stdout)[1], "--keep-dynamic-cast: no LD_PRELOAD in the guest")
+    check_in("(--keep-dynamic-cast)", p.stderr)
+    os.unlink(t.castcache)
+    p = t.run(t.game)
+    check(p.returncode != 0, "ran without the dynamic_cast cache's file")
+    check_in("the dynamic_cast cache) is missing", p.stderr)
+    check_in("--keep-dynamic-cast", p.stderr)
+    check_not_in("argc", p.stdout, "the game's output")
+    p = t.run("--keep-dynamic-cast", t.game)
+    check(p.returncode == 0, f"--keep-dynamic-cast needs no cache file: {p.stderr}")
 
 
 def run_with_sysroot(s):
@@ -710,7 +740,7 @@ def run_profile_libs(s):
 
 CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, run_args_and_status,
                                  run_dry_run_is_what_runs, run_hides_slow_rep_strings,
-                                 run_steers_glibc_off_sse42_strings,
+                                 run_steers_glibc_off_sse42_strings, run_caches_dynamic_cast,
                                  run_with_sysroot,
                                  run_refuses_parts_for_another_host,
                                  run_refuses_qemu_without_filter_api,
@@ -722,5 +752,5 @@ CASES = {f.__name__: f for f in [run_end_to_end, run_no_thunk, run_plain_qemu, r
 
 if __name__ == "__main__":
     run_main(CASES, ["qemu", "plugin", "preload", "guest", "probe", "stub-sdl2", "stub-gl",
-                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile",
+                     "stub-vulkan", "stub-openal", "stub-zlib", "stub-vorbisfile", "castcache",
                      "profile-plugin"])

@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "util.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 typedef struct {
@@ -22,6 +23,10 @@ static void setup(Fixture *f, gconstpointer data)
         g_autofree char *d = g_build_filename(f->guestlibs, lo_thunk_names[i], NULL);
         g_mkdir_with_parents(d, 0755);
     }
+    g_autofree char *cache_dir = g_build_filename(f->guestlibs, "castcache", NULL);
+    g_mkdir_with_parents(cache_dir, 0755);
+    g_autofree char *cache = g_build_filename(cache_dir, LO_CASTCACHE_LIBRARY, NULL);
+    g_assert_true(g_file_set_contents(cache, "", 0, NULL));
 }
 
 static void teardown(Fixture *f, gconstpointer data)
@@ -88,9 +93,9 @@ static void test_defaults(Fixture *f, gconstpointer data)
         "-plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile "
         "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal:%s/zlib:%s/vorbisfile "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -E GLIBC_TUNABLES=glibc.cpu.hwcaps=-SSE4_2 "
-        "-U LD_PRELOAD -0 ./game ./game --level 2",
+        "-E LD_PRELOAD=%s/castcache/" LO_CASTCACHE_LIBRARY " -0 ./game ./game --level 2",
         f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs,
-        f->guestlibs);
+        f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* The shim replaces the user's LD_PRELOAD in QEMU's own environment. */
     g_assert_true(env_has(&cmd, "LD_PRELOAD=/p/preload.so"));
@@ -137,10 +142,11 @@ static void test_everything(Fixture *f, gconstpointer data)
         "-E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan:%s/openal:%s/zlib:%s/vorbisfile "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
         "-E GLIBC_TUNABLES=glibc.cpu.hwcaps=-SSE4_2 -E SDL_AUDIODRIVER=disk -E vblank_mode=0 "
-        "-U LD_PRELOAD -0 ./-weird-name ./-weird-name -p "
+        "-E LD_PRELOAD=%s/castcache/" LO_CASTCACHE_LIBRARY " -0 ./-weird-name ./-weird-name -p "
         "'a b' '$HOME' "
         "'it'\\''s'",
-        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs);
+        f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs,
+        f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     for (const char *const *e = environ; *e != NULL; e++) {
         g_autofree char *name = g_strndup(*e, strcspn(*e, "="));
@@ -271,14 +277,54 @@ static void test_thunk_off(Fixture *f, gconstpointer data)
     g_autofree char *expected = g_strdup_printf(
         "/q/qemu -cpu max" LO_CPU_HIDDEN_FEATURES " -plugin %s -E LD_LIBRARY_PATH=%s "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -E GLIBC_TUNABLES=glibc.cpu.hwcaps=-SSE4_2 "
-        "-U LD_PRELOAD -0 /g/game /g/game",
-        t->plugin, path->str, f->guestlibs);
+        "-E LD_PRELOAD=%s/castcache/" LO_CASTCACHE_LIBRARY " -0 /g/game /g/game",
+        t->plugin, path->str, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* Its stub folder is not needed either. */
     g_autofree char *folder = g_build_filename(f->guestlibs, t->folder, NULL);
     g_assert_cmpint(g_rmdir(folder), ==, 0);
     g_auto(LoCommand) cmd2 = {0};
     g_assert_true(lo_command_build(&in, &cmd2, &error));
+}
+
+/* The dynamic_cast cache: the guest's LD_PRELOAD with thunks on; none with
+ * run --keep-dynamic-cast; a missing one is an error that names the fix. */
+static void test_castcache(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(LoRunSettings) s = settings("{}");
+    const char *environ[] = {NULL};
+    LoCommandInput in = {.qemu = "/q/qemu",
+                         .plugin = "/p/p.so",
+                         .preload = "/p/l.so",
+                         .guestlibs = f->guestlibs,
+                         .game = "/g/game",
+                         .settings = s,
+                         .environ = environ};
+    g_autoptr(GError) error = NULL;
+    g_auto(LoCommand) cached = {0};
+    g_assert_true(lo_command_build(&in, &cached, &error));
+    g_autofree char *line = joined(cached.argv);
+    g_autofree char *preload =
+        g_strdup_printf(" -E LD_PRELOAD=%s/castcache/" LO_CASTCACHE_LIBRARY " ", f->guestlibs);
+    g_assert_nonnull(strstr(line, preload));
+    g_assert_null(strstr(line, "-U LD_PRELOAD"));
+
+    s->keep_dynamic_cast = TRUE;
+    g_auto(LoCommand) kept = {0};
+    g_assert_true(lo_command_build(&in, &kept, &error));
+    g_autofree char *line2 = joined(kept.argv);
+    g_assert_nonnull(strstr(line2, " -U LD_PRELOAD -0 "));
+    g_assert_null(strstr(line2, "castcache"));
+
+    s->keep_dynamic_cast = FALSE;
+    g_autofree char *cache =
+        g_build_filename(f->guestlibs, "castcache", LO_CASTCACHE_LIBRARY, NULL);
+    g_assert_cmpint(g_unlink(cache), ==, 0);
+    g_auto(LoCommand) missing = {0};
+    g_assert_false(lo_command_build(&in, &missing, &error));
+    g_assert_nonnull(strstr(error->message, "dynamic_cast cache"));
+    g_assert_nonnull(strstr(error->message, "--keep-dynamic-cast"));
 }
 
 static void test_missing_guest_folder(Fixture *f, gconstpointer data)
@@ -546,6 +592,7 @@ int main(int argc, char **argv)
     g_test_add("/cmdline/vorbisfile-off", Fixture, &vorbisfile_off, setup, test_thunk_off,
                teardown);
     ADD("/cmdline/missing-guest-folder", test_missing_guest_folder);
+    ADD("/cmdline/castcache", test_castcache);
     ADD("/cmdline/paths-qemu-cannot-carry", test_paths_qemu_cannot_carry);
     ADD("/cmdline/transport", test_transport);
     ADD("/cmdline/guest-library-path-is-never-relative", test_guest_library_path_is_never_relative);
