@@ -10,6 +10,8 @@ the one read when it ends is what the game did in between: the plugin's
 counters only grow, so every figure is after minus before.
 """
 import json
+import shutil
+import subprocess
 
 
 def read_report(path):
@@ -75,6 +77,19 @@ def between(before, after):
             "functions": functions}
 
 
+def demangled(names):
+    """C++ symbol names as a person reads them, without parameter lists
+    (binutils' c++filt -p: "sf::Transform::combine"); names it does not
+    know, and all of them without c++filt, stay as they are."""
+    tool = shutil.which("c++filt")
+    if not names or tool is None:
+        return list(names)
+    p = subprocess.run([tool, "-p"], input="\n".join(names) + "\n", capture_output=True,
+                       text=True, timeout=30)
+    out = p.stdout.splitlines()
+    return out if p.returncode == 0 and len(out) == len(names) else list(names)
+
+
 def summary(window, top=5):
     """A few lines for a person: the window, where its emulated time went,
     and the forwarded functions that took longest. The harness adds the
@@ -89,9 +104,10 @@ def summary(window, top=5):
              f"{f' ({frames} frames{per_frame})' if frames else ''}"]
     for f in window["files"][:top]:
         lines.append(f"  {f['share'] * 100:5.1f}%  {f['seconds']:7.3f} s  {f['file']}")
-    for f in window.get("guest_functions", [])[:top]:
+    guest = window.get("guest_functions", [])[:top]
+    for f, name in zip(guest, demangled([f["function"] for f in guest])):
         lines.append(f"  {f['share'] * 100:5.1f}%  {f['seconds']:7.3f} s  "
-                     f"{f['file'].rsplit('/', 1)[-1]}: {f['function']}")
+                     f"{f['file'].rsplit('/', 1)[-1]}: {name}")
     for f in window["functions"][:top]:
         lines.append(f"  {f['calls']:9} calls {f['seconds']:7.3f} s  {f['lib']}: {f['function']}")
     return lines

@@ -41,7 +41,8 @@ def main():
                    {("gl", "glTexImage2D"): (40, 0.5), ("sdl2", "SDL_GL_SwapWindow"): (310, 4.2),
                     ("gl", "glDrawArrays"): (900, 3.0)},
                    {("/lib/libpng16.so", "png_read_filter_row_paeth"): 800,
-                    ("/g/game", "update"): 260, ("/lib/libharfbuzz.so", "hb_shape"): 80})
+                    ("/g/game", "update"): 260, ("/lib/libharfbuzz.so", "hb_shape"): 80,
+                    ("/lib/libsfml-graphics.so", "_ZN2sf9Transform7combineERKS0_"): 10})
     w = profile_window.between(before, after)
     c.check(w is not None, "two reports give a window")
     c.check(abs(w["wall_s"] - 10.0) < 1e-9 and abs(w["emulated_s"] - 2.0) < 1e-9 and
@@ -60,12 +61,15 @@ def main():
     c.check(fns == [("SDL_GL_SwapWindow", 300, 4.0), ("glDrawArrays", 900, 3.0)],
             f"functions called in the window, by seconds; glTexImage2D (loading) left out: {fns}")
     gfs = [(f["function"], f["instructions"], f["share"]) for f in w["guest_functions"]]
-    c.check(gfs == [("update", 200, 0.5), ("hb_shape", 80, 0.2)],
+    c.check(gfs == [("update", 200, 0.5), ("hb_shape", 80, 0.2),
+                    ("_ZN2sf9Transform7combineERKS0_", 10, 0.025)],
             f"guest functions run in the window, by instructions, with their share of the "
             f"window's; libpng's row filter (loading) left out: {gfs}")
     lines = profile_window.summary({**w, "frames": 200})
     c.check(any("game: update" in line for line in lines),
             f"the summary names the guest function by its file's name: {lines}")
+    c.check(any(line.endswith("libsfml-graphics.so: sf::Transform::combine") for line in lines),
+            f"a C++ name reads as in the source (c++filt), without its parameters: {lines}")
     c.check("10.0-20.0 s" in lines[0] and "10.0 ms a frame" in lines[0],
             f"the summary names the window and the emulated time a frame: {lines[0]}")
     old = dict(before)
