@@ -43,7 +43,11 @@ typedef void *dynamic_cast_fn(const void *src, const void *src_type, const void 
                               ptrdiff_t hint);
 typedef int dlclose_fn(void *handle);
 
-enum { CACHE_BITS = 8, CACHE_SIZE = 1 << CACHE_BITS }; /* entries per thread */
+/* Per thread: 1024 sets of two entries (112 KiB). A game has many cast
+ * sites and classes: SuperTuxKart's race casts about 750 000 times a second,
+ * and with 256 entries, one to a slot, whether its casts collided depended
+ * on where ASLR put its vtables: some runs hit, others missed all along. */
+enum { CACHE_SET_BITS = 10, CACHE_SETS = 1 << CACHE_SET_BITS, CACHE_WAYS = 2 };
 
 struct entry {
     const void *src_vtable, *whole_vtable, *src_type, *dst_type;
@@ -53,11 +57,16 @@ struct entry {
     bool null;           /* the cast failed */
 };
 
+struct thread_cache {
+    struct entry sets[CACHE_SETS][CACHE_WAYS]; /* way 0: the set's last used */
+    uint64_t hits, misses;
+};
+
 /* Per thread: no locks, no torn entries. initial-exec: the library is
  * loaded at start-up (LD_PRELOAD), so its TLS is in the static block and
- * reaching it is one %fs-relative access. */
-static __thread struct entry cache[CACHE_SIZE] __attribute__((tls_model("initial-exec")));
-static __thread uint64_t hits, misses;
+ * reaching it is one %fs-relative access (any other model calls
+ * __tls_get_addr on every cast). */
+static __thread struct thread_cache tc __attribute__((tls_model("initial-exec")));
 /* Bumped by every dlclose; an entry of an older generation is empty. */
 static uint64_t generation = 1;
 static dynamic_cast_fn *real_dynamic_cast;
@@ -104,7 +113,7 @@ static size_t slot_of(const void *src_vtable, const void *dst_type, ptrdiff_t hi
     h ^= h >> 32;
     h *= 0xd6e8feb86659fd93u;
     h ^= h >> 32;
-    return (size_t)h & (CACHE_SIZE - 1);
+    return (size_t)h & (CACHE_SETS - 1);
 }
 
 EXPORT void *__dynamic_cast(const void *src, const void *src_type, const void *dst_type,
@@ -116,22 +125,32 @@ EXPORT void *__dynamic_cast(const void *src, const void *src_type, const void *d
     ptrdiff_t to_whole = ((const ptrdiff_t *)src_vtable)[-2];
     const void *whole_vtable = *(const void *const *)((const char *)src + to_whole);
     uint64_t now = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
-    struct entry *e = &cache[slot_of(src_vtable, dst_type, hint)];
-    if (e->generation == now && e->src_vtable == src_vtable && e->whole_vtable == whole_vtable &&
-        e->src_type == src_type && e->dst_type == dst_type && e->hint == hint) {
-        hits++;
-        return e->null ? NULL : (void *)((const char *)src + e->delta);
+    struct entry *set = tc.sets[slot_of(src_vtable, dst_type, hint)];
+    for (int way = 0; way < CACHE_WAYS; way++) {
+        struct entry *e = &set[way];
+        if (e->generation == now && e->src_vtable == src_vtable &&
+            e->whole_vtable == whole_vtable && e->src_type == src_type && e->dst_type == dst_type &&
+            e->hint == hint) {
+            if (way != 0) { /* the last used first */
+                struct entry hit = *e;
+                *e = set[0];
+                set[0] = hit;
+            }
+            tc.hits++;
+            return set[0].null ? NULL : (void *)((const char *)src + set[0].delta);
+        }
     }
-    misses++;
+    tc.misses++;
     void *result = find_real()(src, src_type, dst_type, hint);
-    *e = (struct entry){.src_vtable = src_vtable,
-                        .whole_vtable = whole_vtable,
-                        .src_type = src_type,
-                        .dst_type = dst_type,
-                        .hint = hint,
-                        .delta = result ? (const char *)result - (const char *)src : 0,
-                        .generation = now,
-                        .null = result == NULL};
+    set[1] = set[0]; /* the least recently used goes */
+    set[0] = (struct entry){.src_vtable = src_vtable,
+                            .whole_vtable = whole_vtable,
+                            .src_type = src_type,
+                            .dst_type = dst_type,
+                            .hint = hint,
+                            .delta = result ? (const char *)result - (const char *)src : 0,
+                            .generation = now,
+                            .null = result == NULL};
     return result;
 }
 
@@ -152,6 +171,6 @@ EXPORT int dlclose(void *handle)
 /* For tests and benchmarks: the calling thread's hits and misses. */
 EXPORT void lorelei_castcache_counts(uint64_t *hit_count, uint64_t *miss_count)
 {
-    *hit_count = hits;
-    *miss_count = misses;
+    *hit_count = tc.hits;
+    *miss_count = tc.misses;
 }
