@@ -70,6 +70,19 @@ static gboolean env_has_key(LoCommand *cmd, const char *key)
     return FALSE;
 }
 
+/* The input most cases start from: /g/game with the fixture's guest
+ * libraries, a plugin and a shim that need not exist. */
+static LoCommandInput game_input(Fixture *f, const LoRunSettings *s, const char *const *environ)
+{
+    return (LoCommandInput){.qemu = "/q/qemu",
+                            .plugin = "/p/p.so",
+                            .preload = "/p/l.so",
+                            .guestlibs = f->guestlibs,
+                            .game = "/g/game",
+                            .settings = s,
+                            .environ = environ};
+}
+
 static void test_defaults(Fixture *f, gconstpointer data)
 {
     (void)data;
@@ -169,14 +182,8 @@ static void test_plugin_verbose(Fixture *f, gconstpointer data)
     (void)data;
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {.qemu = "/q/qemu",
-                         .plugin = "/p/p.so",
-                         .preload = "/p/l.so",
-                         .guestlibs = f->guestlibs,
-                         .game = "/g/game",
-                         .settings = s,
-                         .environ = environ,
-                         .plugin_verbose = TRUE};
+    LoCommandInput in = game_input(f, s, environ);
+    in.plugin_verbose = TRUE;
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -193,15 +200,9 @@ static void test_profile_plugin(Fixture *f, gconstpointer data)
     (void)data;
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {.qemu = "/q/qemu",
-                         .plugin = "/p/p.so",
-                         .preload = "/p/l.so",
-                         .guestlibs = f->guestlibs,
-                         .game = "/g/game",
-                         .settings = s,
-                         .environ = environ,
-                         .profile_plugin = "/p/prof.so",
-                         .profile_out = "/o/a,b.json"};
+    LoCommandInput in = game_input(f, s, environ);
+    in.profile_plugin = "/p/prof.so";
+    in.profile_out = "/o/a,b.json";
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -258,13 +259,7 @@ static void test_thunk_off(Fixture *f, gconstpointer data)
     const ThunkOff *t = data;
     g_autoptr(LoRunSettings) s = settings(t->settings);
     const char *environ[] = {NULL};
-    LoCommandInput in = {.qemu = "/q/qemu",
-                         .plugin = "/p/p.so",
-                         .preload = "/p/l.so",
-                         .guestlibs = f->guestlibs,
-                         .game = "/g/game",
-                         .settings = s,
-                         .environ = environ};
+    LoCommandInput in = game_input(f, s, environ);
     g_auto(LoCommand) cmd = {0};
     g_autoptr(GError) error = NULL;
     g_assert_true(lo_command_build(&in, &cmd, &error));
@@ -294,13 +289,7 @@ static void test_castcache(Fixture *f, gconstpointer data)
     (void)data;
     g_autoptr(LoRunSettings) s = settings("{}");
     const char *environ[] = {NULL};
-    LoCommandInput in = {.qemu = "/q/qemu",
-                         .plugin = "/p/p.so",
-                         .preload = "/p/l.so",
-                         .guestlibs = f->guestlibs,
-                         .game = "/g/game",
-                         .settings = s,
-                         .environ = environ};
+    LoCommandInput in = game_input(f, s, environ);
     g_autoptr(GError) error = NULL;
     g_auto(LoCommand) cached = {0};
     g_assert_true(lo_command_build(&in, &cached, &error));
