@@ -17,7 +17,8 @@
  * and those reach the host. With no thunk enabled neither the plugin nor
  * the preload shim is used and LD_LIBRARY_PATH is unset. The guest's
  * LD_PRELOAD is the dynamic_cast cache with thunks on (unless run
- * --keep-dynamic-cast), else unset.
+ * --keep-dynamic-cast; the cache takes it out of the game's environment
+ * as it loads), else unset.
  *
  * QEMU's own (host) environment is the launcher's, minus every QEMU_*
  * variable qemu-user would apply behind the launcher's back (all but the

@@ -8,7 +8,9 @@
  * libvorbisfile.so.3 "dlopen NAME -> WHO": the stub's marker when the test
  * stub was found first (LD_LIBRARY_PATH), "system" when another copy loaded,
  * "none" when none did, and "cpuid erms N fsrm N": the fast-REP-string
- * features of CPUID leaf 7 the guest sees. An argument --exit=N makes it exit with N, --kill=N
+ * features of CPUID leaf 7 the guest sees, and "castcache yes|no": whether the
+ * dynamic_cast cache was preloaded (its lorelei_castcache_counts is there).
+ * An argument --exit=N makes it exit with N, --kill=N
  * makes it raise signal N at the end.
  */
 #include <cpuid.h>
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
     unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
     __cpuid_count(7, 0, eax, ebx, ecx, edx);
     printf("cpuid erms %u fsrm %u\n", (ebx >> 9) & 1, (edx >> 4) & 1);
+    printf("castcache %s\n", dlsym(RTLD_DEFAULT, "lorelei_castcache_counts") ? "yes" : "no");
     fflush(stdout);
     if (kill_with != 0) {
         raise(kill_with);

@@ -88,6 +88,8 @@ def parse(stdout):
         key, _, rest = line.partition(" ")
         if key == "cpuid":
             env["(cpuid)"] = rest
+        elif key == "castcache":
+            env["(castcache)"] = rest
         elif key.startswith("argv["):
             argv.append(rest)
         elif key == "env":
@@ -118,9 +120,11 @@ def run_end_to_end(s):
     check(env.get("vblank_mode") == "0", env)
     libpath = ":".join(os.path.join(t.guestlibs, lib) for lib in STUBS)
     check(env.get("LD_LIBRARY_PATH") == libpath, f"LD_LIBRARY_PATH {env.get('LD_LIBRARY_PATH')}")
-    # The guest's LD_PRELOAD is the dynamic_cast cache alone: never the
-    # shim (a host library) nor the user's.
-    check(env.get("LD_PRELOAD") == t.castcache, f"the guest's LD_PRELOAD {env.get('LD_PRELOAD')}")
+    # The guest's loader preloads the dynamic_cast cache, which then takes
+    # LD_PRELOAD out of the game's environment: the game sees none (never
+    # the shim, a host library, nor the user's).
+    check("LD_PRELOAD" not in env, f"LD_PRELOAD reached the game: {env.get('LD_PRELOAD')}")
+    check(env.get("(castcache)") == "yes", f"the dynamic_cast cache: {env.get('(castcache)')}")
     check("EVIL" not in env and "PATH" in env, "QEMU_SET_ENV/QEMU_UNSET_ENV were applied")
     for soname in STUBS.values():
         check(dl.get(soname) == "stub:" + soname, f"{soname}: {dl.get(soname)}")
@@ -323,19 +327,25 @@ def run_steers_glibc_off_sse42_strings(s):
 
 
 def run_caches_dynamic_cast(s):
-    """The dynamic_cast cache is preloaded into the guest (and only there):
-    the game sees LD_PRELOAD naming it; --keep-dynamic-cast leaves it out;
-    without the file the run stops before QEMU starts and names the fix.
-    (That the cache answers as the C++ runtime does is tests/castcache.)"""
+    """The dynamic_cast cache is preloaded into the guest (and only there),
+    through an LD_PRELOAD the game does not see (the cache takes it out of
+    the environment its children inherit); --keep-dynamic-cast leaves it
+    out; without the file the run stops before QEMU starts and names the
+    fix. (That the cache answers as the C++ runtime does is tests/castcache.)"""
     needs_x86_64_guest_runs(s)
     t = Setup(s)
     p = t.run("--verbose", t.game)
     check(p.returncode == 0, p.stderr)
-    check(parse(p.stdout)[1].get("LD_PRELOAD") == t.castcache, p.stdout[-2000:])
+    env = parse(p.stdout)[1]
+    check(env.get("(castcache)") == "yes" and "LD_PRELOAD" not in env, p.stdout[-2000:])
     check_in("guest C++ runtime: dynamic_cast answers are cached per thread", p.stderr)
-    p = t.run("--verbose", "--keep-dynamic-cast", t.game)
+    # A user's own LD_PRELOAD never reaches the game either way.
+    p = t.run("--verbose", "--keep-dynamic-cast", t.game,
+              env={"LD_PRELOAD": t.castcache})
     check(p.returncode == 0, p.stderr)
-    check("LD_PRELOAD" not in parse(p.stdout)[1], "--keep-dynamic-cast: no LD_PRELOAD in the guest")
+    env = parse(p.stdout)[1]
+    check(env.get("(castcache)") == "no" and "LD_PRELOAD" not in env,
+          f"--keep-dynamic-cast: no cache, no LD_PRELOAD in the guest: {p.stdout[-2000:]}")
     check_in("(--keep-dynamic-cast)", p.stderr)
     os.unlink(t.castcache)
     p = t.run(t.game)

@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -166,6 +167,20 @@ EXPORT int dlclose(void *handle)
     /* After the unmapping: no entry kept before it is used after it. */
     __atomic_add_fetch(&generation, 1, __ATOMIC_RELEASE);
     return status;
+}
+
+/* The game's environment stays what it was before the cache existed, with
+ * no LD_PRELOAD: its children would inherit it, and on an aarch64 host a
+ * native child's loader complains about an x86_64 library it cannot load.
+ * Only the launcher's own value goes (this library's path alone). Runs
+ * before the game's code, with one thread. */
+__attribute__((constructor)) static void leave_the_environment_alone(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    const char *name = preload ? strrchr(preload, '/') : NULL;
+    if (name && strcmp(name, "/liblorelei-castcache.so") == 0 && !strpbrk(preload, " :")) {
+        unsetenv("LD_PRELOAD");
+    }
 }
 
 /* For tests and benchmarks: the calling thread's hits and misses. */
