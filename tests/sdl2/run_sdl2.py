@@ -350,8 +350,11 @@ def case_launcher(a):
     prog = os.path.join(SDL_TESTS, "testver")
     env = base_env()
     dry = run([a.launcher, "run", "--dry-run", prog], env=env)
-    c.check(dry.returncode == 0 and "lib=sdl2" in dry.stdout and "-U LD_PRELOAD" in dry.stdout,
-            "--dry-run prints a QEMU command with the plugin and lib=sdl2")
+    c.check(dry.returncode == 0 and "lib=sdl2" in dry.stdout and
+            "-E LD_PRELOAD=" + os.path.join(os.path.dirname(a.stub_dir), "castcache",
+                                            "liblorelei-castcache.so") in dry.stdout,
+            "--dry-run prints a QEMU command with the plugin, lib=sdl2 and the guest's "
+            "dynamic_cast cache")
     r = run([a.launcher, "run", "--verbose", prog], env=env)
     c.check(r.returncode == 0 and "Linked version: 2." in r.stdout + r.stderr,
             "qemu-lorelei run ran testver to completion")
