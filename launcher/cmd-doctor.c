@@ -179,8 +179,7 @@ static void check_guestlibs(Report *rep, const char *guestlibs, char **probe)
             g_string_append_printf(missing, " %s/", lo_thunk_names[i]);
         }
     }
-    g_autofree char *castcache =
-        g_build_filename(guestlibs, "castcache", LO_CASTCACHE_LIBRARY, NULL);
+    g_autofree char *castcache = lo_castcache_library(guestlibs);
     if (!g_file_test(castcache, G_FILE_TEST_IS_REGULAR)) {
         g_string_append(missing, " castcache/" LO_CASTCACHE_LIBRARY);
     }

@@ -23,6 +23,11 @@ char *lo_sdl12_compat_library(const char *sysroot)
                             NULL);
 }
 
+char *lo_castcache_library(const char *guestlibs)
+{
+    return g_build_filename(guestlibs, "castcache", LO_CASTCACHE_LIBRARY, NULL);
+}
+
 char *lo_qemu_opt_escape(const char *value)
 {
     GString *out = g_string_new(NULL);
@@ -154,7 +159,7 @@ gboolean lo_command_build(const LoCommandInput *in, LoCommand *out, GError **err
      * comes with them. */
     g_autofree char *castcache = NULL;
     if (thunks && !s->keep_dynamic_cast) {
-        castcache = g_build_filename(in->guestlibs, "castcache", LO_CASTCACHE_LIBRARY, NULL);
+        castcache = lo_castcache_library(in->guestlibs);
         if (!g_file_test(castcache, G_FILE_TEST_IS_REGULAR)) {
             g_set_error(error, LO_ERROR, LO_EXIT_NOT_FOUND,
                         "the guest library %s (the dynamic_cast cache) is missing", castcache);

@@ -31,6 +31,7 @@
  */
 #pragma once
 
+#include "lorelei/castcache.h"
 #include "run-settings.h"
 
 #include <glib.h>
@@ -38,7 +39,11 @@
 /* The guest library that caches dynamic_cast's answers
  * (thunklibs/castcache), in GUESTLIBS/castcache: with thunks on and no
  * run --keep-dynamic-cast, the guest's LD_PRELOAD is this and nothing else. */
-#define LO_CASTCACHE_LIBRARY "liblorelei-castcache.so"
+#define LO_CASTCACHE_LIBRARY LORELEI_CASTCACHE_LIBRARY
+
+/* That library's path in the guest library folder, whether or not it is
+ * there: run and doctor look for it in the same place. */
+char *lo_castcache_library(const char *guestlibs);
 
 /* Where Debian's libsdl1.2-compat puts its libSDL-1.2.so.0, out of the
  * loader's default search (the classic SDL 1.2 stays the default there). */

@@ -38,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lorelei/castcache.h"
+
 #define EXPORT __attribute__((visibility("default")))
 
 typedef void *dynamic_cast_fn(const void *src, const void *src_type, const void *dst_type,
@@ -96,8 +98,8 @@ static dynamic_cast_fn *find_real(void)
     if (!f) {
         /* A cast was asked for, so a C++ runtime is loaded; not finding it
          * means guessing, and a wrong answer would corrupt the game. */
-        fprintf(stderr, "qemu-lorelei: liblorelei-castcache.so cannot find the C++ runtime's "
-                        "__dynamic_cast; run the game with --keep-dynamic-cast\n");
+        fprintf(stderr, "qemu-lorelei: " LORELEI_CASTCACHE_LIBRARY " cannot find the C++ "
+                        "runtime's __dynamic_cast; run the game with --keep-dynamic-cast\n");
         abort();
     }
     __atomic_store_n(&real_dynamic_cast, f, __ATOMIC_RELEASE);
@@ -178,7 +180,7 @@ __attribute__((constructor)) static void leave_the_environment_alone(void)
 {
     const char *preload = getenv("LD_PRELOAD");
     const char *name = preload ? strrchr(preload, '/') : NULL;
-    if (name && strcmp(name, "/liblorelei-castcache.so") == 0 && !strpbrk(preload, " :")) {
+    if (name && strcmp(name + 1, LORELEI_CASTCACHE_LIBRARY) == 0 && !strpbrk(preload, " :")) {
         unsetenv("LD_PRELOAD");
     }
 }
