@@ -26,11 +26,15 @@ static int named_file[PROFILE_MAX_NAMED];
 static char *named_name[PROFILE_MAX_NAMED];
 static int n_named;
 static GHashTable *slot_of;
-static uint64_t overflowed;
 
 void profile_functions_set_debug_dir(const char *dir)
 {
     debug_dir = dir;
+}
+
+const char *profile_functions_debug_dir(void)
+{
+    return debug_dir;
 }
 
 /* One key per function of one file: guest addresses are below 2^48. */
@@ -42,9 +46,6 @@ static uint64_t key_of(int file, uint64_t start)
 int profile_function_slot(int file, const char *path, uint64_t region_start, uint64_t region_offset,
                           uint64_t pc)
 {
-    if (file < 0 || file >= PROFILE_MAX_FILES || !path) {
-        return file >= 0 && file < PROFILE_MAX_FILES ? file : 0;
-    }
     if (!file_read[file]) {
         file_read[file] = true;
         file_symbols[file] = elf_symbols_load(path, debug_dir);
@@ -66,8 +67,7 @@ int profile_function_slot(int file, const char *path, uint64_t region_start, uin
         return GPOINTER_TO_INT(found);
     }
     if (n_named == PROFILE_MAX_NAMED) {
-        overflowed++;
-        return file;
+        return file; /* named past the limit: counted as the file's unnamed code */
     }
     int slot = PROFILE_MAX_FILES + n_named;
     named_file[n_named] = file;
@@ -90,9 +90,4 @@ const char *profile_slot_name(int slot)
 int profile_slots_used(void)
 {
     return PROFILE_MAX_FILES + n_named;
-}
-
-uint64_t profile_functions_overflowed(void)
-{
-    return overflowed;
 }

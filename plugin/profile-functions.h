@@ -22,10 +22,11 @@ enum {
 /* Where symbol files are looked for by build ID (DIR/.build-id/NN/….debug);
  * NULL: nowhere. Default "/usr/lib/debug". */
 void profile_functions_set_debug_dir(const char *dir);
+const char *profile_functions_debug_dir(void);
 
 /* The slot of the block at guest address pc, in file `file` (an index below
- * PROFILE_MAX_FILES) named `path`, mapped at region_start from file offset
- * region_offset. The file's symbols are read the first time one of its
+ * PROFILE_MAX_FILES, the caller's) named `path`, mapped at region_start from
+ * file offset region_offset. The file's symbols are read the first time one of its
  * blocks is translated. */
 int profile_function_slot(int file, const char *path, uint64_t region_start, uint64_t region_offset,
                           uint64_t pc);
@@ -37,8 +38,5 @@ const char *profile_slot_name(int slot);
 
 /* How many slots are in use (named functions start at PROFILE_MAX_FILES). */
 int profile_slots_used(void);
-
-/* How many named functions were counted as unnamed for want of a slot. */
-uint64_t profile_functions_overflowed(void);
 
 #endif

@@ -136,7 +136,6 @@ static uint64_t maps_reads;
 static uint64_t maps_read_ns;
 #define ANON_RECHECK_NS 1000000000u
 static const char *out_path;
-static const char *debug_dir_shown = "/usr/lib/debug"; /* for the table's hint */
 static uint64_t started_ns;
 static uint64_t last_snapshot_ns; /* when the JSON report was last written */
 static bool finished;             /* the exit report is written: no more snapshots */
@@ -614,7 +613,9 @@ static void report_guest_functions(FILE *table, FILE *json, const uint64_t *slot
             say(table,
                 "  guest functions by instructions (the top %d; code that no symbol names counts\n"
                 "  only under its file: a file's debug symbols under %s name more):\n",
-                TABLE_GUEST_FUNCTIONS, debug_dir_shown);
+                TABLE_GUEST_FUNCTIONS,
+                profile_functions_debug_dir() ? profile_functions_debug_dir()
+                                              : "(none: debug_dir= was empty)");
         }
         if (k < TABLE_GUEST_FUNCTIONS && share >= 0.001) {
             say(table, "  %6.1f%%  %8.3f s  %s: %s\n", share * 100, share * emulated / 1e9,
@@ -645,6 +646,7 @@ static void write_report(bool final)
     uint64_t sampled[N_BUCKETS] = {0}, sampled_cpu[N_BUCKETS] = {0};
     uint64_t total_insns = 0, lived = 0, in_syscalls = 0;
     int n_vcpus = qemu_plugin_num_vcpus();
+    int used = profile_slots_used(); /* stable: slots are added under the same lock */
     for (int v = 0; v < n_vcpus; v++) {
         struct vcpu_counts *c = counts(v);
         if (!c->born_ns) {
@@ -656,7 +658,7 @@ static void write_report(bool final)
             ns[parked] += end - c->entered_ns;
             in_syscalls += end - c->entered_ns;
         }
-        for (int i = 0; i < PROFILE_SLOTS; i++) {
+        for (int i = 0; i < used; i++) {
             slot_insns[i] += c->insns[i];
         }
         for (int b = 0; b < N_BUCKETS; b++) {
@@ -667,7 +669,6 @@ static void write_report(bool final)
             sampled_cpu[b] += c->sampled_cpu_ns[b];
         }
     }
-    int used = profile_slots_used();
     for (int i = 0; i < used; i++) {
         insns[profile_slot_file(i)] += slot_insns[i];
         total_insns += slot_insns[i];
@@ -730,7 +731,7 @@ static void write_report(bool final)
             json ? "; all are in the JSON report" : "");
     }
     report_guest_functions(table, json, slot_insns, total_insns, emulated);
-    memset(slot_insns, 0, sizeof(slot_insns));
+    memset(slot_insns, 0, (size_t)used * sizeof(slot_insns[0]));
     say(table,
         "  inside system calls (%.2f s; \"running\": the share of a forwarded call's time its\n"
         "  thread was on a CPU, from a sample of the calls; the rest it waited, for other\n"
@@ -813,7 +814,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             out_path = argv[i] + 4;
         } else if (strncmp(argv[i], "debug_dir=", 10) == 0) {
             /* Empty: read no debug files (only the guest files' own symbols). */
-            debug_dir_shown = argv[i][10] ? argv[i] + 10 : "(none: debug_dir= was empty)";
             profile_functions_set_debug_dir(argv[i][10] ? argv[i] + 10 : NULL);
         } else {
             fprintf(stderr,
