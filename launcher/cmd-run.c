@@ -647,7 +647,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
         {"keep-dynamic-cast", 0, 0, G_OPTION_ARG_NONE, &o.keep_dynamic_cast,
          "Let the game's C++ runtime answer every dynamic_cast, without the per-thread cache "
          "of answers qemu-lorelei preloads into the game (" LO_CASTCACHE_LIBRARY
-         ", which makes a repeated cast about 4 times faster emulated); for comparisons, and "
+         ", which makes a repeated cast 6 to 10 times faster emulated); for comparisons, and "
          "for a game that misbehaves with it",
          NULL},
         {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &o.dry_run,
