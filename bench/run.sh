@@ -1,7 +1,7 @@
 #!/bin/bash
 # All benchmarks, one after the other: per-call transport costs, OpenGL
 # (glmark2, testgl2), Vulkan (vkcube), OpenAL (al_bench), zlib and Vorbis
-# (codec_bench), memcpy and memset (strings_bench), dynamic_cast (dyncast_bench) and the real games
+# (codec_bench), memcpy and memset (strings_bench), dynamic_cast (dyncast_bench), float code after 256-bit operations (ymm_bench) and the real games
 # (bench/games: their packages from scripts/deps-games.txt, installed here).
 # Each compares native, qemu-lorelei and plain qemu-x86_64 in one run and
 # writes bench/out/<name>.json (+ .png).
@@ -12,7 +12,7 @@ cd "$top"
 scripts/install-deps.sh
 scripts/install-deps.sh scripts/deps-games.txt
 scripts/build.sh build
-for bench in bench-percall bench-gl bench-gl-gpu-free bench-vulkan bench-openal bench-codecs bench-strings bench-dyncast bench-games bench-games-gpu-free bench-launcher; do
+for bench in bench-percall bench-gl bench-gl-gpu-free bench-vulkan bench-openal bench-codecs bench-strings bench-dyncast bench-ymm bench-games bench-games-gpu-free bench-launcher; do
     echo "=== $bench" >&2
     ninja -C build "$bench"
 done

@@ -13,6 +13,7 @@
 usage: check_manifests.py SOURCE_ROOT
 """
 import configparser
+import glob
 import json
 import os
 import re
@@ -97,7 +98,10 @@ def main():
     c.check(patches == series_file("series"),
             f"the manifest applies packaging/qemu/patches/series in order ({patches})")
     # build-qemu.sh adds patches/series.<host> for that host: only-arches.
-    for arch in ("aarch64",):
+    hosts = sorted(os.path.basename(f).split(".", 1)[1] for f in
+                   glob.glob(os.path.join(top, "packaging", "qemu", "patches", "series.*")))
+    c.check("aarch64" in hosts and "x86_64" in hosts, f"per-host patch series found ({hosts})")
+    for arch in hosts:
         extra = patches_for([arch])
         c.check(extra == series_file("series." + arch),
                 f"and for {arch} only (only-arches) patches/series.{arch} ({extra})")
