@@ -103,7 +103,8 @@ as_root() {
 
 # The patches for this host, in order: patches/series, then
 # patches/series.<host> when the host needs more (series.aarch64: what only a
-# host whose pages can be larger than the guest's runs).
+# host whose pages can be larger than the guest's runs; series.x86_64: TCG's
+# x86 back end, whose 256-bit registers only an x86_64 host has).
 patch_list() {
     cat "$patch_dir/series"
     if [ -f "$patch_dir/series.$host_arch" ]; then cat "$patch_dir/series.$host_arch"; fi
