@@ -3,7 +3,8 @@
 rounds: a round on a title or intro screen is left out, a round fading into
 the native picture counts, and with the no-op driver (a blank screen) no
 round is held for judging. That last one failed before: every GPU-free
-round had its screenshot copied as "not in play" and left behind.
+round had its screenshot copied as "not in play" and left behind. And
+OpenArena's bots come with its map, not during the counted seconds.
 
 usage: bench_judging.py
 """
@@ -65,6 +66,16 @@ def main():
         nothing = dict(blank, first_frames_s=None)
         c.check(not bench.short_of_play(g, nothing, gpu_free=False),
                 "a round that drew nothing is not held (it counts as 0 frames/s)")
+
+    # OpenArena's bots are loaded with its map, before the player enters
+    # (the line its warm-up starts from): with bot_minplayers the server
+    # added one every 10 s of play, and under qemu-lorelei the counted
+    # seconds held a bot's loading.
+    args = game("openarena")["args"]
+    devmap = args.index("+devmap")
+    c.check("bot_minplayers" not in args and args.count("+addbot") == 2 and
+            args.index("+addbot") > devmap,
+            "OpenArena adds its two bots right after its map, not one every 10 s of play")
     return c.finish()
 
 

@@ -109,10 +109,15 @@ GAMES = {
               "+set", "cl_motd", "0", "+set", "r_mode", "-1", "+set", "r_customwidth", "800",
               "+set", "r_customheight", "600", "+set", "r_fullscreen", "0",
               "+set", "com_introplayed", "1", "+set", "sv_pure", "0", "+set", "bot_enable", "1",
-              "+set", "bot_minplayers", "3", "+devmap", "oa_dm1"],
+              "+devmap", "oa_dm1", "+addbot", "Angelyss", "1", "+addbot", "Liz", "1"],
         audio="openal", warmup=15, measure=10, stop="term",
         # Loading the map ends when the player enters it; a loading screen
-        # looks too much like the map in a thumbnail to tell them apart.
+        # looks too much like the map in a thumbnail to tell them apart. The
+        # bots are added with the map, so they are loaded by then: with
+        # bot_minplayers the server added one every 10 s of play, loading a
+        # bot (its character, chat and AI files) took seconds under
+        # emulation, and qemu-lorelei's counted seconds held a bot's loading
+        # where the native ones, loaded sooner, did not.
         playing="entered the game",
         # Natively it hangs in its SIGTERM handler's shutdown; `/quit` works.
         # The slash matters: once the map is loaded, console text without
