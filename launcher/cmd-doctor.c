@@ -181,7 +181,7 @@ static void check_guestlibs(Report *rep, const char *guestlibs, char **probe)
     }
     g_autofree char *castcache = lo_castcache_library(guestlibs);
     if (!g_file_test(castcache, G_FILE_TEST_IS_REGULAR)) {
-        g_string_append(missing, " castcache/" LO_CASTCACHE_LIBRARY);
+        g_string_append(missing, " castcache/" LORELEI_CASTCACHE_LIBRARY);
     }
     *probe = g_build_filename(guestlibs, "bin", "lorelei-probe", NULL);
     if (!g_file_test(*probe, G_FILE_TEST_IS_EXECUTABLE)) {

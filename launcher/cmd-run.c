@@ -458,7 +458,7 @@ static gboolean run(RunOptions *o, int argc, char **argv, GError **error)
                     "(--keep-dynamic-cast)");
         } else {
             note(o, "guest C++ runtime: dynamic_cast answers are cached per thread "
-                    "(LD_PRELOAD=" LO_CASTCACHE_LIBRARY " in the guest, with thunks on): "
+                    "(LD_PRELOAD=" LORELEI_CASTCACHE_LIBRARY " in the guest, with thunks on): "
                     "libstdc++'s walk of the class hierarchy is slow emulated");
         }
     }
@@ -646,7 +646,7 @@ gboolean lo_cmd_run(int argc, char **argv, GError **error)
          NULL},
         {"keep-dynamic-cast", 0, 0, G_OPTION_ARG_NONE, &o.keep_dynamic_cast,
          "Let the game's C++ runtime answer every dynamic_cast, without the per-thread cache "
-         "of answers qemu-lorelei preloads into the game (" LO_CASTCACHE_LIBRARY
+         "of answers qemu-lorelei preloads into the game (" LORELEI_CASTCACHE_LIBRARY
          ", which makes a repeated cast 6 to 10 times faster emulated); for comparisons, and "
          "for a game that misbehaves with it",
          NULL},

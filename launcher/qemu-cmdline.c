@@ -25,7 +25,7 @@ char *lo_sdl12_compat_library(const char *sysroot)
 
 char *lo_castcache_library(const char *guestlibs)
 {
-    return g_build_filename(guestlibs, "castcache", LO_CASTCACHE_LIBRARY, NULL);
+    return g_build_filename(guestlibs, "castcache", LORELEI_CASTCACHE_LIBRARY, NULL);
 }
 
 char *lo_qemu_opt_escape(const char *value)

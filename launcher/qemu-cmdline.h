@@ -36,13 +36,11 @@
 
 #include <glib.h>
 
-/* The guest library that caches dynamic_cast's answers
- * (thunklibs/castcache), in GUESTLIBS/castcache: with thunks on and no
- * run --keep-dynamic-cast, the guest's LD_PRELOAD is this and nothing else. */
-#define LO_CASTCACHE_LIBRARY LORELEI_CASTCACHE_LIBRARY
-
-/* That library's path in the guest library folder, whether or not it is
- * there: run and doctor look for it in the same place. */
+/* The path of the guest library that caches dynamic_cast's answers
+ * (thunklibs/castcache, LORELEI_CASTCACHE_LIBRARY) in the guest library
+ * folder, GUESTLIBS/castcache, whether or not it is there: run and doctor
+ * look for it in the same place. With thunks on and no run
+ * --keep-dynamic-cast, the guest's LD_PRELOAD is this and nothing else. */
 char *lo_castcache_library(const char *guestlibs);
 
 /* Where Debian's libsdl1.2-compat puts its libSDL-1.2.so.0, out of the

@@ -51,7 +51,7 @@ typedef struct {
      * from CPUID alone, no GLIBC_TUNABLES added (guest-tunables.h) */
     gboolean keep_sse42_strings;
     /* run --keep-dynamic-cast: no dynamic_cast cache preloaded into the
-     * guest (LO_CASTCACHE_LIBRARY), the C++ runtime answers every cast */
+     * guest (LORELEI_CASTCACHE_LIBRARY), the C++ runtime answers every cast */
     gboolean keep_dynamic_cast;
     char *stack_size; /* NULL: QEMU's default */
     gboolean strace;

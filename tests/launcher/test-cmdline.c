@@ -25,7 +25,7 @@ static void setup(Fixture *f, gconstpointer data)
     }
     g_autofree char *cache_dir = g_build_filename(f->guestlibs, "castcache", NULL);
     g_mkdir_with_parents(cache_dir, 0755);
-    g_autofree char *cache = g_build_filename(cache_dir, LO_CASTCACHE_LIBRARY, NULL);
+    g_autofree char *cache = g_build_filename(cache_dir, LORELEI_CASTCACHE_LIBRARY, NULL);
     g_assert_true(g_file_set_contents(cache, "", 0, NULL));
 }
 
@@ -106,7 +106,7 @@ static void test_defaults(Fixture *f, gconstpointer data)
         "-plugin /p/plugin.so,lib=sdl2,lib=gl,lib=vulkan,lib=openal,lib=zlib,lib=vorbisfile "
         "-E LD_LIBRARY_PATH=%s/sdl2:%s/gl:%s/vulkan:%s/openal:%s/zlib:%s/vorbisfile "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -E GLIBC_TUNABLES=glibc.cpu.hwcaps=-SSE4_2 "
-        "-E LD_PRELOAD=%s/castcache/" LO_CASTCACHE_LIBRARY " -0 ./game ./game --level 2",
+        "-E LD_PRELOAD=%s/castcache/" LORELEI_CASTCACHE_LIBRARY " -0 ./game ./game --level 2",
         f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs,
         f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
@@ -155,7 +155,8 @@ static void test_everything(Fixture *f, gconstpointer data)
         "-E LD_LIBRARY_PATH=%s/sdl2:%s/vulkan:%s/openal:%s/zlib:%s/vorbisfile "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 "
         "-E GLIBC_TUNABLES=glibc.cpu.hwcaps=-SSE4_2 -E SDL_AUDIODRIVER=disk -E vblank_mode=0 "
-        "-E LD_PRELOAD=%s/castcache/" LO_CASTCACHE_LIBRARY " -0 ./-weird-name ./-weird-name -p "
+        "-E LD_PRELOAD=%s/castcache/" LORELEI_CASTCACHE_LIBRARY
+        " -0 ./-weird-name ./-weird-name -p "
         "'a b' '$HOME' "
         "'it'\\''s'",
         f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs, f->guestlibs,
@@ -272,7 +273,7 @@ static void test_thunk_off(Fixture *f, gconstpointer data)
     g_autofree char *expected = g_strdup_printf(
         "/q/qemu -cpu max" LO_CPU_HIDDEN_FEATURES " -plugin %s -E LD_LIBRARY_PATH=%s "
         "-E SDL_DYNAMIC_API=%s/sdl2/libSDL2-2.0.so.0 -E GLIBC_TUNABLES=glibc.cpu.hwcaps=-SSE4_2 "
-        "-E LD_PRELOAD=%s/castcache/" LO_CASTCACHE_LIBRARY " -0 /g/game /g/game",
+        "-E LD_PRELOAD=%s/castcache/" LORELEI_CASTCACHE_LIBRARY " -0 /g/game /g/game",
         t->plugin, path->str, f->guestlibs, f->guestlibs);
     g_assert_cmpstr(line, ==, expected);
     /* Its stub folder is not needed either. */
@@ -295,7 +296,7 @@ static void test_castcache(Fixture *f, gconstpointer data)
     g_assert_true(lo_command_build(&in, &cached, &error));
     g_autofree char *line = joined(cached.argv);
     g_autofree char *preload =
-        g_strdup_printf(" -E LD_PRELOAD=%s/castcache/" LO_CASTCACHE_LIBRARY " ", f->guestlibs);
+        g_strdup_printf(" -E LD_PRELOAD=%s/castcache/" LORELEI_CASTCACHE_LIBRARY " ", f->guestlibs);
     g_assert_nonnull(strstr(line, preload));
     g_assert_null(strstr(line, "-U LD_PRELOAD"));
 
@@ -308,7 +309,7 @@ static void test_castcache(Fixture *f, gconstpointer data)
 
     s->keep_dynamic_cast = FALSE;
     g_autofree char *cache =
-        g_build_filename(f->guestlibs, "castcache", LO_CASTCACHE_LIBRARY, NULL);
+        g_build_filename(f->guestlibs, "castcache", LORELEI_CASTCACHE_LIBRARY, NULL);
     g_assert_cmpint(g_unlink(cache), ==, 0);
     g_auto(LoCommand) missing = {0};
     g_assert_false(lo_command_build(&in, &missing, &error));
