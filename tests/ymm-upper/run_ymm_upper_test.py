@@ -18,13 +18,8 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from lorelei import Checks  # noqa: E402
 
 
 def elf_machine(path):
@@ -85,14 +80,15 @@ def main():
                else "this CPU has no AVX2"))
         sys.exit(77)
 
+    c = Checks()
     with tempfile.TemporaryDirectory() as folder:
         log = os.path.join(folder, "out_asm.log")
         cmd = [a.qemu, "-cpu", "max", "-d", "out_asm", "-D", log, a.guest]
         print("$ " + " ".join(cmd), flush=True)
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         sys.stderr.write(p.stderr[-2000:])
-        check(p.returncode == 0, "the guest's 256-bit and float results match its lane-by-lane "
-              f"arithmetic (exit status {p.returncode})")
+        c.check(p.returncode == 0, "the guest's 256-bit and float results match its "
+                f"lane-by-lane arithmetic (exit status {p.returncode})")
         with open(log) as f:
             blocks = translated_blocks(f.read())
 
@@ -116,14 +112,13 @@ def main():
 
     print(f"{len(blocks)} blocks translated, {with_ymm} with 256-bit operations; "
           f"calls after them: {clean_calls} clean, {dirty_calls} with dirty upper halves")
-    check(with_ymm > 0 and clean_calls + dirty_calls > 0,
-          "the guest's 256-bit operations and the calls after them were translated")
-    check(dirty_calls == 0, "no helper call runs with dirty ymm upper halves "
-          f"({dirty_calls} did)")
-    check(stray == 0, "blocks without 256-bit operations get no VZEROUPPER "
-          f"({stray} did)")
-    print(f"{'FAILED' if failures else 'passed'}: {len(failures)} of the checks failed")
-    sys.exit(1 if failures else 0)
+    c.check(with_ymm > 0 and clean_calls + dirty_calls > 0,
+            "the guest's 256-bit operations and the calls after them were translated")
+    c.check(dirty_calls == 0, "no helper call runs with dirty ymm upper halves "
+            f"({dirty_calls} did)")
+    c.check(stray == 0, "blocks without 256-bit operations get no VZEROUPPER "
+            f"({stray} did)")
+    c.finish()
 
 
 if __name__ == "__main__":
